@@ -1,0 +1,315 @@
+"""Crash-safe, process-safe TinyDB storage for the emulator.
+
+Stock TinyDB rewrites its file in place (a kill -9 mid-write leaves it unreadable) and
+caches state per process (two processes lose each other's updates). This module keeps
+TinyDB's document API but changes what sits under it:
+
+- A store is a directory of shards, one TinyDB JSON file each (one per scale set plus a
+  small `subscription` shard), so a change to one set rewrites only that set's file.
+- Every read-modify-write runs in `Store.transaction()`, which holds an exclusive
+  `flock` on `<root>/.lock` for its whole duration, revalidates cached shards by
+  (inode, mtime, size), and on success writes each changed shard once: temp file,
+  fsync, `os.replace`, fsync of the directory. Readers need no lock: they always see a
+  whole old file or a whole new one.
+- TinyDB writes go into memory during the transaction, so a bulk change (scale 0 ->
+  1000) is one file write, however many TinyDB calls made it.
+- A shard that fails to parse is moved aside and reported (StoreCorrupted), never reset.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from ...domain.errors import StoreCorrupted
+
+SHARD_SUFFIX = ".json"
+LOCK_NAME = ".lock"
+
+
+class _ShardStorage(Storage):
+    """TinyDB storage over an in-memory dict owned by the transaction (no I/O of its own)."""
+
+    def __init__(self, shard: "_Shard", writable: bool) -> None:
+        self._shard = shard
+        self._writable = writable
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        return self._shard.data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if not self._writable:
+            raise RuntimeError("write to the emulator store outside a transaction")
+        self._shard.data = data
+        self._shard.dirty = True
+
+    def close(self) -> None:
+        """Nothing to release: the transaction owns the data."""
+
+
+@dataclass
+class _Shard:
+    """One shard's parsed content plus what is needed to tell if the file changed since."""
+
+    key: str
+    data: dict[str, dict[str, Any]]
+    signature: tuple[int, int, int] | None
+    dirty: bool = False
+    dropped: bool = False
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime_ns, size): os.replace always makes a new inode, so this spots any write."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename durable: without this a power cut can forget it (etcd #6368)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Transaction:
+    """A view of the store: read-only (snapshot) or read-write (holding the store lock)."""
+
+    def __init__(self, store: "Store", writable: bool) -> None:
+        self._store = store
+        self._writable = writable
+        self._shards: dict[str, _Shard] = {}
+        self._dbs: dict[str, TinyDB] = {}
+
+    @property
+    def writable(self) -> bool:
+        """True inside `Store.transaction()`."""
+        return self._writable
+
+    def db(self, key: str) -> TinyDB:
+        """The TinyDB database of a shard (empty if the shard does not exist yet)."""
+        if key not in self._dbs:
+            shard = self._shard(key)
+            self._dbs[key] = TinyDB(storage=_ShardStorage, shard=shard, writable=self._writable)
+        return self._dbs[key]
+
+    def view(self, key: str) -> dict[str, dict[str, Any]]:
+        """A shard's raw tables for reading only: no copy, so scans over many shards stay cheap.
+
+        Callers must not mutate what they get; use `db()` to change a shard.
+        """
+        if key in self._shards:
+            return self._shards[key].data
+        return self._store.load_shard(key, private_copy=False).data
+
+    def exists(self, key: str) -> bool:
+        """True if the shard has content (on disk or written in this transaction)."""
+        shard = self._shard(key)
+        return not shard.dropped and bool(shard.data)
+
+    def shard_keys(self, prefix: str = "") -> list[str]:
+        """Existing shard keys under a prefix (e.g. `sets/`), as this transaction sees them."""
+        keys = set(self._store.list_shard_keys(prefix))
+        for key, shard in self._shards.items():
+            if key.startswith(prefix):
+                if shard.dropped or not shard.data:
+                    keys.discard(key)
+                else:
+                    keys.add(key)
+        return sorted(keys)
+
+    def drop(self, key: str) -> None:
+        """Delete a shard when the transaction commits."""
+        if not self._writable:
+            raise RuntimeError("drop outside a transaction")
+        shard = self._shard(key)
+        shard.dropped = True
+        shard.dirty = True
+        shard.data = {}
+        self._dbs.pop(key, None)
+
+    def _shard(self, key: str) -> _Shard:
+        if key not in self._shards:
+            self._shards[key] = self._store.load_shard(key, private_copy=self._writable)
+        return self._shards[key]
+
+    def _dirty_shards(self) -> list[_Shard]:
+        return [shard for shard in self._shards.values() if shard.dirty]
+
+
+class Store:
+    """A directory of TinyDB shards with locked, atomic, batched transactions."""
+
+    def __init__(self, root: Path | str, *, durable: bool = True) -> None:
+        """Open (creating if needed) a store directory.
+
+        Args:
+            root: The store directory.
+            durable: fsync files and directories (turn off only for throwaway test stores).
+        """
+        self.root = Path(root)
+        self.durable = durable
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._cache: dict[str, _Shard] = {}
+        self._cache_lock = threading.Lock()
+        self._thread_lock = threading.RLock()
+        self._remove_stale_temp_files()
+
+    # --- paths and files -------------------------------------------------------------
+
+    def path_for(self, key: str) -> Path:
+        """The JSON file of a shard key."""
+        return self.root / f"{key}{SHARD_SUFFIX}"
+
+    def list_shard_keys(self, prefix: str = "") -> list[str]:
+        """Shard keys on disk under a prefix."""
+        base = self.root / prefix if prefix.endswith("/") else self.root
+        if not base.exists():
+            return []
+        keys = []
+        for path in base.rglob(f"*{SHARD_SUFFIX}"):
+            key = path.relative_to(self.root).as_posix()[: -len(SHARD_SUFFIX)]
+            if key.startswith(prefix) and ".corrupt-" not in key:
+                keys.append(key)
+        return sorted(keys)
+
+    def _remove_stale_temp_files(self) -> None:
+        """A crash between writing a temp file and renaming it leaves the temp behind; it is garbage."""
+        for tmp in self.root.rglob("*.tmp"):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    # --- reading ---------------------------------------------------------------------
+
+    def load_shard(self, key: str, *, private_copy: bool) -> _Shard:
+        """A shard's content, from the cache when the file has not changed since it was parsed."""
+        path = self.path_for(key)
+        signature = _signature(path)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+        if cached is None or cached.signature != signature:
+            cached = _Shard(key=key, data=self._parse(path) if signature else {}, signature=signature)
+            with self._cache_lock:
+                self._cache[key] = cached
+        if private_copy:
+            # Writers work on their own copy so an aborted transaction leaves the cache intact.
+            return _Shard(key=key, data=_copy_tables(cached.data), signature=signature)
+        return cached
+
+    def _parse(self, path: Path) -> dict[str, dict[str, Any]]:
+        """Parse a shard file; move it aside loudly if it is not valid JSON."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+            if not isinstance(data, dict):
+                raise ValueError("top level is not an object")
+            return data
+        except ValueError as exc:
+            aside = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}{SHARD_SUFFIX}.bad")
+            try:
+                os.replace(path, aside)
+            except OSError:
+                aside = path
+            raise StoreCorrupted(
+                f"The emulator state file '{path}' could not be read ({exc}); it was moved to '{aside}'. "
+                "Nothing was reset: restore it or remove it to start that shard empty."
+            ) from None
+
+    # --- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Transaction]:
+        """A lock-free, read-only view; each shard is read whole (old or new, never partial)."""
+        yield Transaction(self, writable=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Exclusive read-modify-write: lock, work, then write each changed shard atomically once.
+
+        If the body raises, nothing is written and the exception propagates.
+        """
+        with self._thread_lock, self._file_lock():
+            txn = Transaction(self, writable=True)
+            yield txn
+            self._commit(txn)
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """flock on a sidecar file that is never replaced, held across the whole read-modify-write."""
+        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    break
+                except OSError as exc:  # EINTR from a signal: try again
+                    if exc.errno != errno.EINTR:
+                        raise
+            yield
+        finally:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+
+    def _commit(self, txn: Transaction) -> None:
+        """Write each dirty shard: temp + fsync + replace + directory fsync."""
+        touched_dirs: set[Path] = set()
+        for shard in txn._dirty_shards():
+            path = self.path_for(shard.key)
+            if shard.dropped or not shard.data:
+                if path.exists():
+                    path.unlink()
+                    touched_dirs.add(path.parent)
+                with self._cache_lock:
+                    self._cache.pop(shard.key, None)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            payload = json.dumps(shard.data, separators=(",", ":"), sort_keys=False).encode()
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                if self.durable:
+                    os.fsync(handle.fileno())
+            os.replace(tmp, path)
+            touched_dirs.add(path.parent)
+            shard.signature = _signature(path)
+            shard.dirty = False
+            with self._cache_lock:
+                self._cache[shard.key] = shard
+        if self.durable:
+            for directory in touched_dirs:
+                _fsync_directory(directory)
+
+
+def _copy_tables(data: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Copy tables and documents one level deep (documents hold only JSON scalars and small lists)."""
+    copied: dict[str, dict[str, Any]] = {}
+    for table, docs in data.items():
+        copied[table] = {
+            doc_id: {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                     for k, v in doc.items()}
+            for doc_id, doc in docs.items()
+        }
+    return copied

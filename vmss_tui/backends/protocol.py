@@ -1,0 +1,245 @@
+"""The one backend protocol every front end talks to.
+
+Both the offline emulator and the live Azure adapter implement it. It is synchronous:
+TinyDB, the REPL and the sync Azure SDK all block, and the TUI calls it only from
+worker threads. Mutations start a long-running operation and return at once with an
+`Operation`; `wait()` follows it to the end (reporting progress), which is how `--no-wait`
+and the default waiting behaviour are both served.
+
+Every method raises only `vmss_tui.domain.errors.AzureError` subclasses.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from ..domain.models import (
+    BackendInfo,
+    CapacityPlan,
+    Instance,
+    Operation,
+    PlacementMap,
+    PowerAction,
+    ProgressCallback,
+    ScaleSet,
+    ScaleSetSpec,
+    ScaleSetUpdate,
+    VmSpec,
+)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Operations on the scale sets of one subscription."""
+
+    def info(self) -> BackendInfo:
+        """Describe the backend for headers and audit lines.
+
+        Returns:
+            Kind, subscription and, for the emulator, store path and speed.
+        """
+        ...
+
+    def list_resource_groups(self) -> list[str]:
+        """Names of the resource groups the backend can see, sorted."""
+        ...
+
+    def list_scale_sets(self, resource_group: str | None = None) -> list[ScaleSet]:
+        """List scale sets.
+
+        Args:
+            resource_group: Only this group; None for every group in the subscription.
+
+        Returns:
+            Scale sets sorted by (resource group, name).
+
+        Raises:
+            ResourceGroupNotFound: The named group does not exist.
+        """
+        ...
+
+    def get_scale_set(self, resource_group: str, name: str) -> ScaleSet:
+        """Get one scale set.
+
+        Raises:
+            ResourceNotFound: No such set in that group (names are case-insensitive).
+        """
+        ...
+
+    def create_scale_set(self, spec: ScaleSetSpec) -> Operation:
+        """Create a scale set (and, for Uniform or a Flexible set with a profile, its instances).
+
+        Args:
+            spec: The requested set; None fields take Azure's defaults for the mode and placement.
+
+        Returns:
+            The create operation (instances start in Creating).
+
+        Raises:
+            InvalidParameter: Bad FD count, zones, capacity, size or image.
+            OperationNotAllowed: Capacity above the set's limit.
+            QuotaExceeded: Not enough regional vCPU quota for the family.
+            Conflict: A set with that name already exists.
+            ResourceGroupNotFound: The group does not exist (the emulator creates it instead).
+        """
+        ...
+
+    def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
+        """Change the scale-set model (size, image, policies, zones).
+
+        A size or image change marks existing instances `latest_model_applied=False`;
+        Automatic upgrade mode then upgrades them all at once, Rolling in batches of 20 %.
+
+        Raises:
+            PropertyChangeNotAllowed: orchestrationMode, platformFaultDomainCount, or
+                singlePlacementGroup false -> true.
+            InvalidParameter: A bad value, or removing zones.
+            ResourceNotFound: No such set.
+        """
+        ...
+
+    def delete_scale_set(self, resource_group: str, name: str, *, force: bool = False) -> Operation:
+        """Delete a scale set; a Uniform set takes its instances with it.
+
+        Raises:
+            OperationNotAllowed: A Flexible set that still has VMs.
+            ResourceNotFound: No such set.
+        """
+        ...
+
+    def plan_capacity(self, resource_group: str, name: str, capacity: int) -> CapacityPlan:
+        """Say exactly which instances `set_capacity` would create or remove, and why; change nothing.
+
+        Raises:
+            The same validation errors as `set_capacity`.
+        """
+        ...
+
+    def set_capacity(self, resource_group: str, name: str, capacity: int) -> Operation:
+        """Scale out or in to `capacity` instances.
+
+        Scale-out places each new instance in the emptiest zone, then the emptiest fault domain.
+        Scale-in skips protected instances, balances zones, then applies the scale-in policy.
+
+        Raises:
+            InvalidParameter: Negative capacity.
+            OperationNotAllowed: Above the set's limit (100 with a single placement group,
+                1000 otherwise, 200 for a Flexible non-MPU size with FD count > 1), or a Flexible
+                set with no VM profile.
+            QuotaExceeded: Not enough vCPU quota.
+            ResourceNotFound: No such set.
+        """
+        ...
+
+    def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
+        """Add a VM by hand to a Flexible set.
+
+        Raises:
+            OperationNotAllowed: The set is Uniform, or the set is full.
+            InvalidParameter: A zone the set does not cover, a fault domain out of range or
+                given when the FD count is 1, a forbidden size or Spot/size mix.
+            QuotaExceeded: Not enough vCPU quota.
+        """
+        ...
+
+    def list_instances(self, resource_group: str, name: str) -> list[Instance]:
+        """Instances of a set, ordered by creation (Uniform: by numeric id).
+
+        Raises:
+            ResourceNotFound: No such set.
+        """
+        ...
+
+    def get_instance(self, resource_group: str, name: str, instance_id: str) -> Instance:
+        """One instance.
+
+        Raises:
+            ResourceNotFound: No such set or instance.
+        """
+        ...
+
+    def delete_instances(self, resource_group: str, name: str, instance_ids: list[str], *,
+                         force: bool = False) -> Operation:
+        """Delete chosen instances; capacity drops by as many. Protection does not block this.
+
+        Raises:
+            ResourceNotFound: An id is not in the set (nothing is deleted).
+            InvalidParameter: No ids given.
+        """
+        ...
+
+    def power_action(self, resource_group: str, name: str, action: PowerAction,
+                     instance_ids: list[str] | None = None) -> Operation:
+        """Start, power off, deallocate, restart or reimage instances.
+
+        Args:
+            action: What to do.
+            instance_ids: These instances; None for the whole set, which skips instances
+                protected from scale-set actions (listed in `Operation.skipped_instance_ids`).
+
+        Raises:
+            OperationNotAllowed: e.g. restart of an instance that is not running, reimage of a
+                deallocated one, any action on an instance marked for deletion.
+            QuotaExceeded: Starting deallocated instances needs vCPU quota again.
+            Conflict: An instance is in the middle of another operation.
+            ResourceNotFound: An id is not in the set.
+        """
+        ...
+
+    def set_protection(self, resource_group: str, name: str, instance_ids: list[str], *,
+                       protect_from_scale_in: bool | None = None,
+                       protect_from_scale_set_actions: bool | None = None) -> list[Instance]:
+        """Set instance protection; None leaves a flag as it is. Immediate, not an LRO.
+
+        Raises:
+            InvalidParameter: Scale-set-action protection without scale-in protection.
+            ResourceNotFound: An id is not in the set.
+        """
+        ...
+
+    def upgrade_instances(self, resource_group: str, name: str,
+                          instance_ids: list[str] | None = None) -> Operation:
+        """Bring instances to the latest scale-set model (`manualUpgrade`).
+
+        Args:
+            instance_ids: These instances; None for every instance not on the latest model.
+
+        Raises:
+            ResourceNotFound: An id is not in the set.
+            OperationNotAllowed: An instance marked for deletion.
+        """
+        ...
+
+    def placement(self, resource_group: str, name: str) -> PlacementMap:
+        """Zones x fault domains with the instances in each.
+
+        Raises:
+            ResourceNotFound: No such set.
+        """
+        ...
+
+    def get_operation(self, operation_id: str) -> Operation:
+        """The current state of an operation this backend started.
+
+        Raises:
+            ResourceNotFound: Unknown operation id.
+        """
+        ...
+
+    def wait(self, operation: Operation, *, progress: ProgressCallback | None = None,
+             timeout: float | None = None) -> Operation:
+        """Block until the operation finishes, calling `progress` with each new snapshot.
+
+        Args:
+            operation: What `create_scale_set`, `set_capacity`, ... returned.
+            progress: Called with each snapshot while waiting (and once at the end).
+            timeout: Give up after this many seconds and return the last snapshot.
+
+        Returns:
+            The final snapshot (status Succeeded, Failed or Canceled), or the last one on timeout.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release files, sockets and threads."""
+        ...

@@ -1,0 +1,206 @@
+"""Errors that carry Azure's error code and message.
+
+Every backend raises only these, so the front ends print `(Code) message` the way
+`az` does, whichever backend produced it. Message texts follow real Azure responses
+where one is known (see docs/emulator-fidelity.md and shared/design/azure-semantics.md §2.6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AzureError(Exception):
+    """An error with Azure's `{code, message, target}` and the HTTP status it comes with."""
+
+    code: str = "InternalError"
+    http_status: int = 500
+
+    def __init__(self, message: str, *, target: str | None = None, code: str | None = None,
+                 http_status: int | None = None, details: tuple[dict[str, Any], ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.target = target
+        self.details = details
+        if code is not None:
+            self.code = code
+        if http_status is not None:
+            self.http_status = http_status
+
+    def __str__(self) -> str:
+        return f"({self.code}) {self.message}"
+
+    def to_body(self) -> dict[str, Any]:
+        """The ARM error body `{"error": {...}}`."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.target:
+            error["target"] = self.target
+        if self.details:
+            error["details"] = list(self.details)
+        return {"error": error}
+
+
+class InvalidParameter(AzureError):
+    """400: a value is out of range or not allowed."""
+
+    code = "InvalidParameter"
+    http_status = 400
+
+
+class BadRequest(AzureError):
+    """400: the request is malformed."""
+
+    code = "BadRequest"
+    http_status = 400
+
+
+class OperationNotAllowed(AzureError):
+    """409: the operation is not allowed in the resource's current mode or state."""
+
+    code = "OperationNotAllowed"
+    http_status = 409
+
+
+class PropertyChangeNotAllowed(AzureError):
+    """409: an immutable property was asked to change."""
+
+    code = "PropertyChangeNotAllowed"
+    http_status = 409
+
+
+class Conflict(AzureError):
+    """409: a concurrent request conflicts with this one."""
+
+    code = "Conflict"
+    http_status = 409
+
+
+class QuotaExceeded(AzureError):
+    """409: the regional vCPU quota of a VM family would be exceeded."""
+
+    code = "QuotaExceeded"
+    http_status = 409
+
+
+class ResourceNotFound(AzureError):
+    """404: the scale set, VM or resource group does not exist."""
+
+    code = "ResourceNotFound"
+    http_status = 404
+
+
+class ResourceGroupNotFound(AzureError):
+    """404: the resource group does not exist."""
+
+    code = "ResourceGroupNotFound"
+    http_status = 404
+
+
+class TooManyRequests(AzureError):
+    """429: throttled; `retry_after` says how long Azure asked us to wait."""
+
+    code = "TooManyRequests"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class AuthenticationFailed(AzureError):
+    """401: the credential is missing, expired or rejected."""
+
+    code = "AuthenticationFailed"
+    http_status = 401
+
+
+class AuthorizationFailed(AzureError):
+    """403: the signed-in identity lacks a role for the action."""
+
+    code = "AuthorizationFailed"
+    http_status = 403
+
+
+class ServiceUnavailable(AzureError):
+    """503 or a network failure: the backend could not be reached."""
+
+    code = "ServiceUnavailable"
+    http_status = 503
+
+
+class ReadOnlyMode(AzureError):
+    """Local refusal: a mutating command in read-only mode (no request was sent)."""
+
+    code = "ReadOnly"
+    http_status = 403
+
+
+class StoreCorrupted(AzureError):
+    """Local: the emulator's state file could not be parsed; it was moved aside, not reset."""
+
+    code = "StoreCorrupted"
+    http_status = 500
+
+
+_ERRORS_BY_CODE: dict[str, type[AzureError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidParameter, BadRequest, OperationNotAllowed, PropertyChangeNotAllowed, Conflict,
+        QuotaExceeded, ResourceNotFound, ResourceGroupNotFound, TooManyRequests,
+        AuthenticationFailed, AuthorizationFailed, ServiceUnavailable, ReadOnlyMode, StoreCorrupted,
+    )
+}
+
+
+def error_from_code(code: str, message: str, *, target: str | None = None,
+                    http_status: int | None = None) -> AzureError:
+    """Rebuild the matching error class from an ARM error body (used at the wire edge)."""
+    cls = _ERRORS_BY_CODE.get(code, AzureError)
+    if cls is AzureError:
+        return AzureError(message, target=target, code=code, http_status=http_status or 500)
+    return cls(message, target=target, http_status=http_status)
+
+
+# Builders for the messages Azure really sends (texts in azure-semantics.md §2.6).
+
+def scale_set_not_found(resource_group: str, name: str) -> ResourceNotFound:
+    """404 for a scale set that does not exist."""
+    return ResourceNotFound(
+        f"The Resource 'Microsoft.Compute/virtualMachineScaleSets/{name}' under resource group "
+        f"'{resource_group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+        target=name,
+    )
+
+
+def instance_not_found(resource_group: str, scale_set_name: str, instance_id: str) -> ResourceNotFound:
+    """404 for an instance id that is not in the set."""
+    return ResourceNotFound(
+        f"The Resource 'Microsoft.Compute/virtualMachineScaleSets/{scale_set_name}/virtualMachines/{instance_id}' "
+        f"under resource group '{resource_group}' was not found.",
+        target=instance_id,
+    )
+
+
+def resource_group_not_found(resource_group: str) -> ResourceGroupNotFound:
+    """404 for a resource group that does not exist."""
+    return ResourceGroupNotFound(f"Resource group '{resource_group}' could not be found.", target=resource_group)
+
+
+def property_change_not_allowed(prop: str) -> PropertyChangeNotAllowed:
+    """409 for a change of an immutable property."""
+    return PropertyChangeNotAllowed(f"Changing property '{prop}' is not allowed.", target=prop)
+
+
+def concurrent_conflict() -> Conflict:
+    """409 for a request that collides with one still running."""
+    return Conflict(
+        "The request failed due to conflict with a concurrent request. To resolve it, please refer to "
+        "https://aka.ms/activitylog to get more details on the conflicting requests."
+    )
+
+
+def requires_running(instance_name: str) -> OperationNotAllowed:
+    """409 for restart of a VM that is not running."""
+    return OperationNotAllowed(
+        "The operation requires the VM to be running (or set to run).", target=instance_name
+    )
