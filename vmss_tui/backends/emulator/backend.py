@@ -202,8 +202,8 @@ class EmulatorBackend:
         rules.validate_resource_name(spec.name)
         rules.validate_resource_name(spec.resource_group, "resourceGroups")
         mode = OrchestrationMode(spec.orchestration_mode)
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             group_location = self._ensure_group(txn, spec.resource_group, spec.location)
             location = rules.validate_location(spec.location or group_location)
             key = _set_key(spec.resource_group, spec.name)
@@ -259,8 +259,8 @@ class EmulatorBackend:
         return self._operation_view(op, now)
 
     def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             doc = shard.set_doc
             mode = OrchestrationMode(doc["mode"])
@@ -342,8 +342,8 @@ class EmulatorBackend:
         return self._operation_view(op, now)
 
     def delete_scale_set(self, resource_group: str, name: str, *, force: bool = False) -> Operation:
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             doc = shard.set_doc
             live = shard.live_instances()
@@ -367,8 +367,8 @@ class EmulatorBackend:
             return self._plan(shard, capacity, now)
 
     def set_capacity(self, resource_group: str, name: str, capacity: int) -> Operation:
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             doc = shard.set_doc
             plan = self._plan(shard, capacity, now)
@@ -391,8 +391,8 @@ class EmulatorBackend:
         return self._operation_view(op, now)
 
     def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             doc = shard.set_doc
             mode = OrchestrationMode(doc["mode"])
@@ -468,8 +468,8 @@ class EmulatorBackend:
                          force: bool = False) -> Operation:
         if not instance_ids:
             raise errors.InvalidParameter("instanceIds must name at least one instance.", target="instanceIds")
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             targets = self._find_instances(shard, resource_group, instance_ids)
             fresh = [d for d in targets if not (d.get("tr") and d["tr"]["kind"] == "delete")]
@@ -487,9 +487,9 @@ class EmulatorBackend:
     def power_action(self, resource_group: str, name: str, action: PowerAction,
                      instance_ids: list[str] | None = None) -> Operation:
         action = PowerAction(action)
-        now = self._now()
         azure_name = _AZURE_ACTION_NAMES[action]
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             doc = shard.set_doc
             skipped: list[str] = []
@@ -554,8 +554,8 @@ class EmulatorBackend:
                        protect_from_scale_set_actions: bool | None = None) -> list[Instance]:
         if not instance_ids:
             raise errors.InvalidParameter("Name at least one instance to protect or unprotect.", target="instanceIds")
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             targets = self._find_instances(shard, resource_group, instance_ids)
             for target in targets:
@@ -585,8 +585,8 @@ class EmulatorBackend:
 
     def upgrade_instances(self, resource_group: str, name: str,
                           instance_ids: list[str] | None = None) -> Operation:
-        now = self._now()
         with self.store.transaction() as txn:
+            now = self._now()  # read under the lock: state committed by others is in the past
             shard = self._require_set_for_write(txn, resource_group, name, now)
             doc = shard.set_doc
             skipped: list[str] = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import threading
@@ -36,6 +37,9 @@ from ...domain.errors import StoreCorrupted
 
 SHARD_SUFFIX = ".json"
 LOCK_NAME = ".lock"
+MTIME_TICK_NS = 50_000_000
+"""Filesystem timestamps move in coarse ticks and inodes get reused, so two writes inside one tick
+can share (inode, mtime, size). A signature is only trusted once its mtime is this far in the past."""
 
 
 class _ShardStorage(Storage):
@@ -67,6 +71,9 @@ class _Shard:
     signature: tuple[int, int, int] | None
     dirty: bool = False
     dropped: bool = False
+    digest: bytes = b""
+    trusted: bool = False
+    """True once the file's mtime was safely in the past when we read it (see `load_shard`)."""
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -189,12 +196,16 @@ class Store:
         return sorted(keys)
 
     def _remove_stale_temp_files(self) -> None:
-        """A crash between writing a temp file and renaming it leaves the temp behind; it is garbage."""
-        for tmp in self.root.rglob("*.tmp"):
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        """A crash between writing a temp file and renaming it leaves the temp behind; it is garbage.
+
+        Temp files are only written under the store lock, so holding it here means none is in flight.
+        """
+        with self._file_lock():
+            for tmp in self.root.rglob("*.tmp"):
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
 
     # --- reading ---------------------------------------------------------------------
 
@@ -204,8 +215,8 @@ class Store:
         signature = _signature(path)
         with self._cache_lock:
             cached = self._cache.get(key)
-        if cached is None or cached.signature != signature:
-            cached = _Shard(key=key, data=self._parse(path) if signature else {}, signature=signature)
+        if cached is None or cached.signature != signature or not cached.trusted:
+            cached = self._read_shard(key, path, signature, cached)
             with self._cache_lock:
                 self._cache[key] = cached
         if private_copy:
@@ -213,12 +224,23 @@ class Store:
             return _Shard(key=key, data=_copy_tables(cached.data), signature=signature)
         return cached
 
-    def _parse(self, path: Path) -> dict[str, dict[str, Any]]:
-        """Parse a shard file; move it aside loudly if it is not valid JSON."""
+    def _read_shard(self, key: str, path: Path, signature: tuple[int, int, int] | None,
+                    cached: _Shard | None) -> _Shard:
+        """Read a shard file, reusing the parsed cache when the bytes are the same."""
+        if signature is None:
+            return _Shard(key=key, data={}, signature=None, trusted=True)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return {}
+            return _Shard(key=key, data={}, signature=None, trusted=True)
+        digest = hashlib.blake2b(raw, digest_size=16).digest()
+        trusted = time.time_ns() - signature[1] > MTIME_TICK_NS
+        if cached is not None and cached.digest == digest:
+            return _Shard(key=key, data=cached.data, signature=signature, digest=digest, trusted=trusted)
+        return _Shard(key=key, data=self._parse(path, raw), signature=signature, digest=digest, trusted=trusted)
+
+    def _parse(self, path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
+        """Parse a shard file's bytes; move the file aside loudly if it is not valid JSON."""
         try:
             data = json.loads(raw) if raw.strip() else {}
             if not isinstance(data, dict):
@@ -250,8 +272,22 @@ class Store:
         """
         with self._thread_lock, self._file_lock():
             txn = Transaction(self, writable=True)
-            yield txn
-            self._commit(txn)
+            try:
+                yield txn
+            except BaseException:
+                self._forget(txn)
+                raise
+            try:
+                self._commit(txn)
+            except BaseException:
+                self._forget(txn)
+                raise
+
+    def _forget(self, txn: Transaction) -> None:
+        """Drop cached shards an aborted transaction touched: their documents may have been changed."""
+        with self._cache_lock:
+            for key in txn._shards:
+                self._cache.pop(key, None)
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
@@ -285,7 +321,7 @@ class Store:
                     self._cache.pop(shard.key, None)
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            payload = json.dumps(shard.data, separators=(",", ":"), sort_keys=False).encode()
+            payload = json.dumps(shard.data, separators=(",", ":"), check_circular=False).encode()
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             with open(tmp, "wb") as handle:
                 handle.write(payload)
@@ -295,6 +331,8 @@ class Store:
             os.replace(tmp, path)
             touched_dirs.add(path.parent)
             shard.signature = _signature(path)
+            shard.digest = hashlib.blake2b(payload, digest_size=16).digest()
+            shard.trusted = False
             shard.dirty = False
             with self._cache_lock:
                 self._cache[shard.key] = shard
@@ -304,12 +342,7 @@ class Store:
 
 
 def _copy_tables(data: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Copy tables and documents one level deep (documents hold only JSON scalars and small lists)."""
-    copied: dict[str, dict[str, Any]] = {}
-    for table, docs in data.items():
-        copied[table] = {
-            doc_id: {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
-                     for k, v in doc.items()}
-            for doc_id, doc in docs.items()
-        }
-    return copied
+    """Copy the table maps, not the documents: TinyDB replaces tables on every write, and a document
+    it mutates in place (Table.update) belongs to a shard that is then written (cache replaced) or
+    aborted (cache dropped), so the cached version is never seen changed."""
+    return {table: dict(docs) for table, docs in data.items()}
