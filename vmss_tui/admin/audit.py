@@ -1,0 +1,140 @@
+"""The audit trail: one JSON line per mutating command, from every front end.
+
+Appends are single `write()`s to a file opened with O_APPEND under an exclusive `flock`, then
+fsynced, so concurrent operators never interleave lines and an acknowledged line survives a crash.
+A crash can at worst leave a partial last line, which readers skip and count. Records hold the
+command as typed with secret-looking option values masked, never credentials.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shlex
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+SECRET_OPTIONS = re.compile(r"^--?(password|secret|token|client-secret|admin-password|key|ssh-key-value)(=.*)?$",
+                            re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One mutating command and how it ended."""
+
+    time: str
+    operator: str
+    source_address: str | None
+    backend: str
+    subscription: str
+    resource_group: str | None
+    command: str
+    outcome: str
+    """`success`, `failed` or `refused`."""
+    error_code: str | None = None
+    role: str | None = None
+
+
+def default_audit_path() -> Path:
+    """Where the audit trail lives when the config does not say: the user data dir."""
+    from platformdirs import user_data_path
+
+    return user_data_path("vmss-tui", appauthor=False) / "audit.jsonl"
+
+
+def mask_secrets(command_line: str) -> str:
+    """The command as typed, with the values of secret-looking options replaced by ***."""
+    try:
+        words = shlex.split(command_line)
+    except ValueError:
+        return command_line
+    masked: list[str] = []
+    hide_next = False
+    for word in words:
+        if hide_next:
+            masked.append("***")
+            hide_next = False
+            continue
+        match = SECRET_OPTIONS.match(word)
+        if match:
+            if match.group(2):
+                masked.append(word.split("=", 1)[0] + "=***")
+            else:
+                masked.append(word)
+                hide_next = True
+            continue
+        masked.append(word)
+    return shlex.join(masked)
+
+
+def append(path: Path, record: AuditRecord) -> None:
+    """Append one record durably; concurrent writers are serialised by flock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(asdict(record), separators=(",", ":")) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o664)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def read(path: Path) -> tuple[list[AuditRecord], int]:
+    """All records, oldest first, and how many lines could not be read (a crash's partial line)."""
+    records: list[AuditRecord] = []
+    unreadable = 0
+    try:
+        raw_lines = path.read_bytes().splitlines()
+    except FileNotFoundError:
+        return [], 0
+    for raw in raw_lines:
+        if not raw.strip():
+            continue
+        try:
+            records.append(AuditRecord(**json.loads(raw)))
+        except (ValueError, TypeError):
+            unreadable += 1
+    return records, unreadable
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """`--since`: an ISO date/time, or a duration back from now like 30m, 2h, 7d.
+
+    Raises:
+        ValueError: naming the accepted forms.
+    """
+    now = now or datetime.now(timezone.utc)
+    match = re.fullmatch(r"(\d+)\s*([smhdw])", value.strip().lower())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit] * amount
+        return now - timedelta(seconds=seconds)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"--since '{value}' is not a time: use an ISO date/time (2026-11-21, "
+                         "2026-11-21T09:30) or a duration such as 30m, 2h, 7d") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def select(records: list[AuditRecord], *, since: datetime | None = None, user: str | None = None) -> Iterator[AuditRecord]:
+    """Records at or after `since` by `user`."""
+    for record in records:
+        if user is not None and record.operator != user:
+            continue
+        if since is not None and datetime.fromisoformat(record.time) < since:
+            continue
+        yield record
+
+
+def now_iso() -> str:
+    """Record timestamps: UTC, seconds precision, ISO 8601."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
