@@ -100,6 +100,7 @@ def test_the_generated_block_is_accepted_by_sshd(tmp_path):
     sshd = Path("/usr/sbin/sshd")
     if not sshd.exists():
         pytest.skip("OpenSSH server is not installed (CI installs it)")
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation dir; no systemd here to make it
     host_key = tmp_path / "host_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
     config = tmp_path / "sshd_config"
