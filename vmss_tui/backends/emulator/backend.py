@@ -445,7 +445,7 @@ class EmulatorBackend:
                 if doc["vm_size"] and doc["has_profile"]:
                     priorities.add(doc["priority"])
                 if specialty and priorities and priorities != {str(Priority(spec.priority))}:
-                    raise errors.OperationNotAllowed(
+                    raise errors.InvalidParameter(
                         "Spot and Regular priority VMs cannot be mixed in a scale set with fixed spreading "
                         "(platformFaultDomainCount > 1) whose VM sizes lack memory-preserving updates.",
                         target="priority")

@@ -182,8 +182,8 @@ def over_limit_error(name: str, limit: int) -> errors.OperationNotAllowed:
 
 
 def validate_capacity(capacity: int) -> None:
-    """Capacity is a non-negative count no larger than any set can hold."""
-    if capacity < 0 or capacity > SCALE_SET_LIMIT:
+    """Capacity is a count; how many a set may hold is its limit's business (409, not 400)."""
+    if capacity < 0:
         raise errors.InvalidParameter(
             f"The value {capacity} of parameter 'sku.capacity' is out of range. The value must be between 0 and "
             f"{SCALE_SET_LIMIT}, inclusive.",
