@@ -12,9 +12,10 @@ from __future__ import annotations
 import bisect
 import random
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ...domain import errors
 from ...domain.models import (
@@ -259,9 +260,7 @@ class EmulatorBackend:
         return self._operation_view(op, now)
 
     def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             mode = OrchestrationMode(doc["mode"])
             if update.orchestration_mode is not None and OrchestrationMode(update.orchestration_mode) is not mode:
@@ -338,13 +337,10 @@ class EmulatorBackend:
             until = max([now + duration("updateSet", self.speed), *op["untils"]])
             doc["busy"] = {"kind": ProvisioningState.UPDATING.value, "until": until}
             op["end"] = until
-            self._save(txn, shard)
         return self._operation_view(op, now)
 
     def delete_scale_set(self, resource_group: str, name: str, *, force: bool = False) -> Operation:
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             live = shard.live_instances()
             if doc["mode"] == OrchestrationMode.FLEXIBLE.value and live:
@@ -357,7 +353,6 @@ class EmulatorBackend:
             doc["busy"] = {"kind": ProvisioningState.DELETING.value, "until": until}
             op["end"] = until
             op["removed"] = [d["instance_id"] for d in live]
-            self._save(txn, shard)
         return self._operation_view(op, now)
 
     def plan_capacity(self, resource_group: str, name: str, capacity: int) -> CapacityPlan:
@@ -367,9 +362,7 @@ class EmulatorBackend:
             return self._plan(shard, capacity, now)
 
     def set_capacity(self, resource_group: str, name: str, capacity: int) -> Operation:
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             plan = self._plan(shard, capacity, now)
             op = self._new_operation(shard, "scale", now,
@@ -387,13 +380,10 @@ class EmulatorBackend:
             if op["untils"]:
                 doc["busy"] = {"kind": ProvisioningState.UPDATING.value, "until": max(op["untils"])}
             op["end"] = max([now, *op["untils"]])
-            self._save(txn, shard)
         return self._operation_view(op, now)
 
     def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             mode = OrchestrationMode(doc["mode"])
             if mode is OrchestrationMode.UNIFORM:
@@ -403,7 +393,7 @@ class EmulatorBackend:
                     "capacity instead.", target=doc["name"])
             size = rules.resolve_size(spec.vm_size or doc["vm_size"], DEFAULT_VM_SIZE, mode)
             image = rules.validate_image(spec.image or doc["image"] or DEFAULT_IMAGE)
-            vm_name = spec.name or f"{doc['name']}_{self._rng.getrandbits(32):08x}"
+            vm_name = spec.name or _flexible_vm_name(doc["name"], self._rng)
             rules.validate_vm_name(vm_name)
             self._require_unique_vm_name(txn, resource_group, vm_name)
             zone = spec.zone
@@ -461,16 +451,13 @@ class EmulatorBackend:
                                 fault_domain=spec.fault_domain, size=size.name, image=image,
                                 priority=str(Priority(spec.priority)))
             op["end"] = max([now, *op["untils"]])
-            self._save(txn, shard)
         return self._operation_view(op, now)
 
     def delete_instances(self, resource_group: str, name: str, instance_ids: list[str], *,
                          force: bool = False) -> Operation:
         if not instance_ids:
             raise errors.InvalidParameter("instanceIds must name at least one instance.", target="instanceIds")
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             targets = self._find_instances(shard, resource_group, instance_ids)
             fresh = [d for d in targets if not (d.get("tr") and d["tr"]["kind"] == "delete")]
             op = self._new_operation(shard, "deleteInstances", now,
@@ -481,16 +468,13 @@ class EmulatorBackend:
             op["end"] = max([now, *op["untils"]])
             if op["untils"]:
                 shard.set_doc["busy"] = {"kind": ProvisioningState.UPDATING.value, "until": op["end"]}
-            self._save(txn, shard)
         return self._operation_view(op, now)
 
     def power_action(self, resource_group: str, name: str, action: PowerAction,
                      instance_ids: list[str] | None = None) -> Operation:
         action = PowerAction(action)
         azure_name = _AZURE_ACTION_NAMES[action]
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             skipped: list[str] = []
             if instance_ids is None:
@@ -546,7 +530,6 @@ class EmulatorBackend:
             op["ids"] = [d["instance_id"] for d in targets]
             op["skipped"] = skipped
             op["end"] = max([now, *op["untils"]])
-            self._save(txn, shard)
         return self._operation_view(op, now)
 
     def set_protection(self, resource_group: str, name: str, instance_ids: list[str], *,
@@ -554,9 +537,7 @@ class EmulatorBackend:
                        protect_from_scale_set_actions: bool | None = None) -> list[Instance]:
         if not instance_ids:
             raise errors.InvalidParameter("Name at least one instance to protect or unprotect.", target="instanceIds")
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             targets = self._find_instances(shard, resource_group, instance_ids)
             for target in targets:
                 scale_in = target.get("protect_scale_in", False) if protect_from_scale_in is None \
@@ -578,16 +559,13 @@ class EmulatorBackend:
                     target["protect_actions"] = protect_from_scale_set_actions
                     if protect_from_scale_set_actions:
                         target["protect_scale_in"] = True
-            self._save(txn, shard)
             meta_id = self._meta_doc(txn)["id"]
             wanted = {d["instance_id"] for d in targets}
             return [i for i in self._instance_views(shard, now, meta_id) if i.instance_id in wanted]
 
     def upgrade_instances(self, resource_group: str, name: str,
                           instance_ids: list[str] | None = None) -> Operation:
-        with self.store.transaction() as txn:
-            now = self._now()  # read under the lock: state committed by others is in the past
-            shard = self._require_set_for_write(txn, resource_group, name, now)
+        with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             skipped: list[str] = []
             if instance_ids is None:
@@ -612,8 +590,16 @@ class EmulatorBackend:
             self._schedule_upgrades(shard, targets, now, op, rolling=False)
             op["skipped"] = skipped
             op["end"] = max([now, *op["untils"]])
-            self._save(txn, shard)
         return self._operation_view(op, now)
+
+    @contextmanager
+    def _changing(self, resource_group: str, name: str) -> Iterator[tuple[Transaction, _Shard, float]]:
+        """Lock the store, read the clock under the lock, load the set; save it if the body succeeds."""
+        with self.store.transaction() as txn:
+            now = self._now()  # under the lock: whatever others committed is in the past
+            shard = self._require_set_for_write(txn, resource_group, name, now)
+            yield txn, shard, now
+            self._save(txn, shard)
 
     # --- emulator-only extras -------------------------------------------------------------
 
@@ -807,7 +793,7 @@ class EmulatorBackend:
                 vm_name = f"{doc['name']}_{instance_id}"
                 computer_name = rules.uniform_computer_name(doc["prefix"], numeric)
             else:
-                vm_name = name or f"{doc['name']}_{self._rng.getrandbits(32):08x}"
+                vm_name = name or _flexible_vm_name(doc["name"], self._rng)
                 instance_id = vm_name
                 if by_set:
                     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -944,11 +930,29 @@ class EmulatorBackend:
                                         fault_domain=v.slot.fault_domain, reason=v.reason) for v in victims]
             if protected:
                 notes.append(f"{len(protected)} protected instance(s) are never chosen: {', '.join(protected)}")
+            if doc["zone_balance"]:
+                self._require_zone_balance(doc, [s for s in slots if s.instance_id not in
+                                                 {r.instance_id for r in to_remove}], capacity)
         else:
             notes.append("capacity unchanged: nothing to do")
         return CapacityPlan(resource_group=doc["rg"], scale_set_name=doc["name"], current_capacity=current,
                             target_capacity=capacity, to_create=tuple(to_create), to_remove=tuple(to_remove),
                             protected_instance_ids=protected, notes=tuple(notes))
+
+    @staticmethod
+    def _require_zone_balance(doc: dict[str, Any], remaining: list[rules.Slot], capacity: int) -> None:
+        """Strict zone balance (zoneBalance=true): a scaling operation that cannot keep zones within one
+        instance of each other fails instead of running (zone-balancing doc)."""
+        counts = {zone: 0 for zone in doc["zones"]}
+        for slot in remaining:
+            if slot.zone in counts:
+                counts[slot.zone] += 1
+        if counts and max(counts.values()) - min(counts.values()) > 1:
+            shown = ", ".join(f"zone {zone}: {count}" for zone, count in counts.items())
+            raise errors.OperationNotAllowed(
+                f"Scaling Virtual Machine Scale Set '{doc['name']}' to {capacity} would leave its zones unbalanced "
+                f"({shown}) and zoneBalance is true. Remove protection or choose a capacity that keeps every "
+                "zone within one instance of the others.", target="sku.capacity")
 
     # --- quota ------------------------------------------------------------------------------------
 
@@ -1100,6 +1104,16 @@ class EmulatorBackend:
                         later = [u for u in doc["untils"] if u > now]
                         return min(later) if later else doc["end"]
         return now
+
+
+FLEXIBLE_AUTO_NAME_MAX = 44
+"""`{set}_{8 hex}` names are capped at 44 characters (instance-ids doc); the set part is cut to fit."""
+
+
+def _flexible_vm_name(set_name: str, rng: random.Random) -> str:
+    """A VM name for a Flexible set: the set name (shortened to fit 44 characters) and 8 hex digits."""
+    stem = set_name[: FLEXIBLE_AUTO_NAME_MAX - 9].rstrip(".-")
+    return f"{stem}_{rng.getrandbits(32):08x}"
 
 
 def _quota_error(family: str, location: str, limit: int, used: int, extra: int) -> errors.QuotaExceeded:

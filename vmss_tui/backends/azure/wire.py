@@ -1,0 +1,738 @@
+"""ARM JSON <-> domain values, both directions, as pure functions on plain dicts.
+
+The adapter reads SDK models through `as_dict()` (the wire shape) and the ARM endpoint
+(`vmss_tui.armserver`) writes the same shapes, so both sides share one mapping. This module
+imports nothing from `azure`: the ARM endpoint runs on the emulator path.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from ...domain.errors import (
+    AuthenticationFailed,
+    AuthorizationFailed,
+    AzureError,
+    BadRequest,
+    Conflict,
+    InvalidParameter,
+    ResourceNotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    error_from_code,
+)
+from ...domain.models import (
+    ErrorInfo,
+    Instance,
+    OrchestrationMode,
+    Operation,
+    OperationStatus,
+    PowerState,
+    Priority,
+    ProvisioningState,
+    ScaleInRule,
+    ScaleSet,
+    ScaleSetSpec,
+    ScaleSetUpdate,
+    UpgradeMode,
+    VmSpec,
+)
+
+COMPUTE = "Microsoft.Compute"
+SCALE_SET_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
+SCALE_SET_VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
+VM_TYPE = "Microsoft.Compute/virtualMachines"
+DEFAULT_ADMIN_USERNAME = "azureuser"
+
+# `az` image aliases and the marketplace references they stand for.
+IMAGE_ALIASES: dict[str, dict[str, str]] = {
+    "Ubuntu2204": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy",
+                   "sku": "22_04-lts-gen2", "version": "latest"},
+    "Ubuntu2404": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server",
+                   "version": "latest"},
+    "Debian12": {"publisher": "Debian", "offer": "debian-12", "sku": "12-gen2", "version": "latest"},
+    "Win2022Datacenter": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
+                          "sku": "2022-datacenter-g2", "version": "latest"},
+    "Win2019Datacenter": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
+                          "sku": "2019-datacenter-gensecond", "version": "latest"},
+    "RHELRaw8LVMGen2": {"publisher": "RedHat", "offer": "RHEL", "sku": "8-lvm-gen2", "version": "latest"},
+}
+
+_ID_PATTERN = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
+    r"virtualMachineScaleSets/(?P<name>[^/]+)$",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------- small helpers
+
+def format_time(moment: datetime | None) -> str | None:
+    """ISO-8601 with an explicit UTC offset, as ARM writes timestamps."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def parse_time(text: Any) -> datetime | None:
+    """Parse ARM's ISO-8601 timestamps (with `Z`, offsets or 7-digit fractions)."""
+    if text is None or text == "":
+        return None
+    if isinstance(text, datetime):
+        return text if text.tzinfo else text.replace(tzinfo=timezone.utc)
+    raw = str(text).strip().replace("Z", "+00:00").replace("z", "+00:00")
+    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", raw)
+    if match and match.group(2):  # Azure sends 7 fraction digits; keep microseconds
+        raw = match.group(1) + match.group(2)[:7] + match.group(3)
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def scale_set_id(subscription_id: str, resource_group: str, name: str) -> str:
+    """The ARM id of a scale set."""
+    return (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/"
+            f"{SCALE_SET_TYPE}/{name}")
+
+
+def parse_scale_set_id(resource_id: str) -> tuple[str, str, str] | None:
+    """(subscription, resource group, name) of a scale-set id, or None if it is not one."""
+    match = _ID_PATTERN.match(resource_id or "")
+    if match is None:
+        return None
+    return match.group("sub"), match.group("rg"), match.group("name")
+
+
+def image_reference(image: str | None) -> dict[str, str] | None:
+    """An image alias, URN (`publisher:offer:sku:version`) or resource id as an `imageReference`."""
+    if not image:
+        return None
+    for alias, reference in IMAGE_ALIASES.items():
+        if alias.lower() == image.lower():
+            return dict(reference)
+    parts = image.split(":")
+    if len(parts) == 4 and not image.startswith("/"):
+        return {"publisher": parts[0], "offer": parts[1], "sku": parts[2], "version": parts[3]}
+    return {"id": image}
+
+
+def image_from_reference(reference: Mapping[str, Any] | None) -> str | None:
+    """The inverse of `image_reference`: back to the alias when one matches."""
+    if not reference:
+        return None
+    if reference.get("id"):
+        return str(reference["id"])
+    key = tuple(str(reference.get(k, "")).lower() for k in ("publisher", "offer", "sku"))
+    for alias, known in IMAGE_ALIASES.items():
+        if tuple(known[k].lower() for k in ("publisher", "offer", "sku")) == key:
+            return alias
+    if not any(key):
+        return None
+    return ":".join(str(reference.get(k, "")) for k in ("publisher", "offer", "sku", "version"))
+
+
+def _get(mapping: Mapping[str, Any] | None, *path: str, default: Any = None) -> Any:
+    """Walk nested dicts; any missing or null step gives `default`."""
+    current: Any = mapping
+    for step in path:
+        if not isinstance(current, Mapping):
+            return default
+        current = current.get(step)
+        if current is None:
+            return default
+    return current
+
+
+def _provisioning_state(text: Any, default: ProvisioningState = ProvisioningState.SUCCEEDED) -> ProvisioningState:
+    for state in ProvisioningState:
+        if str(text or "").lower() == state.value.lower():
+            return state
+    return default
+
+
+# ---------------------------------------------------------------- scale sets
+
+def scale_set_to_json(scale_set: ScaleSet) -> dict[str, Any]:
+    """A domain scale set as the body of `GET virtualMachineScaleSets/{name}`."""
+    properties: dict[str, Any] = {
+        "orchestrationMode": scale_set.orchestration_mode.value,
+        "platformFaultDomainCount": scale_set.platform_fault_domain_count,
+        "upgradePolicy": {"mode": scale_set.upgrade_policy.value},
+        "scaleInPolicy": {"rules": [scale_set.scale_in_policy.value],
+                          "forceDeletion": scale_set.force_deletion},
+        "provisioningState": scale_set.provisioning_state.value,
+        "uniqueId": scale_set.unique_id,
+        "timeCreated": format_time(scale_set.time_created),
+    }
+    if scale_set.single_placement_group is not None:
+        properties["singlePlacementGroup"] = scale_set.single_placement_group
+    if scale_set.zone_balance or len(scale_set.zones) > 1:
+        properties["zoneBalance"] = scale_set.zone_balance
+    if scale_set.has_vm_profile:
+        properties["virtualMachineProfile"] = _vm_profile(
+            scale_set.computer_name_prefix, scale_set.image, scale_set.priority)
+    body: dict[str, Any] = {
+        "id": scale_set.id,
+        "name": scale_set.name,
+        "type": SCALE_SET_TYPE,
+        "location": scale_set.location,
+        "tags": dict(scale_set.tags),
+        "sku": {"tier": "Standard", "capacity": scale_set.capacity},
+        "properties": properties,
+    }
+    if scale_set.vm_size:
+        body["sku"]["name"] = scale_set.vm_size
+    if scale_set.zones:
+        body["zones"] = list(scale_set.zones)
+    return body
+
+
+def _vm_profile(computer_name_prefix: str | None, image: str | None, priority: Priority) -> dict[str, Any]:
+    profile: dict[str, Any] = {
+        "osProfile": {"adminUsername": DEFAULT_ADMIN_USERNAME},
+        "priority": priority.value,
+    }
+    if computer_name_prefix:
+        profile["osProfile"]["computerNamePrefix"] = computer_name_prefix
+    reference = image_reference(image)
+    if reference:
+        profile["storageProfile"] = {"imageReference": reference}
+    return profile
+
+
+def scale_set_from_json(body: Mapping[str, Any], subscription_id: str = "") -> ScaleSet:
+    """Read a `VirtualMachineScaleSet` body (the SDK model's `as_dict()`) into the domain."""
+    properties = body.get("properties") or {}
+    resource_id = str(body.get("id") or "")
+    parsed = parse_scale_set_id(resource_id)
+    resource_group = parsed[1] if parsed else ""
+    profile = properties.get("virtualMachineProfile")
+    rules = _get(properties, "scaleInPolicy", "rules", default=[]) or ["Default"]
+    fd_count = properties.get("platformFaultDomainCount")
+    return ScaleSet(
+        name=str(body.get("name") or (parsed[2] if parsed else "")),
+        resource_group=resource_group,
+        location=str(body.get("location") or ""),
+        orchestration_mode=OrchestrationMode(properties.get("orchestrationMode") or "Uniform"),
+        capacity=int(_get(body, "sku", "capacity", default=0)),
+        vm_size=_get(body, "sku", "name"),
+        image=image_from_reference(_get(profile, "storageProfile", "imageReference")),
+        platform_fault_domain_count=int(fd_count) if fd_count is not None else 1,
+        zones=tuple(str(zone) for zone in (body.get("zones") or ())),
+        single_placement_group=properties.get("singlePlacementGroup"),
+        scale_in_policy=ScaleInRule(rules[0]),
+        upgrade_policy=UpgradeMode(_get(properties, "upgradePolicy", "mode", default="Manual")),
+        provisioning_state=_provisioning_state(properties.get("provisioningState")),
+        time_created=parse_time(properties.get("timeCreated")) or datetime.fromtimestamp(0, timezone.utc),
+        id=resource_id,
+        subscription_id=parsed[0] if parsed else subscription_id,
+        unique_id=str(properties.get("uniqueId") or ""),
+        computer_name_prefix=str(_get(profile, "osProfile", "computerNamePrefix", default="")),
+        priority=Priority(_get(profile, "priority", default="Regular")),
+        force_deletion=bool(_get(properties, "scaleInPolicy", "forceDeletion", default=False)),
+        zone_balance=bool(properties.get("zoneBalance") or False),
+        has_vm_profile=profile is not None,
+        tags=tuple(sorted((str(k), str(v)) for k, v in (body.get("tags") or {}).items())),
+    )
+
+
+def scale_set_create_body(spec: ScaleSetSpec, *, admin_username: str = DEFAULT_ADMIN_USERNAME,
+                          ssh_public_key: str | None = None, subnet_id: str | None = None) -> dict[str, Any]:
+    """The PUT body that creates `spec`; None fields are left out so Azure applies its defaults."""
+    properties: dict[str, Any] = {
+        "orchestrationMode": spec.orchestration_mode.value,
+        "upgradePolicy": {"mode": spec.upgrade_policy.value},
+        "scaleInPolicy": {"rules": [spec.scale_in_policy.value], "forceDeletion": spec.force_deletion},
+    }
+    if spec.platform_fault_domain_count is not None:
+        properties["platformFaultDomainCount"] = spec.platform_fault_domain_count
+    if spec.single_placement_group is not None:
+        properties["singlePlacementGroup"] = spec.single_placement_group
+    if spec.zone_balance:
+        properties["zoneBalance"] = True
+    if spec.with_vm_profile or spec.orchestration_mode is OrchestrationMode.UNIFORM:
+        profile = _vm_profile(spec.computer_name_prefix, spec.image, spec.priority)
+        profile["osProfile"]["adminUsername"] = admin_username
+        if ssh_public_key:
+            profile["osProfile"]["linuxConfiguration"] = {
+                "disablePasswordAuthentication": True,
+                "ssh": {"publicKeys": [{"path": f"/home/{admin_username}/.ssh/authorized_keys",
+                                        "keyData": ssh_public_key}]},
+            }
+        if subnet_id:
+            profile["networkProfile"] = {
+                "networkApiVersion": "2020-11-01" if spec.orchestration_mode is OrchestrationMode.FLEXIBLE else None,
+                "networkInterfaceConfigurations": [{
+                    "name": f"{spec.name[:40]}-nic",
+                    "properties": {"primary": True, "ipConfigurations": [
+                        {"name": "ipconfig1", "properties": {"subnet": {"id": subnet_id}}}]},
+                }],
+            }
+            if profile["networkProfile"]["networkApiVersion"] is None:
+                del profile["networkProfile"]["networkApiVersion"]
+        properties["virtualMachineProfile"] = profile
+    body: dict[str, Any] = {"properties": properties, "sku": {"tier": "Standard"}}
+    if spec.location:
+        body["location"] = spec.location
+    if spec.vm_size:
+        body["sku"]["name"] = spec.vm_size
+    if spec.capacity is not None:
+        body["sku"]["capacity"] = spec.capacity
+    if spec.zones:
+        body["zones"] = list(spec.zones)
+    return body
+
+
+def scale_set_spec_from_json(name: str, resource_group: str, body: Mapping[str, Any]) -> ScaleSetSpec:
+    """The inverse of `scale_set_create_body`: what the ARM endpoint asks the backend to create."""
+    properties = body.get("properties") or {}
+    profile = properties.get("virtualMachineProfile")
+    rules = _get(properties, "scaleInPolicy", "rules", default=None) or ["Default"]
+    capacity = _get(body, "sku", "capacity")
+    mode = OrchestrationMode(_enum_text(OrchestrationMode, properties.get("orchestrationMode") or "Uniform",
+                                        "orchestrationMode"))
+    return ScaleSetSpec(
+        name=name,
+        resource_group=resource_group,
+        orchestration_mode=mode,
+        location=body.get("location"),
+        capacity=int(capacity) if capacity is not None else None,
+        vm_size=_get(body, "sku", "name"),
+        image=image_from_reference(_get(profile, "storageProfile", "imageReference")),
+        platform_fault_domain_count=properties.get("platformFaultDomainCount"),
+        zones=tuple(str(zone) for zone in (body.get("zones") or ())),
+        single_placement_group=properties.get("singlePlacementGroup"),
+        scale_in_policy=ScaleInRule(_enum_text(ScaleInRule, rules[0], "scaleInPolicy.rules")),
+        force_deletion=bool(_get(properties, "scaleInPolicy", "forceDeletion", default=False)),
+        upgrade_policy=UpgradeMode(_enum_text(UpgradeMode, _get(properties, "upgradePolicy", "mode",
+                                                                  default="Manual"), "upgradePolicy.mode")),
+        computer_name_prefix=_get(profile, "osProfile", "computerNamePrefix"),
+        priority=Priority(_enum_text(Priority, _get(profile, "priority", default="Regular"), "priority")),
+        zone_balance=bool(properties.get("zoneBalance") or False),
+        with_vm_profile=profile is not None,
+    )
+
+
+def _enum_text(enum_type: Any, text: Any, target: str) -> str:
+    """Case-insensitive enum value, or Azure's InvalidParameter naming the property."""
+    for member in enum_type:
+        if str(text).lower() == member.value.lower():
+            return str(member.value)
+    allowed = ", ".join(f"'{member.value}'" for member in enum_type)
+    raise InvalidParameter(f"The value '{text}' of parameter '{target}' is not allowed. Allowed values are {allowed}.",
+                           target=target)
+
+
+def scale_set_update_body(update: ScaleSetUpdate, current: ScaleSet | None = None) -> dict[str, Any]:
+    """The PATCH body for `update`; zones are sent whole, so adding needs the current list."""
+    properties: dict[str, Any] = {}
+    body: dict[str, Any] = {}
+    if update.vm_size is not None:
+        body["sku"] = {"name": update.vm_size}
+        if current is not None:
+            body["sku"]["capacity"] = current.capacity
+    if update.image is not None:
+        properties.setdefault("virtualMachineProfile", {})["storageProfile"] = {
+            "imageReference": image_reference(update.image)}
+    if update.scale_in_policy is not None or update.force_deletion is not None:
+        policy: dict[str, Any] = {}
+        if update.scale_in_policy is not None:
+            policy["rules"] = [update.scale_in_policy.value]
+        elif current is not None:
+            policy["rules"] = [current.scale_in_policy.value]
+        if update.force_deletion is not None:
+            policy["forceDeletion"] = update.force_deletion
+        properties["scaleInPolicy"] = policy
+    if update.upgrade_policy is not None:
+        properties["upgradePolicy"] = {"mode": update.upgrade_policy.value}
+    if update.single_placement_group is not None:
+        properties["singlePlacementGroup"] = update.single_placement_group
+    if update.zone_balance is not None:
+        properties["zoneBalance"] = update.zone_balance
+    if update.add_zones:
+        existing = list(current.zones) if current is not None else []
+        body["zones"] = existing + [zone for zone in update.add_zones if zone not in existing]
+    # Not in Azure's PATCH model; sent so the service answers PropertyChangeNotAllowed.
+    if update.orchestration_mode is not None:
+        properties["orchestrationMode"] = update.orchestration_mode.value
+    if update.platform_fault_domain_count is not None:
+        properties["platformFaultDomainCount"] = update.platform_fault_domain_count
+    if properties:
+        body["properties"] = properties
+    return body
+
+
+def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet) -> tuple[ScaleSetUpdate, int | None]:
+    """A PATCH (or a PUT on an existing set) as (model update, new capacity or None)."""
+    properties = body.get("properties") or {}
+    profile = properties.get("virtualMachineProfile") or {}
+    sku = body.get("sku") or {}
+    size = sku.get("name")
+    image = image_from_reference(_get(profile, "storageProfile", "imageReference"))
+    rules = _get(properties, "scaleInPolicy", "rules")
+    mode = properties.get("orchestrationMode")
+    fd_count = properties.get("platformFaultDomainCount")
+    zones = body.get("zones")
+    spg = properties.get("singlePlacementGroup")
+    upgrade = _get(properties, "upgradePolicy", "mode")
+    force = _get(properties, "scaleInPolicy", "forceDeletion")
+    zone_balance = properties.get("zoneBalance")
+    update = ScaleSetUpdate(
+        vm_size=size if size and size.lower() != (current.vm_size or "").lower() else None,
+        image=image if image and image != current.image else None,
+        scale_in_policy=(ScaleInRule(_enum_text(ScaleInRule, rules[0], "scaleInPolicy.rules"))
+                         if rules and rules[0] != current.scale_in_policy.value else None),
+        force_deletion=bool(force) if force is not None and bool(force) != current.force_deletion else None,
+        upgrade_policy=(UpgradeMode(_enum_text(UpgradeMode, upgrade, "upgradePolicy.mode"))
+                        if upgrade and upgrade != current.upgrade_policy.value else None),
+        add_zones=tuple(str(zone) for zone in (zones or ()) if str(zone) not in current.zones),
+        single_placement_group=spg if spg is not None and spg != current.single_placement_group else None,
+        orchestration_mode=(OrchestrationMode(_enum_text(OrchestrationMode, mode, "orchestrationMode"))
+                            if mode and mode.lower() != current.orchestration_mode.value.lower() else None),
+        platform_fault_domain_count=(int(fd_count) if fd_count is not None
+                                     and int(fd_count) != current.platform_fault_domain_count else None),
+        zone_balance=(bool(zone_balance) if zone_balance is not None
+                      and bool(zone_balance) != current.zone_balance else None),
+    )
+    if zones is not None and any(zone not in [str(z) for z in zones] for zone in current.zones):
+        raise InvalidParameter("Availability zones cannot be removed from a Virtual Machine Scale Set.",
+                               target="zones")
+    capacity = sku.get("capacity")
+    new_capacity = int(capacity) if capacity is not None and int(capacity) != current.capacity else None
+    return update, new_capacity
+
+
+def update_is_empty(update: ScaleSetUpdate) -> bool:
+    """True when the update asks for no change at all."""
+    return update == ScaleSetUpdate()
+
+
+# ---------------------------------------------------------------- instances
+
+def instance_view_json(instance: Instance, *, flexible: bool) -> dict[str, Any]:
+    """The instance view: statuses, and FD/UD for Uniform (Flexible views omit them)."""
+    provisioning = instance.provisioning_state.value.lower()
+    view: dict[str, Any] = {
+        "computerName": instance.computer_name,
+        "statuses": [
+            {"code": f"ProvisioningState/{provisioning}", "level": "Info",
+             "displayStatus": f"Provisioning {provisioning}", "time": format_time(instance.time_created)},
+            {"code": f"PowerState/{instance.power_state.value}", "level": "Info",
+             "displayStatus": f"VM {instance.power_state.value}"},
+        ],
+    }
+    if not flexible:
+        view["platformFaultDomain"] = instance.fault_domain
+        if instance.update_domain is not None:
+            view["platformUpdateDomain"] = instance.update_domain
+    return view
+
+
+def _protection_json(instance: Instance) -> dict[str, bool]:
+    return {"protectFromScaleIn": instance.protect_from_scale_in,
+            "protectFromScaleSetActions": instance.protect_from_scale_set_actions}
+
+
+def scale_set_vm_to_json(instance: Instance, location: str, *, expand_instance_view: bool = False,
+                         flexible: bool = False) -> dict[str, Any]:
+    """A Uniform instance as a `VirtualMachineScaleSetVM` body."""
+    properties: dict[str, Any] = {
+        "latestModelApplied": instance.latest_model_applied,
+        "modelDefinitionApplied": "VirtualMachineScaleSet",
+        "vmId": instance.vm_id,
+        "provisioningState": instance.provisioning_state.value,
+        "protectionPolicy": _protection_json(instance),
+        "osProfile": {"computerName": instance.computer_name, "adminUsername": DEFAULT_ADMIN_USERNAME},
+        "hardwareProfile": {"vmSize": instance.vm_size},
+        "timeCreated": format_time(instance.time_created),
+    }
+    reference = image_reference(instance.image)
+    if reference:
+        properties["storageProfile"] = {"imageReference": reference}
+    if expand_instance_view:
+        properties["instanceView"] = instance_view_json(instance, flexible=flexible)
+    body: dict[str, Any] = {
+        "id": instance.id,
+        "name": instance.name,
+        "type": SCALE_SET_VM_TYPE,
+        "location": location,
+        "instanceId": instance.instance_id,
+        "sku": {"name": instance.vm_size, "tier": "Standard"},
+        "properties": properties,
+    }
+    if instance.zone:
+        body["zones"] = [instance.zone]
+    return body
+
+
+def vm_to_json(instance: Instance, location: str, scale_set: ScaleSet, *,
+               expand_instance_view: bool = False) -> dict[str, Any]:
+    """A Flexible instance as a plain `VirtualMachine` body linked to its set."""
+    properties: dict[str, Any] = {
+        "vmId": instance.vm_id,
+        "hardwareProfile": {"vmSize": instance.vm_size},
+        "osProfile": {"computerName": instance.computer_name, "adminUsername": DEFAULT_ADMIN_USERNAME},
+        "provisioningState": instance.provisioning_state.value,
+        "timeCreated": format_time(instance.time_created),
+        "virtualMachineScaleSet": {"id": scale_set.id},
+        "priority": instance.priority.value,
+        # Not in Azure's VM model: the scale-set VM API carries it; kept here so one list shows it.
+        "protectionPolicy": _protection_json(instance),
+    }
+    if scale_set.platform_fault_domain_count > 1:
+        properties["platformFaultDomain"] = instance.fault_domain
+    reference = image_reference(instance.image)
+    if reference:
+        properties["storageProfile"] = {"imageReference": reference}
+    if expand_instance_view:
+        properties["instanceView"] = instance_view_json(instance, flexible=True)
+    body: dict[str, Any] = {
+        "id": instance.id,
+        "name": instance.name,
+        "type": VM_TYPE,
+        "location": location,
+        "properties": properties,
+    }
+    if instance.zone:
+        body["zones"] = [instance.zone]
+    return body
+
+
+def power_state_from_view(view: Mapping[str, Any] | None) -> PowerState | None:
+    """The `PowerState/<x>` status of an instance view, or None if it has none."""
+    for status in (view or {}).get("statuses") or ():
+        code = str(status.get("code") or "")
+        if code.lower().startswith("powerstate/"):
+            value = code.split("/", 1)[1].lower()
+            for state in PowerState:
+                if state.value == value:
+                    return state
+    return None
+
+
+def _provisioning_from_view(view: Mapping[str, Any] | None) -> ProvisioningState | None:
+    for status in (view or {}).get("statuses") or ():
+        code = str(status.get("code") or "")
+        if code.lower().startswith("provisioningstate/"):
+            return _provisioning_state(code.split("/")[1], ProvisioningState.FAILED)
+    return None
+
+
+def _infer_power_state(provisioning: ProvisioningState) -> PowerState:
+    """Without an instance view Azure says nothing about power; infer what the state implies."""
+    if provisioning is ProvisioningState.CREATING:
+        return PowerState.STARTING
+    if provisioning is ProvisioningState.DELETING:
+        return PowerState.STOPPING
+    return PowerState.RUNNING
+
+
+def instance_from_scale_set_vm(body: Mapping[str, Any], scale_set: ScaleSet,
+                               instance_view: Mapping[str, Any] | None = None) -> Instance:
+    """Read a `VirtualMachineScaleSetVM` body (with or without its instance view)."""
+    properties = body.get("properties") or {}
+    view = instance_view or properties.get("instanceView")
+    provisioning = _provisioning_state(properties.get("provisioningState"))
+    zones = body.get("zones") or ()
+    update_domain = _get(view, "platformUpdateDomain")
+    return Instance(
+        instance_id=str(body.get("instanceId") or ""),
+        name=str(body.get("name") or ""),
+        computer_name=str(_get(properties, "osProfile", "computerName", default="")
+                          or _get(view, "computerName", default="")),
+        scale_set_name=scale_set.name,
+        resource_group=scale_set.resource_group,
+        zone=str(zones[0]) if zones else None,
+        fault_domain=int(_get(view, "platformFaultDomain", default=0)),
+        update_domain=int(update_domain) if update_domain is not None else None,
+        power_state=power_state_from_view(view) or _infer_power_state(provisioning),
+        provisioning_state=provisioning,
+        latest_model_applied=bool(properties.get("latestModelApplied", True)),
+        protect_from_scale_in=bool(_get(properties, "protectionPolicy", "protectFromScaleIn", default=False)),
+        protect_from_scale_set_actions=bool(_get(properties, "protectionPolicy", "protectFromScaleSetActions",
+                                                 default=False)),
+        vm_size=str(_get(body, "sku", "name", default="") or _get(properties, "hardwareProfile", "vmSize",
+                                                                   default="")),
+        time_created=parse_time(properties.get("timeCreated")) or scale_set.time_created,
+        id=str(body.get("id") or ""),
+        image=image_from_reference(_get(properties, "storageProfile", "imageReference")) or scale_set.image,
+        priority=scale_set.priority,
+        vm_id=str(properties.get("vmId") or ""),
+        created_by_scale_set=True,
+    )
+
+
+def looks_created_by_scale_set(vm_name: str, scale_set_name: str, computer_name: str = "") -> bool:
+    """Azure records no "added by hand" flag, so read the naming: a set names its VMs
+    `{set}_{8 hex}` and their computers `{prefix}{random}`; a VM created on its own gets a
+    computer name cut from its VM name."""
+    if re.fullmatch(re.escape(scale_set_name) + r"_[0-9a-f]{8}", vm_name, re.IGNORECASE) is None:
+        return False
+    return not (computer_name and vm_name.lower().startswith(computer_name.lower()))
+
+
+def instance_from_vm(body: Mapping[str, Any], scale_set: ScaleSet,
+                     instance_view: Mapping[str, Any] | None = None,
+                     protection: Mapping[str, Any] | None = None) -> Instance:
+    """Read a Flexible set's plain `VirtualMachine` body into an instance.
+
+    The VM model has no `latestModelApplied`: a VM the set created is on the latest model
+    when its size and image match the set's profile.
+    """
+    properties = body.get("properties") or {}
+    view = instance_view or properties.get("instanceView")
+    provisioning = _provisioning_state(properties.get("provisioningState"))
+    zones = body.get("zones") or ()
+    name = str(body.get("name") or "")
+    vm_size = str(_get(properties, "hardwareProfile", "vmSize", default=""))
+    image = image_from_reference(_get(properties, "storageProfile", "imageReference"))
+    computer_name = str(_get(properties, "osProfile", "computerName", default="")
+                        or _get(view, "computerName", default=""))
+    created_by_set = looks_created_by_scale_set(name, scale_set.name, computer_name)
+    on_latest = (not created_by_set) or (
+        (scale_set.vm_size is None or vm_size.lower() == scale_set.vm_size.lower())
+        and (scale_set.image is None or image is None or image == scale_set.image))
+    protection = protection or properties.get("protectionPolicy") or {}
+    return Instance(
+        instance_id=name,
+        name=name,
+        computer_name=computer_name,
+        scale_set_name=scale_set.name,
+        resource_group=scale_set.resource_group,
+        zone=str(zones[0]) if zones else None,
+        fault_domain=int(properties.get("platformFaultDomain") or 0),
+        update_domain=None,
+        power_state=power_state_from_view(view) or _infer_power_state(provisioning),
+        provisioning_state=provisioning,
+        latest_model_applied=on_latest,
+        protect_from_scale_in=bool(protection.get("protectFromScaleIn", False)),
+        protect_from_scale_set_actions=bool(protection.get("protectFromScaleSetActions", False)),
+        vm_size=vm_size,
+        time_created=parse_time(properties.get("timeCreated")) or scale_set.time_created,
+        id=str(body.get("id") or ""),
+        image=image,
+        priority=Priority(properties.get("priority") or "Regular"),
+        vm_id=str(properties.get("vmId") or ""),
+        created_by_scale_set=created_by_set,
+    )
+
+
+def vm_create_body(spec: VmSpec, scale_set: ScaleSet, *, admin_username: str = DEFAULT_ADMIN_USERNAME,
+                   ssh_public_key: str | None = None) -> dict[str, Any]:
+    """The PUT body of a VM added by hand to a Flexible set (`az vm create --vmss`)."""
+    properties: dict[str, Any] = {
+        "virtualMachineScaleSet": {"id": scale_set.id},
+        "priority": spec.priority.value,
+        "osProfile": {"adminUsername": admin_username},
+    }
+    if spec.vm_size:
+        properties["hardwareProfile"] = {"vmSize": spec.vm_size}
+    if spec.fault_domain is not None:
+        properties["platformFaultDomain"] = spec.fault_domain
+    reference = image_reference(spec.image)
+    if reference:
+        properties["storageProfile"] = {"imageReference": reference}
+    if ssh_public_key:
+        properties["osProfile"]["linuxConfiguration"] = {
+            "disablePasswordAuthentication": True,
+            "ssh": {"publicKeys": [{"path": f"/home/{admin_username}/.ssh/authorized_keys",
+                                    "keyData": ssh_public_key}]},
+        }
+    body: dict[str, Any] = {"location": scale_set.location, "properties": properties}
+    if spec.zone:
+        body["zones"] = [spec.zone]
+    return body
+
+
+def vm_spec_from_json(name: str, body: Mapping[str, Any]) -> VmSpec:
+    """The inverse of `vm_create_body`."""
+    properties = body.get("properties") or {}
+    zones = body.get("zones") or ()
+    fault_domain = properties.get("platformFaultDomain")
+    return VmSpec(
+        name=name,
+        zone=str(zones[0]) if zones else None,
+        fault_domain=int(fault_domain) if fault_domain is not None else None,
+        vm_size=_get(properties, "hardwareProfile", "vmSize"),
+        image=image_from_reference(_get(properties, "storageProfile", "imageReference")),
+        priority=Priority(_enum_text(Priority, properties.get("priority") or "Regular", "priority")),
+    )
+
+
+# ---------------------------------------------------------------- operations
+
+def operation_status_json(operation: Operation, status: OperationStatus | None = None,
+                          status_url_path: str = "") -> dict[str, Any]:
+    """The Azure-AsyncOperation body of `operation` (with `status` overriding its own)."""
+    effective = status or operation.status
+    body: dict[str, Any] = {
+        "id": status_url_path or operation.id,
+        "name": operation.id,
+        "status": effective.value,
+        "startTime": format_time(operation.start_time),
+        "percentComplete": round(operation.percent_complete if effective is operation.status
+                                 else min(operation.percent_complete, 99.0), 1),
+    }
+    if effective.is_terminal and operation.end_time is not None:
+        body["endTime"] = format_time(operation.end_time)
+    if effective is OperationStatus.FAILED and operation.error is not None:
+        error: dict[str, Any] = {"code": operation.error.code, "message": operation.error.message}
+        if operation.error.target:
+            error["target"] = operation.error.target
+        body["error"] = error
+    return body
+
+
+def operation_status_from_text(text: Any) -> OperationStatus:
+    """ARM's open set of statuses: the three terminal ones, anything else still running."""
+    for status in (OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.CANCELED):
+        if str(text or "").lower() == status.value.lower():
+            return status
+    return OperationStatus.IN_PROGRESS
+
+
+def error_info_from_json(body: Mapping[str, Any] | None) -> ErrorInfo | None:
+    """`{code, message, target}` of an ARM error, tolerating the `{"error": {...}}` wrapper."""
+    if not body:
+        return None
+    error = body.get("error") if isinstance(body.get("error"), Mapping) else body
+    if not isinstance(error, Mapping) or not error.get("code"):
+        return None
+    return ErrorInfo(code=str(error["code"]), message=str(error.get("message") or ""),
+                     target=error.get("target"))
+
+
+# ---------------------------------------------------------------- errors
+
+LOGIN_HINT = ("Sign in with `az login` (then `az account set --subscription <id>`), or set AZURE_TENANT_ID, "
+              "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, or use --auth device.")
+
+_CLASS_BY_STATUS: dict[int, type[AzureError]] = {
+    400: BadRequest, 401: AuthenticationFailed, 403: AuthorizationFailed, 404: ResourceNotFound,
+    409: Conflict, 429: TooManyRequests, 503: ServiceUnavailable,
+}
+
+
+def domain_error(http_status: int | None, code: str | None, message: str, *, target: str | None = None,
+                 retry_after: float | None = None) -> AzureError:
+    """The domain error for an ARM error response, keeping Azure's code and message.
+
+    Known codes map to their class; unknown ones pick the class of the HTTP status and keep
+    the code (an expired token stays `ExpiredAuthenticationToken`, an AuthenticationFailed).
+    """
+    status = int(http_status) if http_status else None
+    code = code or (_CLASS_BY_STATUS.get(status or 0, AzureError).code if status else "InternalError")
+    if status == 429:
+        error: AzureError = TooManyRequests(message, retry_after=retry_after, target=target,
+                                            code=code, http_status=429)
+    else:
+        error = error_from_code(code, message, target=target, http_status=status)
+        if type(error) is AzureError and status in _CLASS_BY_STATUS:
+            error = _CLASS_BY_STATUS[status](message, target=target, code=code, http_status=status)
+    if isinstance(error, AuthenticationFailed) and LOGIN_HINT not in error.message:
+        error.message = f"{error.message} {LOGIN_HINT}"
+        error.args = (error.message,)
+    return error
