@@ -1,0 +1,404 @@
+"""The `vmss-tui` entry point: TUI, REPL (`shell`), the emulator's ARM server, or one command.
+
+    vmss-tui                      open the TUI
+    vmss-tui shell                open the REPL (reads commands from a pipe when stdin is not a terminal)
+    vmss-tui emulator serve ...   serve the emulator over HTTPS as an ARM endpoint
+    vmss-tui <command> ...        run one command and exit
+
+Global options go before or after the command: --db PATH (env VMSS_TUI_DB), --backend
+emulator|azure, --speed instant|fast|real (env VMSS_TUI_SPEED), -g/--resource-group,
+--subscription, --read-only, -o/--output, --query, --no-wait, --yes, --config PATH,
+--theme NAME, --no-mouse.
+
+Exit codes: 0 success; 1 the operation or Azure failed (or an internal error); 2 the command
+line was not acceptable and nothing was sent (usage errors, --read-only refusals, a
+destructive command without --yes when there is no terminal to ask on).
+
+Output defaults to a table when stdout is a terminal and to JSON otherwise, so scripts get
+JSON without asking. Errors are one stderr line `ERROR: (Code) message`; a traceback appears
+only with VMSS_TUI_DEBUG=1.
+
+This module stays lean: Textual, prompt_toolkit and the Azure SDK are imported only on the
+paths that need them, so a one-shot command starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+USAGE = """\
+usage: vmss-tui [global options] [command] [arguments]
+
+  vmss-tui                     open the TUI
+  vmss-tui shell               interactive shell (REPL)
+  vmss-tui emulator serve ...  serve the emulator as an ARM endpoint
+  vmss-tui <command> ...       run one command (vmss-tui help lists them)
+
+global options (before or after the command):
+  --db PATH            emulator store directory (env VMSS_TUI_DB; default: seeded practice store)
+  --backend NAME       emulator (default) or azure
+  --speed SPEED        emulator speed: instant, fast or real (env VMSS_TUI_SPEED)
+  --subscription ID    Azure subscription
+  -g, --resource-group GROUP
+  --read-only          refuse every command that changes something
+  -o, --output FORMAT  table (default on a terminal), json (default in a pipe), jsonc, tsv, yaml, none
+  --query JMESPATH     filter the JSON result before formatting
+  --no-wait            do not wait for long operations
+  --yes, -y            do not ask for confirmation
+  --config PATH        config file (default: the user config dir's vmss-tui/config.toml)
+  --theme NAME         TUI theme
+  --no-mouse           TUI without mouse support
+  --version            print the version
+
+exit codes: 0 ok, 1 operation failed, 2 usage error (nothing sent)"""
+
+_VALUE_OPTIONS = {
+    "--db": "db", "--backend": "backend", "--speed": "speed", "--subscription": "subscription",
+    "--config": "config", "--theme": "theme",
+}
+_FLAG_OPTIONS = {"--read-only": "read_only", "--no-mouse": "no_mouse"}
+_LINE_VALUE_OPTIONS = {"-o": "output", "--output": "output", "--query": "query", "-g": "resource_group",
+                       "--resource-group": "resource_group"}
+_LINE_FLAG_OPTIONS = {"--yes": "yes", "-y": "yes", "--no-wait": "no_wait"}
+
+
+class CliUsageError(Exception):
+    """A global option the CLI cannot accept."""
+
+
+@dataclass
+class GlobalOptions:
+    """Options that choose the backend and the session's defaults."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    command: list[str] = field(default_factory=list)
+    """The command and its arguments, global options removed."""
+
+
+def split_globals(argv: list[str]) -> GlobalOptions:
+    """Take global options out of argv wherever they are; line options only before the command.
+
+    Line options (-o, --query, -g, --yes, --no-wait) after the command stay in the command
+    words, where the command parser reads them exactly as the REPL does.
+    """
+    found = GlobalOptions()
+    index = 0
+    seen_command = False
+    while index < len(argv):
+        token = argv[index]
+        index += 1
+        if seen_command and found.command[:2] == ["emulator", "serve"]:
+            found.command.append(token)
+            continue
+        flag, has_inline, inline = token.partition("=")
+        if flag in _VALUE_OPTIONS or (not seen_command and flag in _LINE_VALUE_OPTIONS):
+            key = _VALUE_OPTIONS.get(flag) or _LINE_VALUE_OPTIONS[flag]
+            if has_inline:
+                found.values[key] = inline
+            elif index < len(argv) and not (argv[index].startswith("--") and len(argv[index]) > 2):
+                found.values[key] = argv[index]
+                index += 1
+            else:
+                raise CliUsageError(f"{flag}: expected a value")
+            continue
+        if token in _FLAG_OPTIONS:
+            found.values[_FLAG_OPTIONS[token]] = True
+            continue
+        if not seen_command and token in _LINE_FLAG_OPTIONS:
+            found.values[_LINE_FLAG_OPTIONS[token]] = True
+            continue
+        if not seen_command and token in ("-h", "--help", "--version"):
+            found.values[token.lstrip("-")] = True
+            continue
+        if not seen_command and token.startswith("-") and token != "-":
+            raise CliUsageError(f"unknown global option '{token}' (vmss-tui --help lists them)")
+        seen_command = True
+        found.command.append(token)
+    return found
+
+
+def _choose(values: dict[str, Any], key: str, env: str | None, configured: Any, choices: tuple[str, ...] = (),
+            ) -> Any:
+    value = values.get(key)
+    if value is None and env:
+        value = os.environ.get(env) or None
+    if value is None:
+        value = configured
+    if value is not None and choices and value not in choices:
+        raise CliUsageError(f"--{key.replace('_', '-')}: '{value}' is not one of: {', '.join(choices)}")
+    return value
+
+
+@dataclass
+class Settings:
+    """Everything resolved from options, environment and config file."""
+
+    backend: str
+    backend_options: dict[str, Any]
+    resource_group: str | None
+    output: str | None
+    query: str | None
+    yes: bool
+    no_wait: bool
+    read_only: bool
+    theme: str | None
+    mouse: bool
+    config: Any
+
+
+def resolve_settings(options: GlobalOptions) -> Settings:
+    """Combine command line > environment > config file > defaults."""
+    from .config import BACKENDS, OUTPUTS, SPEEDS, load_config
+
+    values = options.values
+    config = load_config(values.get("config"))
+    backend = _choose(values, "backend", None, config.backend, BACKENDS)
+    backend_options: dict[str, Any] = {}
+    if backend == "emulator":
+        db = _choose(values, "db", "VMSS_TUI_DB", config.db)
+        backend_options["db"] = db
+        speed = _choose(values, "speed", "VMSS_TUI_SPEED", config.speed, SPEEDS)
+        if speed is not None:
+            backend_options["speed"] = speed
+    else:
+        subscription = _choose(values, "subscription", None, config.subscription)
+        if subscription:
+            backend_options["subscription"] = subscription
+    output = _choose(values, "output", None, None, OUTPUTS)
+    return Settings(
+        backend=backend, backend_options=backend_options,
+        resource_group=values.get("resource_group") or config.resource_group,
+        output=output, query=values.get("query"), yes=bool(values.get("yes")),
+        no_wait=bool(values.get("no_wait")), read_only=bool(values.get("read_only")),
+        theme=values.get("theme") or config.theme,
+        mouse=config.mouse and not values.get("no_mouse"), config=config,
+    )
+
+
+def open_session(settings: Settings, *, interactive_stdin: bool, stderr: TextIO) -> Any:
+    """Open the backend and build a command Session for one-shot use or the REPL."""
+    from .backends import open_backend
+    from .commands import Session
+
+    backend = open_backend(settings.backend, **settings.backend_options)
+    stdout_tty = sys.stdout.isatty()
+    default_output = (settings.config.output or "table") if stdout_tty else "json"
+    session = Session(
+        backend, resource_group=settings.resource_group, output=settings.output or default_output,
+        query=settings.query, yes=settings.yes, read_only=settings.read_only, no_wait=settings.no_wait,
+        confirm=make_tty_confirm(stderr) if interactive_stdin and stderr.isatty() else None,
+        progress=ProgressLine(stderr) if stderr.isatty() else None,
+    )
+    session.color = stdout_tty and not os.environ.get("NO_COLOR")
+    return session
+
+
+def make_tty_confirm(stderr: TextIO) -> Any:
+    """A confirm callback asking on the terminal: `text` then `Proceed? [y/N]`."""
+    def confirm(text: str) -> bool:
+        stderr.write(text + "\nProceed? [y/N] ")
+        stderr.flush()
+        try:
+            answer = sys.stdin.readline()
+        except KeyboardInterrupt:
+            stderr.write("\n")
+            return False
+        return answer.strip().lower() in ("y", "yes")
+
+    return confirm
+
+
+class ProgressLine:
+    """One updating stderr line while an operation runs (terminals only)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.active = False
+
+    def __call__(self, operation: Any) -> None:
+        label = operation.message or f"{operation.kind} {operation.scale_set_name}"
+        if operation.done:
+            if self.active:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+            self.active = False
+            return
+        self.stream.write(f"\r\x1b[K{label}: {operation.status} {operation.percent_complete:.0f}%")
+        self.stream.flush()
+        self.active = True
+
+
+def print_outcome(outcome: Any, stdout: TextIO, stderr: TextIO) -> None:
+    """Write an Outcome: result to stdout, warnings and the error line to stderr."""
+    from .commands.executor import debug_enabled
+
+    if outcome.rendered:
+        stdout.write(outcome.rendered + "\n")
+        stdout.flush()
+    for warning in outcome.warnings:
+        stderr.write(f"WARNING: {warning}\n")
+    if outcome.error:
+        stderr.write(outcome.error + "\n")
+        if outcome.debug_traceback and debug_enabled():
+            stderr.write(outcome.debug_traceback)
+    stderr.flush()
+
+
+def _lazy_entry(module: str, function: str, stderr: TextIO) -> Any:
+    import importlib
+
+    try:
+        loaded = importlib.import_module(module)
+        return getattr(loaded, function)
+    except (ImportError, AttributeError) as exc:
+        stderr.write(f"ERROR: {module}.{function} is not available in this build ({exc}).\n")
+        return None
+
+
+def _run_tui(settings: Settings, stderr: TextIO) -> int:
+    run_app = _lazy_entry("vmss_tui.tui.app", "run_app", stderr)
+    if run_app is None:
+        return 1
+    result = run_app(backend_kind=settings.backend, backend_options=settings.backend_options,
+                     theme=settings.theme, read_only=settings.read_only, mouse=settings.mouse,
+                     config=settings.config)
+    return int(result or 0)
+
+
+def _run_armserver(settings: Settings, options: GlobalOptions, stderr: TextIO) -> int:
+    armserver_main = _lazy_entry("vmss_tui.armserver", "main", stderr)
+    if armserver_main is None:
+        return 1
+    argv = list(options.command[2:])
+    for key in ("db", "speed"):
+        value = options.values.get(key)
+        if value is not None and f"--{key}" not in argv:
+            argv += [f"--{key}", value]
+    return int(armserver_main(argv) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run vmss-tui with `argv` (default: sys.argv[1:]) and return the exit code."""
+    stdout, stderr = sys.stdout, sys.stderr
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(arguments, stdout, stderr)
+    except KeyboardInterrupt:
+        stderr.write("\nERROR: interrupted\n")
+        return 1
+    except BrokenPipeError:
+        # The reader went away (`| head`); stop quietly like other CLI tools.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - avoid a second error at interpreter exit
+        except OSError:
+            pass
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the top: nothing may escape as a traceback
+        import traceback
+
+        from .commands.executor import debug_enabled
+
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        stderr.write(f"ERROR: internal error: {type(exc).__name__}: {message}".rstrip(": ") + "\n")
+        if debug_enabled():
+            traceback.print_exc(file=stderr)
+        return 1
+
+
+def _main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
+    from .domain.errors import AzureError
+
+    try:
+        options = split_globals(argv)
+    except CliUsageError as exc:
+        stderr.write(f"ERROR: (UnrecognizedArguments) {exc}\n")
+        return 2
+    if options.values.get("help"):
+        stdout.write(USAGE + "\n")
+        return 0
+    if options.values.get("version"):
+        from . import __version__
+
+        stdout.write(f"vmss-tui {__version__}\n")
+        return 0
+    try:
+        settings = resolve_settings(options)
+    except CliUsageError as exc:
+        stderr.write(f"ERROR: (InvalidArgumentValue) {exc}\n")
+        return 2
+    except AzureError as exc:
+        stderr.write(f"ERROR: {exc}\n")
+        return 2
+    command = options.command
+    if not command:
+        return _run_tui(settings, stderr)
+    if command[0] == "emulator":
+        if command[1:2] != ["serve"]:
+            stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve [options]\n")
+            return 2
+        return _run_armserver(settings, options, stderr)
+    if command[0] == "shell":
+        if len(command) > 1:
+            stderr.write(f"ERROR: (UnrecognizedArguments) shell: unexpected argument(s) '{' '.join(command[1:])}'\n")
+            return 2
+        return _run_shell(settings, stdout, stderr)
+    return _run_one_shot(settings, command, stdout, stderr)
+
+
+def _open(settings: Settings, stderr: TextIO, *, interactive_stdin: bool) -> Any:
+    from .domain.errors import AzureError
+
+    try:
+        return open_session(settings, interactive_stdin=interactive_stdin, stderr=stderr)
+    except AzureError as exc:
+        stderr.write(f"ERROR: {exc}\n")
+    except ValueError as exc:
+        stderr.write(f"ERROR: (InvalidArgumentValue) {exc}\n")
+    return None
+
+
+def _run_one_shot(settings: Settings, command: list[str], stdout: TextIO, stderr: TextIO) -> int:
+    from .commands import get_command, run_tokens
+
+    spec = get_command(command[0])
+    if spec is not None and spec.repl_only:
+        stderr.write(f"ERROR: (UnrecognizedArguments) '{spec.name}' works only inside the shell "
+                     f"(vmss-tui shell).\n")
+        return 2
+    if spec is not None and (spec.name == "help" or any(word in ("-h", "--help") for word in command[1:])):
+        # Help needs no backend: do not create (or seed) a store just to print usage.
+        from .commands import Session
+
+        outcome = run_tokens(command, Session(None, output=settings.output or "table"))  # type: ignore[arg-type]
+        print_outcome(outcome, stdout, stderr)
+        return outcome.exit_code
+    session = _open(settings, stderr, interactive_stdin=sys.stdin.isatty())
+    if session is None:
+        return 1
+    try:
+        outcome = run_tokens(command, session)
+        print_outcome(outcome, stdout, stderr)
+        return outcome.exit_code
+    finally:
+        session.backend.close()
+
+
+def _run_shell(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
+    from .repl import run_repl
+
+    interactive = sys.stdin.isatty()
+    # The REPL asks its own confirmations through prompt_toolkit; a pipe cannot be asked.
+    session = _open(settings, stderr, interactive_stdin=False)
+    if session is None:
+        return 1
+    try:
+        return run_repl(session, interactive=interactive and sys.stdout.isatty())
+    finally:
+        session.backend.close()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m vmss_tui` goes through __main__
+    raise SystemExit(main())

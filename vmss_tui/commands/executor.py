@@ -1,0 +1,402 @@
+"""Run one command line against a session: parse, check, confirm, call the handler, format.
+
+`run_line` is the single entry point of every front end. It never raises for a user or
+Azure error: everything becomes an `Outcome` with an exit code (0 ok, 1 the operation or
+Azure failed, 2 the line was not acceptable and nothing was sent) and one `ERROR:` line.
+
+Refusals are exit 2 and send nothing: read-only mode, a destructive command that was not
+confirmed and cannot ask (no confirm callback), a usage error. A confirmation the user
+declined is exit 1 ("Cancelled").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..domain.errors import AzureError, ResourceNotFound
+from ..domain.models import Operation, OperationStatus, ProgressCallback, ScaleSet
+from .formatting import JSON, TableRenderer, render
+from .parser import OUTPUT_FORMATS, ParsedLine, UsageError, bind, parse, required_positional_count, tokenize
+from .spec import CommandSpec
+
+if TYPE_CHECKING:
+    from ..backends.protocol import Backend
+    from .completion import CompletionCache
+
+ConfirmCallback = Callable[[str], bool]
+
+
+class Session:
+    """What stays the same from one line to the next: backend, defaults and `use` context.
+
+    Args:
+        backend: Where commands go.
+        resource_group: Default group for set names (None: find the set by name in any group).
+        output: Default output format.
+        query: Default JMESPath query (rarely set for a whole session).
+        yes: Never ask for confirmation.
+        read_only: Refuse every mutating command before anything is sent.
+        no_wait: Return long operations at once.
+        confirm: Asked with the confirmation text before destructive commands; None means
+            "cannot ask", which refuses them unless `yes`.
+        progress: Called with Operation snapshots while waiting.
+    """
+
+    def __init__(self, backend: Backend, resource_group: str | None = None, output: str = "table",
+                 query: str | None = None, yes: bool = False, read_only: bool = False,
+                 no_wait: bool = False, confirm: ConfirmCallback | None = None,
+                 progress: ProgressCallback | None = None) -> None:
+        self.backend = backend
+        self.resource_group = resource_group
+        self.output = output
+        self.query = query
+        self.yes = yes
+        self.read_only = read_only
+        self.no_wait = no_wait
+        self.confirm = confirm
+        self.progress = progress
+        self.current_set: tuple[str, str] | None = None
+        self.color = True
+        """Whether `-o jsonc` may use ANSI colours (front ends turn it off for pipes)."""
+        self._completion_cache: CompletionCache | None = None
+
+    @property
+    def completion_cache(self) -> CompletionCache:
+        """Names of sets and instances for completion, refreshed in the background."""
+        if self._completion_cache is None:
+            from .completion import CompletionCache
+
+            self._completion_cache = CompletionCache(self)
+        return self._completion_cache
+
+    def prompt(self) -> str:
+        """The REPL prompt, showing the `use` context: `vmss web> `."""
+        return f"vmss {self.current_set[1]}> " if self.current_set else "vmss> "
+
+
+@dataclass
+class Result:
+    """What a handler returns: the JSON-able data and how to show it as a table."""
+
+    data: JSON = None
+    table: TableRenderer | None = None
+    operation: Operation | None = None
+    changed: bool = False
+    warnings: list[str] = field(default_factory=list)
+    exit_requested: bool = False
+    plain: bool = False
+    """Text meant for people (help): shown as is whatever `-o` says, unless `-o none`."""
+
+
+@dataclass
+class Outcome:
+    """Everything a front end needs to show after running a line."""
+
+    exit_code: int = 0
+    data: JSON = None
+    rendered: str = ""
+    error: str | None = None
+    changed: bool = False
+    operation: Operation | None = None
+    command: str | None = None
+    exit_requested: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """`WARNING: ...` lines for stderr (e.g. instances a set-wide action skipped)."""
+    debug_traceback: str | None = None
+    """The traceback of an internal error; front ends print it only with VMSS_TUI_DEBUG=1."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the line succeeded."""
+        return self.exit_code == 0
+
+
+@dataclass
+class Invocation:
+    """A parsed, bound and checked command, as its handler receives it."""
+
+    spec: CommandSpec
+    args: dict[str, Any]
+    session: Session
+    output: str
+    query: str | None
+    yes: bool
+    no_wait: bool
+    resource_group: str | None
+    """The group given on the line or the session's default; None when neither."""
+    scale_set: ScaleSet | None = None
+    """The resolved set for commands that name one."""
+
+    @property
+    def backend(self) -> Backend:
+        """The session's backend."""
+        return self.session.backend
+
+    @property
+    def group_and_name(self) -> tuple[str, str]:
+        """(resource group, name) of the resolved set."""
+        assert self.scale_set is not None, "handler of a command without a set asked for one"
+        return self.scale_set.resource_group, self.scale_set.name
+
+    def wait(self, operation: Operation) -> Operation:
+        """Wait for an operation (progress to the session); a failed one raises its Azure error."""
+        try:
+            final = self.backend.wait(operation, progress=self.session.progress)
+        except KeyboardInterrupt:
+            raise StoppedWaiting(operation) from None
+        if final.status is OperationStatus.FAILED or final.status is OperationStatus.CANCELED:
+            from ..domain.errors import error_from_code
+
+            if final.error is not None:
+                raise error_from_code(final.error.code, final.error.message, target=final.error.target)
+            raise AzureError(f"Operation {final.id} ended {final.status}.", code=f"Operation{final.status}")
+        if not final.done:
+            raise StoppedWaiting(final)
+        return final
+
+
+class StoppedWaiting(Exception):
+    """The user (Ctrl-C) or a timeout stopped the wait; the operation continues in Azure."""
+
+    def __init__(self, operation: Operation) -> None:
+        super().__init__(operation.id)
+        self.operation = operation
+
+
+def _commands() -> dict[str, CommandSpec]:
+    from .registry import COMMAND_INDEX
+
+    return COMMAND_INDEX
+
+
+def _effective(parsed: ParsedLine, session: Session) -> dict[str, Any]:
+    line = parsed.line_options
+    return {
+        "output": line.get("output", session.output),
+        "query": line.get("query", session.query),
+        "yes": bool(line.get("yes", False) or session.yes),
+        "no_wait": bool(line.get("no_wait", False) or session.no_wait),
+        "resource_group": line.get("resource_group", session.resource_group),
+    }
+
+
+def is_mutating(spec: CommandSpec, args: dict[str, Any] | None = None) -> bool:
+    """True when running this line would change something (`scale --dry-run` does not)."""
+    if not spec.mutating:
+        return False
+    return not (args or {}).get("dry_run", False)
+
+
+def find_scale_set(session: Session, name: str, resource_group: str | None) -> ScaleSet:
+    """The set called `name`: in `resource_group`, or the only one of that name in any group."""
+    backend = session.backend
+    if resource_group:
+        return backend.get_scale_set(resource_group, name)
+    matches = [s for s in backend.list_scale_sets() if s.name.lower() == name.lower()]
+    if not matches:
+        raise ResourceNotFound(
+            f"The Resource 'Microsoft.Compute/virtualMachineScaleSets/{name}' was not found in any "
+            f"resource group of this subscription.", target=name)
+    if len(matches) > 1:
+        groups = ", ".join(s.resource_group for s in matches)
+        raise UsageError("AmbiguousName",
+                         f"scale set '{name}' exists in several resource groups ({groups}); "
+                         f"choose one with -g/--resource-group.")
+    return matches[0]
+
+
+def _set_names(session: Session, resource_group: str | None) -> set[str]:
+    return {s.name.lower() for s in session.backend.list_scale_sets(resource_group)}
+
+
+def _bind_with_context(parsed: ParsedLine, session: Session) -> tuple[dict[str, Any], bool]:
+    """Bind positionals, filling the set from `use` when the line leaves it out.
+
+    Returns the arguments and whether the context supplied the set.
+    """
+    spec = parsed.spec
+    words = parsed.positionals
+    if not (spec.needs_set and session.current_set):
+        return bind(parsed), False
+    context_name = session.current_set[1]
+    implicit: bool
+    if len(words) < required_positional_count(spec) or not words:
+        implicit = True
+    elif words[0].lower() == context_name.lower():
+        implicit = False
+    elif spec.positionals[-1].multiple and len(spec.positionals) > 1:
+        # `start 3 4` in context vs `start other-set 3`: only an existing set name is a set.
+        implicit = words[0].lower() not in _set_names(session, parsed.line_options.get("resource_group"))
+    else:
+        implicit = False
+    if implicit:
+        return bind(parsed, [context_name] + list(words)), True
+    return bind(parsed), False
+
+
+@dataclass
+class _Prepared:
+    invocation: Invocation
+    parsed: ParsedLine
+
+
+def _prepare(tokens: list[str], session: Session) -> _Prepared:
+    parsed = parse(tokens, _commands())
+    spec = parsed.spec
+    options = _effective(parsed, session)
+    if options["output"] not in OUTPUT_FORMATS:
+        raise UsageError("InvalidArgumentValue", f"output format '{options['output']}' is not one of: "
+                                                 f"{', '.join(OUTPUT_FORMATS)}.")
+    invocation = Invocation(spec=spec, args={}, session=session, **options)
+    if parsed.line_options.get("help"):
+        return _Prepared(invocation, parsed)
+    if is_mutating(spec, parsed.options) and session.read_only:
+        raise UsageError("ReadOnly", f"'{spec.name}' changes resources and this session is read-only "
+                                     f"(--read-only); nothing was sent.")
+    args, from_context = _bind_with_context(parsed, session)
+    invocation.args = args
+    if spec.needs_set:
+        name = args[spec.positionals[0].dest]
+        if from_context and session.current_set is not None:
+            group = session.current_set[0]
+        else:
+            group = options["resource_group"]
+        invocation.scale_set = find_scale_set(session, name, group)
+    return _Prepared(invocation, parsed)
+
+
+def _compile_query(query: str | None) -> Any:
+    if not query:
+        return None
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return jmespath.compile(query)
+    except JMESPathError as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError("InvalidQuery", f"--query '{query}' is not valid JMESPath: {first_line}") from None
+
+
+def _one_line(text: str) -> str:
+    """Error text on one line whatever the user typed (line separators included)."""
+    return " ".join(text.splitlines())
+
+
+def _error_outcome(exc: BaseException, command: str | None) -> Outcome:
+    if isinstance(exc, UsageError):
+        return Outcome(exit_code=2, error=_one_line(f"ERROR: {exc}"), command=command)
+    if isinstance(exc, AzureError):
+        return Outcome(exit_code=1, error=_one_line(f"ERROR: {exc}"), command=command)
+    import traceback
+
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    return Outcome(exit_code=1, error=f"ERROR: internal error: {type(exc).__name__}: {message}".rstrip(": "),
+                   command=command, debug_traceback=traceback.format_exc())
+
+
+def run_line(line: str, session: Session) -> Outcome:
+    """Run one command line; never raises for user, Azure or internal errors."""
+    try:
+        tokens = tokenize(line)
+    except UsageError as exc:
+        return _error_outcome(exc, None)
+    if not tokens:
+        return Outcome()
+    return run_tokens(tokens, session)
+
+
+def run_tokens(tokens: list[str], session: Session) -> Outcome:
+    """Run a line that is already split into words (the one-shot CLI's argv)."""
+    command: str | None = None
+    try:
+        prepared = _prepare(tokens, session)
+        invocation = prepared.invocation
+        spec = invocation.spec
+        command = spec.name
+        if prepared.parsed.line_options.get("help"):
+            from .help import command_help
+
+            return Outcome(rendered=command_help(spec), command=command)
+        compiled_query = _compile_query(invocation.query)
+        text = _confirmation_text(invocation)
+        if text is not None and not invocation.yes:
+            if session.confirm is None:
+                raise UsageError("ConfirmationRequired",
+                                 f"'{spec.name}' needs confirmation and cannot ask here; pass --yes to go ahead. "
+                                 f"Nothing was changed.")
+            if not session.confirm(text):
+                return Outcome(exit_code=1, error=f"ERROR: (Cancelled) {spec.name} was not confirmed; "
+                                                  f"nothing was changed.", command=command)
+        result = spec.handler(invocation)
+    except StoppedWaiting as stopped:
+        operation = stopped.operation
+        return Outcome(exit_code=1, command=command, operation=operation, changed=True,
+                       error=f"ERROR: (StoppedWaiting) stopped waiting; operation {operation.id} "
+                             f"({operation.message or operation.kind}) continues. "
+                             f"Check it with: operation {operation.id}")
+    except (UsageError, AzureError) as exc:
+        return _error_outcome(exc, command)
+    except Exception as exc:  # noqa: BLE001 - the one place where anything becomes an error line
+        return _error_outcome(exc, command)
+    if result.changed:
+        session.completion_cache.invalidate()
+    data = result.data
+    table = result.table
+    try:
+        if compiled_query is not None:
+            data = compiled_query.search(data)
+            table = None
+        if result.plain and compiled_query is None and invocation.output != "none":
+            rendered = str(data)
+        else:
+            rendered = render(data, invocation.output, table, color=session.color)
+    except Exception as exc:  # noqa: BLE001 - a query that fails on this data
+        outcome = _error_outcome(UsageError("InvalidQuery", f"--query failed: {exc}"), command)
+        outcome.changed = result.changed
+        return outcome
+    return Outcome(exit_code=0, data=data, rendered=rendered, changed=result.changed,
+                   operation=result.operation, command=command, exit_requested=result.exit_requested,
+                   warnings=list(result.warnings))
+
+
+def _confirmation_text(invocation: Invocation) -> str | None:
+    spec = invocation.spec
+    if not spec.destructive or not is_mutating(spec, invocation.args):
+        return None
+    if spec.confirm_text is None:
+        return None
+    return spec.confirm_text(invocation)
+
+
+def confirmation_prompt(line: str, session: Session) -> str | None:
+    """The exact text a dialog must show before `line` runs, or None when it needs no confirmation.
+
+    None also when `--yes` is given (on the line or the session) or the line does not parse
+    (running it will report why).
+    """
+    try:
+        tokens = tokenize(line)
+        if not tokens:
+            return None
+        prepared = _prepare(tokens, session)
+    except (UsageError, AzureError):
+        return None
+    invocation = prepared.invocation
+    if invocation.yes or prepared.parsed.line_options.get("help"):
+        return None
+    try:
+        return _confirmation_text(invocation)
+    except (UsageError, AzureError):
+        return None
+
+
+def debug_enabled() -> bool:
+    """True when VMSS_TUI_DEBUG=1 asks for tracebacks of internal errors."""
+    return os.environ.get("VMSS_TUI_DEBUG", "") not in ("", "0")
+
+
+__all__ = ["ConfirmCallback", "Invocation", "Outcome", "Result", "Session", "StoppedWaiting",
+           "confirmation_prompt", "debug_enabled", "find_scale_set", "is_mutating", "run_line", "run_tokens"]

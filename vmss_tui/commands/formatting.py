@@ -1,0 +1,304 @@
+"""Domain values as az-style flat camelCase JSON, and that JSON as table, json, jsonc, tsv or yaml.
+
+Handlers return JSON-able data; `--query` applies to that data; only then is it rendered.
+Tables are plain text like az's (header, dashes, left-aligned columns) so they read at
+80 columns and in a pipe; `rich` is not needed on the one-shot path.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from ..domain.models import (
+    CapacityPlan,
+    Instance,
+    Operation,
+    PlacementMap,
+    ScaleSet,
+)
+
+JSON = Any
+TableRenderer = Callable[[JSON], str]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def scale_set_json(scale_set: ScaleSet) -> dict[str, JSON]:
+    """A scale set as `-o json` prints it."""
+    return {
+        "name": scale_set.name,
+        "resourceGroup": scale_set.resource_group,
+        "location": scale_set.location,
+        "orchestrationMode": str(scale_set.orchestration_mode),
+        "capacity": scale_set.capacity,
+        "vmSize": scale_set.vm_size,
+        "image": scale_set.image,
+        "platformFaultDomainCount": scale_set.platform_fault_domain_count,
+        "zones": list(scale_set.zones),
+        "singlePlacementGroup": scale_set.single_placement_group,
+        "scaleInPolicy": str(scale_set.scale_in_policy),
+        "upgradePolicy": str(scale_set.upgrade_policy),
+        "provisioningState": str(scale_set.provisioning_state),
+        "timeCreated": _iso(scale_set.time_created),
+        "id": scale_set.id,
+    }
+
+
+def instance_json(instance: Instance) -> dict[str, JSON]:
+    """An instance as `-o json` prints it."""
+    return {
+        "instanceId": instance.instance_id,
+        "name": instance.name,
+        "computerName": instance.computer_name,
+        "zone": instance.zone,
+        "faultDomain": instance.fault_domain,
+        "updateDomain": instance.update_domain,
+        "powerState": str(instance.power_state),
+        "provisioningState": str(instance.provisioning_state),
+        "latestModelApplied": instance.latest_model_applied,
+        "protectFromScaleIn": instance.protect_from_scale_in,
+        "protectFromScaleSetActions": instance.protect_from_scale_set_actions,
+        "vmSize": instance.vm_size,
+        "timeCreated": _iso(instance.time_created),
+        "id": instance.id,
+    }
+
+
+def operation_json(operation: Operation) -> dict[str, JSON]:
+    """A long-running operation, as `--no-wait` and `delete` print it."""
+    return {
+        "id": operation.id,
+        "kind": operation.kind,
+        "resourceGroup": operation.resource_group,
+        "scaleSetName": operation.scale_set_name,
+        "status": str(operation.status),
+        "percentComplete": operation.percent_complete,
+        "startTime": _iso(operation.start_time),
+        "endTime": _iso(operation.end_time),
+        "instanceIds": list(operation.instance_ids),
+        "createdInstanceIds": list(operation.created_instance_ids),
+        "removedInstanceIds": list(operation.removed_instance_ids),
+        "skippedInstanceIds": list(operation.skipped_instance_ids),
+        "error": ({"code": operation.error.code, "message": operation.error.message}
+                  if operation.error else None),
+        "message": operation.message,
+    }
+
+
+def plan_json(plan: CapacityPlan) -> dict[str, JSON]:
+    """What `scale --dry-run` prints."""
+    return {
+        "resourceGroup": plan.resource_group,
+        "scaleSetName": plan.scale_set_name,
+        "currentCapacity": plan.current_capacity,
+        "targetCapacity": plan.target_capacity,
+        "toCreate": [{"instanceId": p.instance_id, "zone": p.zone, "faultDomain": p.fault_domain,
+                      "updateDomain": p.update_domain} for p in plan.to_create],
+        "toRemove": [{"instanceId": r.instance_id, "zone": r.zone, "faultDomain": r.fault_domain,
+                      "reason": r.reason} for r in plan.to_remove],
+        "protectedInstanceIds": list(plan.protected_instance_ids),
+        "notes": list(plan.notes),
+    }
+
+
+def placement_json(placement: PlacementMap) -> dict[str, dict[str, list[str]]]:
+    """`{zone: {faultDomain: [instanceId, ...]}}` with string keys (zone "null" when regional)."""
+    return {
+        ("null" if zone is None else zone): {str(fd): list(ids) for fd, ids in row.items()}
+        for zone, row in placement.as_nested_dict().items()
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render(data: JSON, output: str, table: TableRenderer | None = None, *, color: bool = True) -> str:
+    """Render data in one of the output formats; the result has no trailing newline.
+
+    None renders as nothing in every format, as az prints nothing for an empty result.
+    """
+    if output == "none" or data is None:
+        return ""
+    if output == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    if output == "jsonc":
+        return colour_json(data) if color else json.dumps(data, indent=2, ensure_ascii=False)
+    if output == "yaml":
+        import yaml  # lazy: only yaml output pays for it
+
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False).rstrip("\n")
+    if output == "tsv":
+        return tsv(data)
+    if table is not None:
+        return table(data)
+    return generic_table(data)
+
+
+def _cell(value: JSON) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, list):
+        return " ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def columns_table(rows: Iterable[dict[str, JSON]], columns: list[tuple[str, str]]) -> str:
+    """A plain az-style table: `columns` are (header, key) pairs; no rows print nothing, as in az."""
+    rows = list(rows)
+    if not rows:
+        return ""
+    body = [[_cell(row.get(key)) for _, key in columns] for row in rows]
+    headers = [header for header, _ in columns]
+    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in body]
+    return "\n".join(lines)
+
+
+def key_value_table(data: dict[str, JSON]) -> str:
+    """One object as `Key  value` lines: reads better at 80 columns than one wide row."""
+    if not data:
+        return ""
+    width = max(len(_title(key)) for key in data)
+    return "\n".join(f"{_title(key).ljust(width)}  {_cell(value)}".rstrip() for key, value in data.items())
+
+
+def _title(key: str) -> str:
+    return key[:1].upper() + key[1:]
+
+
+def generic_table(data: JSON) -> str:
+    """A table for any JSON, as az does after `--query`: lists of objects get columns."""
+    if data is None:
+        return ""
+    if isinstance(data, list):
+        if not data:
+            return ""
+        if all(isinstance(item, dict) for item in data):
+            keys: list[str] = []
+            for item in data:
+                for key, value in item.items():
+                    if key not in keys and not isinstance(value, dict):
+                        keys.append(key)
+            return columns_table(data, [(_title(k), k) for k in keys])
+        return columns_table([{"Result": _cell(item)} for item in data], [("Result", "Result")])
+    if isinstance(data, dict):
+        return key_value_table(data)
+    return _cell(data)
+
+
+def tsv(data: JSON) -> str:
+    """Tab-separated values like az: one line per object, nested objects left out."""
+    if data is None:
+        return ""
+    items = data if isinstance(data, list) else [data]
+    lines = []
+    for item in items:
+        if isinstance(item, dict):
+            lines.append("\t".join(_cell(v) if not isinstance(v, list) else "\t".join(_cell(x) for x in v)
+                                   for v in item.values() if not isinstance(v, dict)))
+        elif isinstance(item, list):
+            lines.append("\t".join(_cell(v) for v in item))
+        else:
+            lines.append(_cell(item))
+    return "\n".join(lines)
+
+
+_KEY, _STRING, _NUMBER, _LITERAL, _RESET = "\x1b[94m", "\x1b[32m", "\x1b[36m", "\x1b[35m", "\x1b[0m"
+
+
+def colour_json(data: JSON, indent: int = 0) -> str:
+    """Indented JSON with ANSI colours for keys, strings, numbers and literals (`-o jsonc`)."""
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(data, dict):
+        if not data:
+            return "{}"
+        parts = [f"{inner}{_KEY}{json.dumps(str(k), ensure_ascii=False)}{_RESET}: {colour_json(v, indent + 1)}"
+                 for k, v in data.items()]
+        return "{\n" + ",\n".join(parts) + f"\n{pad}}}"
+    if isinstance(data, list):
+        if not data:
+            return "[]"
+        return "[\n" + ",\n".join(f"{inner}{colour_json(v, indent + 1)}" for v in data) + f"\n{pad}]"
+    if isinstance(data, str):
+        return f"{_STRING}{json.dumps(data, ensure_ascii=False)}{_RESET}"
+    if isinstance(data, bool) or data is None:
+        return f"{_LITERAL}{json.dumps(data)}{_RESET}"
+    return f"{_NUMBER}{json.dumps(data)}{_RESET}"
+
+
+# ---------------------------------------------------------------- command tables
+
+SCALE_SET_COLUMNS = [("Name", "name"), ("ResourceGroup", "resourceGroup"), ("Location", "location"),
+                     ("Mode", "orchestrationMode"), ("Zones", "zones"), ("Capacity", "capacity"),
+                     ("State", "provisioningState")]
+"""`list` columns; the VM size is in `show` (az's own vmss table leaves it out too)."""
+
+INSTANCE_COLUMNS = [("InstanceId", "instanceId"), ("Zone", "zone"), ("FD", "faultDomain"),
+                    ("PowerState", "powerState"), ("Latest", "latestModelApplied"), ("Protection", "protection"),
+                    ("VmSize", "vmSize")]
+"""`instances` columns; a State column joins them while any instance is not Succeeded."""
+
+
+def scale_sets_table(data: JSON) -> str:
+    """`list` as a table."""
+    return columns_table(data, SCALE_SET_COLUMNS)
+
+
+def _protection(row: dict[str, JSON]) -> str:
+    if row.get("protectFromScaleSetActions"):
+        return "in+actions"
+    return "in" if row.get("protectFromScaleIn") else ""
+
+
+def instances_table(data: JSON) -> str:
+    """`instances` (and commands that print instances) as a table."""
+    rows = [dict(row, protection=_protection(row)) for row in data]
+    columns = list(INSTANCE_COLUMNS)
+    if any(row.get("provisioningState") != "Succeeded" for row in rows):
+        columns.insert(4, ("State", "provisioningState"))
+    return columns_table(rows, columns)
+
+
+def operation_table(data: JSON) -> str:
+    """An operation as key/value lines, its error (if any) spelled out."""
+    shown = {k: v for k, v in data.items() if v not in ([], None, "")}
+    return key_value_table(shown)
+
+
+def plan_table(data: JSON) -> str:
+    """`scale --dry-run` as lines saying which instances come and go, and why."""
+    lines = [f"scale {data['scaleSetName']} ({data['resourceGroup']}): "
+             f"{data['currentCapacity']} -> {data['targetCapacity']}  (dry run: nothing was changed)"]
+    for item in data["toCreate"]:
+        ident = item["instanceId"] or "(new VM, name chosen by Azure)"
+        lines.append(f"  + create {ident}  zone {item['zone'] or '-'}  FD {item['faultDomain']}")
+    for item in data["toRemove"]:
+        lines.append(f"  - remove {item['instanceId']}  zone {item['zone'] or '-'}  FD {item['faultDomain']}"
+                     f"  because {item['reason']}")
+    if data["protectedInstanceIds"] and data["targetCapacity"] < data["currentCapacity"]:
+        lines.append(f"  kept (protected from scale-in): {', '.join(data['protectedInstanceIds'])}")
+    if not data["toCreate"] and not data["toRemove"]:
+        lines.append("  no instances would change")
+    lines += [f"  note: {note}" for note in data["notes"]]
+    return "\n".join(lines)
+
+
+def placement_table(data: JSON) -> str:
+    """`fd-map` as zones down, fault domains across, instance ids in the cells."""
+    fault_domains = sorted({int(fd) for row in data.values() for fd in row})
+    rows = []
+    for zone, row in data.items():
+        cells = {f"fd{fd}": " ".join(row.get(str(fd), [])) or "." for fd in fault_domains}
+        rows.append({"zone": "regional" if zone == "null" else zone, **cells})
+    columns = [("Zone", "zone")] + [(f"FD {fd}", f"fd{fd}") for fd in fault_domains]
+    return columns_table(rows, columns)

@@ -1,0 +1,454 @@
+"""The one registry of commands: declarations and their handlers, side by side.
+
+The CLI, the REPL and the TUI's `:` bar and palette are all generated from `COMMANDS`.
+Handlers return JSON-able data (flat camelCase, see `formatting`) and never print.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.errors import OperationNotAllowed
+from ..domain.models import (
+    Instance,
+    OrchestrationMode,
+    PowerAction,
+    Priority,
+    ScaleInRule,
+    ScaleSetSpec,
+    ScaleSetUpdate,
+    UpgradeMode,
+    VmSpec,
+)
+from . import formatting as fmt
+from .executor import Invocation, Result, find_scale_set
+from .parser import UsageError
+from .spec import CommandSpec, ParamSpec
+
+# ---------------------------------------------------------------- shared parameters
+
+SET = ParamSpec("set", "Scale-set name (may be omitted after `use <set>`).", required=True, completion="sets")
+IDS_REQUIRED = ParamSpec("instance_ids", "Instance ids (Uniform: numbers; Flexible: VM names).",
+                         multiple=True, required=True, completion="instances", metavar="<id>")
+IDS_OPTIONAL = ParamSpec("instance_ids", "Instance ids; none means every instance of the set.",
+                         multiple=True, completion="instances", metavar="<id>")
+VM_SIZE = ParamSpec("vm_size", "VM size, e.g. Standard_D2s_v3.", flags=("--vm-size",), completion="vm_sizes",
+                    metavar="SIZE")
+IMAGE = ParamSpec("image", "Image alias (Ubuntu2204, ...) or image id.", flags=("--image",), completion="images",
+                  metavar="IMAGE")
+SCALE_IN = ParamSpec("scale_in_policy", "Which instances scale-in removes first.", flags=("--scale-in-policy",),
+                     kind="choice", choices=tuple(str(r) for r in ScaleInRule), completion="choices")
+UPGRADE = ParamSpec("upgrade_policy", "How model changes reach instances.", flags=("--upgrade-policy",),
+                    kind="choice", choices=tuple(str(u) for u in UpgradeMode), completion="choices")
+FORCE = ParamSpec("force", "Force deletion (skip the graceful shutdown).", flags=("--force",), kind="flag")
+
+
+def _instances_result(instances: list[Instance], **extra: Any) -> Result:
+    return Result(data=[fmt.instance_json(i) for i in instances], table=fmt.instances_table, **extra)
+
+
+def _operation_result(operation: Any) -> Result:
+    return Result(data=fmt.operation_json(operation), table=fmt.operation_table, operation=operation,
+                  changed=True)
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _list(inv: Invocation) -> Result:
+    sets = inv.backend.list_scale_sets(inv.resource_group)
+    return Result(data=[fmt.scale_set_json(s) for s in sets], table=fmt.scale_sets_table)
+
+
+def _show(inv: Invocation) -> Result:
+    assert inv.scale_set is not None
+    return Result(data=fmt.scale_set_json(inv.scale_set), table=fmt.key_value_table)
+
+
+def _group_for_create(inv: Invocation) -> str:
+    if inv.resource_group:
+        return inv.resource_group
+    groups = inv.backend.list_resource_groups()
+    if len(groups) == 1:
+        return groups[0]
+    known = f" (known groups: {', '.join(groups)})" if groups else ""
+    raise UsageError("MissingResourceGroup", f"create needs a resource group: pass -g/--resource-group{known}.")
+
+
+def _create(inv: Invocation) -> Result:
+    args = inv.args
+    mode = OrchestrationMode.FLEXIBLE if args["mode"] == "flexible" else OrchestrationMode.UNIFORM
+    if args["no_vm_profile"] and mode is OrchestrationMode.UNIFORM:
+        raise UsageError("InvalidArgumentValue", "create --no-vm-profile applies only to --mode flexible; "
+                                                 "a Uniform set always has a VM profile.")
+    spec = ScaleSetSpec(
+        name=args["set"], resource_group=_group_for_create(inv), orchestration_mode=mode,
+        location=args["location"], capacity=args["capacity"], vm_size=args["vm_size"], image=args["image"],
+        platform_fault_domain_count=args["fault_domains"], zones=tuple(args["zones"]),
+        single_placement_group=args["single_placement_group"],
+        scale_in_policy=ScaleInRule(args["scale_in_policy"] or "Default"),
+        upgrade_policy=UpgradeMode(args["upgrade_policy"] or "Manual"),
+        priority=Priority.SPOT if args["spot"] else Priority.REGULAR,
+        with_vm_profile=not args["no_vm_profile"],
+    )
+    operation = inv.backend.create_scale_set(spec)
+    if inv.no_wait:
+        return _operation_result(operation)
+    final = inv.wait(operation)
+    created = inv.backend.get_scale_set(spec.resource_group, spec.name)
+    return Result(data=fmt.scale_set_json(created), table=fmt.key_value_table, operation=final, changed=True)
+
+
+def _update(inv: Invocation) -> Result:
+    args = inv.args
+    update = ScaleSetUpdate(
+        vm_size=args["vm_size"], image=args["image"],
+        scale_in_policy=ScaleInRule(args["scale_in_policy"]) if args["scale_in_policy"] else None,
+        upgrade_policy=UpgradeMode(args["upgrade_policy"]) if args["upgrade_policy"] else None,
+        add_zones=tuple(args["add_zones"]), single_placement_group=args["single_placement_group"],
+    )
+    if update == ScaleSetUpdate():
+        raise UsageError("MissingArgument", "update: nothing to change; give at least one of --vm-size, --image, "
+                                            "--scale-in-policy, --upgrade-policy, --add-zones, "
+                                            "--single-placement-group.")
+    group, name = inv.group_and_name
+    operation = inv.backend.update_scale_set(group, name, update)
+    if inv.no_wait:
+        return _operation_result(operation)
+    final = inv.wait(operation)
+    return Result(data=fmt.scale_set_json(inv.backend.get_scale_set(group, name)), table=fmt.key_value_table,
+                  operation=final, changed=True)
+
+
+def _delete(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    operation = inv.backend.delete_scale_set(group, name, force=inv.args["force"])
+    if inv.no_wait:
+        return _operation_result(operation)
+    return _operation_result(inv.wait(operation))
+
+
+def _confirm_delete(inv: Invocation) -> str:
+    assert inv.scale_set is not None
+    s = inv.scale_set
+    return (f"Delete scale set '{s.name}' in resource group '{s.resource_group}' ({s.orchestration_mode}, "
+            f"{s.capacity} instance(s))? This cannot be undone.")
+
+
+def _scale(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    capacity = inv.args["capacity"]
+    if inv.args["dry_run"]:
+        plan = inv.backend.plan_capacity(group, name, capacity)
+        return Result(data=fmt.plan_json(plan), table=fmt.plan_table)
+    operation = inv.backend.set_capacity(group, name, capacity)
+    if inv.no_wait:
+        return _operation_result(operation)
+    final = inv.wait(operation)
+    return Result(data=fmt.scale_set_json(inv.backend.get_scale_set(group, name)), table=fmt.key_value_table,
+                  operation=final, changed=True)
+
+
+def _confirm_scale(inv: Invocation) -> str | None:
+    assert inv.scale_set is not None
+    capacity = inv.args["capacity"]
+    if capacity >= inv.scale_set.capacity:
+        return None
+    group, name = inv.group_and_name
+    plan = inv.backend.plan_capacity(group, name, capacity)
+    lines = [f"Scale '{name}' ({group}) in from {plan.current_capacity} to {plan.target_capacity}? "
+             f"The scale-in policy ({inv.scale_set.scale_in_policy}) removes {len(plan.to_remove)} instance(s):"]
+    lines += [f"  {r.instance_id}  zone {r.zone or '-'}  FD {r.fault_domain}  ({r.reason})" for r in plan.to_remove]
+    if plan.protected_instance_ids:
+        lines.append(f"Kept because protected: {', '.join(plan.protected_instance_ids)}")
+    return "\n".join(lines)
+
+
+def _add_vm(inv: Invocation) -> Result:
+    assert inv.scale_set is not None
+    group, name = inv.group_and_name
+    if not inv.scale_set.is_flexible:
+        raise OperationNotAllowed(f"add-vm works only on Flexible scale sets; '{name}' is Uniform "
+                                  f"(use 'scale {name} N' to add instances).", target=name)
+    args = inv.args
+    spec = VmSpec(name=args["name"], zone=args["zone"], fault_domain=args["fault_domain"],
+                  vm_size=args["vm_size"], image=args["image"],
+                  priority=Priority.SPOT if args["spot"] else Priority.REGULAR)
+    operation = inv.backend.add_vm(group, name, spec)
+    if inv.no_wait:
+        return _operation_result(operation)
+    final = inv.wait(operation)
+    created = final.created_instance_ids or final.instance_ids
+    instances = [inv.backend.get_instance(group, name, ident) for ident in created]
+    return _instances_result(instances, operation=final, changed=True)
+
+
+def _instances(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    return _instances_result(inv.backend.list_instances(group, name))
+
+
+def _delete_instances(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    operation = inv.backend.delete_instances(group, name, list(inv.args["instance_ids"]), force=inv.args["force"])
+    if inv.no_wait:
+        return _operation_result(operation)
+    return _operation_result(inv.wait(operation))
+
+
+def _confirm_delete_instances(inv: Invocation) -> str:
+    assert inv.scale_set is not None
+    ids = inv.args["instance_ids"]
+    s = inv.scale_set
+    return (f"Delete {len(ids)} instance(s) of '{s.name}' ({s.resource_group}): {', '.join(ids)}? "
+            f"Capacity drops from {s.capacity} to {max(0, s.capacity - len(ids))}; protection does not "
+            f"prevent this.")
+
+
+def _power(action: PowerAction) -> Any:
+    def handler(inv: Invocation) -> Result:
+        group, name = inv.group_and_name
+        ids = list(inv.args["instance_ids"]) or None
+        operation = inv.backend.power_action(group, name, action, ids)
+        if inv.no_wait:
+            return _operation_result(operation)
+        final = inv.wait(operation)
+        touched = set(final.instance_ids or ids or ())
+        instances = [i for i in inv.backend.list_instances(group, name) if not touched or i.instance_id in touched]
+        warnings = []
+        if final.skipped_instance_ids:
+            warnings.append(f"skipped instances protected from scale-set actions: "
+                            f"{', '.join(final.skipped_instance_ids)}")
+        return _instances_result(instances, operation=final, changed=True, warnings=warnings)
+
+    return handler
+
+
+def _protect(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    scale_set_actions = inv.args["scale_set_actions"]
+    # Azure refuses scale-set-action protection without scale-in protection, so it implies it.
+    instances = inv.backend.set_protection(
+        group, name, list(inv.args["instance_ids"]), protect_from_scale_in=True,
+        protect_from_scale_set_actions=True if scale_set_actions else None)
+    return _instances_result(instances, changed=True)
+
+
+def _unprotect(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    only_actions = inv.args["scale_set_actions"] and not inv.args["scale_in"]
+    # Dropping scale-in protection must drop scale-set-action protection too (Azure's rule).
+    instances = inv.backend.set_protection(
+        group, name, list(inv.args["instance_ids"]),
+        protect_from_scale_in=None if only_actions else False, protect_from_scale_set_actions=False)
+    return _instances_result(instances, changed=True)
+
+
+def _upgrade(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    ids = list(inv.args["instance_ids"]) or None
+    operation = inv.backend.upgrade_instances(group, name, ids)
+    if inv.no_wait:
+        return _operation_result(operation)
+    final = inv.wait(operation)
+    touched = set(final.instance_ids or ids or ())
+    instances = [i for i in inv.backend.list_instances(group, name) if i.instance_id in touched]
+    return _instances_result(instances, operation=final, changed=True)
+
+
+def _fd_map(inv: Invocation) -> Result:
+    group, name = inv.group_and_name
+    return Result(data=fmt.placement_json(inv.backend.placement(group, name)), table=fmt.placement_table)
+
+
+def _text(text: str) -> Result:
+    return Result(data=text, table=lambda data: str(data), plain=True)
+
+
+def _use(inv: Invocation) -> Result:
+    target = inv.args["set"]
+    session = inv.session
+    if target is None:
+        if session.current_set is None:
+            return _text("No scale set in use. 'use <set>' lets later commands omit the set name.")
+        group, name = session.current_set
+        return Result(data={"resourceGroup": group, "name": name},
+                      table=lambda data: f"Using {data['name']} ({data['resourceGroup']}).")
+    if target == "-":
+        session.current_set = None
+        return _text("No scale set in use.")
+    found = find_scale_set(session, target, inv.resource_group)
+    session.current_set = (found.resource_group, found.name)
+    return Result(data={"resourceGroup": found.resource_group, "name": found.name},
+                  table=lambda data: f"Using {data['name']} ({data['resourceGroup']}); "
+                                     f"commands may now omit the set name.")
+
+
+def _help(inv: Invocation) -> Result:
+    from .help import command_help, overview
+    from .parser import find_command
+
+    topic = inv.args["topic"]
+    if topic is None:
+        return _text(overview(COMMANDS))
+    return _text(command_help(find_command(topic, COMMAND_INDEX)))
+
+
+def _exit(inv: Invocation) -> Result:
+    return Result(exit_requested=True)
+
+
+def _operation(inv: Invocation) -> Result:
+    operation = inv.backend.get_operation(inv.args["operation_id"])
+    return Result(data=fmt.operation_json(operation), table=fmt.operation_table, operation=operation)
+
+
+# ---------------------------------------------------------------- declarations
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "list", "List scale sets (in one group with -g).", _list, aliases=("ls",),
+        examples=("list", "list -g practice-rg -o json", "list --query \"[].{name:name, capacity:capacity}\""),
+    ),
+    CommandSpec(
+        "show", "Show one scale set.", _show, params=(SET,), needs_set=True,
+        examples=("show web", "show web --query capacity -o tsv"),
+    ),
+    CommandSpec(
+        "create", "Create a scale set.", _create, mutating=True, waits=True,
+        params=(
+            ParamSpec("set", "Name of the new scale set.", required=True),
+            ParamSpec("mode", "Orchestration mode (fixed once created).", flags=("--mode",), kind="choice",
+                      choices=("uniform", "flexible"), required=True, completion="choices"),
+            ParamSpec("capacity", "Number of instances.", flags=("--capacity",), kind="int", minimum=0,
+                      metavar="N"),
+            ParamSpec("fault_domains", "Platform fault domain count (Azure's default for the mode if omitted).",
+                      flags=("--fault-domains",), kind="int", minimum=1, metavar="N"),
+            ParamSpec("zones", "Availability zones, e.g. --zones 1 2 3.", flags=("--zones",), multiple=True,
+                      completion="zones", metavar="ZONE"),
+            VM_SIZE, IMAGE, SCALE_IN, UPGRADE,
+            ParamSpec("single_placement_group", "Limit the set to one placement group (100 VMs).",
+                      flags=("--single-placement-group",), kind="bool", completion="choices",
+                      choices=("true", "false"), metavar="true|false"),
+            ParamSpec("location", "Region (default: the backend's).", flags=("--location", "-l"),
+                      completion="locations", metavar="LOCATION"),
+            ParamSpec("spot", "Spot priority for the set's VMs.", flags=("--spot",), kind="flag"),
+            ParamSpec("no_vm_profile", "Flexible only: an empty set with no VM profile; add VMs by hand.",
+                      flags=("--no-vm-profile",), kind="flag"),
+        ),
+        help="Without -g the group is the session's default, or the only group there is.",
+        examples=("create web2 --mode uniform --capacity 3 --zones 1 2 3 -g practice-rg",
+                  "create pool --mode flexible --fault-domains 3 --capacity 2"),
+    ),
+    CommandSpec(
+        "update", "Change the scale-set model (size, image, policies, zones).", _update, mutating=True,
+        waits=True, needs_set=True,
+        params=(SET, VM_SIZE, IMAGE, SCALE_IN, UPGRADE,
+                ParamSpec("add_zones", "Zones to add (zones can never be removed).", flags=("--add-zones",),
+                          multiple=True, completion="zones", metavar="ZONE"),
+                ParamSpec("single_placement_group", "true -> false only.", flags=("--single-placement-group",),
+                          kind="bool", completion="choices", choices=("true", "false"), metavar="true|false")),
+        help="A size or image change leaves existing instances on the old model until 'upgrade' "
+             "(Manual) or the upgrade policy rolls them.",
+        examples=("update web --vm-size Standard_D4s_v3", "update web --scale-in-policy OldestVM"),
+    ),
+    CommandSpec(
+        "delete", "Delete a scale set (asks unless --yes).", _delete, mutating=True, destructive=True,
+        waits=True, needs_set=True, params=(SET, FORCE), confirm_text=_confirm_delete,
+        help="A Flexible set must have no VMs left.", examples=("delete batch --yes",),
+    ),
+    CommandSpec(
+        "scale", "Set the capacity; --dry-run shows which instances would come and go.", _scale,
+        mutating=True, destructive=True, waits=True, needs_set=True,
+        params=(SET, ParamSpec("capacity", "Desired number of instances.", required=True, kind="int", minimum=0,
+                               metavar="<capacity>"),
+                ParamSpec("dry_run", "Show exactly which instances would be created or removed, and why; "
+                                     "change nothing.", flags=("--dry-run",), kind="flag")),
+        confirm_text=_confirm_scale,
+        help="Scaling in asks for confirmation (listing the instances the policy removes) unless --yes.",
+        examples=("scale web 8", "scale web 4 --dry-run", "scale web 2 --yes --no-wait"),
+    ),
+    CommandSpec(
+        "add-vm", "Add a VM by hand to a Flexible set.", _add_vm, mutating=True, waits=True, needs_set=True,
+        params=(SET,
+                ParamSpec("name", "VM name (default: <set>_<8 hex>).", flags=("--name", "-n"), metavar="NAME"),
+                ParamSpec("zone", "Zone (one the set covers).", flags=("--zone",), completion="zones",
+                          metavar="ZONE"),
+                ParamSpec("fault_domain", "Fault domain (only with an FD count above 1).", flags=("--fault-domain",),
+                          kind="int", minimum=0, metavar="FD"),
+                VM_SIZE, IMAGE,
+                ParamSpec("spot", "Spot priority.", flags=("--spot",), kind="flag")),
+        examples=("add-vm demo-set --name newvm2", "add-vm demo-set --zone 1 --vm-size Standard_B2s"),
+    ),
+    CommandSpec(
+        "instances", "List the instances of a set.", _instances, aliases=("list-instances",), needs_set=True,
+        params=(SET,), examples=("instances web", "instances web --query \"[?powerState=='running'].instanceId\""),
+    ),
+    CommandSpec(
+        "delete-instances", "Delete chosen instances (asks unless --yes).", _delete_instances, mutating=True,
+        destructive=True, waits=True, needs_set=True, params=(SET, IDS_REQUIRED, FORCE),
+        confirm_text=_confirm_delete_instances, examples=("delete-instances web 3 4 --yes",),
+    ),
+    *(
+        CommandSpec(
+            str(action), f"{str(action).capitalize()} instances (no ids: the whole set).", _power(action),
+            mutating=True, waits=True, needs_set=True, params=(SET, IDS_OPTIONAL),
+            help="Set-wide actions skip instances protected from scale-set actions.",
+            examples=(f"{action} web", f"{action} web 0 1"),
+        )
+        for action in (PowerAction.START, PowerAction.POWER_OFF, PowerAction.DEALLOCATE, PowerAction.RESTART,
+                       PowerAction.REIMAGE)
+    ),
+    CommandSpec(
+        "protect", "Protect instances from scale-in (and from scale-set actions).", _protect, mutating=True,
+        needs_set=True,
+        params=(SET, IDS_REQUIRED,
+                ParamSpec("scale_in", "Protect from scale-in (the default).", flags=("--scale-in",), kind="flag"),
+                ParamSpec("scale_set_actions", "Also protect from set-wide actions (implies --scale-in).",
+                          flags=("--scale-set-actions",), kind="flag")),
+        examples=("protect web 0", "protect web 0 1 --scale-set-actions"),
+    ),
+    CommandSpec(
+        "unprotect", "Remove instance protection.", _unprotect, mutating=True, needs_set=True,
+        params=(SET, IDS_REQUIRED,
+                ParamSpec("scale_in", "Remove scale-in protection (and so scale-set-action protection).",
+                          flags=("--scale-in",), kind="flag"),
+                ParamSpec("scale_set_actions", "Remove only scale-set-action protection.",
+                          flags=("--scale-set-actions",), kind="flag")),
+        help="Without flags both protections are removed.", examples=("unprotect web 0",),
+    ),
+    CommandSpec(
+        "upgrade", "Bring instances to the latest scale-set model.", _upgrade, mutating=True, waits=True,
+        needs_set=True, params=(SET, IDS_OPTIONAL), examples=("upgrade web", "upgrade web 0 1"),
+    ),
+    CommandSpec(
+        "fd-map", "Zones x fault domains with the instances in each.", _fd_map, needs_set=True, params=(SET,),
+        aliases=("placement",), examples=("fd-map web", "fd-map web -o json"),
+    ),
+    CommandSpec(
+        "operation", "Show a long-running operation (what --no-wait printed).", _operation,
+        params=(ParamSpec("operation_id", "Operation id.", required=True, metavar="<operation-id>"),),
+        examples=("operation 3f1c...",),
+    ),
+    CommandSpec(
+        "use", "Make later commands act on this set (use - to stop).", _use, repl_only=True,
+        params=(ParamSpec("set", "Scale-set name, or - to clear.", completion="sets"),),
+        examples=("use web", "use -"),
+    ),
+    CommandSpec(
+        "help", "List commands, or explain one.", _help,
+        params=(ParamSpec("topic", "A command name.", completion="commands", metavar="<command>"),),
+        examples=("help", "help scale"),
+    ),
+    CommandSpec("exit", "Leave the shell (Ctrl-D works too).", _exit, aliases=("quit",), repl_only=True),
+)
+
+COMMAND_INDEX: dict[str, CommandSpec] = {
+    key: spec for spec in COMMANDS for key in (spec.name, *spec.aliases)
+}
+"""Every name and alias, lower-case, to its command."""
+
+
+def get_command(name: str) -> CommandSpec | None:
+    """The command called or aliased `name`, or None."""
+    return COMMAND_INDEX.get(name.lower())
