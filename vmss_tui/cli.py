@@ -3,6 +3,9 @@
     vmss-tui                      open the TUI
     vmss-tui shell                open the REPL (reads commands from a pipe when stdin is not a terminal)
     vmss-tui emulator serve ...   serve the emulator over HTTPS as an ARM endpoint
+    vmss-tui emulator quota|reset the emulator's vCPU quotas; start the practice estate over
+    vmss-tui audit ...            the audit trail of mutating commands
+    vmss-tui ssh-config ...       the sshd_config block for a bastion; ssh-console is its ForceCommand
     vmss-tui <command> ...        run one command and exit
 
 Global options go before or after the command: --db PATH (env VMSS_TUI_DB), --backend
@@ -35,6 +38,11 @@ usage: vmss-tui [global options] [command] [arguments]
   vmss-tui                     open the TUI
   vmss-tui shell               interactive shell (REPL)
   vmss-tui emulator serve ...  serve the emulator as an ARM endpoint
+  vmss-tui emulator quota [--location L] [--set FAMILY=VCPUS]   the emulator's vCPU quotas
+  vmss-tui emulator reset [--yes]                               start the emulator store over
+  vmss-tui audit [--since 2h|DATE] [--user NAME]                the audit trail
+  vmss-tui ssh-config [--groups a,b] [--console-config PATH]    sshd_config block for a bastion
+  vmss-tui ssh-console         the bastion's ForceCommand (TUI, remote command, or a pipe)
   vmss-tui <command> ...       run one command (vmss-tui help lists them)
 
 global options (before or after the command):
@@ -147,6 +155,9 @@ class Settings:
     theme: str | None
     mouse: bool
     config: Any
+    role: str = "operator"
+    """From the config's [roles]; a viewer is read-only everywhere."""
+    operator: Any = None
 
 
 def resolve_settings(options: GlobalOptions) -> Settings:
@@ -168,14 +179,32 @@ def resolve_settings(options: GlobalOptions) -> Settings:
         if subscription:
             backend_options["subscription"] = subscription
     output = _choose(values, "output", None, None, OUTPUTS)
+    from .admin.identity import VIEWER, current_operator, resolve_role
+
+    operator = current_operator()
+    role = resolve_role(operator, config.roles)
     return Settings(
         backend=backend, backend_options=backend_options,
         resource_group=values.get("resource_group") or config.resource_group,
         output=output, query=values.get("query"), yes=bool(values.get("yes")),
-        no_wait=bool(values.get("no_wait")), read_only=bool(values.get("read_only")),
+        no_wait=bool(values.get("no_wait")), read_only=bool(values.get("read_only")) or role == VIEWER,
         theme=values.get("theme") or config.theme,
-        mouse=config.mouse and not values.get("no_mouse"), config=config,
+        mouse=config.mouse and not values.get("no_mouse"), config=config, role=role, operator=operator,
     )
+
+
+def audit_trail(settings: Settings, backend: Any) -> Any:
+    """The audit trail every front end records mutating commands to."""
+    from .admin.audit import AuditTrail
+    from .admin.commands import audit_path
+
+    def describe() -> tuple[str, str]:
+        info = backend.info()
+        return info.kind, info.subscription_id
+
+    return AuditTrail(audit_path(settings.config), operator=settings.operator.user,
+                      source_address=settings.operator.source_address, role=settings.role,
+                      describe_backend=describe)
 
 
 def open_session(settings: Settings, *, interactive_stdin: bool, stderr: TextIO) -> Any:
@@ -193,6 +222,9 @@ def open_session(settings: Settings, *, interactive_stdin: bool, stderr: TextIO)
         progress=ProgressLine(stderr) if stderr.isatty() else None,
     )
     session.color = stdout_tty and not os.environ.get("NO_COLOR")
+    session.audit = audit_trail(settings, backend)
+    if settings.role == "viewer":
+        session.read_only_reason = f"{settings.operator.user} has the viewer role"
     return session
 
 
@@ -337,15 +369,43 @@ def _main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         return _run_tui(settings, stderr)
     if command[0] == "emulator":
         if command[1:2] != ["serve"]:
-            stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve [options]\n")
-            return 2
+            from .admin.commands import run_emulator_admin
+
+            return run_emulator_admin(command[1:], settings.backend_options, settings.yes, settings.output,
+                                      stdout, stderr)
         return _run_armserver(settings, options, stderr)
+    if command[0] == "audit":
+        from .admin.commands import run_audit
+
+        return run_audit(command[1:], settings.config, settings.output, stdout, stderr)
+    if command[0] == "ssh-config":
+        from .admin.commands import run_ssh_config
+
+        return run_ssh_config(command[1:], stdout, stderr)
+    if command[0] == "ssh-console":
+        from .admin.commands import run_ssh_console
+
+        return run_ssh_console(
+            settings, run_tui=lambda: _run_tui(settings, stderr),
+            run_pipe=lambda: _run_shell(settings, stdout, stderr),
+            run_command=lambda words: _main([*_pinned_globals(argv), *words], stdout, stderr),
+            split_globals=split_globals, stderr=stderr)
     if command[0] == "shell":
         if len(command) > 1:
             stderr.write(f"ERROR: (UnrecognizedArguments) shell: unexpected argument(s) '{' '.join(command[1:])}'\n")
             return 2
         return _run_shell(settings, stdout, stderr)
     return _run_one_shot(settings, command, stdout, stderr)
+
+
+def _pinned_globals(argv: list[str]) -> list[str]:
+    """The console's own --config/--db/--backend/--speed, re-applied to a remote command."""
+    options = split_globals(argv)
+    pinned: list[str] = []
+    for key in ("config", "db", "backend", "speed", "subscription"):
+        if key in options.values:
+            pinned += [f"--{key}", str(options.values[key])]
+    return pinned
 
 
 def _open(settings: Settings, stderr: TextIO, *, interactive_stdin: bool) -> Any:

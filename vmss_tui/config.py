@@ -15,9 +15,20 @@ Schema (TOML; every key optional)::
     db = "/path/to/store"        # emulator store directory (default: the seeded practice store)
     mouse = true                 # TUI mouse support
 
+    audit_log = "/var/log/vmss-tui/audit.jsonl"   # where mutating commands are recorded
+                                 # (default: the user data dir's vmss-tui/audit.jsonl)
+
     [subscriptions."00000000-0000-0000-0000-000000000000"]
     name = "Contoso production"
     production = true            # front ends show a warning colour and confirm more
+
+    [roles]                      # who may change things (absent: everyone is an operator)
+    default = "viewer"           # anyone not named below
+    [roles.users]
+    alice = "operator"
+    [roles.groups]
+    vmss-operators = "operator"  # a user in a "viewer" group is a viewer
+    vmss-viewers = "viewer"
 
 Precedence: command-line option > environment variable (VMSS_TUI_DB, VMSS_TUI_SPEED) >
 config file > built-in default.
@@ -34,6 +45,7 @@ from .domain.errors import AzureError
 BACKENDS = ("emulator", "azure")
 SPEEDS = ("instant", "fast", "real")
 OUTPUTS = ("table", "json", "jsonc", "tsv", "yaml", "none")
+ROLES = ("operator", "viewer")
 
 
 class ConfigError(AzureError):
@@ -66,6 +78,9 @@ class Config:
     db: str | None = None
     mouse: bool = True
     subscriptions: dict[str, SubscriptionConfig] = field(default_factory=dict)
+    audit_log: str | None = None
+    roles: dict[str, Any] | None = None
+    """`{"default": role, "users": {name: role}, "groups": {name: role}}`, or None when not configured."""
 
     def subscription_info(self, subscription_id: str | None) -> SubscriptionConfig | None:
         """The configured entry for a subscription id (case-insensitive), or None."""
@@ -99,6 +114,29 @@ def _bool(data: dict[str, Any], key: str, where: Path, default: bool) -> bool:
     return value
 
 
+def _roles(table: Any, where: Path) -> dict[str, Any] | None:
+    """Validate `[roles]`: every value is "operator" or "viewer"."""
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [roles] must be a table.", target="roles")
+    unknown = sorted(set(table) - {"default", "users", "groups"})
+    if unknown:
+        raise ConfigError(f"{where}: [roles] has unknown key(s) {', '.join(unknown)}; known: default, users, groups.",
+                          target=unknown[0])
+    roles: dict[str, Any] = {"default": _string(table, "default", where, ROLES) or "operator"}
+    for section in ("users", "groups"):
+        entries = table.get(section, {})
+        if not isinstance(entries, dict):
+            raise ConfigError(f"{where}: [roles.{section}] must be a table.", target=section)
+        for name, role in entries.items():
+            if role not in ROLES:
+                raise ConfigError(f"{where}: [roles.{section}] {name} = {role!r}; choose one of: {', '.join(ROLES)}.",
+                                  target=name)
+        roles[section] = dict(entries)
+    return roles
+
+
 def load_config(path: Path | str | None = None) -> Config:
     """Read the config file; a missing default file gives defaults, a missing explicit one is an error."""
     explicit = path is not None
@@ -115,7 +153,7 @@ def load_config(path: Path | str | None = None) -> Config:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {config_path}: {exc}", target=str(config_path)) from None
     known = {"theme", "backend", "resource_group", "speed", "output", "subscription", "db", "mouse",
-             "subscriptions"}
+             "subscriptions", "audit_log", "roles"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{config_path}: unknown key(s) {', '.join(unknown)}; known keys: "
@@ -131,8 +169,11 @@ def load_config(path: Path | str | None = None) -> Config:
         subscriptions[sub_id.lower()] = SubscriptionConfig(
             subscription_id=sub_id, name=_string(entry, "name", where) or "",
             production=_bool(entry, "production", where, False))
+    roles = _roles(data.get("roles"), config_path)
     return Config(
         path=config_path,
+        audit_log=_string(data, "audit_log", config_path),
+        roles=roles,
         theme=_string(data, "theme", config_path),
         backend=_string(data, "backend", config_path, BACKENDS) or "emulator",
         resource_group=_string(data, "resource_group", config_path),

@@ -16,7 +16,7 @@ import shlex
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 SECRET_OPTIONS = re.compile(r"^--?(password|secret|token|client-secret|admin-password|key|ssh-key-value)(=.*)?$",
                             re.IGNORECASE)
@@ -138,3 +138,41 @@ def select(records: list[AuditRecord], *, since: datetime | None = None, user: s
 def now_iso() -> str:
     """Record timestamps: UTC, seconds precision, ISO 8601."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class AuditTrail:
+    """Records the mutating commands of one session (any front end) to the audit log."""
+
+    def __init__(self, path: Path, *, operator: str, source_address: str | None, role: str | None,
+                 describe_backend: Callable[[], tuple[str, str]]) -> None:
+        """`describe_backend` gives (backend kind, subscription id); asked on the first record only."""
+        self.path = path
+        self.operator = operator
+        self.source_address = source_address
+        self.role = role
+        self._describe_backend = describe_backend
+        self._backend: tuple[str, str] | None = None
+
+    def record(self, typed: str, *, exit_code: int, error: str | None, resource_group: str | None) -> str | None:
+        """Append one line for a command that was run or refused; returns a warning if it could not be written."""
+        if exit_code == 0:
+            outcome, code = "success", None
+        else:
+            outcome = "refused" if exit_code == 2 else "failed"
+            match = re.match(r"ERROR: \(([^)]+)\)", error or "")
+            code = match.group(1) if match else "Error"
+        if self._backend is None:
+            try:
+                self._backend = self._describe_backend()
+            except Exception:  # noqa: BLE001 - an unreachable backend must not lose the record
+                self._backend = ("unknown", "unknown")
+        backend_kind, subscription = self._backend
+        record = AuditRecord(time=now_iso(), operator=self.operator, source_address=self.source_address,
+                             backend=backend_kind, subscription=subscription,
+                             resource_group=resource_group, command=mask_secrets(typed), outcome=outcome,
+                             error_code=code, role=self.role)
+        try:
+            append(self.path, record)
+        except OSError as exc:
+            return f"the audit trail {self.path} could not be written ({exc.strerror or exc}); this command is not in it"
+        return None

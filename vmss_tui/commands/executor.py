@@ -12,6 +12,7 @@ declined is exit 1 ("Cancelled").
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -22,6 +23,7 @@ from .parser import OUTPUT_FORMATS, ParsedLine, UsageError, bind, parse, require
 from .spec import CommandSpec
 
 if TYPE_CHECKING:
+    from ..admin.audit import AuditTrail
     from ..backends.protocol import Backend
     from .completion import CompletionCache
 
@@ -58,6 +60,10 @@ class Session:
         self.confirm = confirm
         self.progress = progress
         self.current_set: tuple[str, str] | None = None
+        self.read_only_reason = "--read-only"
+        """Said when refusing a mutation: `--read-only`, or the operator's viewer role."""
+        self.audit: AuditTrail | None = None
+        """Where mutating commands are recorded (run, failed or refused); None records nothing."""
         self.color = True
         """Whether `-o jsonc` may use ANSI colours (front ends turn it off for pipes)."""
         self._completion_cache: CompletionCache | None = None
@@ -254,7 +260,7 @@ def _prepare(tokens: list[str], session: Session) -> _Prepared:
         return _Prepared(invocation, parsed)
     if is_mutating(spec, parsed.options) and session.read_only:
         raise UsageError("ReadOnly", f"'{spec.name}' changes resources and this session is read-only "
-                                     f"(--read-only); nothing was sent.")
+                                     f"({session.read_only_reason}); nothing was sent.")
     args, from_context = _bind_with_context(parsed, session)
     invocation.args = args
     if spec.needs_set:
@@ -305,11 +311,37 @@ def run_line(line: str, session: Session) -> Outcome:
         return _error_outcome(exc, None)
     if not tokens:
         return Outcome()
-    return run_tokens(tokens, session)
+    return _run_audited(tokens, session, typed=line.strip())
 
 
 def run_tokens(tokens: list[str], session: Session) -> Outcome:
     """Run a line that is already split into words (the one-shot CLI's argv)."""
+    return _run_audited(tokens, session, typed=shlex.join(tokens))
+
+
+def _run_audited(tokens: list[str], session: Session, typed: str) -> Outcome:
+    """Run a line; a mutating one (even refused or failed) leaves a line in the audit trail."""
+    outcome = _run(tokens, session)
+    if session.audit is not None and _is_mutating_line(tokens):
+        operation = outcome.operation
+        group = operation.resource_group if operation is not None else (
+            session.current_set[0] if session.current_set else session.resource_group)
+        warning = session.audit.record(typed, exit_code=outcome.exit_code, error=outcome.error, resource_group=group)
+        if warning:
+            outcome.warnings.append(warning)
+    return outcome
+
+
+def _is_mutating_line(tokens: list[str]) -> bool:
+    """Whether a line asks for a change (parsed again, cheaply, so refusals count too)."""
+    try:
+        parsed = parse(tokens, _commands())
+    except (UsageError, AzureError):
+        return False
+    return not parsed.line_options.get("help") and is_mutating(parsed.spec, parsed.options)
+
+
+def _run(tokens: list[str], session: Session) -> Outcome:
     command: str | None = None
     try:
         prepared = _prepare(tokens, session)

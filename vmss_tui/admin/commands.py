@@ -1,0 +1,195 @@
+"""CLI commands for running vmss-tui as a shared console: `audit`, `ssh-config`, `ssh-console`, `emulator ...`.
+
+These act on the tool itself (its audit trail, its sshd set-up, its emulator), not on Azure, so
+they live beside the command language rather than in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from . import audit
+from .identity import current_operator
+from .ssh import DEFAULT_GROUPS, adapt_terminal_environment, mouse_default, render_sshd_config
+
+FORBIDDEN_OVER_SSH = {"ssh-console", "ssh-config", "emulator"}
+"""What a remote `ssh host <command>` may not run: the console, the recipe, or a server."""
+PINNED_OVER_SSH = {"db", "config", "backend", "subscription", "speed"}
+"""Global options a remote caller may not change: the bastion's config decides them."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one `ERROR: (UnrecognizedArguments)` line, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _Usage(f"{self.prog}: {message}")
+
+
+class _Usage(Exception):
+    pass
+
+
+def audit_path(config: Any) -> Path:
+    """The audit log of this install: the config's `audit_log`, else the user data dir."""
+    configured = getattr(config, "audit_log", None)
+    return Path(configured).expanduser() if configured else audit.default_audit_path()
+
+
+def run_audit(argv: list[str], config: Any, output: str | None, stdout: TextIO, stderr: TextIO) -> int:
+    """`vmss-tui audit [--since WHEN] [--user NAME]`: the audit trail, oldest first."""
+    from ..commands.formatting import columns_table, render
+
+    parser = _Parser(prog="vmss-tui audit", add_help=False)
+    parser.add_argument("--since")
+    parser.add_argument("--user")
+    parser.add_argument("-o", "--output")
+    try:
+        options = parser.parse_args(argv)
+        since = audit.parse_since(options.since) if options.since else None
+    except (_Usage, ValueError) as exc:
+        stderr.write(f"ERROR: (InvalidArgumentValue) {exc}\n")
+        return 2
+    path = audit_path(config)
+    records, unreadable = audit.read(path)
+    rows = [asdict(r) for r in audit.select(records, since=since, user=options.user)]
+    fmt = options.output or output or ("table" if stdout.isatty() else "json")
+    columns = [("Time", "time"), ("Operator", "operator"), ("From", "source_address"), ("Role", "role"),
+               ("Command", "command"), ("Outcome", "outcome"), ("Error", "error_code")]
+    try:
+        text = render(rows, fmt, lambda data: columns_table(data, columns) if data else "(no audit records)")
+    except Exception as exc:  # noqa: BLE001 - an unknown -o value
+        stderr.write(f"ERROR: (InvalidArgumentValue) {exc}\n")
+        return 2
+    if text:
+        stdout.write(text + "\n")
+    if unreadable:
+        stderr.write(f"WARNING: {unreadable} line(s) of {path} could not be read (a crash mid-write?)\n")
+    return 0
+
+
+def run_ssh_config(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
+    """`vmss-tui ssh-config [--groups a,b] [--config PATH] [--db PATH]`: the sshd_config block."""
+    parser = _Parser(prog="vmss-tui ssh-config", add_help=False)
+    parser.add_argument("--groups", default=",".join(DEFAULT_GROUPS))
+    parser.add_argument("--console-config", dest="config_path", default="/etc/vmss-tui/config.toml")
+    parser.add_argument("--store", dest="db_path")
+    try:
+        options = parser.parse_args(argv)
+    except _Usage as exc:
+        stderr.write(f"ERROR: (UnrecognizedArguments) {exc}\n")
+        return 2
+    groups = tuple(g.strip() for g in options.groups.split(",") if g.strip())
+    if not groups:
+        stderr.write("ERROR: (InvalidArgumentValue) --groups needs at least one group name\n")
+        return 2
+    stdout.write(render_sshd_config(groups=groups, config_path=options.config_path, db_path=options.db_path))
+    return 0
+
+
+def run_ssh_console(settings: Any, *, run_tui: Callable[[], int], run_pipe: Callable[[], int],
+                    run_command: Callable[[list[str]], int], split_globals: Callable[[list[str]], Any],
+                    stderr: TextIO, environ: dict[str, str] | None = None) -> int:
+    """The ForceCommand of the bastion: a remote command, the TUI, or commands from a pipe.
+
+    - `ssh host list -o json` (SSH_ORIGINAL_COMMAND): that one command, on the bastion's store and
+      config (a remote caller cannot pick another store, config or backend).
+    - `ssh -t host`: the full-screen TUI, mouse off by default, TERM made usable.
+    - `ssh host` without a terminal: a clear line on stderr, then commands read from stdin.
+    """
+    env = os.environ if environ is None else environ
+    original = env.get("SSH_ORIGINAL_COMMAND", "").strip()
+    if original:
+        try:
+            words = shlex.split(original)
+        except ValueError as exc:
+            stderr.write(f"ERROR: (UnrecognizedArguments) cannot read the command: {exc}\n")
+            return 2
+        try:
+            remote = split_globals(words)
+        except Exception as exc:  # noqa: BLE001 - the CLI's own usage error
+            stderr.write(f"ERROR: (UnrecognizedArguments) {exc}\n")
+            return 2
+        pinned = sorted(PINNED_OVER_SSH & set(remote.values))
+        if pinned:
+            stderr.write(f"ERROR: (NotAllowedOverSsh) --{pinned[0]} is set by this console's configuration and "
+                         "cannot be changed remotely.\n")
+            return 2
+        if remote.command and remote.command[0] in FORBIDDEN_OVER_SSH:
+            stderr.write(f"ERROR: (NotAllowedOverSsh) '{remote.command[0]}' cannot be run through the console.\n")
+            return 2
+        return run_command(words)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        for change in adapt_terminal_environment(os.environ):
+            stderr.write(f"vmss-tui: {change}\n")
+        if not mouse_default(env):
+            settings.mouse = False
+        return run_tui()
+    operator = current_operator(env)
+    stderr.write(f"vmss-tui: no terminal for {operator.user} (connect with `ssh -t` for the full-screen console); "
+                 "reading commands from standard input.\n")
+    return run_pipe()
+
+
+def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bool, output: str | None,
+                       stdout: TextIO, stderr: TextIO) -> int:
+    """`vmss-tui emulator quota [--location L] [--set FAMILY=N]` and `vmss-tui emulator reset [--yes]`."""
+    from ..backends.emulator.backend import DEFAULT_LOCATION, open_emulator
+    from ..backends.emulator.manage import quota_rows, reset_store
+    from ..commands.formatting import columns_table, render
+    from ..domain.errors import AzureError
+
+    action = argv[0] if argv else ""
+    try:
+        if action == "quota":
+            parser = _Parser(prog="vmss-tui emulator quota", add_help=False)
+            parser.add_argument("--location", default=DEFAULT_LOCATION)
+            parser.add_argument("--set", dest="limits", action="append", default=[], metavar="FAMILY=VCPUS")
+            parser.add_argument("-o", "--output")
+            options = parser.parse_args(argv[1:])
+            backend = open_emulator(**backend_options)
+            for item in options.limits:
+                family, sep, value = item.partition("=")
+                if not sep or not value.strip().isdigit():
+                    raise _Usage(f"--set {item!r}: expected FAMILY=VCPUS, e.g. standardDSv3Family=100")
+                backend.set_quota(options.location, family.strip(), int(value))
+            rows = quota_rows(backend, options.location)
+            fmt = options.output or output or ("table" if stdout.isatty() else "json")
+            columns = [("Name", "name"), ("CurrentValue", "currentValue"), ("Limit", "limit"), ("Location", "location")]
+            stdout.write(render(rows, fmt, lambda data: columns_table(data, columns)) + "\n")
+            return 0
+        if action == "reset":
+            parser = _Parser(prog="vmss-tui emulator reset", add_help=False)
+            parser.add_argument("--yes", "-y", action="store_true")
+            options = parser.parse_args(argv[1:])
+            from ..backends import default_store_path
+
+            db = backend_options.get("db")
+            root = Path(db).expanduser() if db else default_store_path()
+            if not (options.yes or yes):
+                if not (sys.stdin.isatty() and stderr.isatty()):
+                    stderr.write("ERROR: (ConfirmationRequired) 'emulator reset' needs confirmation and cannot ask "
+                                 "here; pass --yes to go ahead. Nothing was changed.\n")
+                    return 2
+                stderr.write(f"Move the emulator store {root} aside and start {'the practice estate' if not db else 'empty'}"
+                             " again?\nProceed? [y/N] ")
+                stderr.flush()
+                if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+                    stderr.write("ERROR: (Cancelled) nothing was changed.\n")
+                    return 1
+            backup = reset_store(root, seed=not db)
+            stdout.write(f"Emulator store reset: {root}" + (f" (the old one is at {backup})" if backup else "") + "\n")
+            return 0
+    except _Usage as exc:
+        stderr.write(f"ERROR: (UnrecognizedArguments) {exc}\n")
+        return 2
+    except AzureError as exc:
+        stderr.write(f"ERROR: {exc}\n")
+        return 1
+    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset [options]\n")
+    return 2
