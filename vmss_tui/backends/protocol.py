@@ -11,7 +11,9 @@ Every method raises only `vmss_tui.domain.errors.AzureError` subclasses.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Sequence, runtime_checkable
+
+from ..domain.errors import AzureError
 
 from ..domain.models import (
     BackendInfo,
@@ -242,4 +244,26 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Release files, sockets and threads."""
+        ...
+
+
+@runtime_checkable
+class ConcurrentRefresh(Protocol):
+    """Optional capability: refresh many scale sets at once.
+
+    The Azure adapter fans the calls out over a thread pool, so N sets cost about two round
+    trips instead of 2N. Front ends check `isinstance(backend, ConcurrentRefresh)` and fall
+    back to `get_scale_set` + `list_instances` per set otherwise.
+    """
+
+    def refresh_scale_sets(self, keys: Sequence[tuple[str, str]]
+                           ) -> list[tuple[ScaleSet, list[Instance]] | AzureError]:
+        """Each (resource group, name) as (set, its instances), or the error that set raised.
+
+        Args:
+            keys: (resource group, scale set name) pairs.
+
+        Returns:
+            One entry per key, in the same order; a failure for one set does not fail the others.
+        """
         ...
