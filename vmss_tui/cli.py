@@ -49,7 +49,10 @@ global options (before or after the command):
   --db PATH            emulator store directory (env VMSS_TUI_DB; default: seeded practice store)
   --backend NAME       emulator (default) or azure
   --speed SPEED        emulator speed: instant, fast or real (env VMSS_TUI_SPEED)
-  --subscription ID    Azure subscription
+  --subscription ID    Azure subscription (env AZURE_SUBSCRIPTION_ID; default: `az account show`)
+  --auth KIND          Azure sign-in: default, cli (az login), env, device, emulator
+  --base-url URL       ARM endpoint (e.g. a `vmss-tui emulator serve` address)
+  --ca-bundle PATH     CA bundle to trust for --base-url
   -g, --resource-group GROUP
   --read-only          refuse every command that changes something
   -o, --output FORMAT  table (default on a terminal), json (default in a pipe), jsonc, tsv, yaml, none
@@ -65,8 +68,10 @@ exit codes: 0 ok, 1 operation failed, 2 usage error (nothing sent)"""
 
 _VALUE_OPTIONS = {
     "--db": "db", "--backend": "backend", "--speed": "speed", "--subscription": "subscription",
-    "--config": "config", "--theme": "theme",
+    "--config": "config", "--theme": "theme", "--auth": "auth", "--base-url": "base_url",
+    "--ca-bundle": "ca_bundle",
 }
+AUTH_CHOICES = ("default", "cli", "env", "device", "emulator")
 _FLAG_OPTIONS = {"--read-only": "read_only", "--no-mouse": "no_mouse"}
 _LINE_VALUE_OPTIONS = {"-o": "output", "--output": "output", "--query": "query", "-g": "resource_group",
                        "--resource-group": "resource_group"}
@@ -178,6 +183,13 @@ def resolve_settings(options: GlobalOptions) -> Settings:
         subscription = _choose(values, "subscription", None, config.subscription)
         if subscription:
             backend_options["subscription"] = subscription
+        auth = _choose(values, "auth", "VMSS_TUI_AZURE_AUTH", None, AUTH_CHOICES)
+        if auth:
+            backend_options["auth"] = auth
+        if values.get("base_url"):
+            backend_options["base_url"] = values["base_url"]
+        if values.get("ca_bundle"):
+            backend_options["connection_verify"] = values["ca_bundle"]
     output = _choose(values, "output", None, None, OUTPUTS)
     from .admin.identity import VIEWER, current_operator, resolve_role
 
