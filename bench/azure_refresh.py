@@ -5,7 +5,7 @@ latency per request. Refreshing a set means "get the set, then list its instance
 trips). The baseline does that set after set through the same adapter; the concurrent run uses
 `refresh_scale_sets`, which fans the sets out over a thread pool. Both run in this process.
 
-    .venv/bin/python bench/azure_refresh.py [--sets 10] [--latency-ms 100] [--runs 5]
+    python -m bench.azure_refresh [--sets 10] [--latency-ms 100] [--runs 5]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import Figure, print_table
 from vmss_tui.armserver import serve_in_thread
 from vmss_tui.backends import open_backend
 from vmss_tui.backends.azure.testing import StaticTokenCredential
@@ -25,12 +26,9 @@ from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
 RG = "bench-rg"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", type=int, default=10)
-    parser.add_argument("--latency-ms", type=float, default=100.0)
-    parser.add_argument("--runs", type=int, default=5)
-    options = parser.parse_args()
+def run(quick: bool = False, sets: int = 10, latency_ms: float = 100.0, runs: int | None = None) -> list[Figure]:
+    """Time the refresh four ways; figures in ms, with round trips (elapsed / latency) in the name."""
+    options = argparse.Namespace(sets=sets, latency_ms=latency_ms, runs=runs or (3 if quick else 7))
     latency = options.latency_ms / 1000.0
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -91,21 +89,29 @@ def main() -> None:
         server.stop()
         emulator.close()
 
-    protocol_median = statistics.median(protocol_times)
-    sequential_median = statistics.median(sequential_times)
-    concurrent_median = statistics.median(concurrent_times)
-    first_sight_median = statistics.median(first_sight_times)
-    print(f"refresh {options.sets} scale sets (get + list instances each), {options.latency_ms:g} ms latency "
-          f"per request, median of {options.runs} runs")
-    rows = [
-        ("protocol calls, one set after another (get_scale_set + list_instances)", protocol_median),
-        ("baseline: refresh_scale_sets one set at a time", sequential_median),
-        ("concurrent: refresh_scale_sets(all sets)", concurrent_median),
-        (f"concurrent, modes not yet known ({options.sets - 1} sets)", first_sight_median),
+    def trips(samples: list[float]) -> str:
+        return f"{statistics.median(samples) / latency:.1f} round trips"
+
+    ms = lambda samples: [t * 1000 for t in samples]  # noqa: E731
+    label = f"{options.sets} sets, {options.latency_ms:g} ms/request"
+    return [
+        Figure(f"refresh {label}: concurrent ({trips(concurrent_times)})", ms(concurrent_times),
+               "one set at a time", ms(sequential_times), target="<= 2 round trips"),
+        Figure(f"  same, modes not yet known ({trips(first_sight_times)})", ms(first_sight_times),
+               "one set at a time", ms(sequential_times)),
+        Figure(f"  plain protocol calls in turn ({trips(protocol_times)})", ms(protocol_times),
+               "one set at a time", ms(sequential_times)),
     ]
-    for label, median in rows:
-        print(f"  {label:<74} {median * 1000:7.1f} ms = {median / latency:5.1f} round trips")
-    print(f"  speed-up of concurrent over baseline: {sequential_median / concurrent_median:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", type=int, default=10)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--runs", type=int, default=5)
+    options = parser.parse_args()
+    print_table("Azure adapter: concurrent refresh through the ARM endpoint",
+                run(sets=options.sets, latency_ms=options.latency_ms, runs=options.runs))
 
 
 if __name__ == "__main__":

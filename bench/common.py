@@ -58,7 +58,8 @@ def fmt(value: float, unit: str) -> str:
 def print_table(title: str, figures: list[Figure]) -> None:
     """Print figures as a plain table: figure, median, min-max, baseline median, ratio, target."""
     print(f"\n{title}")
-    header = f"{'figure':<46} {'median':>11} {'min-max':>21} {'baseline':>34} {'ratio':>7}  target"
+    width = max([len("figure")] + [len(fig.name) for fig in figures])
+    header = f"{'figure':<{width}} {'median':>11} {'min-max':>21} {'baseline':>34} {'ratio':>7}  target"
     print(header)
     print("-" * len(header))
     for fig in figures:
@@ -68,5 +69,5 @@ def print_table(title: str, figures: list[Figure]) -> None:
         if fig.baseline:
             base = f"{fig.baseline_name}: {fmt(statistics.median(fig.baseline), fig.unit)}"
         ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else ""
-        print(f"{fig.name:<46} {fmt(fig.median, fig.unit):>11} {span:>21} {base:>34} {ratio:>7}  {fig.target}"
+        print(f"{fig.name:<{width}} {fmt(fig.median, fig.unit):>11} {span:>21} {base:>34} {ratio:>7}  {fig.target}"
               f"  (n={len(fig.samples)})")

@@ -1,0 +1,362 @@
+"""TUI figures: first frame with a 1000-instance set, key press to repaint, bytes to the terminal.
+
+In process (headless `run_test`, 120x40), with `Screen._compositor_refresh` wrapped to stamp
+the end of every frame (perf-notes.md §2; a private API, so Textual is pinned to 8.x):
+
+- start to first frame showing all 1000 instances, against a bare Textual app (one Static)
+  to its first frame, alternating in the same process;
+- key press to repaint for a cursor move, and for a status refresh of 1000 instances
+  (every instance changed power state behind the app's back, then Ctrl+R), each against a
+  bare DataTable of 1000 rows doing the same (cursor down; `update_cell` on every row).
+
+Black box (a real pty at 120x40, TERM=xterm-256color, COLORTERM=truecolor): bytes the app
+writes for the first frame, a cursor move and a status refresh.
+
+Run: python -m bench.tui [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import select
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import Figure, print_table
+
+SIZE = (120, 40)
+INSTANCES = 1000
+SET_NAME = "big"
+GROUP = "bench-rg"
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+def make_store(path: Path) -> None:
+    """A store holding one Uniform set of 1000 running instances (speed instant)."""
+    from vmss_tui.backends import open_backend
+    from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
+
+    backend = open_backend("emulator", db=path, speed="instant", rng=random.Random(1), durable=False)
+    backend.set_quota("westeurope", "standardDSv3Family", 10_000)
+    backend.create_scale_set(ScaleSetSpec(name=SET_NAME, resource_group=GROUP,
+                                          orchestration_mode=OrchestrationMode.UNIFORM, capacity=INSTANCES,
+                                          zones=("1", "2", "3"), single_placement_group=False,
+                                          location="westeurope"))
+    backend.close()
+
+
+def flip_power(path: Path, round_number: int) -> None:
+    """Change the power state of every instance: deallocate all, or start all again."""
+    from vmss_tui.backends import open_backend
+    from vmss_tui.domain.models import PowerAction
+
+    backend = open_backend("emulator", db=path, speed="instant", durable=False)
+    action = PowerAction.DEALLOCATE if round_number % 2 == 0 else PowerAction.START
+    backend.power_action(GROUP, SET_NAME, action, None)
+    backend.close()
+
+
+class FrameClock:
+    """Stamps the end of every compositor refresh (the moment a frame is ready to write)."""
+
+    def __init__(self) -> None:
+        from textual.screen import Screen
+
+        self.frames: list[float] = []
+        self._screen_class = Screen
+        self._original = Screen._compositor_refresh
+
+    def __enter__(self) -> FrameClock:
+        original = self._original
+        frames = self.frames
+
+        def stamped(screen: Any) -> None:
+            original(screen)
+            frames.append(time.perf_counter())
+
+        self._screen_class._compositor_refresh = stamped  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._screen_class._compositor_refresh = self._original  # type: ignore[method-assign]
+
+    def first_after(self, moment: float) -> float | None:
+        """End of the first frame finished after `moment`."""
+        return next((stamp for stamp in self.frames if stamp > moment), None)
+
+
+async def _wait_for(predicate: Any, pilot: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError("benchmark condition not reached")
+        await asyncio.sleep(0.002)
+
+
+# ----------------------------------------------------------------------------- in-process figures
+
+async def _vmss_first_frame(store: Path) -> tuple[float, float]:
+    """Seconds from building the app to its first frame, and to the first showing all 1000 instances."""
+    from vmss_tui.backends import open_backend
+    from vmss_tui.tui.app import VmssApp
+
+    with FrameClock() as clock:
+        started = time.perf_counter()
+        backend = open_backend("emulator", db=store, speed="instant", durable=False)
+        app = VmssApp(backend, theme="dark", refresh_interval=3600, idle_refresh_interval=3600)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.main_screen.instance_table
+            await _wait_for(lambda: table.row_count == INSTANCES, pilot)
+            loaded = time.perf_counter()
+            await _wait_for(lambda: clock.first_after(loaded) is not None, pilot)
+            frame = clock.first_after(loaded)
+        assert frame is not None
+        return clock.frames[0] - started, frame - started
+
+
+async def _bare_first_frame() -> float:
+    """Seconds from building a one-Static Textual app to its first frame."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    class BareApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("hello")
+
+    with FrameClock() as clock:
+        started = time.perf_counter()
+        app = BareApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await _wait_for(lambda: bool(clock.frames), pilot)
+            frame = clock.frames[0]
+        return frame - started
+
+
+async def _vmss_key_latencies(store: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
+    """Cursor-move and status-refresh key-to-frame latencies (ms), and the diff's own cost (ms)."""
+    from vmss_tui.backends import open_backend
+    from vmss_tui.tui.app import VmssApp
+    from vmss_tui.tui.widgets.instance_table import InstanceTable
+
+    cursor_ms: list[float] = []
+    refresh_ms: list[float] = []
+    apply_ms: list[float] = []
+    applied: list[float] = []
+    original_show = InstanceTable.show_instances
+
+    def timed_show(table: InstanceTable, *args: Any, **kwargs: Any) -> None:
+        start = time.perf_counter()
+        original_show(table, *args, **kwargs)
+        end = time.perf_counter()
+        apply_ms.append((end - start) * 1000)
+        applied.append(end)
+
+    InstanceTable.show_instances = timed_show  # type: ignore[method-assign]
+    try:
+        with FrameClock() as clock:
+            backend = open_backend("emulator", db=store, speed="instant", durable=False)
+            app = VmssApp(backend, theme="dark", refresh_interval=3600, idle_refresh_interval=3600)
+            async with app.run_test(size=SIZE) as pilot:
+                screen = app.main_screen
+                table = screen.instance_table
+                await _wait_for(lambda: table.row_count == INSTANCES, pilot)
+                await pilot.press("tab")
+                await pilot.pause()
+                apply_ms.clear()
+                for _ in range(runs):
+                    pressed = time.perf_counter()
+                    await pilot.press("down")
+                    await _wait_for(lambda: clock.first_after(pressed) is not None, pilot)
+                    cursor_ms.append((clock.first_after(pressed) - pressed) * 1000)  # type: ignore[operator]
+                for round_number in range(runs):
+                    flip_power(store, round_number)
+                    applied.clear()
+                    apply_ms_before = len(apply_ms)
+                    pressed = time.perf_counter()
+                    await pilot.press("ctrl+r")
+                    await _wait_for(lambda: len(apply_ms) > apply_ms_before, pilot)
+                    done = applied[-1]
+                    await _wait_for(lambda: clock.first_after(done) is not None, pilot)
+                    refresh_ms.append((clock.first_after(done) - pressed) * 1000)  # type: ignore[operator]
+                    await app.workers.wait_for_complete()
+    finally:
+        InstanceTable.show_instances = original_show  # type: ignore[method-assign]
+    return cursor_ms, refresh_ms, apply_ms
+
+
+async def _bare_table_latencies(runs: int) -> tuple[list[float], list[float]]:
+    """The same two key presses on a bare DataTable of 1000 rows (the floor)."""
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.widgets import DataTable
+
+    class BareTable(App[None]):
+        BINDINGS = [Binding("ctrl+r", "flip", "flip")]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.flips = 0
+            self.flipped_at = 0.0
+
+        def compose(self) -> ComposeResult:
+            yield DataTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            for column in ("mark", "id", "zone", "fd", "ud", "power", "prov", "model", "prot", "size", "created"):
+                table.add_column(column, key=column, width=9)
+            table.add_rows([(" ", str(i), "1", "0", "0", "running", "Succeeded", "yes", "-", "Standard_D2s_v3",
+                             "2026-01-01 12:00") for i in range(INSTANCES)])
+            table.focus()
+
+        def action_flip(self) -> None:
+            table = self.query_one(DataTable)
+            self.flips += 1
+            value = "deallocated" if self.flips % 2 else "running"
+            for row_key in list(table.rows):
+                table.update_cell(row_key, "power", value)
+            self.flipped_at = time.perf_counter()
+
+    cursor_ms: list[float] = []
+    refresh_ms: list[float] = []
+    with FrameClock() as clock:
+        app = BareTable()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            for _ in range(runs):
+                pressed = time.perf_counter()
+                await pilot.press("down")
+                await _wait_for(lambda: clock.first_after(pressed) is not None, pilot)
+                cursor_ms.append((clock.first_after(pressed) - pressed) * 1000)  # type: ignore[operator]
+            for _ in range(runs):
+                pressed = time.perf_counter()
+                await pilot.press("ctrl+r")
+                done = app.flipped_at
+                await _wait_for(lambda: clock.first_after(done) is not None, pilot)
+                refresh_ms.append((clock.first_after(done) - pressed) * 1000)  # type: ignore[operator]
+    return cursor_ms, refresh_ms
+
+
+# ----------------------------------------------------------------------------- pty figures
+
+_CHILD = """
+import sys
+from vmss_tui.tui.app import run_app
+sys.exit(run_app(backend_kind="emulator", backend_options={"db": sys.argv[1], "speed": "instant"},
+                 theme="dark", read_only=False, mouse=False))
+"""
+
+
+def _read_until_quiet(fd: int, quiet: float, limit: float) -> bytes:
+    """Everything the child writes until it stays silent for `quiet` seconds (or `limit` passes)."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], quiet)
+        if not ready:
+            break
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+def _pty_bytes(store: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
+    """Bytes written for the first frames, a cursor move and a status refresh, in a real pty."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    startup: list[float] = []
+    cursor: list[float] = []
+    refresh: list[float] = []
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", TEXTUAL_DISABLE_KITTY_KEY="1")
+    env.pop("NO_COLOR", None)
+    for round_number in range(max(1, runs // 2)):
+        pid, fd = pty.fork()
+        if pid == 0:  # child
+            os.execvpe(sys.executable, [sys.executable, "-c", _CHILD, str(store)], env)
+        try:
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+            first = _read_until_quiet(fd, quiet=1.5, limit=30)
+            startup.append(len(first))
+            os.write(fd, b"\t")  # focus the instances
+            _read_until_quiet(fd, quiet=0.5, limit=5)
+            for _ in range(3):
+                os.write(fd, b"\x1b[B")
+                cursor.append(len(_read_until_quiet(fd, quiet=0.4, limit=5)))
+            flip_power(store, round_number)
+            os.write(fd, b"\x12")  # ctrl+r
+            refresh.append(len(_read_until_quiet(fd, quiet=0.6, limit=10)))
+            os.write(fd, b"q")
+            _read_until_quiet(fd, quiet=0.5, limit=5)
+        finally:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            os.close(fd)
+    return startup, cursor, refresh
+
+
+# ----------------------------------------------------------------------------- entry points
+
+def run(quick: bool = False, runs: int | None = None) -> list[Figure]:
+    """Measure every TUI figure; `quick` takes fewer samples."""
+    runs = runs or (3 if quick else 7)
+    workdir = Path(tempfile.mkdtemp(prefix="vmss-bench-tui-"))
+    store = workdir / "store"
+    try:
+        make_store(store)
+        vmss_frames: list[float] = []
+        vmss_chrome_frames: list[float] = []
+        bare_frames: list[float] = []
+        for _ in range(runs):
+            bare_frames.append(asyncio.run(_bare_first_frame()) * 1000)
+            chrome, with_data = asyncio.run(_vmss_first_frame(store))
+            vmss_chrome_frames.append(chrome * 1000)
+            vmss_frames.append(with_data * 1000)
+        cursor_ms, refresh_ms, apply_ms = asyncio.run(_vmss_key_latencies(store, runs))
+        bare_cursor, bare_refresh = asyncio.run(_bare_table_latencies(runs))
+        startup_bytes, cursor_bytes, refresh_bytes = _pty_bytes(store, runs)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return [
+        Figure("first frame, 1000-instance set (in process)", vmss_frames, "bare Textual app", bare_frames),
+        Figure("  first frame of any kind (panes, no rows yet)", vmss_chrome_frames, "bare Textual app",
+               bare_frames),
+        Figure("cursor move: key to repaint", cursor_ms, "bare DataTable 1k", bare_cursor),
+        Figure("status refresh of 1000 instances: key to repaint", refresh_ms, "bare DataTable 1k update_cell",
+               bare_refresh),
+        Figure("  of which: diff + update_cell (show_instances)", apply_ms),
+        Figure("bytes to terminal: first frames (pty)", startup_bytes, unit="B"),
+        Figure("bytes to terminal: cursor move (pty)", cursor_bytes, unit="B"),
+        Figure("bytes to terminal: status refresh (pty)", refresh_bytes, unit="B"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="samples per figure (default 7)")
+    options = parser.parse_args(argv)
+    figures = run(runs=options.runs)
+    print_table(f"TUI at {SIZE[0]}x{SIZE[1]}, one Uniform set of {INSTANCES} instances", figures)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
