@@ -194,3 +194,28 @@ def test_another_process_reading_later_sees_operations_finished_from_their_times
                        "for i in b.list_instances('rg', 'web')}))", str(tmp_path)],
         capture_output=True, text=True, check=True)
     assert reader.stdout.strip() == "[('running', 'Succeeded')]"
+
+
+def test_a_user_without_write_access_can_still_open_and_read_an_existing_store():
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run the reader as another user")
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="vmss-readonly-"))  # outside pytest's 0700 tmp tree
+    try:
+        backend = open_backend("emulator", db=root / "store", speed="instant")
+        backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
+                                              orchestration_mode=OrchestrationMode.UNIFORM, capacity=2))
+        for path in [root, *root.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)  # others may read, never write
+        reader = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PYTHON, "-c",
+             "import sys; from vmss_tui.backends import open_backend; "
+             "print(open_backend('emulator', db=sys.argv[1]).get_scale_set('rg', 'web').capacity)",
+             str(root / "store")],
+            capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"})
+        assert reader.returncode == 0, reader.stderr
+        assert reader.stdout.strip() == "2"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

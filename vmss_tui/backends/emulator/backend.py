@@ -111,8 +111,11 @@ class EmulatorBackend:
         self.clock: Clock = clock or SystemClock()
         self.speed = parse_speed(speed)
         self._rng = rng or random.Random()
-        with self.store.transaction() as txn:
-            self._ensure_meta(txn)
+        with self.store.snapshot() as snapshot:
+            initialised = bool(snapshot.view(META).get("subscription"))
+        if not initialised:  # only a new store needs the write lock just to open it
+            with self.store.transaction() as txn:
+                self._ensure_meta(txn)
 
     # --- protocol: info and reads ---------------------------------------------------------
 

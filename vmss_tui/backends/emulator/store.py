@@ -200,6 +200,8 @@ class Store:
 
         Temp files are only written under the store lock, so holding it here means none is in flight.
         """
+        if not any(self.root.rglob("*.tmp")):
+            return  # the usual case: no lock needed, so read-only users can open the store
         with self._file_lock():
             for tmp in self.root.rglob("*.tmp"):
                 try:
@@ -292,7 +294,8 @@ class Store:
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
         """flock on a sidecar file that is never replaced, held across the whole read-modify-write."""
-        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        # 0o666 less the umask: on a shared console (umask 007, setgid dir) every operator can lock.
+        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             while True:
                 try:
