@@ -234,10 +234,15 @@ def open_session(settings: Settings, *, interactive_stdin: bool, stderr: TextIO)
         progress=ProgressLine(stderr) if stderr.isatty() else None,
     )
     session.color = stdout_tty and not os.environ.get("NO_COLOR")
+    attach_console(settings, session, backend)
+    return session
+
+
+def attach_console(settings: Settings, session: Any, backend: Any) -> None:
+    """What every front end's session gets: the audit trail, and why it is read-only."""
     session.audit = audit_trail(settings, backend)
     if settings.role == "viewer":
         session.read_only_reason = f"{settings.operator.user} has the viewer role"
-    return session
 
 
 def make_tty_confirm(stderr: TextIO) -> Any:
@@ -308,7 +313,8 @@ def _run_tui(settings: Settings, stderr: TextIO) -> int:
         return 1
     result = run_app(backend_kind=settings.backend, backend_options=settings.backend_options,
                      theme=settings.theme, read_only=settings.read_only, mouse=settings.mouse,
-                     config=settings.config)
+                     config=settings.config,
+                     session_setup=lambda session, backend: attach_console(settings, session, backend))
     return int(result or 0)
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from vmss_tui.admin.ssh import render_sshd_config
 
 SSHD = Path("/usr/sbin/sshd")
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+REPO = Path(__file__).resolve().parents[2]
 CONSOLE_GROUP = "vmsse2e-console"
 OPERATOR_GROUP = "vmsse2e-operators"
 VIEWER_GROUP = "vmsse2e-viewers"
@@ -34,7 +36,42 @@ def available() -> str | None:
         return "needs the OpenSSH server and client (.ci/run installs them)"
     if shutil.which("useradd") is None:
         return "needs useradd"
+    if not SYSTEM_PYTHON.exists():
+        return "needs a system Python every user can run (/usr/bin/python3)"
     return None
+
+
+def install_console(dest: Path) -> Path:
+    """Install vmss-tui where every user can run it, as a bastion needs; returns the `vmss-tui` path.
+
+    The test's own interpreter may sit under /root (pyenv), which other users cannot enter, so
+    this makes a venv on the system Python (same CPython minor version, so the same wheels work)
+    and points it at world-readable copies of the project and of the installed dependencies.
+    """
+    import site
+    import sysconfig
+
+    venv = dest / "venv"
+    subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--without-pip", str(venv)], check=True)
+    dependencies = dest / "site-packages"
+    shutil.copytree(sysconfig.get_paths()["purelib"], dependencies, symlinks=True,
+                    ignore=shutil.ignore_patterns("__editable__*", "_vmss_tui*", "vmss_tui*", "__pycache__"))
+    source = dest / "src"
+    shutil.copytree(REPO / "vmss_tui", source / "vmss_tui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "themes", source / "themes")
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    venv_site = next((venv / "lib").glob("python3*")) / "site-packages"
+    assert venv_site.parent.name == version, f"system Python {venv_site.parent.name} differs from {version}"
+    (venv_site / "vmss_console.pth").write_text(f"{source}\nimport site; site.addsitedir({str(dependencies)!r})\n")
+    launcher = dest / "bin" / "vmss-tui"
+    launcher.parent.mkdir()
+    launcher.write_text(f"#!{venv / 'bin' / 'python3'}\nfrom vmss_tui.cli import main\nraise SystemExit(main())\n")
+    for path in [dest, *dest.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() or path == launcher else 0o644)
+    launcher.chmod(0o755)
+    del site
+    return launcher
 
 
 def _free_port() -> int:
@@ -135,7 +172,7 @@ def start_bastion(users: dict[str, str], executable: str | None = None) -> SshBa
         host_key = root / "host_ed25519"
         _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key))
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-        exe = executable or str(Path(sys.executable).with_name("vmss-tui"))
+        exe = executable or str(install_console(root / "install"))
         sshd_config = root / "sshd_config"
         sshd_config.write_text(
             f"Port {bastion.port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile none\n"

@@ -1,0 +1,150 @@
+"""The Textual app: `VmssApp(backend, ...)` for tests, `run_app(...)` for the `vmss-tui` command."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any, Callable, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from ..backends.protocol import Backend
+from ..commands import Session
+from .palette import SelectionCommands
+from .screens.main import MainScreen
+from .theming import DEFAULT_THEME, ThemeError, load_themes
+
+THEME_PREFIX = "vmss-"
+
+
+def resolve_theme_name(requested: str | None, available: set[str]) -> str | None:
+    """Find a theme by its name or its short name (`dark` for `vmss-dark`); None if unknown."""
+    if not requested:
+        return None
+    for candidate in (requested, THEME_PREFIX + requested):
+        if candidate in available:
+            return candidate
+    return None
+
+
+def _config_value(config: Any, key: str, default: Any = None) -> Any:
+    """Read a setting from a `vmss_tui.config.Config` or a plain dict."""
+    if config is None:
+        return default
+    if isinstance(config, dict):
+        return config.get(key, default)
+    return getattr(config, key, default)
+
+
+def production_subscriptions(config: Any) -> frozenset[str]:
+    """Lower-case ids of the subscriptions the config marks `production = true`."""
+    subscriptions = _config_value(config, "subscriptions", {}) or {}
+    marked: set[str] = set()
+    for subscription_id, entry in subscriptions.items():
+        flag = entry.get("production") if isinstance(entry, dict) else getattr(entry, "production", False)
+        if flag:
+            marked.add(str(subscription_id).lower())
+    return frozenset(marked)
+
+
+class VmssApp(App[int]):
+    """Scale sets, instances, fault domains and activity of one backend, keyboard first."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "vmss-tui"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {SelectionCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", show=True),
+    ]
+
+    def __init__(self, backend: Backend, *, theme: str | None = None, read_only: bool = False,
+                 config: Any = None, resource_group: str | None = None,
+                 clock: Callable[[], datetime] | None = None, refresh_interval: float = 2.0,
+                 idle_refresh_interval: float = 10.0, owns_backend: bool = False,
+                 session_setup: Callable[[Session], None] | None = None) -> None:
+        """`session_setup` lets the launcher configure the command session as it does the REPL's
+        (audit trail, why it is read-only), so every front end records and refuses alike."""
+        super().__init__()
+        self.backend = backend
+        self.read_only = read_only
+        self.config = config
+        self.resource_group = resource_group or _config_value(config, "resource_group")
+        self.clock = clock or datetime.now
+        self.refresh_interval = refresh_interval
+        self.idle_refresh_interval = idle_refresh_interval
+        self.owns_backend = owns_backend
+        self.requested_theme = theme or _config_value(config, "theme")
+        self.session = Session(backend, resource_group=self.resource_group, read_only=read_only)
+        if session_setup is not None:
+            session_setup(self.session)
+        self.theme_warning: str | None = None
+        self._register_themes()
+
+    def _register_themes(self) -> None:
+        try:
+            themes = load_themes()
+        except ThemeError as error:
+            self.theme_warning = str(error)
+            return
+        for theme in themes.values():
+            self.register_theme(theme)
+        available = set(self.available_themes)
+        chosen = resolve_theme_name(self.requested_theme, available)
+        if self.requested_theme and chosen is None:
+            names = ", ".join(sorted(name.removeprefix(THEME_PREFIX) for name in themes))
+            self.theme_warning = f"unknown theme '{self.requested_theme}' (themes: {names}); using {DEFAULT_THEME}"
+        self.theme = chosen or resolve_theme_name(DEFAULT_THEME, available) or self.theme
+
+    @property
+    def main_screen(self) -> MainScreen:
+        """The main screen (the bottom of the screen stack)."""
+        screen = self.screen_stack[0] if self.screen_stack else None
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def get_default_screen(self) -> MainScreen:
+        screen = MainScreen(self.session, read_only=self.read_only,
+                            production_subscriptions=production_subscriptions(self.config),
+                            resource_group=self.resource_group, clock=self.clock,
+                            refresh_interval=self.refresh_interval,
+                            idle_refresh_interval=self.idle_refresh_interval)
+        self.session.progress = screen.progress_from_worker
+        return screen
+
+    def on_mount(self) -> None:
+        if self.theme_warning:
+            self.notify(self.theme_warning, severity="warning")
+
+    def on_unmount(self) -> None:
+        if self.owns_backend:
+            self.backend.close()
+
+
+def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] | None = None,
+            theme: str | None = None, read_only: bool = False, mouse: bool = True, config: Any = None,
+            resource_group: str | None = None,
+            session_setup: Callable[[Session, Backend], None] | None = None) -> int:
+    """Open the backend and run the app until the user quits; returns the exit code.
+
+    A backend that cannot be opened is one `ERROR:` line on stderr and exit code 1.
+    `resource_group` (the CLI's `-g`) limits the app to one group; the config's default applies otherwise.
+    """
+    from ..backends import open_backend
+    from ..domain.errors import AzureError
+
+    try:
+        backend = open_backend(backend_kind, **(backend_options or {}))
+    except (AzureError, ValueError, OSError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    if not sys.stdout.isatty():
+        backend.close()
+        print("ERROR: the TUI needs a terminal; use 'vmss-tui shell' or a one-shot command instead.",
+              file=sys.stderr)
+        return 2
+    setup = (lambda session: session_setup(session, backend)) if session_setup is not None else None
+    app = VmssApp(backend, theme=theme, read_only=read_only, config=config, resource_group=resource_group,
+                  owns_backend=True, session_setup=setup)
+    app.run(mouse=mouse)
+    return app.return_code or 0
