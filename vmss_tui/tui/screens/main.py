@@ -1,0 +1,742 @@
+"""The main screen: scale sets, instances, fault-domain map and activity, driven by one selection.
+
+State lives here and changes only in message handlers on the event loop. Every backend
+call runs in a thread worker that posts a message back; mutations go through the command
+layer (`run_line`) so the TUI, the REPL and the CLI share one code path.
+"""
+
+from __future__ import annotations
+
+import shlex
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+from textual.worker import Worker, WorkerState
+
+from ...commands import COMMANDS, complete, confirmation_prompt, run_line
+from ...commands.formatting import instance_json, scale_set_json
+from ...domain.errors import AzureError
+from ...domain.models import BackendInfo, OperationStatus, PowerAction, ScaleSet
+from ..messages import (
+    BackendFailed,
+    BackendReady,
+    CommandFinished,
+    CommandStarted,
+    CompletionsReady,
+    ConfirmationNeeded,
+    DetailLoaded,
+    InstancesLoaded,
+    OperationProgress,
+    ScaleSetsLoaded,
+)
+from ..keys import ACTION_KEYS, HELP_TEXTS, INSTANCE_ACTIONS, MUTATING_ACTIONS, SET_ACTIONS, screen_bindings
+from ..presentation import FilterError, detail_fields, parse_filter, running_label
+from ..widgets.activity import ActivityPane, operation_label, operation_result
+from ..widgets.command_bar import CommandBar
+from ..widgets.fd_map import FaultDomainMap
+from ..widgets.header_bar import HeaderBar
+from ..widgets.instance_table import InstanceTable
+from ..widgets.scale_set_table import ScaleSetTable, set_row_key
+from .detail import DetailScreen
+from .dialogs import AddVmDialog, CapacityDialog, ConfirmDialog, NewVm
+from .help import HelpRow, HelpScreen
+
+if TYPE_CHECKING:
+    from ...commands import Outcome, Session
+
+RUNNING_COUNT_SET_LIMIT = 20
+"""Up to this many sets, every refresh counts the running instances of each."""
+
+NARROW_WIDTH = 100
+"""Below this many columns the side panes move under the instance table."""
+
+class MainScreen(Screen[None]):
+    """Scale sets, instances, the fault-domain map and the activity log of one backend."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_bindings()
+
+    def __init__(self, session: Session, *, read_only: bool, production_subscriptions: frozenset[str] = frozenset(),
+                 resource_group: str | None = None, clock: Callable[[], datetime] = datetime.now,
+                 refresh_interval: float = 2.0, idle_refresh_interval: float = 10.0) -> None:
+        super().__init__()
+        self.session = session
+        self.read_only = read_only
+        self.production_subscriptions = production_subscriptions
+        self.resource_group = resource_group
+        self.clock = clock
+        self.refresh_interval = refresh_interval
+        self.idle_refresh_interval = idle_refresh_interval
+        self.info: BackendInfo | None = None
+        self.selected_key: tuple[str, str] | None = None
+        """(resource group, name) of the set the instance pane shows."""
+        self.selected_set: ScaleSet | None = None
+        self.commands_in_flight = 0
+        self.detached_operations: set[str] = set()
+        """Operations started with --no-wait: the app polls them itself until they finish."""
+        self._since_idle_refresh = 0.0
+        self._loaded_once = False
+        self._binding_state: tuple[bool, ...] = ()
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield ScaleSetTable(id="sets")
+                yield InstanceTable(id="instances")
+            with Vertical(id="side"):
+                with VerticalScroll(id="map-pane"):
+                    yield FaultDomainMap(id="fd-map")
+                yield ActivityPane(id="activity")
+        yield Input(id="filter", placeholder="filter: words or field:value, e.g. power:stopped zone:2  (Enter keeps,"
+                                             " Esc clears)")
+        yield CommandBar(id="command-bar")
+        yield Footer(compact=True)
+
+    @property
+    def header(self) -> HeaderBar:
+        return self.query_one(HeaderBar)
+
+    @property
+    def sets_table(self) -> ScaleSetTable:
+        return self.query_one(ScaleSetTable)
+
+    @property
+    def instance_table(self) -> InstanceTable:
+        return self.query_one(InstanceTable)
+
+    @property
+    def fd_map(self) -> FaultDomainMap:
+        return self.query_one(FaultDomainMap)
+
+    @property
+    def activity(self) -> ActivityPane:
+        return self.query_one(ActivityPane)
+
+    @property
+    def command_bar(self) -> CommandBar:
+        return self.query_one(CommandBar)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#filter", Input)
+
+    def on_mount(self) -> None:
+        self.sets_table.border_title = "Scale sets"
+        self.instance_table.border_title = "Instances"
+        self.query_one("#map-pane").border_title = "Fault domains"
+        self.activity.border_title = "Activity"
+        self.filter_input.display = False
+        self.command_bar.display = False
+        self._show_header()
+        self.set_class(self.app.size.width < NARROW_WIDTH, "-narrow")
+        self.sets_table.focus()
+        self._log("Welcome. Arrows pick a set, Tab moves to its instances, ? lists every key, : runs a command.",
+                  None)
+        self.load_sets(first=True)
+        self.set_interval(self.refresh_interval, self._tick, name="live-refresh")
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+
+    def _theme_changed(self, _theme: Any) -> None:
+        self.sets_table.rerender()
+        self.instance_table.rerender()
+        self.fd_map.redraw()
+
+    # ------------------------------------------------------------------ workers (no widget access)
+
+    def _failed(self, doing: str, error: BaseException) -> None:
+        text = str(error) if isinstance(error, AzureError) else f"{type(error).__name__}: {error}"
+        self.post_message(BackendFailed(doing, text))
+
+    @work(thread=True, exclusive=True, group="sets", exit_on_error=False)
+    def load_sets(self, first: bool = False) -> None:
+        """List every scale set (with running counts) and, the first time, describe the backend."""
+        backend = self.session.backend
+        try:
+            if first:
+                self.post_message(BackendReady(backend.info()))
+            scale_sets = backend.list_scale_sets(self.resource_group)
+            running: dict[str, int] = {}
+            # Counting running instances costs one list per set: do it for every set only while
+            # there are few; otherwise the selected set's count comes with its instances.
+            selected = self.selected_key  # its count comes with its own instance refresh
+            if len(scale_sets) <= RUNNING_COUNT_SET_LIMIT:
+                for scale_set in scale_sets:
+                    if (scale_set.resource_group, scale_set.name) == selected:
+                        continue
+                    running[set_row_key(scale_set)] = running_label(
+                        backend.list_instances(scale_set.resource_group, scale_set.name))
+        except Exception as error:  # every backend failure becomes a notification
+            self._failed("listing scale sets", error)
+            return
+        self.post_message(ScaleSetsLoaded(scale_sets, running))
+
+    @work(thread=True, exclusive=True, group="instances", exit_on_error=False)
+    def load_instances(self, resource_group: str, name: str) -> None:
+        """Fetch one set and its instances."""
+        backend = self.session.backend
+        try:
+            scale_set = backend.get_scale_set(resource_group, name)
+            instances = backend.list_instances(resource_group, name)
+        except Exception as error:
+            self._failed(f"loading instances of {name}", error)
+            return
+        self.post_message(InstancesLoaded(scale_set, instances))
+
+    @work(thread=True, group="prepare", exit_on_error=False)
+    def prepare_line(self, line: str) -> None:
+        """Ask the command layer whether the line needs a yes first (scale-in plans its victims here)."""
+        try:
+            prompt = confirmation_prompt(line, self.session)
+        except Exception as error:
+            self._failed(f"preparing '{line}'", error)
+            return
+        self.post_message(ConfirmationNeeded(line, prompt or ""))
+
+    @work(thread=True, group="commands", exit_on_error=False)
+    def execute_line(self, line: str) -> None:
+        """Run one line through the command layer; progress and the outcome come back as messages."""
+        self.post_message(CommandStarted(line))
+        outcome = run_line(line, self.session)
+        self.post_message(CommandFinished(line, outcome))
+
+    @work(thread=True, exclusive=True, group="operations", exit_on_error=False)
+    def poll_operations(self, operation_ids: list[str]) -> None:
+        """Fresh snapshots of operations nobody is waiting on (started with --no-wait)."""
+        backend = self.session.backend
+        for operation_id in operation_ids:
+            try:
+                operation = backend.get_operation(operation_id)
+            except Exception as error:
+                self._failed("following an operation", error)
+                continue
+            self.post_message(OperationProgress(operation))
+
+    @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
+    def compute_completions(self, text: str) -> None:
+        """Completions for the command bar (may consult the backend for names)."""
+        try:
+            completions = complete(text, self.session)
+        except Exception:
+            completions = []
+        self.post_message(CompletionsReady(text, completions))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, resource_group: str, name: str, instance_id: str | None) -> None:
+        """Fetch the freshest model of a set or instance for the detail view."""
+        backend = self.session.backend
+        try:
+            if instance_id is None:
+                scale_set = backend.get_scale_set(resource_group, name)
+                message = DetailLoaded(f"Scale set {name} ({resource_group})", detail_fields(scale_set),
+                                       _json(scale_set_json(scale_set)))
+            else:
+                instance = backend.get_instance(resource_group, name, instance_id)
+                message = DetailLoaded(f"Instance {instance.name} of {name} ({resource_group})",
+                                       detail_fields(instance), _json(instance_json(instance)))
+        except Exception as error:
+            self._failed("loading details", error)
+            return
+        self.post_message(message)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that died of an unexpected error is reported, never fatal."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.app.notify(f"{type(error).__name__}: {error}", title="Internal error", severity="error")
+
+    def progress_from_worker(self, operation: Any) -> None:
+        """The session's progress callback: runs in a worker thread, so it only posts."""
+        self.post_message(OperationProgress(operation))
+
+    # ------------------------------------------------------------------ message handlers (own the state)
+
+    @on(BackendReady)
+    def _backend_ready(self, message: BackendReady) -> None:
+        self.info = message.info
+        self._show_header()
+
+    @on(ScaleSetsLoaded)
+    def _sets_loaded(self, message: ScaleSetsLoaded) -> None:
+        table = self.sets_table
+        table.show_sets(message.scale_sets)
+        for scale_set in message.scale_sets:
+            count = message.running.get(set_row_key(scale_set))
+            if count is not None:
+                table.set_running(scale_set, count)
+        if not message.scale_sets:
+            self._select(None)
+        elif self.selected_key is None or not any(
+                (s.resource_group, s.name) == self.selected_key for s in message.scale_sets):
+            if not self._loaded_once:
+                # Open on the first set that has instances: more to see than an empty set.
+                populated = next((s for s in message.scale_sets if s.capacity > 0), None)
+                if populated is not None:
+                    table.move_to(set_row_key(populated))
+            self._select_from_cursor()
+        if not self._loaded_once:
+            self._loaded_once = True
+            if not message.scale_sets and self.read_only:
+                self._log("No scale sets here (and this session is read-only).", None)
+            elif not message.scale_sets:
+                self._log("No scale sets yet: create one, e.g. ':create web --mode uniform --capacity 3 -g my-rg'.",
+                          None)
+
+    @on(InstancesLoaded)
+    def _instances_loaded(self, message: InstancesLoaded) -> None:
+        if message.set_key != self.selected_key:
+            return
+        self.selected_set = message.scale_set
+        self.sets_table.set_running(message.scale_set, running_label(message.instances))
+        table = self.instance_table
+        table.show_instances(message.set_key, message.instances)
+        self._title_instances()
+        self._redraw_map()
+        self._refresh_bindings_if_changed()
+
+    @on(BackendFailed)
+    def _backend_failed(self, message: BackendFailed) -> None:
+        self.app.notify(message.error, title=f"Failed {message.doing}", severity="error", timeout=8)
+        self._log(f"{message.doing}: {message.error}", "error")
+
+    @on(ConfirmationNeeded)
+    def _confirmation_needed(self, message: ConfirmationNeeded) -> None:
+        if not message.prompt:
+            self.execute_line(message.line)
+            return
+        line = message.line
+
+        def answered(agreed: bool | None) -> None:
+            if agreed:
+                self.execute_line(shlex.join([*shlex.split(line), "--yes"]))
+            else:
+                self._log(f"cancelled: {line}", None)
+
+        self.app.push_screen(ConfirmDialog(message.prompt, line=line), answered)
+
+    @on(CommandStarted)
+    def _command_started(self, message: CommandStarted) -> None:
+        self.commands_in_flight += 1
+        self._log(f"> {message.line}", "primary")
+
+    @on(OperationProgress)
+    def _operation_progress(self, message: OperationProgress) -> None:
+        operation = message.operation
+        finished_now = self.activity.track(operation)
+        if finished_now and operation.id in self.detached_operations:
+            self.detached_operations.discard(operation.id)
+            self._report_operation(operation.message or operation.kind, operation)
+            self.load_sets()
+            self._refresh_selected()
+            return
+        if (self.selected_key is not None and not message.operation.done
+                and (message.operation.resource_group, message.operation.scale_set_name) == self.selected_key):
+            self._refresh_selected()
+
+    @on(CommandFinished)
+    def _command_finished(self, message: CommandFinished) -> None:
+        self.commands_in_flight = max(0, self.commands_in_flight - 1)
+        outcome: Outcome = message.outcome
+        operation = outcome.operation
+        if operation is not None:
+            self.activity.track(operation)
+        for warning in outcome.warnings:
+            self._log(warning, "warning")
+        if outcome.error:
+            self._log(outcome.error, "error")
+            self.app.notify(outcome.error, title=message.line, severity="error", timeout=8)
+        elif operation is not None:
+            if not operation.done:
+                self.detached_operations.add(operation.id)
+                self._log(f"{operation_label(operation)}: started, following it here", "warning")
+            else:
+                self._report_operation(message.line, operation)
+        elif outcome.rendered:
+            for line in outcome.rendered.rstrip("\n").splitlines():
+                self._log(line, None)
+        elif outcome.changed:
+            self._log(f"done: {message.line}", "success")
+        if outcome.exit_requested:
+            self.app.exit(0)
+            return
+        current = self.session.current_set
+        if current is not None and current != self.selected_key:
+            self.sets_table.move_to(f"{current[0]}/{current[1]}")
+        if outcome.changed or operation is not None:
+            self.load_sets()
+            self._refresh_selected()
+
+    def _report_operation(self, title: str, operation: Any) -> None:
+        failed = operation.status is OperationStatus.FAILED
+        self._log(f"{operation_label(operation)}: {operation_result(operation)}", "error" if failed else "success")
+        if failed:
+            self.app.notify(operation_result(operation), title=title, severity="error", timeout=8)
+
+    @on(CompletionsReady)
+    def _completions_ready(self, message: CompletionsReady) -> None:
+        self.command_bar.show_completions(message.text, message.completions)
+
+    @on(DetailLoaded)
+    def _detail_loaded(self, message: DetailLoaded) -> None:
+        self.app.push_screen(DetailScreen(message.title, message.fields, message.json_text))
+
+    # ------------------------------------------------------------------ selection
+
+    @on(DataTable.RowHighlighted, "#sets")
+    def _set_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._select_from_cursor()
+
+    @on(DataTable.RowHighlighted, "#instances")
+    def _instance_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._redraw_map()
+        self._refresh_bindings_if_changed()
+
+    @on(DataTable.RowSelected, "#instances")
+    def _instance_chosen(self, event: DataTable.RowSelected) -> None:
+        self.action_detail()
+
+    @on(DataTable.RowSelected, "#sets")
+    def _set_chosen(self, event: DataTable.RowSelected) -> None:
+        self.instance_table.focus()
+
+    @on(DataTable.HeaderSelected, "#instances")
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        if event.column_key.value and event.column_key.value != "mark":
+            self.instance_table.cycle_sort(str(event.column_key.value))
+            self._title_instances()
+
+    def _select_from_cursor(self) -> None:
+        self._select(self.sets_table.cursor_set)
+
+    def _select(self, scale_set: ScaleSet | None) -> None:
+        key = None if scale_set is None else (scale_set.resource_group, scale_set.name)
+        if key == self.selected_key:
+            return
+        self.selected_key = key
+        self.selected_set = scale_set
+        self.session.current_set = key
+        if key is None:
+            self.instance_table.show_instances(None, [])
+        else:
+            self.instance_table.show_instances(key, [])
+            self.load_instances(*key)
+        self._title_instances()
+        self._redraw_map()
+        self._show_header()
+        self._refresh_bindings_if_changed()
+
+    def _refresh_selected(self) -> None:
+        if self.selected_key is not None:
+            self.load_instances(*self.selected_key)
+
+    def _tick(self) -> None:
+        """Live refresh: every tick while operations run, every idle interval otherwise."""
+        busy = bool(self.activity.running) or self.commands_in_flight > 0
+        self._since_idle_refresh += self.refresh_interval
+        if self.detached_operations:
+            self.poll_operations(sorted(self.detached_operations))
+        if busy:
+            self._refresh_selected()
+        if busy or self._since_idle_refresh >= self.idle_refresh_interval:
+            self._since_idle_refresh = 0.0
+            self.load_sets()
+            if not busy:
+                self._refresh_selected()
+
+    # ------------------------------------------------------------------ drawing helpers
+
+    def _show_header(self) -> None:
+        info = self.info
+        production = bool(info and (info.production or info.subscription_id.lower() in self.production_subscriptions))
+        group = self.resource_group or (self.selected_key[0] if self.selected_key else None)
+        self.header.show(info, group, self.read_only, production,
+                         self.selected_key[1] if self.selected_key else None)
+
+    def _title_instances(self) -> None:
+        table = self.instance_table
+        if self.selected_key is None:
+            table.border_title = "Instances"
+            return
+        title = f"Instances of {self.selected_key[1]}"
+        shown, total = table.row_count, len(table.instances)
+        title += f" ({shown} of {total})" if shown != total else f" ({total})"
+        if table.filter_words:
+            title += f" filter: {self.filter_input.value.strip()}"
+        if table.marked:
+            title += f" {len(table.marked)} marked"
+        if table.sort_column:
+            title += f" sort: {table.sort_column}{' desc' if table.sort_reverse else ''}"
+        table.border_title = title
+
+    def _redraw_map(self) -> None:
+        table = self.instance_table
+        self.fd_map.show(self.selected_set, list(table.instances.values()), table.cursor_instance_id)
+
+    def _log(self, line: str, variable: str | None) -> None:
+        self.activity.write(self.clock(), line, variable, self.app.theme_variables)
+
+    # ------------------------------------------------------------------ actions
+
+    def unavailable_reason(self, action: str) -> str | None:
+        """Why an action cannot run right now, or None when it can (read-only hides instead)."""
+        if action in SET_ACTIONS and self.selected_key is None:
+            return "select a scale set first"
+        scale_set = self.selected_set
+        if action == "add_vm" and scale_set is not None and not scale_set.is_flexible:
+            return "Uniform sets create their own instances; only Flexible sets take hand-added VMs"
+        if action == "scale" and scale_set is not None and scale_set.is_flexible and not scale_set.has_vm_profile:
+            return "this Flexible set has no VM profile, so it cannot scale; add VMs by hand (a)"
+        if action in INSTANCE_ACTIONS and not self.instance_table.target_ids():
+            return "no instance under the cursor or marked"
+        if action == "what_if" and not self.fd_map.scenarios:
+            return "no zone or fault domain to lose for this set"
+        return None
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """Redraw the footer only when some action's availability changed (a redraw costs a full row)."""
+        state = tuple(self.unavailable_reason(action) is None for _, action, _, _ in ACTION_KEYS)
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain":
+            target = str(parameters[0]) if parameters else ""
+            if self.read_only and target in MUTATING_ACTIONS:
+                return True
+            return True if self.unavailable_reason(target) else False
+        if action in MUTATING_ACTIONS and self.read_only:
+            return False
+        if self.unavailable_reason(action):
+            return None
+        return True
+
+    def action_explain(self, action: str) -> None:
+        """Say why a disabled action did nothing."""
+        if self.read_only and action in MUTATING_ACTIONS:
+            reason = "this session is read-only (--read-only)"
+        else:
+            reason = self.unavailable_reason(action) or "not available"
+        description = next((d for _, a, d, _ in ACTION_KEYS if a == action), action)
+        self.app.notify(reason, title=f"{description} unavailable", severity="warning")
+
+    def _set_words(self) -> list[str]:
+        assert self.selected_key is not None
+        return [self.selected_key[1], "-g", self.selected_key[0]]
+
+    def submit(self, words: list[str]) -> None:
+        """Send a command line built from words (quoted with shlex) through the command layer."""
+        self.prepare_line(shlex.join(words))
+
+    def action_scale(self) -> None:
+        scale_set = self.selected_set
+        if scale_set is None:
+            return
+        hint = "Scale-in shows which instances its policy removes before anything happens."
+
+        def chosen(capacity: int | None) -> None:
+            if capacity is None or self.selected_key is None:
+                return
+            name, _, group = self._set_words()
+            self.submit(["scale", name, str(capacity), "-g", group])
+
+        self.app.push_screen(CapacityDialog(scale_set.name, scale_set.capacity, hint), chosen)
+
+    def action_add_vm(self) -> None:
+        scale_set = self.selected_set
+        if scale_set is None:
+            return
+
+        def chosen(new_vm: NewVm | None) -> None:
+            if new_vm is None or self.selected_key is None:
+                return
+            words = ["add-vm", *self._set_words()]
+            if new_vm.name:
+                words += ["--name", new_vm.name]
+            if new_vm.zone:
+                words += ["--zone", new_vm.zone]
+            if new_vm.fault_domain:
+                words += ["--fault-domain", new_vm.fault_domain]
+            if new_vm.vm_size:
+                words += ["--vm-size", new_vm.vm_size]
+            self.submit(words)
+
+        self.app.push_screen(AddVmDialog(scale_set.name, scale_set.zones, scale_set.platform_fault_domain_count),
+                             chosen)
+
+    def _instance_command(self, verb: str) -> None:
+        targets = self.instance_table.target_ids()
+        if not targets or self.selected_key is None:
+            return
+        name, _, group = self._set_words()
+        self.submit([verb, name, *targets, "-g", group])
+
+    def action_delete(self) -> None:
+        self._instance_command("delete-instances")
+
+    def action_start(self) -> None:
+        self._instance_command(str(PowerAction.START))
+
+    def action_stop(self) -> None:
+        self._instance_command(str(PowerAction.POWER_OFF))
+
+    def action_deallocate(self) -> None:
+        self._instance_command(str(PowerAction.DEALLOCATE))
+
+    def action_restart(self) -> None:
+        self._instance_command(str(PowerAction.RESTART))
+
+    def action_reimage(self) -> None:
+        self._instance_command(str(PowerAction.REIMAGE))
+
+    def action_upgrade(self) -> None:
+        self._instance_command("upgrade")
+
+    def action_protect(self) -> None:
+        """Protect the targets from scale-in, or lift protection when all of them have it."""
+        table = self.instance_table
+        targets = table.target_ids()
+        if not targets:
+            return
+        all_protected = all(table.instances[iid].protect_from_scale_in for iid in targets if iid in table.instances)
+        self._instance_command("unprotect" if all_protected else "protect")
+
+    def action_refresh(self) -> None:
+        if self.detached_operations:
+            self.poll_operations(sorted(self.detached_operations))
+        self.load_sets()
+        self._refresh_selected()
+
+    def action_mark(self) -> None:
+        table = self.instance_table
+        cursor = table.cursor_instance_id
+        if cursor is None:
+            return
+        table.toggle_mark(cursor)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1, animate=False)
+        self._title_instances()
+        self._refresh_bindings_if_changed()
+
+    def action_clear(self) -> None:
+        table = self.instance_table
+        if table.marked:
+            table.clear_marks()
+        elif table.filter_words:
+            self.filter_input.value = ""
+            table.set_filter([])
+        self._title_instances()
+        self._refresh_bindings_if_changed()
+
+    def action_what_if(self) -> None:
+        scenario = self.fd_map.next_scenario()
+        if scenario is not None:
+            self.query_one("#map-pane").border_title = f"Fault domains: without {scenario.label}"
+        else:
+            self.query_one("#map-pane").border_title = "Fault domains"
+
+    def action_detail(self) -> None:
+        if self.selected_key is None:
+            return
+        instance_id = None if self.focused is self.sets_table else self.instance_table.cursor_instance_id
+        self.load_detail(self.selected_key[0], self.selected_key[1], instance_id)
+
+    def action_sort(self) -> None:
+        self.instance_table.cycle_sort()
+        self._title_instances()
+
+    def action_filter(self) -> None:
+        field = self.filter_input
+        field.display = True
+        field.focus()
+
+    def action_command_bar(self, text: str = "") -> None:
+        self.command_bar.open(text)
+
+    def action_help(self) -> None:
+        rows: list[HelpRow] = []
+        for key, action, _description, _show in ACTION_KEYS:
+            reason = ""
+            if self.read_only and action in MUTATING_ACTIONS:
+                reason = "read-only session"
+            else:
+                reason = self.unavailable_reason(action) or ""
+            rows.append(HelpRow(_key_label(key), HELP_TEXTS.get(action, action), reason))
+        rows += [HelpRow("enter", "Detail of the cursor row (sets: go to its instances)"),
+                 HelpRow("escape", "Clear marks, then the filter"),
+                 HelpRow("tab", "Next pane"),
+                 HelpRow("ctrl+p", "Command palette: commands that fit the selection"),
+                 HelpRow("q", "Quit")]
+        commands = [(spec.usage(), spec.summary) for spec in COMMANDS if not spec.repl_only]
+        self.app.push_screen(HelpScreen(rows, commands))
+
+    # ------------------------------------------------------------------ filter and command bar events
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        try:
+            words = parse_filter(event.value)
+        except FilterError as error:
+            # Show every row while the filter cannot be read, and say why in a tooltip and the log.
+            self.filter_input.tooltip = str(error)
+            self.filter_input.add_class("-invalid")
+            self.instance_table.set_filter([])
+            self._title_instances()
+            return
+        self.filter_input.remove_class("-invalid")
+        self.instance_table.set_filter(words)
+        self._title_instances()
+        self._redraw_map()
+        self._refresh_bindings_if_changed()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.filter_input.display = False
+        self.instance_table.focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "escape" and self.focused is self.filter_input:
+            event.stop()
+            self.filter_input.value = ""
+            self.instance_table.set_filter([])
+            self.filter_input.display = False
+            self._title_instances()
+            self.instance_table.focus()
+
+    @on(CommandBar.CompletionWanted)
+    def _completion_wanted(self, event: CommandBar.CompletionWanted) -> None:
+        self.compute_completions(event.text)
+
+    @on(CommandBar.Submitted)
+    def _command_submitted(self, event: CommandBar.Submitted) -> None:
+        self.command_bar.close()
+        self.instance_table.focus()
+        if event.line:
+            self.prepare_line(event.line)
+
+    @on(CommandBar.Closed)
+    def _command_closed(self, event: CommandBar.Closed) -> None:
+        self.command_bar.close()
+        self.instance_table.focus()
+
+
+def _key_label(key: str) -> str:
+    names = {"slash": "/", "colon": ":", "question_mark": "?", "space": "space", "delete": "del"}
+    return " / ".join(names.get(part, part) for part in key.split(","))
+
+
+def _json(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=2)
