@@ -29,6 +29,11 @@ from ..presentation import (
 
 MARK_GLYPH = "▶"
 
+FIRST_PASS_ROWS = 60
+"""New rows in the first pass: a screenful, so the first rows paint at once."""
+ROWS_PER_PASS = 300
+"""New rows in each later pass, after a repaint: big enough to finish soon, small enough not to freeze."""
+
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("mark", " ", 1),
     ("id", "Instance", None),
@@ -211,18 +216,23 @@ class InstanceTable(DataTable[Text]):
                 self.remove_row(gone)
             except RowDoesNotExist:
                 pass
-        added = False
+        added = 0
+        budget = FIRST_PASS_ROWS if not self._cells else ROWS_PER_PASS
+        more_to_add = False
         resort = False
         for instance in wanted:
             instance_id = instance.instance_id
             marked = instance_id in self.marked
             if self._drawn.get(instance_id) == (instance, marked):
                 continue  # unchanged since the last draw: the common case of a poll
-            specs = instance_cell_specs(instance, marked)
             previous = self._cells.get(instance_id)
+            if previous is None and added >= budget:
+                more_to_add = True
+                continue
+            specs = instance_cell_specs(instance, marked)
             if previous is None:
                 self.add_row(*(render_cell(specs[key], colours) for key, _, _ in COLUMNS), key=instance_id)
-                added = True
+                added += 1
             else:
                 for key, spec in specs.items():
                     if previous[key] != spec:
@@ -235,6 +245,10 @@ class InstanceTable(DataTable[Text]):
             self._apply_sort()
         if cursor_id is not None and cursor_id in self._cells:
             self._move_cursor_to(cursor_id)
+        if more_to_add:
+            # A big set arrives a screenful at a time: the first rows paint at once and the
+            # UI never freezes while Textual measures a thousand new rows.
+            self.call_after_refresh(self._sync_rows)
 
     def _move_cursor_to(self, instance_id: str) -> None:
         try:
