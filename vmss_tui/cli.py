@@ -313,7 +313,7 @@ def _run_tui(settings: Settings, stderr: TextIO) -> int:
         return 1
     result = run_app(backend_kind=settings.backend, backend_options=settings.backend_options,
                      theme=settings.theme, read_only=settings.read_only, mouse=settings.mouse,
-                     config=settings.config,
+                     config=settings.config, resource_group=settings.resource_group,
                      session_setup=lambda session, backend: attach_console(settings, session, backend))
     return int(result or 0)
 

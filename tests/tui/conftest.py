@@ -27,16 +27,6 @@ def no_user_themes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Themes a developer keeps in their own config dir must not change snapshots."""
     monkeypatch.setattr("vmss_tui.tui.theming.user_theme_dir", lambda: tmp_path / "no-user-themes")
 
-@pytest.fixture(autouse=True)
-def deterministic_uuid4(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The emulator draws scale-set unique ids from uuid4 (not its injected rng); pin them for snapshots."""
-    import random
-    import uuid
-
-    source = random.Random(11)
-    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=source.getrandbits(128), version=4))
-
-
 @pytest.fixture
 def fake_clock() -> FakeClock:
     return FakeClock(start=FIXED_NOW)

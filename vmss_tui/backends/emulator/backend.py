@@ -247,7 +247,8 @@ class EmulatorBackend:
                 "name": spec.name, "rg": spec.resource_group, "location": location, "mode": str(mode),
                 "vm_size": size.name if size else None, "image": image, "fd": fd_count, "zones": list(zones),
                 "spg": spg, "rule": str(ScaleInRule(spec.scale_in_policy)), "force": spec.force_deletion,
-                "upgrade": str(UpgradeMode(spec.upgrade_policy)), "created": now, "unique_id": str(uuid.uuid4()),
+                "upgrade": str(UpgradeMode(spec.upgrade_policy)), "created": now,
+                "unique_id": str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
                 "prefix": prefix, "priority": str(Priority(spec.priority)), "zone_balance": spec.zone_balance,
                 "has_profile": has_profile, "model": 1, "next_id": 0, "seq": 0, "busy": None,
             }
