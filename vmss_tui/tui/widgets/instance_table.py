@@ -26,6 +26,7 @@ from ..presentation import (
     provisioning_colour_variable,
     styled,
 )
+from .rows import cursor_row_key
 
 MARK_GLYPH = "▶"
 
@@ -150,13 +151,7 @@ class InstanceTable(DataTable[Text]):
     @property
     def cursor_instance_id(self) -> str | None:
         """The instance under the cursor, if any row is shown."""
-        if self.row_count == 0:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:
-            return None
-        return None if row_key.value is None else str(row_key.value)
+        return cursor_row_key(self)
 
     @property
     def shown_ids(self) -> list[str]:

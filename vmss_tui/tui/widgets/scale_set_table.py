@@ -10,6 +10,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from ...domain.models import ScaleSet
 from ..presentation import provisioning_colour_variable, styled, zones_label
+from .rows import cursor_row_key
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("name", "Scale set", None),
@@ -72,13 +73,8 @@ class ScaleSetTable(DataTable[Text]):
     @property
     def cursor_set(self) -> ScaleSet | None:
         """The scale set under the cursor."""
-        if self.row_count == 0:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:
-            return None
-        return self.scale_sets.get(str(row_key.value))
+        key = cursor_row_key(self)
+        return self.scale_sets.get(key) if key is not None else None
 
     def show_sets(self, scale_sets: list[ScaleSet]) -> None:
         """Bring the table to this list, keeping the cursor on the same set."""
