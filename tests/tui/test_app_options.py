@@ -116,3 +116,14 @@ async def test_a_resource_group_that_does_not_exist_is_reported_not_fatal(make_a
         screen = app.screen
         assert isinstance(screen, MainScreen)
         assert "missing-rg" in str(screen.header.render())
+
+
+async def test_read_only_and_production_stay_visible_in_an_80_column_header(make_app: Any, backend: Any) -> None:
+    subscription_id = backend.info().subscription_id
+    app = make_app(read_only=True, config={"subscriptions": {subscription_id: {"production": True}}})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        visible = screen.header.render().plain[: screen.header.content_size.width]
+        assert "READ-ONLY" in visible and "PRODUCTION" in visible, visible

@@ -10,8 +10,15 @@ from ...domain.models import BackendInfo
 
 def header_text(info: BackendInfo | None, resource_group: str | None, read_only: bool,
                 production: bool, scale_set_name: str | None = None) -> Text:
-    """`vmss-tui │ emulator (fast) │ <subscription> │ <group>/<set> │ READ-ONLY`."""
+    """`vmss-tui │ READ-ONLY │ PRODUCTION │ emulator (fast) │ <subscription> │ <group>/<set>`.
+
+    The safety markers come first so that no terminal width can cut them off (80 columns did).
+    """
     text = Text("vmss-tui", style="bold", end="")
+    if read_only:
+        text.append(" │ READ-ONLY", style="bold")
+    if production:
+        text.append(" │ PRODUCTION", style="bold")
     if info is None:
         text.append(" │ connecting…")
         return text
@@ -25,10 +32,6 @@ def header_text(info: BackendInfo | None, resource_group: str | None, read_only:
     text.append(f" │ {resource_group or 'all groups'}")
     if scale_set_name:
         text.append(f"/{scale_set_name}", style="bold")
-    if production:
-        text.append(" │ PRODUCTION", style="bold")
-    if read_only:
-        text.append(" │ READ-ONLY", style="bold")
     return text
 
 

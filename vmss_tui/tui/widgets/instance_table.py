@@ -45,7 +45,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("prov", "State", 9),
     ("model", "Latest", 6),
     ("prot", "Protect", 7),
-    ("size", "Size", 15),
+    ("size", "Size", 12),
     ("created", "Created", 16),
 )
 """(column key, header, width) in display order; fixed widths fit every value a state can take,
@@ -56,6 +56,11 @@ SORTABLE_COLUMNS = tuple(key for key, _, _ in COLUMNS if key != "mark")
 
 CellSpec = tuple[str, "str | None", bool]
 """(text, theme variable or None, bold): what a cell shows, before colours are looked up."""
+
+
+def short_size(vm_size: str) -> str:
+    """`Standard_D2s_v3` as `D2s_v3`: every size has the prefix, so it only costs the table width."""
+    return vm_size.removeprefix("Standard_")
 
 
 def instance_cell_specs(instance: Instance, marked: bool) -> dict[str, CellSpec]:
@@ -73,7 +78,7 @@ def instance_cell_specs(instance: Instance, marked: bool) -> dict[str, CellSpec]
         "model": ("yes" if instance.latest_model_applied else "no",
                   None if instance.latest_model_applied else "warning", False),
         "prot": (protection_label(instance), None, False),
-        "size": (instance.vm_size, None, False),
+        "size": (short_size(instance.vm_size), None, False),
         "created": (created_label(instance.time_created), None, False),
     }
 
