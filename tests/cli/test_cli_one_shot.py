@@ -263,3 +263,12 @@ def test_progress_is_one_line_rewritten_in_place_and_cleared_at_the_end() -> Non
                                  "\r\x1b[Kscale web 6 -> 8: InProgress 60%"
                                  "\r\x1b[K")
     assert "\n" not in stream.getvalue()
+
+
+def test_changing_the_mode_or_fault_domain_count_gets_azures_property_change_error(capsys, estate_db: Path) -> None:
+    code, _, err = run(capsys, "update", "web", "--mode", "flexible")
+    assert code == 1 and err.strip() == "ERROR: (PropertyChangeNotAllowed) Changing property 'orchestrationMode' is not allowed."
+    code, _, err = run(capsys, "update", "web", "--fault-domains", "5")
+    assert code == 1 and "Changing property 'platformFaultDomainCount'" in err
+    code, out, _ = run(capsys, "show", "web")
+    assert json.loads(out)["orchestrationMode"] == "Uniform"

@@ -106,6 +106,10 @@ def _update(inv: Invocation) -> Result:
         scale_in_policy=ScaleInRule(args["scale_in_policy"]) if args["scale_in_policy"] else None,
         upgrade_policy=UpgradeMode(args["upgrade_policy"]) if args["upgrade_policy"] else None,
         add_zones=tuple(args["add_zones"]), single_placement_group=args["single_placement_group"],
+        # Immutable in Azure: passed on so the answer is Azure's PropertyChangeNotAllowed, not silence.
+        orchestration_mode=(OrchestrationMode.FLEXIBLE if args["mode"] == "flexible" else OrchestrationMode.UNIFORM)
+        if args["mode"] else None,
+        platform_fault_domain_count=args["fault_domains"],
     )
     if update == ScaleSetUpdate():
         raise UsageError("MissingArgument", "update: nothing to change; give at least one of --vm-size, --image, "
@@ -347,9 +351,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 ParamSpec("add_zones", "Zones to add (zones can never be removed).", flags=("--add-zones",),
                           multiple=True, completion="zones", metavar="ZONE"),
                 ParamSpec("single_placement_group", "true -> false only.", flags=("--single-placement-group",),
-                          kind="bool", completion="choices", choices=("true", "false"), metavar="true|false")),
+                          kind="bool", completion="choices", choices=("true", "false"), metavar="true|false"),
+                ParamSpec("mode", "Orchestration mode: fixed at creation, so a change is refused as Azure does.",
+                          flags=("--mode",), kind="choice", choices=("uniform", "flexible"), completion="choices"),
+                ParamSpec("fault_domains", "Platform fault domain count: fixed at creation (refused as Azure does).",
+                          flags=("--fault-domains",), kind="int", minimum=1, metavar="N")),
         help="A size or image change leaves existing instances on the old model until 'upgrade' "
-             "(Manual) or the upgrade policy rolls them.",
+             "(Manual) or the upgrade policy rolls them. The orchestration mode and fault domain count "
+             "cannot change: asking gets Azure's PropertyChangeNotAllowed.",
         examples=("update web --vm-size Standard_D4s_v3", "update web --scale-in-policy OldestVM"),
     ),
     CommandSpec(
