@@ -28,7 +28,7 @@ RG = "bench-rg"
 
 def run(quick: bool = False, sets: int = 10, latency_ms: float = 100.0, runs: int | None = None) -> list[Figure]:
     """Time the refresh four ways; figures in ms, with round trips (elapsed / latency) in the name."""
-    options = argparse.Namespace(sets=sets, latency_ms=latency_ms, runs=runs or (3 if quick else 7))
+    options = argparse.Namespace(sets=sets, latency_ms=latency_ms, runs=runs or (2 if quick else 7))
     latency = options.latency_ms / 1000.0
 
     with tempfile.TemporaryDirectory() as scratch:
