@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Usage(Exception):
-    pass
+    """A command line these admin commands cannot accept (printed as one line, exit 2)."""
 
 
 def audit_path(config: Any) -> Path:
