@@ -26,8 +26,9 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from bench.common import Figure, print_table
 
@@ -287,25 +288,39 @@ Bare().run(mouse=False)
 """
 
 
-def _spawn_until_visible(argv: list[str], marker: str, limit: float = 30.0) -> float:
-    """Seconds from spawning `argv` in a pty until `marker` is on its (pyte-rendered) screen.
-
-    This is what a user waits for: interpreter start, imports, the backend read and the paint.
-    """
+@contextmanager
+def _pty_child(argv: list[str], env: dict[str, str]) -> Iterator[int]:
+    """Run `argv` on a pty of SIZE; yields the master fd, and kills the child afterwards."""
     import fcntl
     import pty
     import struct
     import termios
 
-    import pyte
-
-    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", TEXTUAL_DISABLE_KITTY_KEY="1")
-    started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # child
         os.execvpe(argv[0], argv, env)
     try:
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+        yield fd
+    finally:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def _spawn_until_visible(argv: list[str], marker: str, limit: float = 30.0) -> float:
+    """Seconds from spawning `argv` in a pty until `marker` is on its (pyte-rendered) screen.
+
+    This is what a user waits for: interpreter start, imports, the backend read and the paint.
+    """
+    import pyte
+
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", TEXTUAL_DISABLE_KITTY_KEY="1")
+    started = time.perf_counter()
+    with _pty_child(argv, env) as fd:
         screen = pyte.Screen(*SIZE)
         stream = pyte.ByteStream(screen)
         deadline = started + limit
@@ -320,13 +335,6 @@ def _spawn_until_visible(argv: list[str], marker: str, limit: float = 30.0) -> f
                 if any(marker in line for line in screen.display):
                     return time.perf_counter() - started
         raise RuntimeError(f"{marker!r} never appeared; the screen showed:\n" + "\n".join(screen.display))
-    finally:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-        os.close(fd)
 
 
 def _spawn_first_frames(store: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -345,22 +353,13 @@ def _spawn_first_frames(store: Path, runs: int) -> tuple[list[float], list[float
 
 def _pty_bytes(store: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
     """Bytes written for the first frames, a cursor move and a status refresh, in a real pty."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
     startup: list[float] = []
     cursor: list[float] = []
     refresh: list[float] = []
     env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", TEXTUAL_DISABLE_KITTY_KEY="1")
     env.pop("NO_COLOR", None)
     for round_number in range(max(1, runs // 2)):
-        pid, fd = pty.fork()
-        if pid == 0:  # child
-            os.execvpe(sys.executable, [sys.executable, "-c", _CHILD, str(store)], env)
-        try:
-            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+        with _pty_child([sys.executable, "-c", _CHILD, str(store)], env) as fd:
             first = _read_until_quiet(fd, quiet=1.5, limit=30)
             startup.append(len(first))
             os.write(fd, b"\t")  # focus the instances
@@ -373,13 +372,6 @@ def _pty_bytes(store: Path, runs: int) -> tuple[list[float], list[float], list[f
             refresh.append(len(_read_until_quiet(fd, quiet=0.6, limit=10)))
             os.write(fd, b"q")
             _read_until_quiet(fd, quiet=0.5, limit=5)
-        finally:
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-            os.close(fd)
     return startup, cursor, refresh
 
 
