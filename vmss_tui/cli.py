@@ -241,6 +241,9 @@ def open_session(settings: Settings, *, interactive_stdin: bool, stderr: TextIO)
 def attach_console(settings: Settings, session: Any, backend: Any) -> None:
     """What every front end's session gets: the audit trail, and why it is read-only."""
     session.audit = audit_trail(settings, backend)
+    from .config import production_name
+
+    session.production_check = lambda: production_name(settings.config, backend)
     if settings.role == "viewer":
         session.read_only_reason = f"{settings.operator.user} has the viewer role"
 

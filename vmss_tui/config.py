@@ -20,7 +20,8 @@ Schema (TOML; every key optional)::
 
     [subscriptions."00000000-0000-0000-0000-000000000000"]
     name = "Contoso production"
-    production = true            # front ends show a warning colour and confirm more
+    production = true            # the TUI header turns the error colour; every change, from any
+                                 # front end, asks first (one-shot commands then need --yes)
 
     [roles]                      # who may change things (absent: everyone is an operator)
     default = "viewer"           # anyone not named below
@@ -184,3 +185,12 @@ def load_config(path: Path | str | None = None) -> Config:
         mouse=_bool(data, "mouse", config_path, True),
         subscriptions=subscriptions,
     )
+
+
+def production_name(config: Config | None, backend: Any) -> str | None:
+    """The subscription's name when the config (or the backend itself) marks it production, else None."""
+    info = backend.info()
+    entry = config.subscription_info(info.subscription_id) if config is not None else None
+    if not (info.production or (entry is not None and entry.production)):
+        return None
+    return (entry.name if entry is not None and entry.name else "") or info.subscription_name or info.subscription_id

@@ -127,3 +127,22 @@ async def test_read_only_and_production_stay_visible_in_an_80_column_header(make
         assert isinstance(screen, MainScreen)
         visible = screen.header.render().plain[: screen.header.content_size.width]
         assert "READ-ONLY" in visible and "PRODUCTION" in visible, visible
+
+
+async def test_on_a_production_subscription_even_a_start_asks_first(make_app: Any, backend: Any) -> None:
+    subscription_id = backend.info().subscription_id
+    app = make_app(config={"subscriptions": {subscription_id: {"production": True}}})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_set(pilot, "web")
+        before = [i.power_state for i in backend.list_instances("practice-rg", "web")]
+        await pilot.press("tab", "p")  # stop the cursor instance: not destructive, yet production confirms
+        await settle(pilot)
+        from vmss_tui.tui.screens.dialogs import ConfirmDialog
+
+        assert isinstance(app.screen, ConfirmDialog), type(app.screen).__name__
+        dialog_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "PRODUCTION: this changes subscription" in dialog_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [i.power_state for i in backend.list_instances("practice-rg", "web")] == before

@@ -64,6 +64,10 @@ class Session:
         """Said when refusing a mutation: `--read-only`, or the operator's viewer role."""
         self.audit: AuditTrail | None = None
         """Where mutating commands are recorded (run, failed or refused); None records nothing."""
+        self.production_check: Callable[[], str | None] | None = None
+        """Names the subscription when it is marked production (then every change confirms first).
+        Asked only before a changing command, so reads never pay for it (a round trip on Azure)."""
+        self._production: tuple[str | None] | None = None
         self.color = True
         """Whether `-o jsonc` may use ANSI colours (front ends turn it off for pipes)."""
         self._completion_cache: CompletionCache | None = None
@@ -76,6 +80,12 @@ class Session:
 
             self._completion_cache = CompletionCache(self)
         return self._completion_cache
+
+    def production(self) -> str | None:
+        """The production subscription's name when commands go to one, else None (asked once)."""
+        if self._production is None:
+            self._production = (self.production_check() if self.production_check is not None else None,)
+        return self._production[0]
 
     def prompt(self) -> str:
         """The REPL prompt, showing the `use` context: `vmss web> `."""
@@ -395,12 +405,19 @@ def _run(tokens: list[str], session: Session) -> Outcome:
 
 
 def _confirmation_text(invocation: Invocation) -> str | None:
+    """What to confirm: a destructive command's own text; on production, every change confirms."""
     spec = invocation.spec
-    if not spec.destructive or not is_mutating(spec, invocation.args):
+    if not is_mutating(spec, invocation.args):
         return None
-    if spec.confirm_text is None:
-        return None
-    return spec.confirm_text(invocation)
+    text = spec.confirm_text(invocation) if spec.destructive and spec.confirm_text is not None else None
+    production = invocation.session.production()
+    if production is None:
+        return text
+    warning = f"PRODUCTION: this changes subscription '{production}'."
+    if text:
+        return f"{warning}\n{text}"
+    target = f" {invocation.scale_set.name}" if invocation.scale_set is not None else ""
+    return f"{warning} Run '{spec.name}{target}'?"
 
 
 def confirmation_prompt(line: str, session: Session) -> str | None:

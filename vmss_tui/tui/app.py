@@ -78,8 +78,17 @@ class VmssApp(App[int]):
         self.session = Session(backend, resource_group=self.resource_group, read_only=read_only)
         if session_setup is not None:
             session_setup(self.session)
+        if self.session.production_check is None:
+            self.session.production_check = self._production_name
         self.theme_warning: str | None = None
         self._register_themes()
+
+    def _production_name(self) -> str | None:
+        """The subscription's name when it is production (the header's rule): every change then confirms."""
+        info = self.backend.info()
+        if not (info.production or info.subscription_id.lower() in production_subscriptions(self.config)):
+            return None
+        return info.subscription_name or info.subscription_id
 
     def _register_themes(self) -> None:
         try:
