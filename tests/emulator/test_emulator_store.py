@@ -186,9 +186,13 @@ ADD_VMS = textwrap.dedent(
 def test_processes_working_on_one_store_at_once_lose_no_vm_and_never_share_an_id(
         open_emulator: Callable[..., Any], store_dir: Path) -> None:
     """Issue 2: concurrent processes lose no update and never reuse an id."""
+    from vmss_tui.backends.emulator.clock import SystemClock
+
     from ._support import flexible_spec
 
-    backend = open_emulator()
+    # The workers run on the system clock; so must the reader, or their instant deletions (a racing
+    # worker's stale capacity read can scale in) would still look in flight at the reader's fixed time.
+    backend = open_emulator(clock=SystemClock())
     finish(backend, backend.create_scale_set(flexible_spec("flex")))
     finish(backend, backend.create_scale_set(uniform_spec("web", capacity=0, single_placement_group=False)))
     workers = [subprocess.Popen([sys.executable, "-c", ADD_VMS, str(store_dir), str(worker)],
