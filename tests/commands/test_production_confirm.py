@@ -62,3 +62,12 @@ def test_a_subscription_not_marked_production_asks_only_for_destructive_changes(
     session.production_check = lambda: None
     assert run_line("stop web 0", session).exit_code == 0
     assert asked == []
+
+
+def test_the_repl_prompt_says_production(backend):
+    session, checks = _production_session(backend, [], answer=True)
+    assert session.prompt() == "vmss [PRODUCTION]> "
+    assert run_line("use web", session).exit_code == 0
+    assert session.prompt() == "vmss [PRODUCTION] web> "
+    assert len(checks) == 1  # asked once, then remembered
+    assert Session(backend).prompt() == "vmss> "

@@ -146,3 +146,23 @@ async def test_on_a_production_subscription_even_a_start_asks_first(make_app: An
         await pilot.press("escape")
         await settle(pilot)
         assert [i.power_state for i in backend.list_instances("practice-rg", "web")] == before
+
+
+async def test_resizing_down_to_a_small_window_and_back_keeps_the_app_working(make_app: Any) -> None:
+    """Terminals over SSH get resized: every size keeps the header, the selection and the keys."""
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_set(pilot, "web")
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        for width, height in ((80, 24), (60, 18), (40, 12), (132, 43)):
+            await pilot.resize_terminal(width, height)
+            await settle(pilot)
+            assert app.size == (width, height)
+            visible = screen.header.render().plain[: screen.header.content_size.width]
+            assert "READ-ONLY" in visible, (width, height, visible)
+            assert screen.sets_table.cursor_set is not None and screen.sets_table.cursor_set.name == "web"
+        await pilot.press("down")
+        await settle(pilot)
+        assert screen.sets_table.cursor_set is not None  # still responding to keys after the resizes

@@ -88,8 +88,9 @@ class Session:
         return self._production[0]
 
     def prompt(self) -> str:
-        """The REPL prompt, showing the `use` context: `vmss web> `."""
-        return f"vmss {self.current_set[1]}> " if self.current_set else "vmss> "
+        """The REPL prompt, showing the `use` context and production: `vmss [PRODUCTION] web> `."""
+        head = "vmss [PRODUCTION]" if self.production_check is not None and self.production() else "vmss"
+        return f"{head} {self.current_set[1]}> " if self.current_set else f"{head}> "
 
 
 @dataclass
