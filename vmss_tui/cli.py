@@ -193,7 +193,7 @@ def resolve_settings(options: GlobalOptions) -> Settings:
     output = _choose(values, "output", None, None, OUTPUTS)
     from .admin.identity import VIEWER, current_operator, resolve_role
 
-    operator = current_operator()
+    operator = current_operator(with_groups=bool(config.roles and config.roles.get("groups")))
     role = resolve_role(operator, config.roles)
     return Settings(
         backend=backend, backend_options=backend_options,

@@ -122,3 +122,12 @@ def test_an_unknown_term_falls_back_to_xterm_256color_and_mouse_is_off_over_ssh(
 def test_console_command_keeps_group_files_writable_and_quotes_paths():
     command = console_command("/etc/vmss tui/config.toml", None, "/opt/vmss/bin/vmss-tui")
     assert command == "umask 007; exec /opt/vmss/bin/vmss-tui --config '/etc/vmss tui/config.toml' ssh-console"
+
+
+def test_groups_are_looked_up_only_when_a_role_depends_on_them(monkeypatch):
+    import vmss_tui.admin.identity as identity
+
+    looked_up: list[str] = []
+    monkeypatch.setattr(identity, "_groups_of", lambda user: looked_up.append(user) or ("ops",))
+    assert current_operator({}, with_groups=False).groups == () and looked_up == []
+    assert current_operator({}).groups == ("ops",) and len(looked_up) == 1

@@ -25,11 +25,13 @@ class Operator:
     over_ssh: bool = False
 
 
-def current_operator(environ: Mapping[str, str] | None = None) -> Operator:
+def current_operator(environ: Mapping[str, str] | None = None, *, with_groups: bool = True) -> Operator:
     """The operator of this process.
 
     Under sshd the process runs as the logged-in user, so the effective uid names the SSH user;
     SSH_CONNECTION ("client_ip client_port server_ip server_port") gives the source address.
+    `with_groups=False` skips the group lookup (a scan of the group database, slow under LDAP)
+    when no role depends on groups.
     """
     env = os.environ if environ is None else environ
     try:
@@ -38,7 +40,8 @@ def current_operator(environ: Mapping[str, str] | None = None) -> Operator:
         user = env.get("USER") or env.get("LOGNAME") or getpass.getuser()
     connection = env.get("SSH_CONNECTION") or env.get("SSH_CLIENT") or ""
     source = connection.split()[0] if connection.strip() else None
-    return Operator(user=user, groups=_groups_of(user), source_address=source, over_ssh=source is not None)
+    groups = _groups_of(user) if with_groups else ()
+    return Operator(user=user, groups=groups, source_address=source, over_ssh=source is not None)
 
 
 def _groups_of(user: str) -> tuple[str, ...]:

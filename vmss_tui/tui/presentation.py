@@ -7,9 +7,8 @@ are looked up by theme variable name in a mapping the app passes in (its
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 from typing import Any, Mapping
@@ -197,26 +196,6 @@ def natural_key(value: str) -> tuple[Any, ...]:
 
 # ----------------------------------------------------------------------------- detail / JSON
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Domain dataclasses as the camelCase JSON the CLI prints (`az`-like keys)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {_camel(f.name): to_jsonable(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
-    return value
-
-
 def detail_fields(value: Any) -> list[tuple[str, str]]:
     """Every field of a domain value as (label, text) rows for the detail view."""
     rows: list[tuple[str, str]] = []
@@ -234,11 +213,6 @@ def detail_fields(value: Any) -> list[tuple[str, str]]:
             text = str(raw)
         rows.append((f.name.replace("_", " "), text))
     return rows
-
-
-def detail_json(value: Any) -> str:
-    """Pretty JSON of a domain value."""
-    return json.dumps(to_jsonable(value), indent=2, sort_keys=False)
 
 
 @dataclass(frozen=True)

@@ -167,12 +167,15 @@ class EmulatorBackend:
         return placement_map(self.get_scale_set(resource_group, name), self.list_instances(resource_group, name))
 
     def get_operation(self, operation_id: str) -> Operation:
-        now = self._now()
+        return self._operation_view(self._operation_record(operation_id), self._now())
+
+    def _operation_record(self, operation_id: str) -> dict[str, Any]:
+        """The stored record of an operation, from its set's shard or (set deleted) the meta shard."""
         with self.store.snapshot() as txn:
             for key in [*txn.shard_keys(SETS_PREFIX), META]:
                 for doc in txn.view(key).get("operations", {}).values():
                     if doc["id"] == operation_id:
-                        return self._operation_view(doc, now)
+                        return doc
         raise errors.ResourceNotFound(f"Operation '{operation_id}' was not found.", target=operation_id)
 
     def wait(self, operation: Operation, *, progress: ProgressCallback | None = None,
@@ -181,17 +184,19 @@ class EmulatorBackend:
         current = operation
         while True:
             try:
-                current = self.get_operation(operation.id)
+                record = self._operation_record(operation.id)
             except errors.ResourceNotFound:
                 return current
+            now = self._now()
+            current = self._operation_view(record, now)
             if progress is not None:
                 progress(current)
             if current.done:
                 return current
-            now = self._now()
             if timeout is not None and now - started >= timeout:
                 return current
-            next_step = self._next_step_time(operation.id, now)
+            # Wake exactly when the next instance of this operation finishes (at most every 0.25 s).
+            next_step = min([u for u in record["untils"] if u > now] or [record["end"]])
             delay = min(0.25, max(0.01, next_step - now))
             if timeout is not None:
                 delay = min(delay, max(0.0, started + timeout - now))
@@ -1098,16 +1103,6 @@ class EmulatorBackend:
             removed_instance_ids=tuple(op["removed"]), skipped_instance_ids=tuple(op["skipped"]), error=error,
             message=op["message"],
         )
-
-    def _next_step_time(self, operation_id: str, now: float) -> float:
-        """When the next instance of an operation finishes (to wake up exactly then)."""
-        with self.store.snapshot() as txn:
-            for key in txn.shard_keys(SETS_PREFIX):
-                for doc in txn.view(key).get("operations", {}).values():
-                    if doc["id"] == operation_id:
-                        later = [u for u in doc["untils"] if u > now]
-                        return min(later) if later else doc["end"]
-        return now
 
 
 FLEXIBLE_AUTO_NAME_MAX = 44
