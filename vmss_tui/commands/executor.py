@@ -298,8 +298,10 @@ def _compile_query(query: str | None) -> Any:
 
 
 def _one_line(text: str) -> str:
-    """Error text on one line whatever the user typed (line separators included)."""
-    return " ".join(text.splitlines())
+    """Error text on one line whatever the user typed (line separators included), control characters escaped."""
+    from ..domain.text import escape_control
+
+    return escape_control(" ".join(text.splitlines()))
 
 
 def _error_outcome(exc: BaseException, command: str | None) -> Outcome:

@@ -3,6 +3,10 @@
 Handlers return JSON-able data; `--query` applies to that data; only then is it rendered.
 Tables are plain text like az's (header, dashes, left-aligned columns) so they read at
 80 columns and in a pipe; `rich` is not needed on the one-shot path.
+
+Data may hold anything a store editor or Azure put there: every text format shows control and
+bidi characters as visible escapes (`domain.text.escape_control`), so a value is one cell on one
+line and never a terminal command; JSON and YAML keep the value but escape those characters too.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from ..domain.models import (
     PlacementMap,
     ScaleSet,
 )
+from ..domain.text import escape_control, escape_json_text, has_control
 
 JSON = Any
 TableRenderer = Callable[[JSON], str]
@@ -124,18 +129,46 @@ def render(data: JSON, output: str, table: TableRenderer | None = None, *, color
     if output == "none" or data is None:
         return ""
     if output == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return escape_json_text(json.dumps(data, indent=2, ensure_ascii=False))
     if output == "jsonc":
-        return colour_json(data) if color else json.dumps(data, indent=2, ensure_ascii=False)
+        return colour_json(data) if color else escape_json_text(json.dumps(data, indent=2, ensure_ascii=False))
     if output == "yaml":
         import yaml  # lazy: only yaml output pays for it
 
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False).rstrip("\n")
+        # PyYAML escapes C0 and C1 itself but prints bidi and format characters raw when
+        # allow_unicode is on: data holding any of them is dumped all-ASCII instead.
+        unicode_ok = not _holds_control(data)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=unicode_ok,
+                              default_flow_style=False).rstrip("\n")
+    data = escaped_data(data)  # every text renderer below, custom table lambdas included, sees safe text
     if output == "tsv":
         return tsv(data)
     if table is not None:
         return table(data)
     return generic_table(data)
+
+
+def _holds_control(data: JSON) -> bool:
+    if isinstance(data, str):
+        return has_control(data)
+    if isinstance(data, dict):
+        return any(_holds_control(k) or _holds_control(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_holds_control(v) for v in data)
+    return False
+
+
+def escaped_data(data: JSON) -> JSON:
+    """`data` with every string (dict keys too) passed through `escape_control`; clean data is returned as is."""
+    if not _holds_control(data):
+        return data
+    if isinstance(data, str):
+        return escape_control(data)
+    if isinstance(data, dict):
+        return {escape_control(k) if isinstance(k, str) else k: escaped_data(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [escaped_data(v) for v in data]
+    return data
 
 
 def _cell(value: JSON) -> str:
@@ -146,8 +179,8 @@ def _cell(value: JSON) -> str:
     if isinstance(value, list):
         return " ".join(_cell(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
+        return json.dumps(value, separators=(",", ":"))  # ASCII-only: every control character escaped
+    return escape_control(str(value))
 
 
 def columns_table(rows: Iterable[dict[str, JSON]], columns: list[tuple[str, str]]) -> str:
@@ -173,7 +206,7 @@ def key_value_table(data: dict[str, JSON]) -> str:
 
 
 def _title(key: str) -> str:
-    return key[:1].upper() + key[1:]
+    return escape_control(key[:1].upper() + key[1:])
 
 
 def generic_table(data: JSON) -> str:
@@ -222,7 +255,8 @@ def colour_json(data: JSON, indent: int = 0) -> str:
     if isinstance(data, dict):
         if not data:
             return "{}"
-        parts = [f"{inner}{_KEY}{json.dumps(str(k), ensure_ascii=False)}{_RESET}: {colour_json(v, indent + 1)}"
+        parts = [f"{inner}{_KEY}{escape_json_text(json.dumps(str(k), ensure_ascii=False))}{_RESET}: "
+                 f"{colour_json(v, indent + 1)}"
                  for k, v in data.items()]
         return "{\n" + ",\n".join(parts) + f"\n{pad}}}"
     if isinstance(data, list):
@@ -230,7 +264,7 @@ def colour_json(data: JSON, indent: int = 0) -> str:
             return "[]"
         return "[\n" + ",\n".join(f"{inner}{colour_json(v, indent + 1)}" for v in data) + f"\n{pad}]"
     if isinstance(data, str):
-        return f"{_STRING}{json.dumps(data, ensure_ascii=False)}{_RESET}"
+        return f"{_STRING}{escape_json_text(json.dumps(data, ensure_ascii=False))}{_RESET}"
     if isinstance(data, bool) or data is None:
         return f"{_LITERAL}{json.dumps(data)}{_RESET}"
     return f"{_NUMBER}{json.dumps(data)}{_RESET}"
