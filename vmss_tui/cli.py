@@ -76,6 +76,37 @@ _FLAG_OPTIONS = {"--read-only": "read_only", "--no-mouse": "no_mouse"}
 _LINE_VALUE_OPTIONS = {"-o": "output", "--output": "output", "--query": "query", "-g": "resource_group",
                        "--resource-group": "resource_group"}
 _LINE_FLAG_OPTIONS = {"--yes": "yes", "-y": "yes", "--no-wait": "no_wait"}
+_INFO_OPTIONS = {"-h": "help", "--help": "help", "--version": "version"}
+
+MAX_ARGV_CHARACTERS = 16384
+"""The longest one-shot command line (all arguments together) the CLI reads; like a REPL line."""
+
+
+@dataclass(frozen=True)
+class GlobalOption:
+    """One global option of the command line, as `split_globals` reads it."""
+
+    key: str
+    """Where its value lands in `GlobalOptions.values` (what the SSH allow-list names)."""
+    takes_value: bool
+    line_option: bool
+    """A per-command option (-o, --query, ...): global only before the command word."""
+    info: bool = False
+    """--help / --version: answered without a backend."""
+
+
+def _global_table() -> dict[str, GlobalOption]:
+    table: dict[str, GlobalOption] = {}
+    table.update({flag: GlobalOption(key, True, False) for flag, key in _VALUE_OPTIONS.items()})
+    table.update({flag: GlobalOption(key, False, False) for flag, key in _FLAG_OPTIONS.items()})
+    table.update({flag: GlobalOption(key, True, True) for flag, key in _LINE_VALUE_OPTIONS.items()})
+    table.update({flag: GlobalOption(key, False, True) for flag, key in _LINE_FLAG_OPTIONS.items()})
+    table.update({flag: GlobalOption(key, False, True, info=True) for flag, key in _INFO_OPTIONS.items()})
+    return table
+
+
+GLOBAL_OPTIONS: dict[str, GlobalOption] = _global_table()
+"""Every global option by spelling: the one table `split_globals` reads (and the SSH walk tests)."""
 
 
 class CliUsageError(Exception):
@@ -89,13 +120,16 @@ class GlobalOptions:
     values: dict[str, Any] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     """The command and its arguments, global options removed."""
+    spelled: dict[str, str] = field(default_factory=dict)
+    """How each key of `values` was typed (`-o` or `--output`), for error messages."""
 
 
 def split_globals(argv: list[str]) -> GlobalOptions:
     """Take global options out of argv wherever they are; line options only before the command.
 
     Line options (-o, --query, -g, --yes, --no-wait) after the command stay in the command
-    words, where the command parser reads them exactly as the REPL does.
+    words, where the command parser reads them exactly as the REPL does. Every option read is
+    one of `GLOBAL_OPTIONS`; `spelled` keeps how each key was typed, for error messages.
     """
     found = GlobalOptions()
     index = 0
@@ -107,25 +141,25 @@ def split_globals(argv: list[str]) -> GlobalOptions:
             found.command.append(token)
             continue
         flag, has_inline, inline = token.partition("=")
-        if flag in _VALUE_OPTIONS or (not seen_command and flag in _LINE_VALUE_OPTIONS):
-            key = _VALUE_OPTIONS.get(flag) or _LINE_VALUE_OPTIONS[flag]
+        option = GLOBAL_OPTIONS.get(flag) if has_inline else GLOBAL_OPTIONS.get(token)
+        if option is not None and (seen_command and option.line_option):
+            option = None
+        if option is not None and option.takes_value:
             if has_inline:
-                found.values[key] = inline
+                found.values[option.key] = inline
             elif index < len(argv) and not (argv[index].startswith("--") and len(argv[index]) > 2):
-                found.values[key] = argv[index]
+                found.values[option.key] = argv[index]
                 index += 1
             else:
                 raise CliUsageError(f"{flag}: expected a value")
+            found.spelled[option.key] = flag
             continue
-        if token in _FLAG_OPTIONS:
-            found.values[_FLAG_OPTIONS[token]] = True
+        if option is not None and not has_inline:
+            found.values[option.key] = True
+            found.spelled[option.key] = token
             continue
-        if not seen_command and token in _LINE_FLAG_OPTIONS:
-            found.values[_LINE_FLAG_OPTIONS[token]] = True
-            continue
-        if not seen_command and token in ("-h", "--help", "--version"):
-            found.values[token.lstrip("-")] = True
-            continue
+        if option is not None:
+            raise CliUsageError(f"{flag}: takes no value")
         if not seen_command and token.startswith("-") and token != "-":
             raise CliUsageError(f"unknown global option '{token}' (vmss-tui --help lists them)")
         seen_command = True
@@ -362,13 +396,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
-    from .domain.errors import AzureError
+    from .domain.limits import InputTooLong, check_argv
 
+    try:
+        check_argv(argv)
+    except InputTooLong as exc:
+        stderr.write(f"ERROR: {exc}\n")
+        return 2
     try:
         options = split_globals(argv)
     except CliUsageError as exc:
         stderr.write(f"ERROR: (UnrecognizedArguments) {exc}\n")
         return 2
+    return _dispatch(options, stdout, stderr)
+
+
+def _dispatch(options: GlobalOptions, stdout: TextIO, stderr: TextIO) -> int:
+    """Run what parsed global options and command words ask for."""
+    from .domain.errors import AzureError
+
     if options.values.get("help"):
         stdout.write(USAGE + "\n")
         return 0
@@ -398,7 +444,8 @@ def _main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     if command[0] == "audit":
         from .admin.commands import run_audit
 
-        return run_audit(command[1:], settings.config, settings.output, stdout, stderr)
+        return run_audit(command[1:], settings.config, settings.output, stdout, stderr,
+                         reader=settings.operator.user, role=settings.role)
     if command[0] == "ssh-config":
         from .admin.commands import run_ssh_config
 
@@ -407,10 +454,10 @@ def _main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         from .admin.commands import run_ssh_console
 
         return run_ssh_console(
-            settings, run_tui=lambda: _run_tui(settings, stderr),
+            settings, console_options=options, run_tui=lambda: _run_tui(settings, stderr),
             run_pipe=lambda: _run_shell(settings, stdout, stderr),
-            run_command=lambda words: _main([*_pinned_globals(argv), *words], stdout, stderr),
-            split_globals=split_globals, stderr=stderr)
+            run_command=lambda remote: _dispatch(remote, stdout, stderr),
+            split_globals=split_globals, record_refusal=refusal_recorder(settings), stderr=stderr)
     if command[0] == "shell":
         if len(command) > 1:
             stderr.write(f"ERROR: (UnrecognizedArguments) shell: unexpected argument(s) '{' '.join(command[1:])}'\n")
@@ -419,14 +466,22 @@ def _main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     return _run_one_shot(settings, command, stdout, stderr)
 
 
-def _pinned_globals(argv: list[str]) -> list[str]:
-    """The console's own --config/--db/--backend/--speed, re-applied to a remote command."""
-    options = split_globals(argv)
-    pinned: list[str] = []
-    for key in ("config", "db", "backend", "speed", "subscription"):
-        if key in options.values:
-            pinned += [f"--{key}", str(options.values[key])]
-    return pinned
+def refusal_recorder(settings: Settings) -> Any:
+    """Records a line refused before any backend was opened (e.g. an option not allowed over SSH)."""
+    from .admin.audit import AuditTrail
+    from .admin.commands import audit_path
+
+    def describe() -> tuple[str, str]:
+        return settings.backend, str(settings.backend_options.get("subscription") or "unknown")
+
+    trail = AuditTrail(audit_path(settings.config), operator=settings.operator.user,
+                       source_address=settings.operator.source_address, role=settings.role,
+                       describe_backend=describe)
+
+    def record(typed: str, error: str, resource_group: str | None) -> str | None:
+        return trail.record(typed, exit_code=2, error=error, resource_group=resource_group)
+
+    return record
 
 
 def _open(settings: Settings, stderr: TextIO, *, interactive_stdin: bool) -> Any:

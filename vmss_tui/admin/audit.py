@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..domain.text import escape_control
+
 SECRET_OPTIONS = re.compile(r"^--?(password|secret|token|client-secret|admin-password|key|ssh-key-value)(=.*)?$",
                             re.IGNORECASE)
 
@@ -169,7 +171,7 @@ class AuditTrail:
         backend_kind, subscription = self._backend
         record = AuditRecord(time=now_iso(), operator=self.operator, source_address=self.source_address,
                              backend=backend_kind, subscription=subscription,
-                             resource_group=resource_group, command=mask_secrets(typed), outcome=outcome,
+                             resource_group=resource_group, command=escape_control(mask_secrets(typed)), outcome=outcome,
                              error_code=code, role=self.role)
         try:
             append(self.path, record)

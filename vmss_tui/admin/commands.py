@@ -15,13 +15,25 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from . import audit
-from .identity import current_operator
+from .identity import VIEWER, current_operator
 from .ssh import DEFAULT_GROUPS, adapt_terminal_environment, mouse_default, render_sshd_config
 
-FORBIDDEN_OVER_SSH = {"ssh-console", "ssh-config", "emulator"}
-"""What a remote `ssh host <command>` may not run: the console, the recipe, or a server."""
-PINNED_OVER_SSH = {"db", "config", "backend", "subscription", "speed"}
-"""Global options a remote caller may not change: the bastion's config decides them."""
+ALLOWED_OVER_SSH = frozenset({"resource_group", "output", "query", "yes", "no_wait", "help", "version"})
+"""The global options (keys of `cli.GLOBAL_OPTIONS`) a remote `ssh host <command>` may set.
+
+Only what shapes one command's answer: -g, -o, --query, --yes, --no-wait (and --help/--version,
+which send nothing). Everything that picks an endpoint, a credential, a file, a directory, a
+backend, a subscription, a speed, a config or a theme comes from the console's own command line
+and config. An option added to the CLI later is refused here until it is added on purpose.
+"""
+SESSION_COMMANDS_OVER_SSH = frozenset({"shell", "audit"})
+"""Console words a remote caller may run besides the command language itself (the registry)."""
+
+
+def _allowed_command_words() -> frozenset[str]:
+    from ..commands.registry import COMMAND_INDEX
+
+    return frozenset(COMMAND_INDEX) | SESSION_COMMANDS_OVER_SSH
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,8 +53,14 @@ def audit_path(config: Any) -> Path:
     return Path(configured).expanduser() if configured else audit.default_audit_path()
 
 
-def run_audit(argv: list[str], config: Any, output: str | None, stdout: TextIO, stderr: TextIO) -> int:
-    """`vmss-tui audit [--since WHEN] [--user NAME]`: the audit trail, oldest first."""
+def run_audit(argv: list[str], config: Any, output: str | None, stdout: TextIO, stderr: TextIO, *,
+              reader: str | None = None, role: str | None = None) -> int:
+    """`vmss-tui audit [--since WHEN] [--user NAME]`: the audit trail, oldest first.
+
+    Who reads what: an operator reads every line; a viewer reads only their own lines (a viewer
+    asking for another user's lines is refused), because lines name other operators, their
+    commands and the addresses they came from.
+    """
     from ..commands.formatting import columns_table, render
 
     parser = _Parser(prog="vmss-tui audit", add_help=False)
@@ -55,9 +73,16 @@ def run_audit(argv: list[str], config: Any, output: str | None, stdout: TextIO, 
     except (_Usage, ValueError) as exc:
         stderr.write(f"ERROR: (InvalidArgumentValue) {exc}\n")
         return 2
+    user = options.user
+    if role == VIEWER:
+        if user is not None and user != reader:
+            stderr.write(f"ERROR: (AuthorizationFailed) {reader} has the viewer role and may read only their own "
+                         f"audit lines, not {user}'s.\n")
+            return 2
+        user = reader
     path = audit_path(config)
     records, unreadable = audit.read(path)
-    rows = [asdict(r) for r in audit.select(records, since=since, user=options.user)]
+    rows = [asdict(r) for r in audit.select(records, since=since, user=user)]
     fmt = options.output or output or ("table" if stdout.isatty() else "json")
     columns = [("Time", "time"), ("Operator", "operator"), ("From", "source_address"), ("Role", "role"),
                ("Command", "command"), ("Outcome", "outcome"), ("Error", "error_code")]
@@ -92,38 +117,37 @@ def run_ssh_config(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-def run_ssh_console(settings: Any, *, run_tui: Callable[[], int], run_pipe: Callable[[], int],
-                    run_command: Callable[[list[str]], int], split_globals: Callable[[list[str]], Any],
-                    stderr: TextIO, environ: dict[str, str] | None = None) -> int:
+def run_ssh_console(settings: Any, *, console_options: Any, run_tui: Callable[[], int], run_pipe: Callable[[], int],
+                    run_command: Callable[[Any], int], split_globals: Callable[[list[str]], Any],
+                    record_refusal: Callable[[str, str, str | None], str | None], stderr: TextIO,
+                    environ: dict[str, str] | None = None) -> int:
     """The ForceCommand of the bastion: a remote command, the TUI, or commands from a pipe.
 
-    - `ssh host list -o json` (SSH_ORIGINAL_COMMAND): that one command, on the bastion's store and
-      config (a remote caller cannot pick another store, config or backend).
+    - `ssh host list -o json` (SSH_ORIGINAL_COMMAND): that one command, on the console's own
+      global options and config; the remote words may carry only `ALLOWED_OVER_SSH` options and
+      only command words of the command language (or `shell`, `audit`). Anything else is refused
+      (exit 2) and audited as refused.
     - `ssh -t host`: the full-screen TUI, mouse off by default, TERM made usable.
     - `ssh host` without a terminal: a clear line on stderr, then commands read from stdin.
+    The TUI and the pipe run lines through the command language, which has no global options.
     """
     env = os.environ if environ is None else environ
     original = env.get("SSH_ORIGINAL_COMMAND", "").strip()
     if original:
-        try:
-            words = shlex.split(original)
-        except ValueError as exc:
-            stderr.write(f"ERROR: (UnrecognizedArguments) cannot read the command: {exc}\n")
+        refusal, remote = _check_remote_command(original, split_globals)
+        if refusal is not None:
+            group = remote.values.get("resource_group") if remote is not None else None
+            warning = record_refusal(original, refusal, group)
+            stderr.write(refusal + "\n")
+            if warning:
+                stderr.write(f"WARNING: {warning}\n")
             return 2
-        try:
-            remote = split_globals(words)
-        except Exception as exc:  # noqa: BLE001 - the CLI's own usage error
-            stderr.write(f"ERROR: (UnrecognizedArguments) {exc}\n")
-            return 2
-        pinned = sorted(PINNED_OVER_SSH & set(remote.values))
-        if pinned:
-            stderr.write(f"ERROR: (NotAllowedOverSsh) --{pinned[0]} is set by this console's configuration and "
-                         "cannot be changed remotely.\n")
-            return 2
-        if remote.command and remote.command[0] in FORBIDDEN_OVER_SSH:
-            stderr.write(f"ERROR: (NotAllowedOverSsh) '{remote.command[0]}' cannot be run through the console.\n")
-            return 2
-        return run_command(words)
+        assert remote is not None
+        console_values = {key: value for key, value in console_options.values.items()
+                          if key not in ALLOWED_OVER_SSH}
+        merged = type(remote)(values={**console_values, **remote.values}, command=list(remote.command),
+                              spelled=dict(remote.spelled))
+        return run_command(merged)
     if sys.stdin.isatty() and sys.stdout.isatty():
         for change in adapt_terminal_environment(os.environ):
             stderr.write(f"vmss-tui: {change}\n")
@@ -134,6 +158,37 @@ def run_ssh_console(settings: Any, *, run_tui: Callable[[], int], run_pipe: Call
     stderr.write(f"vmss-tui: no terminal for {operator.user} (connect with `ssh -t` for the full-screen console); "
                  "reading commands from standard input.\n")
     return run_pipe()
+
+
+def _check_remote_command(original: str, split_globals: Callable[[list[str]], Any]) -> tuple[str | None, Any]:
+    """(the one-line refusal or None, the parsed remote globals) of an SSH remote command."""
+    from ..domain.limits import InputTooLong, check_line
+
+    try:
+        check_line(original, "remote command")
+        words = shlex.split(original)
+    except InputTooLong as exc:
+        return f"ERROR: {exc}", None
+    except ValueError as exc:
+        return f"ERROR: (UnrecognizedArguments) cannot read the command: {exc}", None
+    try:
+        remote = split_globals(words)
+    except Exception as exc:  # noqa: BLE001 - the CLI's own usage error
+        return f"ERROR: (UnrecognizedArguments) {exc}", None
+    refused = [key for key in remote.values if key not in ALLOWED_OVER_SSH]
+    if refused:
+        flag = remote.spelled.get(refused[0], refused[0])
+        return (f"ERROR: (NotAllowedOverSsh) {flag} is set by this console's configuration and cannot be given "
+                "over SSH; a remote command may give only -g, -o, --query, --yes, --no-wait and its own "
+                "options."), remote
+    if not remote.command:
+        if remote.values.get("help") or remote.values.get("version"):
+            return None, remote
+        return "ERROR: (MissingCommand) no command given; try `ssh <bastion> help`.", remote
+    if remote.command[0].lower() not in _allowed_command_words():
+        return (f"ERROR: (NotAllowedOverSsh) '{remote.command[0]}' cannot be run through the console; "
+                "`ssh <bastion> help` lists the commands."), remote
+    return None, remote
 
 
 def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bool, output: str | None,

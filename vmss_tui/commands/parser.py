@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.limits import MAX_LINE_CHARACTERS
 from .spec import CommandSpec, ParamSpec
 
 OUTPUT_FORMATS = ("table", "json", "jsonc", "tsv", "yaml", "none")
@@ -62,7 +63,13 @@ class ParsedLine:
 
 
 def tokenize(line: str) -> list[str]:
-    """Split like a POSIX shell; `#` starts a comment."""
+    """Split like a POSIX shell; `#` starts a comment. A line over the length limit is refused first.
+
+    `shlex` is quadratic in the length of a word, so the length is checked before it runs.
+    """
+    if len(line) > MAX_LINE_CHARACTERS:
+        raise UsageError("InvalidInput", f"The command line is {len(line)} characters; "
+                                         f"the limit is {MAX_LINE_CHARACTERS}.")
     try:
         return shlex.split(line, comments=True)
     except ValueError as exc:
