@@ -175,3 +175,95 @@ def test_audit_table_escapes_commands_and_forges_no_row(capsys, tmp_path: Path, 
     assert_no_raw_controls(out)
     assert len(out.splitlines()) == 2 + 2, out
     assert "\\x1b]0;pwned\\x07" in out and "\\n2026-01-01" in out
+
+
+# ---------------------------------------------------------------- the TUI
+
+
+def _open_hostile_backend(path: Path) -> Any:
+    import random
+    from datetime import datetime, timezone
+
+    from vmss_tui.backends import open_backend
+    from vmss_tui.backends.emulator.clock import FakeClock
+
+    def opened(seed: bool) -> Any:
+        return open_backend("emulator", db=path, speed="instant", durable=False, seed=seed, rng=random.Random(7),
+                            clock=FakeClock(start=datetime(2026, 1, 1, 12, tzinfo=timezone.utc)))
+
+    opened(True).close()
+    shard = path / "sets" / "practice-rg" / "web.json"
+    data = json.loads(shard.read_bytes())
+    for document in data["scale_set"].values():
+        document["image"] = HOSTILE_IMAGE
+    for document in data["instances"].values():
+        if document["instance_id"] == "1":
+            document["vm_size"] = HOSTILE_SIZE
+            document["computer_name"] = HOSTILE_COMPUTER + "[bold]not markup[/]"
+    shard.write_text(json.dumps(data))
+    return opened(False)
+
+
+async def _settle(pilot: Any) -> None:
+    for _ in range(500):
+        await pilot.pause()
+        if not any(worker.is_running for worker in pilot.app.workers):
+            await pilot.pause()
+            return
+    raise AssertionError("workers still running")
+
+
+def _screen_text(app: Any) -> str:
+    """Every character the screen would send to the terminal (styles aside)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def test_tui_instance_cells_and_detail_view_show_escapes_not_terminal_commands(tmp_path: Path) -> None:
+    from vmss_tui.tui.app import VmssApp
+    from vmss_tui.tui.screens.detail import DetailScreen
+    from vmss_tui.tui.screens.main import MainScreen
+
+    backend = _open_hostile_backend(tmp_path / "store")
+    app = VmssApp(backend, theme="dark", read_only=False, refresh_interval=3600.0, idle_refresh_interval=3600.0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen.sets_table.move_to("practice-rg/web")
+        await _settle(pilot)
+        shown = _screen_text(app)
+        assert_no_raw_controls(shown)
+        assert "D2s_v3\\x1b[" in shown  # the size cell of instance 1, escaped (and cut to the column)
+
+        await pilot.press("tab", "down", "enter")
+        await _settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        assert ("vm size", escape_control(HOSTILE_SIZE)) in detail.fields
+        assert ("computer name", escape_control(HOSTILE_COMPUTER) + "[bold]not markup[/]") in detail.fields
+        shown = _screen_text(app)
+        assert_no_raw_controls(shown)
+        assert "\\x1b[8m\\u202e" in shown and "[bold]not markup[/]" in shown
+        await pilot.press("j")
+        await pilot.pause()
+        assert_no_raw_controls(_screen_text(app))
+
+
+async def test_tui_toasts_are_literal_and_escaped(tmp_path: Path) -> None:
+    from textual.widgets._toast import Toast
+
+    from vmss_tui.tui.app import VmssApp
+
+    backend = _open_hostile_backend(tmp_path / "store")
+    app = VmssApp(backend, theme="dark", read_only=False, refresh_interval=3600.0, idle_refresh_interval=3600.0)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await _settle(pilot)
+        app.notify(f"(ResourceNotFound) [bold red]web{CLEAR_AND_TITLE}[/] not found", title=f"show {HOSTILE_SIZE}",
+                   severity="error")
+        await pilot.pause(0.2)
+        [toast] = app.screen.query(Toast)
+        assert "(ResourceNotFound) [bold red]web\\x1b[2J" in toast.render().plain
+        shown = _screen_text(app)
+        assert_no_raw_controls(shown)
+        assert "red]web\\x1b[2J" in shown  # the toast is on screen, markup shown as text

@@ -121,6 +121,14 @@ class VmssApp(App[int]):
         self.session.progress = screen.progress_from_worker
         return screen
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts carry names and Azure messages: literal text (no markup), control characters escaped."""
+        from ..domain.text import escape_control
+
+        super().notify(escape_control(message), title=escape_control(title), severity=severity, timeout=timeout,
+                       markup=False)
+
     def on_mount(self) -> None:
         if self.theme_warning:
             self.notify(self.theme_warning, severity="warning")

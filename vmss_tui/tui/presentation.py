@@ -3,6 +3,10 @@
 Pure functions over domain objects, so they are unit-tested without an app. Colours
 are looked up by theme variable name in a mapping the app passes in (its
 `theme_variables`), so no colour is ever written here.
+
+Text from data (names, sizes, images, messages) goes through `escape_control` here, on its way
+into a cell, so an ESC sequence in a stored value is shown, never sent to the terminal. Cells are
+`rich.text.Text`, never markup, so `[bold]` in a name stays literal.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, Mapping
 from rich.text import Text
 
 from ..domain.models import Instance, PowerState, ProvisioningState, ScaleSet
+from ..domain.text import escape_control
 
 POWER_GLYPHS: dict[PowerState, str] = {
     PowerState.RUNNING: "●",
@@ -72,16 +77,21 @@ def provisioning_colour_variable(state: ProvisioningState) -> str:
 
 
 def styled(text: str, variable: str | None, colours: Mapping[str, str], *, bold: bool = False) -> Text:
-    """`text` coloured with a theme variable (no colour when the theme lacks it)."""
+    """`text` coloured with a theme variable (no colour when the theme lacks it), control characters escaped."""
     style = colours.get(variable, "") if variable else ""
     if bold:
         style = f"bold {style}".strip()
-    return Text(text, style=style, end="")
+    return Text(escape_control(text), style=style, end="")
+
+
+def cell_text(text: str, style: str = "") -> Text:
+    """A literal cell from data: control characters escaped, no markup."""
+    return Text(escape_control(text), style=style, end="")
 
 
 def instance_label(instance: Instance) -> str:
     """What the Instance column shows: the instance id (for Flexible sets that is the VM name)."""
-    return instance.instance_id
+    return escape_control(instance.instance_id)
 
 
 def protection_label(instance: Instance) -> str:
@@ -100,7 +110,7 @@ def created_label(moment: datetime) -> str:
 
 def zones_label(scale_set: ScaleSet) -> str:
     """`1,2,3` or `regional`."""
-    return ",".join(scale_set.zones) if scale_set.zones else "regional"
+    return escape_control(",".join(scale_set.zones)) if scale_set.zones else "regional"
 
 
 def running_label(instances: list[Instance] | tuple[Instance, ...]) -> int:
@@ -211,7 +221,7 @@ def detail_fields(value: Any) -> list[tuple[str, str]]:
             text = "-"
         else:
             text = str(raw)
-        rows.append((f.name.replace("_", " "), text))
+        rows.append((f.name.replace("_", " "), escape_control(text)))
     return rows
 
 
@@ -226,4 +236,4 @@ class ProgressLine:
     def render(self) -> str:
         """`label  [#######.............]  35%`."""
         filled = max(0, min(self.width, round(self.width * self.percent / 100)))
-        return f"{self.label}  [{'#' * filled}{'.' * (self.width - filled)}] {self.percent:3.0f}%"
+        return f"{escape_control(self.label)}  [{'#' * filled}{'.' * (self.width - filled)}] {self.percent:3.0f}%"

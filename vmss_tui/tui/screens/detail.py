@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
+from ...domain.text import escape_control
+
 
 class DetailScreen(Screen[None]):
     """All fields of one resource; `j` switches to JSON and back."""
@@ -44,12 +46,13 @@ class DetailScreen(Screen[None]):
 
     def __init__(self, title: str, fields: list[tuple[str, str]], json_text: str) -> None:
         super().__init__()
-        self.detail_title = title
-        self.fields = fields
-        self.json_text = json_text
+        # Escaped here as well as in presentation.detail_fields: this screen shows whatever it is given.
+        self.detail_title = escape_control(title)
+        self.fields = [(escape_control(label), escape_control(value)) for label, value in fields]
+        self.json_text = "\n".join(escape_control(line) for line in json_text.split("\n"))
 
     def compose(self) -> ComposeResult:
-        yield Label(self.detail_title, id="detail-title")
+        yield Label(Text(self.detail_title), id="detail-title")
         with VerticalScroll(id="detail-body"):
             table = Table.grid(padding=(0, 2))
             table.add_column(style="bold", no_wrap=True)

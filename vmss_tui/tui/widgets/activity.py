@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
 from ...domain.models import Operation, OperationStatus
+from ...domain.text import escape_control
 from ..presentation import ProgressLine
 
 LOG_LINES_KEPT = 1000
@@ -82,7 +83,7 @@ class ActivityPane(Vertical):
     def write(self, moment: datetime, line: str, variable: str | None, colours: Mapping[str, str]) -> None:
         """Append one timestamped line, coloured by a theme variable."""
         text = Text(moment.strftime("%H:%M:%S "), style="dim", end="")
-        text.append(line, style=colours.get(variable, "") if variable else "")
+        text.append(escape_control(line), style=colours.get(variable, "") if variable else "")
         self.lines.append(line)
         self.log_widget.write(text)
 
