@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from .app import ArmApp, Response, ServerSettings
 from .server import ServerHandle, create_server, serve_in_thread
@@ -77,8 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the endpoint in the foreground until interrupted; print how to connect first."""
+def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, Any, str], None] | None = None) -> int:
+    """Run the endpoint in the foreground until interrupted; print how to connect first.
+
+    `audit` is called after every request (method, target, status, body, client address);
+    `vmss-tui emulator serve` passes the audit trail's recorder so changes made here are audited.
+    """
     arguments = list(sys.argv[1:] if argv is None else argv)
     for prefix in (["emulator", "serve"], ["serve"]):
         if arguments[:len(prefix)] == prefix:
@@ -114,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "Pick another --port (0 = any free port).", file=sys.stderr)
         backend.close()
         return 1
+    server.audit = audit  # type: ignore[attr-defined]
     subscription_id = server.app.subscription_id
     print(f"ARM endpoint   {server.base_url}")
     print(f"CA bundle      {certificates.ca_path}")

@@ -34,6 +34,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(latency)
         response = self.server.app.handle(self.command, self.path, dict(self.headers.items()), body,
                                           self.server.base_url)
+        audit = getattr(self.server, "audit", None)  # set by `vmss-tui emulator serve`: records changes
+        if audit is not None:
+            audit(self.command, self.path, response.status, response.body, self.client_address[0])
         payload = response.body_bytes()
         self.send_response(response.status)
         for name, value in response.headers.items():
