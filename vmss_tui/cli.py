@@ -364,7 +364,11 @@ def _run_armserver(settings: Settings, options: GlobalOptions, stderr: TextIO) -
         value = options.values.get(key)
         if value is not None and f"--{key}" not in argv:
             argv += [f"--{key}", value]
-    return int(armserver_main(argv) or 0)
+    from .admin.audit import endpoint_recorder
+    from .admin.commands import audit_path
+
+    recorder = endpoint_recorder(audit_path(settings.config), operator=settings.operator.user, role=settings.role)
+    return int(armserver_main(argv, audit=recorder) or 0)
 
 
 def main(argv: list[str] | None = None) -> int:

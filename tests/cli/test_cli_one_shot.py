@@ -195,7 +195,7 @@ def test_emulator_serve_passes_its_arguments_through(capsys, monkeypatch) -> Non
 
     calls = []
     fake = types.ModuleType("vmss_tui.armserver")
-    fake.main = lambda argv: calls.append(argv) or 0
+    fake.main = lambda argv, audit=None: calls.append(argv) or 0
     monkeypatch.setitem(sys.modules, "vmss_tui.armserver", fake)
     assert run(capsys, "--db", "/tmp/x", "emulator", "serve", "--port", "0", "-o", "json")[0] == 0
     assert calls == [["--port", "0", "-o", "json", "--db", "/tmp/x"]]

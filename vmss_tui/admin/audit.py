@@ -36,7 +36,8 @@ class AuditRecord:
     resource_group: str | None
     command: str
     outcome: str
-    """`success`, `failed` or `refused`."""
+    """What happened to the change: `success`, `failed`, `refused` (nothing was sent) or `started`
+    (still running in Azure when the wait stopped)."""
     error_code: str | None = None
     role: str | None = None
 
@@ -155,14 +156,20 @@ class AuditTrail:
         self._describe_backend = describe_backend
         self._backend: tuple[str, str] | None = None
 
-    def record(self, typed: str, *, exit_code: int, error: str | None, resource_group: str | None) -> str | None:
-        """Append one line for a command that was run or refused; returns a warning if it could not be written."""
-        if exit_code == 0:
-            outcome, code = "success", None
-        else:
-            outcome = "refused" if exit_code == 2 else "failed"
+    def record(self, typed: str, *, exit_code: int, error: str | None, resource_group: str | None,
+               outcome: str | None = None) -> str | None:
+        """Append one line for a command that was run or refused; returns a warning if it could not be written.
+
+        The outcome follows the exit code (0 success, 2 refused, else failed) unless the caller knows
+        better: a change that was made before printing its result failed is `success` with the error
+        code of what failed; one still running when the wait stopped is `started`.
+        """
+        code: str | None = None
+        if exit_code != 0:
             match = re.match(r"ERROR: \(([^)]+)\)", error or "")
             code = match.group(1) if match else "Error"
+        if outcome is None:
+            outcome = "success" if exit_code == 0 else ("refused" if exit_code == 2 else "failed")
         if self._backend is None:
             try:
                 self._backend = self._describe_backend()
@@ -178,3 +185,44 @@ class AuditTrail:
         except OSError as exc:
             return f"the audit trail {self.path} could not be written ({exc.strerror or exc}); this command is not in it"
         return None
+
+
+CHANGING_METHODS = frozenset({"PUT", "PATCH", "DELETE", "POST"})
+"""ARM requests that change something (POST is an action: start, powerOff, delete, ...)."""
+_ARM_SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourcegroups/(?P<rg>[^/]+))?", re.IGNORECASE)
+_MAX_AUDITED_TARGET = 2048
+
+
+def endpoint_recorder(path: Path, *, operator: str, role: str | None) -> Callable[[str, str, int, object, str], None]:
+    """The audit hook of `vmss-tui emulator serve`: one record per changing request.
+
+    The operator is the OS user running the server, the source address the client's; the outcome
+    is the HTTP answer's: 2xx success (an accepted long-running operation included), 5xx failed,
+    any other refused (nothing changed), with the ARM error code.
+    """
+    import logging
+    from urllib.parse import unquote, urlsplit
+
+    log = logging.getLogger(__name__)
+
+    def record(method: str, target: str, status: int, body: object, client_address: str) -> None:
+        if method.upper() not in CHANGING_METHODS:
+            return
+        request_path = unquote(urlsplit(target).path)
+        scope = _ARM_SCOPE.match(request_path)
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code") if isinstance(error, dict) and isinstance(error.get("code"), str) else None
+        outcome = "success" if status < 300 else ("failed" if status >= 500 else "refused")
+        entry = AuditRecord(
+            time=now_iso(), operator=operator, source_address=client_address, backend="emulator",
+            subscription=escape_control(scope.group("sub")) if scope else "unknown",
+            resource_group=escape_control(scope.group("rg")) if scope and scope.group("rg") else None,
+            command=escape_control(f"{method.upper()} {request_path}"[:_MAX_AUDITED_TARGET]), outcome=outcome,
+            error_code=escape_control(code) if code else (None if status < 300 else f"HTTP{status}"), role=role)
+        try:
+            append(path, entry)
+        except OSError as exc:
+            log.warning("the audit trail %s could not be written (%s); %s %s is not in it",
+                        path, exc.strerror or exc, method, request_path)
+
+    return record

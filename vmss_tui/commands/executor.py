@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..domain.errors import AzureError, ResourceNotFound
 from ..domain.models import Operation, OperationStatus, ProgressCallback, ScaleSet
 from .formatting import JSON, TableRenderer, render
+from ..domain.limits import MAX_LINE_CHARACTERS
 from .parser import OUTPUT_FORMATS, ParsedLine, UsageError, bind, parse, required_positional_count, tokenize
 from .spec import CommandSpec
 
@@ -123,6 +124,11 @@ class Outcome:
     """`WARNING: ...` lines for stderr (e.g. instances a set-wide action skipped)."""
     debug_traceback: str | None = None
     """The traceback of an internal error; front ends print it only with VMSS_TUI_DEBUG=1."""
+    resource_group: str | None = None
+    """The group the line acted on (resolved set, -g, or the session default), for the audit trail."""
+    audit_outcome: str | None = None
+    """What happened to the change, when the exit code alone would mislead the audit trail:
+    `success` (the change was made though printing its result failed) or `started` (it continues)."""
 
     @property
     def ok(self) -> bool:
@@ -157,8 +163,21 @@ class Invocation:
         assert self.scale_set is not None, "handler of a command without a set asked for one"
         return self.scale_set.resource_group, self.scale_set.name
 
+    sent: Operation | None = None
+    """The last operation this invocation started (set by `wait`), so a later failure can name it."""
+
+    @property
+    def target_group(self) -> str | None:
+        """The resource group the line acts on: the resolved set's, else -g or the session's."""
+        if self.sent is not None:
+            return self.sent.resource_group
+        if self.scale_set is not None:
+            return self.scale_set.resource_group
+        return self.resource_group
+
     def wait(self, operation: Operation) -> Operation:
         """Wait for an operation (progress to the session); a failed one raises its Azure error."""
+        self.sent = operation
         try:
             final = self.backend.wait(operation, progress=self.session.progress)
         except KeyboardInterrupt:
@@ -280,6 +299,11 @@ def _prepare(tokens: list[str], session: Session) -> _Prepared:
             group = session.current_set[0]
         else:
             group = options["resource_group"]
+        from ..domain.names import validate_resource_group_name, validate_scale_set_name
+
+        validate_scale_set_name(name)  # every door, every backend: Azure's name rules before any call
+        if group:
+            validate_resource_group_name(group)
         invocation.scale_set = find_scale_set(session, name, group)
     return _Prepared(invocation, parsed)
 
@@ -290,11 +314,17 @@ def _compile_query(query: str | None) -> Any:
     import jmespath
     from jmespath.exceptions import JMESPathError
 
+    from ..domain.limits import MAX_QUERY_CHARACTERS
+
+    if len(query) > MAX_QUERY_CHARACTERS:
+        raise UsageError("InvalidInput", f"The --query is {len(query)} characters; the limit is {MAX_QUERY_CHARACTERS}.")
     try:
         return jmespath.compile(query)
     except JMESPathError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UsageError("InvalidQuery", f"--query '{query}' is not valid JMESPath: {first_line}") from None
+    except RecursionError:
+        raise UsageError("InvalidQuery", "--query is nested too deeply to be JMESPath a person wrote.") from None
 
 
 def _one_line(text: str) -> str:
@@ -308,7 +338,8 @@ def _error_outcome(exc: BaseException, command: str | None) -> Outcome:
     if isinstance(exc, UsageError):
         return Outcome(exit_code=2, error=_one_line(f"ERROR: {exc}"), command=command)
     if isinstance(exc, AzureError):
-        return Outcome(exit_code=1, error=_one_line(f"ERROR: {exc}"), command=command)
+        # A name or value refused before anything was sent (domain/names.py) is exit 2, like a usage error.
+        return Outcome(exit_code=2 if exc.nothing_sent else 1, error=_one_line(f"ERROR: {exc}"), command=command)
     import traceback
 
     message = str(exc).splitlines()[0] if str(exc) else ""
@@ -321,7 +352,11 @@ def run_line(line: str, session: Session) -> Outcome:
     try:
         tokens = tokenize(line)
     except UsageError as exc:
-        return _error_outcome(exc, None)
+        outcome = _error_outcome(exc, None)
+        words = line[:MAX_LINE_CHARACTERS].split(maxsplit=1)
+        if session.audit is not None and words and _names_mutating_command(words[0]):
+            _record(session, line.strip(), outcome)
+        return outcome
     if not tokens:
         return Outcome()
     return _run_audited(tokens, session, typed=line.strip())
@@ -336,26 +371,65 @@ def _run_audited(tokens: list[str], session: Session, typed: str) -> Outcome:
     """Run a line; a mutating one (even refused or failed) leaves a line in the audit trail."""
     outcome = _run(tokens, session)
     if session.audit is not None and _is_mutating_line(tokens):
-        operation = outcome.operation
-        group = operation.resource_group if operation is not None else (
-            session.current_set[0] if session.current_set else session.resource_group)
-        warning = session.audit.record(typed, exit_code=outcome.exit_code, error=outcome.error, resource_group=group)
-        if warning:
-            outcome.warnings.append(warning)
+        _record(session, typed, outcome)
     return outcome
 
 
+def _record(session: Session, typed: str, outcome: Outcome) -> None:
+    """Append the line and how it ended to the session's audit trail (a failed write warns)."""
+    assert session.audit is not None
+    operation = outcome.operation
+    if operation is not None:
+        group: str | None = operation.resource_group
+    elif outcome.resource_group is not None:
+        group = outcome.resource_group
+    else:
+        group = session.current_set[0] if session.current_set else session.resource_group
+    warning = session.audit.record(typed, exit_code=outcome.exit_code, error=outcome.error, resource_group=group,
+                                   outcome=outcome.audit_outcome)
+    if warning:
+        outcome.warnings.append(warning)
+
+
+def _names_mutating_command(word: str) -> bool:
+    spec = _commands().get(word.lower())
+    return spec is not None and spec.mutating
+
+
 def _is_mutating_line(tokens: list[str]) -> bool:
-    """Whether a line asks for a change (parsed again, cheaply, so refusals count too)."""
+    """Whether a line asks for a change (parsed again, cheaply, so refusals count too).
+
+    A line that does not parse counts when its first word is a changing command: the attempt
+    is audited as refused.
+    """
     try:
         parsed = parse(tokens, _commands())
     except (UsageError, AzureError):
-        return False
+        return bool(tokens) and _names_mutating_command(tokens[0])
     return not parsed.line_options.get("help") and is_mutating(parsed.spec, parsed.options)
+
+
+def _check_targets(invocation: Invocation) -> None:
+    """Before asking: the instances a command names exist (the set was found while preparing).
+
+    So `delete-instances web 99` says 99 does not exist instead of asking to delete it, as
+    `stop web 999` does (the backend checks those before starting).
+    """
+    ids = invocation.args.get("instance_ids")
+    if not ids or invocation.scale_set is None:
+        return
+    from ..domain.errors import instance_not_found
+
+    group, name = invocation.group_and_name
+    known = {instance.instance_id.lower() for instance in invocation.backend.list_instances(group, name)}
+    for instance_id in ids:
+        if str(instance_id).lower() not in known:
+            raise instance_not_found(group, name, str(instance_id))
 
 
 def _run(tokens: list[str], session: Session) -> Outcome:
     command: str | None = None
+    invocation: Invocation | None = None
     try:
         prepared = _prepare(tokens, session)
         invocation = prepared.invocation
@@ -368,24 +442,27 @@ def _run(tokens: list[str], session: Session) -> Outcome:
         compiled_query = _compile_query(invocation.query)
         text = _confirmation_text(invocation)
         if text is not None and not invocation.yes:
+            _check_targets(invocation)
             if session.confirm is None:
                 raise UsageError("ConfirmationRequired",
                                  f"'{spec.name}' needs confirmation and cannot ask here; pass --yes to go ahead. "
                                  f"Nothing was changed.")
             if not session.confirm(text):
                 return Outcome(exit_code=1, error=f"ERROR: (Cancelled) {spec.name} was not confirmed; "
-                                                  f"nothing was changed.", command=command)
+                                                  f"nothing was changed.", command=command,
+                               resource_group=invocation.target_group)
         result = spec.handler(invocation)
     except StoppedWaiting as stopped:
         operation = stopped.operation
-        return Outcome(exit_code=1, command=command, operation=operation, changed=True,
+        return Outcome(exit_code=1, command=command, operation=operation, changed=True, audit_outcome="started",
                        error=f"ERROR: (StoppedWaiting) stopped waiting; operation {operation.id} "
                              f"({operation.message or operation.kind}) continues. "
                              f"Check it with: operation {operation.id}")
-    except (UsageError, AzureError) as exc:
-        return _error_outcome(exc, command)
     except Exception as exc:  # noqa: BLE001 - the one place where anything becomes an error line
-        return _error_outcome(exc, command)
+        outcome = _error_outcome(exc, command)
+        if invocation is not None:
+            outcome.resource_group = invocation.target_group
+        return outcome
     if result.changed:
         session.completion_cache.invalidate()
     data = result.data
@@ -398,13 +475,28 @@ def _run(tokens: list[str], session: Session) -> Outcome:
             rendered = str(data)
         else:
             rendered = render(data, invocation.output, table, color=session.color)
-    except Exception as exc:  # noqa: BLE001 - a query that fails on this data
-        outcome = _error_outcome(UsageError("InvalidQuery", f"--query failed: {exc}"), command)
-        outcome.changed = result.changed
-        return outcome
+    except Exception as exc:  # noqa: BLE001 - a query that fails on this data, or output that cannot be made
+        return _unprintable_result(exc, invocation, result, compiled_query is not None)
     return Outcome(exit_code=0, data=data, rendered=rendered, changed=result.changed,
                    operation=result.operation, command=command, exit_requested=result.exit_requested,
-                   warnings=list(result.warnings))
+                   warnings=list(result.warnings), resource_group=invocation.target_group)
+
+
+def _unprintable_result(exc: Exception, invocation: Invocation, result: Result, by_query: bool) -> Outcome:
+    """The command ran but its result could not be shown: after a change that is exit 1, naming it."""
+    code = "InvalidQuery" if by_query else "OutputFailed"
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    what = f"--query failed on the result: {first_line}" if by_query else f"the result could not be shown: {first_line}"
+    name = invocation.spec.name
+    if not result.changed:
+        outcome = _error_outcome(UsageError(code, f"{name}: {what}"), name)
+        outcome.resource_group = invocation.target_group
+        return outcome
+    operation = result.operation
+    done = f"{name} was carried out" + (f" (operation {operation.id}, {operation.status})" if operation else "")
+    return Outcome(exit_code=1, error=_one_line(f"ERROR: ({code}) {done}, but {what}"), command=name,
+                   changed=True, operation=operation, resource_group=invocation.target_group,
+                   audit_outcome="success", warnings=list(result.warnings))
 
 
 def _confirmation_text(invocation: Invocation) -> str | None:
