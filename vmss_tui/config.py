@@ -148,11 +148,19 @@ def load_config(path: Path | str | None = None) -> Config:
         return Config()
     import tomllib
 
+    from .domain.limits import MAX_CONFIG_BYTES
+
     try:
         with config_path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)  # bounded: --config /dev/zero must not read forever
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {config_path} is larger than the limit of {MAX_CONFIG_BYTES} bytes.",
+                              target=str(config_path))
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {config_path}: {exc}", target=str(config_path)) from None
+    except RecursionError:
+        raise ConfigError(f"cannot read config file {config_path}: nested too deeply.", target=str(config_path)) from None
     known = {"theme", "backend", "resource_group", "speed", "output", "subscription", "db", "mouse",
              "subscriptions", "audit_log", "roles"}
     unknown = sorted(set(data) - known)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..domain.limits import MAX_LINE_CHARACTERS
 from ..domain.sizes import IMAGES, REGIONS, SIZES
 from .parser import LINE_OPTIONS, looks_like_option
 from .spec import CommandSpec, ParamSpec
@@ -207,6 +208,8 @@ def _resolve_set(session: Session, name: str, group: str | None) -> tuple[str, s
 
 def complete(text: str, session: Session) -> list[Completion]:
     """Candidates for the word at the end of `text` (the line up to the cursor)."""
+    if len(text) > MAX_LINE_CHARACTERS:  # a line that long is refused when run; do not tokenize it per key
+        return []
     try:
         return _complete(text, session)
     except Exception:  # noqa: BLE001 - completion must never break typing

@@ -362,6 +362,20 @@ def run_line(line: str, session: Session) -> Outcome:
     return _run_audited(tokens, session, typed=line.strip())
 
 
+def refuse_overlong_line(start: str, length: int, session: Session) -> Outcome:
+    """A line too long to read whole (from a pipe): refused by its length, audited like any refusal.
+
+    `start` is what was read of it (a few hundred characters), used only to tell whether it
+    asked for a change.
+    """
+    outcome = _error_outcome(UsageError("InvalidInput", f"The command line is {length} characters; "
+                                                         f"the limit is {MAX_LINE_CHARACTERS}."), None)
+    words = start.split(maxsplit=1)
+    if session.audit is not None and words and _names_mutating_command(words[0]):
+        _record(session, start.strip() + " ...", outcome)
+    return outcome
+
+
 def run_tokens(tokens: list[str], session: Session) -> Outcome:
     """Run a line that is already split into words (the one-shot CLI's argv)."""
     return _run_audited(tokens, session, typed=shlex.join(tokens))
@@ -543,4 +557,5 @@ def debug_enabled() -> bool:
 
 
 __all__ = ["ConfirmCallback", "Invocation", "Outcome", "Result", "Session", "StoppedWaiting",
-           "confirmation_prompt", "debug_enabled", "find_scale_set", "is_mutating", "run_line", "run_tokens"]
+           "confirmation_prompt", "debug_enabled", "find_scale_set", "is_mutating", "refuse_overlong_line", "run_line",
+           "run_tokens"]

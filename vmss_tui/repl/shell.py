@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, ThreadedCompleter
@@ -22,7 +23,9 @@ from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 
 from ..commands import COMMAND_INDEX, LINE_OPTIONS, Session, complete, run_line
+from ..commands.executor import refuse_overlong_line
 from ..commands.parser import tokenize
+from ..domain.limits import MAX_LINE_CHARACTERS
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
@@ -52,6 +55,8 @@ class CommandCompleter(Completer):
 
 def usage_hint(text: str) -> str:
     """The bottom-toolbar text for a partly typed line: the current command's usage."""
+    if len(text) > MAX_LINE_CHARACTERS:
+        return f"the line is {len(text)} characters; the limit is {MAX_LINE_CHARACTERS}"
     try:
         words = tokenize(text)
     except Exception:  # noqa: BLE001 - an unfinished quote is normal while typing
@@ -75,10 +80,39 @@ def _write_outcome(outcome: Outcome, stdout: TextIO, stderr: TextIO) -> None:
     print_outcome(outcome, stdout, stderr)
 
 
-def run_script(session: Session, lines: Iterable[str], stdout: TextIO, stderr: TextIO) -> int:
+@dataclass(frozen=True)
+class OverlongLine:
+    """A piped line longer than the limit: only its start was kept, the rest was read and dropped."""
+
+    start: str
+    length: int
+
+
+def bounded_lines(stream: TextIO, limit: int = MAX_LINE_CHARACTERS) -> Iterator[str | OverlongLine]:
+    """The lines of a pipe, never holding more than `limit` characters of one line in memory."""
+    while True:
+        text = stream.readline(limit + 2)
+        if not text:
+            return
+        if len(text.rstrip("\r\n")) <= limit:
+            yield text
+            continue
+        start, length = text[:256], len(text)
+        while not text.endswith("\n"):
+            text = stream.readline(1 << 20)
+            if not text:
+                break
+            length += len(text)
+        yield OverlongLine(start, length - (1 if text.endswith("\n") else 0))
+
+
+def run_script(session: Session, lines: Iterable[str | OverlongLine], stdout: TextIO, stderr: TextIO) -> int:
     """Run lines from a pipe; stop at the first failure and return its exit code."""
     for line in lines:
-        outcome = run_line(line, session)
+        if isinstance(line, OverlongLine):
+            outcome = refuse_overlong_line(line.start, line.length, session)
+        else:
+            outcome = run_line(line, session)
         _write_outcome(outcome, stdout, stderr)
         if outcome.exit_code != 0:
             return outcome.exit_code
@@ -110,7 +144,7 @@ def run_repl(session: Session, *, interactive: bool | None = None, input: Input 
     if interactive is None:
         interactive = input is not None or sys.stdin.isatty()
     if not interactive:
-        return run_script(session, sys.stdin, stdout, stderr)
+        return run_script(session, bounded_lines(sys.stdin), stdout, stderr)
     if history is None:
         history = _file_history(stderr)
     prompt_session: PromptSession[str] = PromptSession(
