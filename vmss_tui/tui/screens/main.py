@@ -397,23 +397,23 @@ class MainScreen(Screen[None]):
     def _set_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._select_from_cursor()
 
-    @on(DataTable.RowHighlighted, "#instances")
-    def _instance_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(InstanceTable.RowHighlighted, "#instances")
+    def _instance_highlighted(self, event: InstanceTable.RowHighlighted) -> None:
         self._redraw_map()
         self._refresh_bindings_if_changed()
 
-    @on(DataTable.RowSelected, "#instances")
-    def _instance_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(InstanceTable.RowSelected, "#instances")
+    def _instance_chosen(self, event: InstanceTable.RowSelected) -> None:
         self.action_detail()
 
     @on(DataTable.RowSelected, "#sets")
     def _set_chosen(self, event: DataTable.RowSelected) -> None:
         self.instance_table.focus()
 
-    @on(DataTable.HeaderSelected, "#instances")
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        if event.column_key.value and event.column_key.value != "mark":
-            self.instance_table.cycle_sort(str(event.column_key.value))
+    @on(InstanceTable.HeaderSelected, "#instances")
+    def _header_clicked(self, event: InstanceTable.HeaderSelected) -> None:
+        if event.column_key != "mark":
+            self.instance_table.cycle_sort(event.column_key)
             self._title_instances()
 
     def _select_from_cursor(self) -> None:

@@ -1,0 +1,275 @@
+"""The instance table as a user drives it: order, filter, marks, cursor keys, mouse, repaints, big sets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+
+from tui_helpers import select_set, settle
+from vmss_tui.domain.models import PowerAction, PowerState
+from vmss_tui.tui.screens.dialogs import ConfirmDialog
+from vmss_tui.tui.screens.main import MainScreen
+
+RG = "practice-rg"
+
+
+def main_screen(app: Any) -> MainScreen:
+    screen = app.screen_stack[0]
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+async def type_filter(pilot: Any, text: str) -> None:
+    """Open `/` and put `text` in the filter (each change filters at once, as typing does)."""
+    screen = main_screen(pilot.app)
+    if not screen.filter_input.display:
+        await pilot.press("slash")
+    screen.filter_input.value = text
+    await pilot.pause()
+
+
+# ----------------------------------------------------------------------------- order, sort, filter
+
+async def test_widening_a_filter_brings_rows_back_in_their_order(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await type_filter(pilot, "zone:3")
+        assert table.shown_ids == ["2", "5"]
+        await type_filter(pilot, "zone:")
+        assert table.shown_ids == ["0", "1", "2", "3", "4", "5"]
+        await type_filter(pilot, "zone:3")
+        await pilot.press("escape")
+        assert table.shown_ids == ["0", "1", "2", "3", "4", "5"]
+
+
+async def test_widening_a_filter_keeps_the_chosen_sort(make_app: Any, backend: Any) -> None:
+    backend.power_action(RG, "web", PowerAction.POWER_OFF, ["0", "3"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        table.cycle_sort("power")
+        table.cycle_sort("power")  # descending: stopped first
+        assert table.shown_ids[:2] == ["0", "3"]
+        await type_filter(pilot, "zone:1")
+        await type_filter(pilot, "")
+        assert table.shown_ids == ["0", "3", "1", "2", "4", "5"]
+
+
+async def test_o_cycles_the_sort_column_and_a_header_click_sorts_by_that_column(make_app: Any,
+                                                                               backend: Any) -> None:
+    backend.power_action(RG, "web", PowerAction.POWER_OFF, ["0"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        screen = main_screen(app)
+        table = screen.instance_table
+        await pilot.press("tab", "o")
+        assert table.sort_column == "id"
+        await pilot.click("#instances", offset=(table.column_x("zone") + 1, table.header_y))
+        assert table.sort_column == "zone" and not table.sort_reverse
+        assert [table.instances[i].zone for i in table.shown_ids] == ["1", "1", "2", "2", "3", "3"]
+        assert "sort: zone" in str(table.border_title)
+        await pilot.click("#instances", offset=(table.column_x("zone") + 1, table.header_y))
+        assert table.sort_reverse
+        assert [table.instances[i].zone for i in table.shown_ids] == ["3", "3", "2", "2", "1", "1"]
+
+
+async def test_a_sorted_column_that_changes_on_refresh_moves_the_row(make_app: Any, backend: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        table.cycle_sort("power")
+        backend.power_action(RG, "web", PowerAction.POWER_OFF, ["2"])
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert table.shown_ids[-1] == "2", "stopped sorts after running"
+
+
+# ----------------------------------------------------------------------------- marks
+
+async def test_space_marks_and_moves_down_and_escape_clears_the_marks(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.press("tab", "space", "space")
+        assert table.marked == {"0", "1"}
+        assert table.cursor_instance_id == "2"
+        assert table.get_cell("0", "mark").plain.strip()
+        assert table.target_ids() == ["0", "1"]
+        await pilot.press("escape")
+        assert table.marked == set()
+        assert not table.get_cell("0", "mark").plain.strip()
+        assert table.target_ids() == ["2"]
+
+
+async def test_marks_clear_once_a_bulk_action_is_sent_so_the_next_key_acts_on_the_cursor_row(
+        make_app: Any, backend: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.press("tab", "space", "down", "space")
+        assert table.marked == {"0", "2"}
+        await pilot.press("d")
+        await settle(pilot)
+        assert backend.get_instance(RG, "web", "0").power_state is PowerState.DEALLOCATED
+        assert backend.get_instance(RG, "web", "2").power_state is PowerState.DEALLOCATED
+        assert table.marked == set(), "the bulk action used the marks"
+        assert table.cursor_instance_id == "3"
+        await pilot.press("x")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "3" in dialog.prompt and "0" not in dialog.prompt.replace("web_", "")
+        await pilot.press("n")
+
+
+# ----------------------------------------------------------------------------- cursor keys and mouse
+
+async def test_home_end_page_up_and_page_down_move_the_cursor_like_k9s(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 100)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.press("tab", "end")
+        assert table.cursor_instance_id == "99"
+        await pilot.press("home")
+        assert table.cursor_instance_id == "0"
+        page = table.page_height
+        assert page > 5
+        await pilot.press("pagedown")
+        assert table.cursor_row == page
+        await pilot.press("pagedown", "pageup")
+        assert table.cursor_row == page
+        await pilot.press("pageup", "pageup")
+        assert table.cursor_row == 0
+        await pilot.press("down", "down", "up")
+        assert table.cursor_instance_id == "1"
+
+
+async def test_the_cursor_stays_visible_when_it_moves_past_the_bottom(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 100)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.press("tab")
+        for _ in range(table.page_height + 3):
+            await pilot.press("down")
+        first, last = table.visible_rows
+        assert first <= table.cursor_row <= last
+        await pilot.press("end")
+        first, last = table.visible_rows
+        assert last == 99 and table.cursor_row == 99
+
+
+async def test_a_click_puts_the_cursor_on_that_row_and_the_wheel_scrolls(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 100)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.click("#instances", offset=(5, table.header_y + 3))
+        assert table.cursor_instance_id == "2"
+        assert app.focused is table
+        for _ in range(3):
+            table.post_message(events.MouseScrollDown(table, 5, 5, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert table.scroll_y > 0
+        assert table.cursor_instance_id == "2", "the wheel scrolls, it does not move the cursor"
+
+
+async def test_all_1000_rows_show_at_once_and_end_reaches_the_last(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 1000)
+    app = make_app()
+    counts: list[tuple[int, int]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = main_screen(app).instance_table
+        original = table.show_instances
+
+        def recording(set_key: Any, instances: list[Any]) -> None:
+            original(set_key, instances)
+            counts.append((table.row_count, len(instances)))
+
+        table.show_instances = recording  # type: ignore[method-assign]
+        await select_set(pilot, "web")
+        assert counts[-1] == (1000, 1000), "every row is there as soon as the instances arrive"
+        assert all(shown == total for shown, total in counts)
+        assert "(1000)" in str(table.border_title) and "of 1000" not in str(table.border_title)
+        await pilot.press("tab", "end")
+        assert table.cursor_instance_id == "999"
+        first, last = table.visible_rows
+        assert last == 999
+        await type_filter(pilot, "zone:2")
+        assert "of 1000)" in str(table.border_title), "the (N of M) notation is for filters"
+
+
+# ----------------------------------------------------------------------------- repaints
+
+async def test_a_refresh_that_changes_one_row_repaints_only_that_row(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 200)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.press("tab")
+        await settle(pilot)
+        built_before = table.rows_built
+        painted: list[int] = []
+        original = table.render_line
+
+        def counting(y: int) -> Any:
+            painted.append(y)
+            return original(y)
+
+        table.render_line = counting  # type: ignore[method-assign]
+        backend.power_action(RG, "web", PowerAction.POWER_OFF, ["4"])
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "stopped" in table.get_cell("4", "power").plain
+        assert table.rows_built - built_before == 1, "one row changed, one row rebuilt"
+        assert painted and set(painted) == {table.header_height + 4}, f"lines repainted: {sorted(set(painted))}"
+
+
+async def test_a_cursor_move_repaints_two_lines(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.press("tab")
+        await settle(pilot)
+        painted: list[int] = []
+        original = table.render_line
+
+        def counting(y: int) -> Any:
+            painted.append(y)
+            return original(y)
+
+        table.render_line = counting  # type: ignore[method-assign]
+        await pilot.press("down")
+        await pilot.pause()
+        assert set(painted) == {table.header_height + 0, table.header_height + 1}
+
+
+async def test_cell_text_from_data_is_shown_escaped(make_app: Any, backend: Any) -> None:
+    from dataclasses import replace
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        instances = list(table.instances.values())
+        hostile = replace(instances[0], instance_id="evil\x1b[2J[bold]x")
+        table.show_instances(main_screen(app).selected_key, [hostile, *instances[1:]])
+        await pilot.pause()
+        cell = table.get_cell("evil\x1b[2J[bold]x", "id")
+        assert "\x1b" not in cell.plain and "\\x1b[2J[bold]x" in cell.plain
+        line = table.render_line(table.header_height + 0)
+        assert "\x1b" not in line.text and "[bold]" in line.text
