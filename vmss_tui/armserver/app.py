@@ -24,6 +24,8 @@ from ..backends.azure import wire
 from ..backends.protocol import Backend
 from ..domain import errors
 from ..domain.models import ErrorInfo, Instance, Operation, OperationStatus, PowerAction, ScaleSet
+from ..domain.names import shown
+from . import validation
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,12 @@ class ServerSettings:
     """`Retry-After` seconds sent with a 429."""
     token_expired: bool = False
     """Answer every request with 401 ExpiredAuthenticationToken, as ARM does for a stale token."""
+    max_connections: int = 64
+    """Open connections served at once; past it the oldest idle one is closed, or the new one if none is idle."""
+    idle_timeout: float = 60.0
+    """Seconds a connection may wait for (or in the middle of) a read before the server closes it."""
+    max_body_bytes: int = validation.MAX_BODY_BYTES
+    """Longest request body read; a longer Content-Length is answered 413 without reading it."""
 
 
 @dataclass
@@ -80,10 +88,19 @@ class _TrackedOperation:
 
 
 class _Route:
-    def __init__(self, pattern: str, handler: Callable[..., Response], methods: tuple[str, ...]) -> None:
+    def __init__(self, pattern: str, handler: Callable[..., Response], methods: tuple[str, ...], *,
+                 resource_type: str = "virtualMachineScaleSets", schema: validation.Check | None = None) -> None:
         self.regex = re.compile("^" + pattern + "/?$", re.IGNORECASE)
         self.handler = handler
         self.methods = methods
+        self.resource_type = resource_type
+        """The type whose api-versions apply: `resourceGroups`/`subscriptions` are ARM's own, the rest Compute's."""
+        self.schema = schema
+        """The JSON types and ranges a PUT/PATCH/POST body must have."""
+
+    @property
+    def api_kind(self) -> str:
+        return "resources" if self.resource_type in ("resourceGroups", "subscriptions") else "compute"
 
 
 _SUB = r"/subscriptions/(?P<sub>[^/]+)"
@@ -93,6 +110,7 @@ _VMSS = _RG + _COMPUTE + r"/virtualMachineScaleSets/(?P<vmss>[^/]+)"
 _VMSS_VM = _VMSS + r"/virtualMachines/(?P<iid>[^/]+)"
 _VM = _RG + _COMPUTE + r"/virtualMachines/(?P<vm>[^/]+)"
 _ACTION = r"/(?P<action>start|powerOff|deallocate|restart|reimage)"
+_PROVIDER = re.compile(r"/providers/(?P<namespace>[^/]+)(?:/(?P<type>[^/]+))?", re.IGNORECASE)
 
 
 class ArmApp:
@@ -109,28 +127,29 @@ class ArmApp:
         self._request_count = 0
         self.requests_served = 0
         self._routes = [
-            _Route(_SUB, self._get_subscription, ("GET",)),
-            _Route(_SUB + r"/resourceGroups", self._list_groups, ("GET",)),
-            _Route(_RG, self._get_group, ("GET",)),
+            _Route(_SUB, self._get_subscription, ("GET",), resource_type="subscriptions"),
+            _Route(_SUB + r"/resourceGroups", self._list_groups, ("GET",), resource_type="resourceGroups"),
+            _Route(_RG, self._get_group, ("GET",), resource_type="resourceGroups"),
             _Route(_SUB + _COMPUTE + r"/virtualMachineScaleSets", self._list_all_scale_sets, ("GET",)),
-            _Route(_SUB + _COMPUTE + r"/virtualMachines", self._list_all_vms, ("GET",)),
+            _Route(_SUB + _COMPUTE + r"/virtualMachines", self._list_all_vms, ("GET",), resource_type="virtualMachines"),
             _Route(_SUB + _COMPUTE + r"/locations/(?P<loc>[^/]+)/operations/(?P<op>[^/]+)",
                    self._operation_status, ("GET",)),
             _Route(_SUB + _COMPUTE + r"/locations/(?P<loc>[^/]+)/operationResults/(?P<op>[^/]+)",
                    self._operation_result, ("GET",)),
             _Route(_RG + _COMPUTE + r"/virtualMachineScaleSets", self._list_scale_sets, ("GET",)),
-            _Route(_VMSS, self._scale_set, ("GET", "PUT", "PATCH", "DELETE")),
+            _Route(_VMSS, self._scale_set, ("GET", "PUT", "PATCH", "DELETE"), schema=validation.SCALE_SET_BODY),
             _Route(_VMSS + r"/instanceView", self._scale_set_instance_view, ("GET",)),
             _Route(_VMSS + r"/(?P<action>start|powerOff|deallocate|restart|reimage|manualUpgrade|delete)",
-                   self._scale_set_action, ("POST",)),
+                   self._scale_set_action, ("POST",), schema=validation.INSTANCE_IDS_BODY),
             _Route(_VMSS + r"/virtualMachines", self._list_scale_set_vms, ("GET",)),
-            _Route(_VMSS_VM, self._scale_set_vm, ("GET", "PUT", "DELETE")),
+            _Route(_VMSS_VM, self._scale_set_vm, ("GET", "PUT", "DELETE"), schema=validation.SCALE_SET_VM_BODY),
             _Route(_VMSS_VM + r"/instanceView", self._scale_set_vm_instance_view, ("GET",)),
             _Route(_VMSS_VM + _ACTION, self._scale_set_vm_action, ("POST",)),
-            _Route(_RG + _COMPUTE + r"/virtualMachines", self._list_vms, ("GET",)),
-            _Route(_VM, self._vm, ("GET", "PUT", "DELETE")),
-            _Route(_VM + r"/instanceView", self._vm_instance_view, ("GET",)),
-            _Route(_VM + _ACTION, self._vm_action, ("POST",)),
+            _Route(_RG + _COMPUTE + r"/virtualMachines", self._list_vms, ("GET",), resource_type="virtualMachines"),
+            _Route(_VM, self._vm, ("GET", "PUT", "DELETE"), resource_type="virtualMachines",
+                   schema=validation.VM_BODY),
+            _Route(_VM + r"/instanceView", self._vm_instance_view, ("GET",), resource_type="virtualMachines"),
+            _Route(_VM + _ACTION, self._vm_action, ("POST",), resource_type="virtualMachines"),
         ]
 
     def poll_count(self, operation_id: str) -> int:
@@ -191,10 +210,9 @@ class ArmApp:
         path = unquote(split.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         query_lower = {k.lower(): v for k, v in query.items()}
-        if "api-version" not in query_lower:
-            return Response(400, {"error": {
-                "code": "MissingApiVersionParameter",
-                "message": "The api-version query parameter (?api-version=) is required for all requests."}})
+        api_version = query_lower.get("api-version")
+        if api_version is None:
+            validation.check_api_version(None, "compute", "", self.default_location)
         for route in self._routes:
             match = route.regex.match(path)
             if match is None:
@@ -203,17 +221,26 @@ class ArmApp:
                 return Response(405, {"error": {
                     "code": "MethodNotAllowed",
                     "message": f"The requested resource does not support http method '{method}'."}})
+            validation.check_api_version(api_version, route.api_kind, route.resource_type, self.default_location)
             params = match.groupdict()
             if params["sub"].lower() != self.subscription_id.lower():
                 return Response(404, {"error": {
                     "code": "SubscriptionNotFound",
-                    "message": f"The subscription '{params['sub']}' could not be found."}})
+                    "message": f"The subscription '{shown(params['sub'])}' could not be found."}})
+            validation.check_path_names(params)
+            parsed_body = validation.parse_body(body)
+            if route.schema is not None and method in ("PUT", "PATCH", "POST"):
+                validation.check_body(parsed_body, route.schema)
             request = _Request(method=method, path=path, query=query_lower, raw_query=query,
-                               body=_parse_body(body), base_url=base_url, headers=dict(headers))
+                               body=parsed_body, base_url=base_url, headers=dict(headers))
             return route.handler(request, **params)
+        provider = _PROVIDER.search(path)
+        if provider is not None and provider.group("namespace").lower() != "microsoft.compute":
+            raise validation.no_provider(provider.group("namespace"), provider.group("type") or "",
+                                         api_version, self.default_location)
         return Response(404, {"error": {
             "code": "InvalidResourceType",
-            "message": f"The resource type could not be found for the path '{path}'."}})
+            "message": f"The resource type could not be found for the path '{shown(path, 200)}'."}})
 
     def _take_throttle(self) -> bool:
         with self._state_lock:
@@ -455,13 +482,8 @@ class ArmApp:
             scale_set, instance = self._find_vm(rg, vm)
         except errors.ResourceNotFound:
             pass
-        else:  # an update of an existing VM: only protection is modelled
-            policy = wire._get(body, "properties", "protectionPolicy")
-            if policy:
-                instance = self._call(self.backend.set_protection, scale_set.resource_group, scale_set.name,
-                                      [instance.instance_id],
-                                      protect_from_scale_in=policy.get("protectFromScaleIn"),
-                                      protect_from_scale_set_actions=policy.get("protectFromScaleSetActions"))[0]
+        else:  # an update of an existing VM changes nothing modelled: Azure's VM model has no
+            # protectionPolicy; protection is PUT on virtualMachineScaleSets/{set}/virtualMachines/{vm}.
             return Response(200, wire.vm_to_json(instance, scale_set.location, scale_set))
         reference = wire._get(body, "properties", "virtualMachineScaleSet", "id")
         parsed = wire.parse_scale_set_id(reference or "")
@@ -588,16 +610,6 @@ def _error_response(error: errors.AzureError) -> Response:
     if retry_after is not None:
         headers["Retry-After"] = str(max(1, int(round(retry_after))))
     return Response(error.http_status or 500, error.to_body(), headers)
-
-
-def _parse_body(raw: bytes) -> Any:
-    if not raw or not raw.strip():
-        return None
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as problem:
-        raise errors.AzureError(f"The request content was invalid and could not be deserialized: '{problem}'.",
-                                code="InvalidRequestContent", http_status=400) from None
 
 
 def _require_object(body: Any) -> dict[str, Any]:
