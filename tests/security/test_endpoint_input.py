@@ -257,7 +257,8 @@ def test_a_body_just_over_4_mb_is_refused_and_just_under_is_read(endpoint: Endpo
     padding = "x" * (4 * 1024 * 1024 - 200)
     status, body = endpoint.request("PATCH", f"{endpoint.sets}/web", {"sku": {"capacity": 3}, "pad": padding})
     assert status == 200, body
-    status, body = endpoint.request("PATCH", f"{endpoint.sets}/web", {"sku": {"capacity": 4}, "pad": padding + "y" * 400})
+    status, body = endpoint.request("PATCH", f"{endpoint.sets}/web",
+                                    {"sku": {"capacity": 4}, "pad": padding + "y" * 400})
     assert status == 413 and body["error"]["code"] == "RequestContentTooLarge"
     assert capacity(endpoint) == 3
 
