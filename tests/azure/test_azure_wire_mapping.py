@@ -145,9 +145,10 @@ def test_a_uniform_instance_round_trips_with_its_instance_view() -> None:
     assert wire.instance_from_scale_set_vm(body, uniform_set()) == instance
 
 
-def test_without_an_instance_view_power_is_inferred_from_provisioning() -> None:
-    body = wire.scale_set_vm_to_json(uniform_instance(provisioning_state=ProvisioningState.CREATING), "westeurope")
-    assert wire.instance_from_scale_set_vm(body, uniform_set()).power_state is PowerState.STARTING
+def test_without_an_instance_view_power_is_unknown_not_inferred() -> None:
+    for provisioning in (ProvisioningState.CREATING, ProvisioningState.FAILED, ProvisioningState.SUCCEEDED):
+        body = wire.scale_set_vm_to_json(uniform_instance(provisioning_state=provisioning), "westeurope")
+        assert wire.instance_from_scale_set_vm(body, uniform_set()).power_state is PowerState.UNKNOWN
 
 
 def test_a_flexible_vm_round_trips_and_its_instance_view_has_no_fault_or_update_domain() -> None:
@@ -160,7 +161,9 @@ def test_a_flexible_vm_round_trips_and_its_instance_view_has_no_fault_or_update_
     view = body["properties"]["instanceView"]
     assert "platformFaultDomain" not in view and "platformUpdateDomain" not in view
     assert body["properties"]["virtualMachineScaleSet"]["id"] == flexible.id
-    assert wire.instance_from_vm(body, flexible) == instance
+    assert "protectionPolicy" not in body["properties"]  # not in Azure's VM model
+    protection = wire.scale_set_vm_to_json(instance, "westeurope", flexible=True)["properties"]["protectionPolicy"]
+    assert wire.instance_from_vm(body, flexible, protection=protection) == instance
 
 
 def test_a_vm_added_by_hand_is_told_apart_from_one_the_set_created() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Callable
+from typing import Any, Callable
 
 
 class OrchestrationMode(StrEnum):
@@ -28,6 +28,8 @@ class PowerState(StrEnum):
     STOPPED = "stopped"
     DEALLOCATING = "deallocating"
     DEALLOCATED = "deallocated"
+    UNKNOWN = "unknown"
+    """Azure sent no `PowerState/` status (e.g. a body without its instance view): not known, not guessed."""
 
 
 class ProvisioningState(StrEnum):
@@ -57,10 +59,32 @@ class UpgradeMode(StrEnum):
 
 
 class Priority(StrEnum):
-    """VM priority: on-demand (Regular) or evictable (Spot)."""
+    """VM priority: on-demand (Regular) or evictable (Spot); Low and SpotPlus as Azure's schema has them."""
 
     REGULAR = "Regular"
     SPOT = "Spot"
+    LOW = "Low"
+    """The old name of Spot (`VirtualMachinePriorityTypes.LOW`): evictable; kept as Azure sent it."""
+    SPOT_PLUS = "SpotPlus"
+    """`VirtualMachinePriorityTypes.SPOT_PLUS`: read and shown; `create` still offers Regular and Spot only."""
+
+
+def unknown_value(enum_type: type[StrEnum], shown: str) -> Any:
+    """A value of `enum_type` that Azure sent but this version does not know.
+
+    Azure's enums are open ("extensible" in the REST spec), so a read must keep the text
+    instead of failing or mapping it to a known member: the result is an instance of
+    `enum_type` whose value (and `str`) is `shown`, equal to no member.
+    """
+    value = str.__new__(enum_type, shown)
+    value._name_ = f"UNKNOWN({shown})"
+    value._value_ = shown
+    return value
+
+
+def is_unknown(value: StrEnum) -> bool:
+    """True for a value made by `unknown_value` (or a member named UNKNOWN)."""
+    return value._name_.startswith("UNKNOWN")
 
 
 class PowerAction(StrEnum):

@@ -29,6 +29,7 @@ POWER_GLYPHS: dict[PowerState, str] = {
     PowerState.DEALLOCATING: "◒",
     PowerState.STOPPED: "○",
     PowerState.DEALLOCATED: "◌",
+    PowerState.UNKNOWN: "?",
 }
 """One distinct shape per power state, so states stay apart without colour (NO_COLOR)."""
 
@@ -43,6 +44,7 @@ _POWER_COLOURS: dict[PowerState, str] = {
     PowerState.DEALLOCATING: "warning",
     PowerState.STOPPED: "error",
     PowerState.DEALLOCATED: "secondary",
+    PowerState.UNKNOWN: "warning",
 }
 
 
@@ -54,7 +56,7 @@ def instance_glyph(instance: Instance) -> str:
         return CREATING_GLYPH
     if instance.provisioning_state is ProvisioningState.DELETING:
         return DELETING_GLYPH
-    return POWER_GLYPHS[instance.power_state]
+    return POWER_GLYPHS.get(instance.power_state, POWER_GLYPHS[PowerState.UNKNOWN])  # Azure's open set
 
 
 def instance_colour_variable(instance: Instance) -> str:
@@ -64,7 +66,7 @@ def instance_colour_variable(instance: Instance) -> str:
     if instance.provisioning_state in (ProvisioningState.CREATING, ProvisioningState.DELETING,
                                        ProvisioningState.UPDATING):
         return "warning"
-    return _POWER_COLOURS[instance.power_state]
+    return _POWER_COLOURS.get(instance.power_state, "warning")  # a state Azure sent that we do not know
 
 
 def provisioning_colour_variable(state: ProvisioningState) -> str:

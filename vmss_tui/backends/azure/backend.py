@@ -60,15 +60,28 @@ _ACTION_KINDS = {
     PowerAction.REIMAGE: "reimage",
 }
 """Operation kinds are Azure's action names, as the Activity log shows them."""
+_FLEX_PROTECTION = "_vmssTuiProtectionPolicy"
+"""Key under which `_list_raw` hands a Flexible VM's protection to `_instances_from_raw` (never sent)."""
+CONNECTION_TIMEOUT = 10.0
+"""Seconds to open a connection to ARM (azure-core's default is 300)."""
+READ_TIMEOUT = 60.0
+"""Seconds ARM may stay silent on an open connection (azure-core's default is 300)."""
 _WAIT_STEP = 0.05
 """How often `wait` looks at a poller's state (a local read, not a request)."""
 
 
-def _translate(error: BaseException) -> errors.AzureError:
+def _translate(error: BaseException, endpoint: "_Endpoint | None" = None) -> errors.AzureError:
     """Any SDK or transport exception as the matching domain error, keeping Azure's code."""
     if isinstance(error, errors.AzureError):
         return error
     from azure.core import exceptions as core
+
+    if isinstance(error, (core.ServiceRequestTimeoutError, core.ServiceResponseTimeoutError)):
+        endpoint = endpoint or _Endpoint()
+        connecting = isinstance(error, core.ServiceRequestTimeoutError)
+        seconds = endpoint.connection_timeout if connecting else endpoint.read_timeout
+        what = "did not accept a connection" if connecting else "did not answer"
+        return errors.ServiceUnavailable(f"{endpoint.host} {what} within {seconds:g} s.", code="RequestTimeout")
 
     if isinstance(error, core.HttpResponseError) and getattr(error, "response", None) is not None \
             and getattr(error, "status_code", None):
@@ -101,6 +114,24 @@ def _translate(error: BaseException) -> errors.AzureError:
     raise error
 
 
+@dataclass(frozen=True)
+class _Endpoint:
+    """Where requests go and how long they may take: named in timeout messages."""
+
+    host: str = "management.azure.com"
+    connection_timeout: float = 0.0
+    read_timeout: float = 0.0
+
+
+def _lost_track(error: BaseException) -> bool:
+    """True when polling stopped for a reason of ours (token, network), not because the operation ended."""
+    from azure.core import exceptions as core
+
+    if isinstance(error, (core.ClientAuthenticationError, core.ServiceRequestError, core.ServiceResponseError)):
+        return True
+    return isinstance(error, core.HttpResponseError) and getattr(error, "status_code", None) == 401
+
+
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
     try:
         value = (headers or {}).get("Retry-After")
@@ -119,7 +150,8 @@ def _edge(function: Callable[..., ReturnType]) -> Callable[..., ReturnType]:
         except errors.AzureError:
             raise
         except Exception as error:  # translated or re-raised by _translate
-            raise _translate(error) from error
+            endpoint = getattr(args[0], "endpoint", None) if args else None
+            raise _translate(error, endpoint) from error
 
     return wrapper
 
@@ -146,13 +178,18 @@ class AzureBackend:
                  max_workers: int = 32, notice: Callable[[str], None] | None = None,
                  read_only: bool = False, production: bool = False, config: Any = None,
                  subnet_id: str | None = None, admin_username: str = wire.DEFAULT_ADMIN_USERNAME,
-                 ssh_public_key: str | None = None, **_ignored: Any) -> None:
+                 ssh_public_key: str | None = None, connection_timeout: float = CONNECTION_TIMEOUT,
+                 read_timeout: float = READ_TIMEOUT, **_ignored: Any) -> None:
         # Environment fallbacks let `--backend azure` reach `vmss-tui emulator serve` without extra flags.
         base_url = base_url or os.environ.get("VMSS_TUI_AZURE_BASE_URL") or None
         connection_verify = connection_verify or os.environ.get("VMSS_TUI_AZURE_CA_BUNDLE") or None
         auth = auth or os.environ.get("VMSS_TUI_AZURE_AUTH") or None
         self.subscription_id = resolve_subscription(subscription, config)
         self.base_url = (base_url or "https://management.azure.com").rstrip("/")
+        from urllib.parse import urlsplit
+
+        self.endpoint = _Endpoint(host=urlsplit(self.base_url).netloc or self.base_url,
+                                  connection_timeout=connection_timeout, read_timeout=read_timeout)
         self._notice = notice
         self._read_only = read_only
         self._production = production
@@ -175,11 +212,12 @@ class AzureBackend:
             self._client = make_client(self._credential, self.subscription_id, base_url=base_url,
                                        connection_verify=connection_verify, polling_interval=polling_interval,
                                        retry_total=retry_total, pool_size=self._max_workers * 2,
-                                       raw_response_hook=self._observe_response)
+                                       raw_response_hook=self._observe_response,
+                                       connection_timeout=connection_timeout, read_timeout=read_timeout)
         except errors.AzureError:
             raise
         except Exception as error:
-            raise _translate(error) from error
+            raise _translate(error, self.endpoint) from error
 
     # ------------------------------------------------------------ plumbing
 
@@ -306,7 +344,9 @@ class AzureBackend:
                 if owner is None or owner[2].lower() != scale_set.name.lower() \
                         or owner[1].lower() != scale_set.resource_group.lower():
                     raise errors.instance_not_found(scale_set.resource_group, scale_set.name, instance_id)
-                return wire.instance_from_vm(body, scale_set)
+                protection = self._flexible_protection(scale_set.resource_group, scale_set.name,
+                                                       str(body.get("name") or instance_id))
+                return wire.instance_from_vm(body, scale_set, protection=protection)
             body = self._client.virtual_machine_scale_set_vms.get(scale_set.resource_group, scale_set.name,
                                                                   instance_id, expand="instanceView").as_dict()
             return wire.instance_from_scale_set_vm(body, scale_set)
@@ -354,8 +394,7 @@ class AzureBackend:
             results.append((scale_set, self._instances_from_raw(scale_set, raw)))
         return results
 
-    @staticmethod
-    def _guarded(function: Callable[..., Any], *args: Any) -> Any:
+    def _guarded(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run in a pool thread; hand back a domain error instead of raising it."""
         try:
             return function(*args)
@@ -363,24 +402,52 @@ class AzureBackend:
             return error
         except Exception as error:
             try:
-                return _translate(error)
+                return _translate(error, self.endpoint)
             except Exception as unexpected:  # not an Azure error: report it as one for that set only
                 return errors.AzureError(str(unexpected) or type(unexpected).__name__)
 
     def _list_raw(self, resource_group: str, name: str, mode: OrchestrationMode) -> list[dict[str, Any]]:
-        """The instance list of a set as wire dicts; needs only the set's key and mode."""
+        """The instance list of a set as wire dicts; needs only the set's key and mode.
+
+        Flexible VMs are plain VMs, whose model has no protection: each row also carries the
+        `protectionPolicy` of the VM's scale-set VM resource under `_FLEX_PROTECTION`.
+        """
         if mode is OrchestrationMode.FLEXIBLE:
             set_id = wire.scale_set_id(self.subscription_id, resource_group, name)
             pages = self._client.virtual_machines.list(
                 resource_group, filter=f"'virtualMachineScaleSet/id' eq '{set_id}'", expand="instanceView")
-        else:
-            pages = self._client.virtual_machine_scale_set_vms.list(resource_group, name, expand="instanceView")
+            rows = [item.as_dict() for item in pages]
+            return self._with_flexible_protection(resource_group, name, rows)
+        pages = self._client.virtual_machine_scale_set_vms.list(resource_group, name, expand="instanceView")
         return [item.as_dict() for item in pages]
+
+    def _flexible_protection(self, resource_group: str, name: str, vm_name: str) -> dict[str, Any]:
+        """`protectionPolicy` of a Flexible VM, read where Azure keeps it (api-version >= 2023-09-01):
+        `virtualMachineScaleSets/{set}/virtualMachines/{vm name}`. A VM gone meanwhile has none."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            body = self._client.virtual_machine_scale_set_vms.get(resource_group, name, vm_name).as_dict()
+        except ResourceNotFoundError:
+            return {}
+        policy = wire._get(body, "properties", "protectionPolicy")
+        return dict(policy) if isinstance(policy, Mapping) else {}
+
+    def _with_flexible_protection(self, resource_group: str, name: str,
+                                  rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One GET per VM (Azure has no list of them for Flexible), a few at a time."""
+        if not rows:
+            return rows
+        names = [str(row.get("name") or "") for row in rows]
+        with ThreadPoolExecutor(max_workers=min(8, len(rows)), thread_name_prefix="vmss-tui-protection") as pool:
+            policies = list(pool.map(lambda vm_name: self._flexible_protection(resource_group, name, vm_name),
+                                     names))
+        return [dict(row, **{_FLEX_PROTECTION: policy}) for row, policy in zip(rows, policies)]
 
     @staticmethod
     def _instances_from_raw(scale_set: ScaleSet, raw: list[dict[str, Any]]) -> list[Instance]:
         if scale_set.is_flexible:
-            instances = [wire.instance_from_vm(vm, scale_set) for vm in raw]
+            instances = [wire.instance_from_vm(vm, scale_set, protection=vm.get(_FLEX_PROTECTION)) for vm in raw]
             return sorted(instances, key=lambda i: (i.time_created, i.name.lower()))
         instances = [wire.instance_from_scale_set_vm(vm, scale_set) for vm in raw]
         return sorted(instances, key=lambda i: (int(i.instance_id) if i.instance_id.isdigit() else 1 << 62,
@@ -682,6 +749,8 @@ class AzureBackend:
             poller.result(timeout=0)
             status = OperationStatus.SUCCEEDED
         except Exception as error:  # the poller re-raises what ended the operation
+            if _lost_track(error):
+                raise self._lost_track_error(tracked, error) from error
             status = OperationStatus.FAILED
             error_info = _error_info(error)
             if error_info.code.lower() in ("canceled", "operationcanceled"):
@@ -704,6 +773,19 @@ class AzureBackend:
                                 instance_ids=final.instance_ids or created + removed)
         tracked.final = final
         return final
+
+    def _lost_track_error(self, tracked: _Tracked, error: BaseException) -> errors.AzureError:
+        """Polling failed on our side (an expired token, the network): the operation itself goes on."""
+        translated = _translate(error, self.endpoint)
+        operation_id = tracked.template.id
+        status_url = _status_url(tracked.poller)
+        follow = f"`vmss-tui operation {operation_id}`"
+        if status_url:
+            follow += f" or `az rest --method get --url '{status_url}'`"
+        translated.message = (f"{translated.message} Stopped waiting for operation {operation_id} "
+                              f"({tracked.template.message}); it continues in Azure: follow it with {follow}.")
+        translated.args = (translated.message,)
+        return translated
 
     @_edge
     def get_operation(self, operation_id: str) -> Operation:
@@ -800,6 +882,13 @@ def _operation_id(poller: Any) -> str:
             if segment:
                 return unquote(segment)
     return ""
+
+
+def _status_url(poller: Any) -> str:
+    """The Azure-AsyncOperation (or Location) URL the poller follows, if any."""
+    initial = getattr(poller.polling_method(), "_initial_response", None)
+    headers = getattr(getattr(initial, "http_response", None), "headers", None) or {}
+    return str(headers.get("Azure-AsyncOperation") or headers.get("Location") or "")
 
 
 def _last_status_body(poller: Any) -> dict[str, Any]:

@@ -67,8 +67,13 @@ def resolve_subscription(option: str | None, config: Any = None,
 
 def make_client(credential: Any, subscription_id: str, *, base_url: str | None, connection_verify: Any,
                 polling_interval: float | None, retry_total: int | None, pool_size: int,
-                raw_response_hook: Callable[[Any], None]) -> Any:
-    """A sync ComputeManagementClient with a connection pool big enough for concurrent refresh."""
+                raw_response_hook: Callable[[Any], None], connection_timeout: float = 10.0,
+                read_timeout: float = 60.0) -> Any:
+    """A sync ComputeManagementClient with a connection pool big enough for concurrent refresh.
+
+    Every request (compute calls, `send_request`, LRO polls) goes through one transport whose
+    connect and read timeouts are set here: azure-core's own defaults are 300 s each.
+    """
     import requests
     from azure.core.pipeline.transport import RequestsTransport
     from azure.mgmt.compute import ComputeManagementClient
@@ -77,7 +82,7 @@ def make_client(credential: Any, subscription_id: str, *, base_url: str | None, 
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, pool_size))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    transport_options: dict[str, Any] = {}
+    transport_options: dict[str, Any] = {"connection_timeout": connection_timeout, "read_timeout": read_timeout}
     if connection_verify is not None:
         transport_options["connection_verify"] = connection_verify
     transport = RequestsTransport(session=session, session_owner=True, **transport_options)

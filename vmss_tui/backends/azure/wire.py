@@ -38,6 +38,7 @@ from ...domain.models import (
     ScaleSetUpdate,
     UpgradeMode,
     VmSpec,
+    unknown_value,
 )
 
 COMPUTE = "Microsoft.Compute"
@@ -59,6 +60,11 @@ IMAGE_ALIASES: dict[str, dict[str, str]] = {
                           "sku": "2019-datacenter-gensecond", "version": "latest"},
     "RHELRaw8LVMGen2": {"publisher": "RedHat", "offer": "RHEL", "sku": "8-lvm-gen2", "version": "latest"},
 }
+
+CREATE_PRIORITIES = (Priority.REGULAR, Priority.SPOT)
+"""What a create may ask for (the emulator models these two); reads keep every priority Azure sends."""
+UNKNOWN_TIME = datetime.fromtimestamp(0, timezone.utc)
+"""`timeCreated` Azure did not send (api-versions before 2021-11-01, or its own examples)."""
 
 _ID_PATTERN = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
@@ -146,11 +152,43 @@ def _get(mapping: Mapping[str, Any] | None, *path: str, default: Any = None) -> 
     return current
 
 
-def _provisioning_state(text: Any, default: ProvisioningState = ProvisioningState.SUCCEEDED) -> ProvisioningState:
-    for state in ProvisioningState:
-        if str(text or "").lower() == state.value.lower():
-            return state
-    return default
+def read_time(text: Any) -> datetime | None:
+    """`parse_time` for what Azure sent: text that is not a timestamp reads as missing, not as a crash."""
+    try:
+        return parse_time(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def open_enum(enum_type: Any, text: Any, default: Any = None) -> Any:
+    """The member Azure's text names (case-insensitive), or the text kept as an unknown value.
+
+    Azure's enums are open: a value this version does not know (a newer api-version's, or
+    an old name such as priority `Low`) is shown as Azure sent it, never refused and never
+    mapped to a member it might not mean. Missing text gives `default` (Azure's documented
+    default), or the unknown value "unknown" when Azure documents none.
+    """
+    if text is None or str(text).strip() == "":
+        return default if default is not None else unknown_value(enum_type, "unknown")
+    for member in enum_type:
+        if str(text).lower() == member.value.lower():
+            return member
+    return unknown_value(enum_type, str(text))
+
+
+def _provisioning_state(text: Any) -> ProvisioningState:
+    return open_enum(ProvisioningState, text)
+
+
+_INSTANCE_ID_IN_PATH = re.compile(r"/virtualMachines/(?P<iid>[^/]+)$", re.IGNORECASE)
+
+
+def _instance_id_of(body: Mapping[str, Any]) -> str:
+    """`instanceId`, or the last segment of a scale-set VM `id` (Azure's examples omit `instanceId`)."""
+    if body.get("instanceId"):
+        return str(body["instanceId"])
+    match = _INSTANCE_ID_IN_PATH.search(str(body.get("id") or ""))
+    return match.group("iid") if match else ""
 
 
 # ---------------------------------------------------------------- scale sets
@@ -216,22 +254,22 @@ def scale_set_from_json(body: Mapping[str, Any], subscription_id: str = "") -> S
         name=str(body.get("name") or (parsed[2] if parsed else "")),
         resource_group=resource_group,
         location=str(body.get("location") or ""),
-        orchestration_mode=OrchestrationMode(properties.get("orchestrationMode") or "Uniform"),
+        orchestration_mode=open_enum(OrchestrationMode, properties.get("orchestrationMode"), OrchestrationMode.UNIFORM),
         capacity=int(_get(body, "sku", "capacity", default=0)),
         vm_size=_get(body, "sku", "name"),
         image=image_from_reference(_get(profile, "storageProfile", "imageReference")),
         platform_fault_domain_count=int(fd_count) if fd_count is not None else 1,
         zones=tuple(str(zone) for zone in (body.get("zones") or ())),
         single_placement_group=properties.get("singlePlacementGroup"),
-        scale_in_policy=ScaleInRule(rules[0]),
-        upgrade_policy=UpgradeMode(_get(properties, "upgradePolicy", "mode", default="Manual")),
+        scale_in_policy=open_enum(ScaleInRule, rules[0], ScaleInRule.DEFAULT),
+        upgrade_policy=open_enum(UpgradeMode, _get(properties, "upgradePolicy", "mode"), UpgradeMode.MANUAL),
         provisioning_state=_provisioning_state(properties.get("provisioningState")),
-        time_created=parse_time(properties.get("timeCreated")) or datetime.fromtimestamp(0, timezone.utc),
+        time_created=read_time(properties.get("timeCreated")) or UNKNOWN_TIME,
         id=resource_id,
         subscription_id=parsed[0] if parsed else subscription_id,
         unique_id=str(properties.get("uniqueId") or ""),
         computer_name_prefix=str(_get(profile, "osProfile", "computerNamePrefix", default="")),
-        priority=Priority(_get(profile, "priority", default="Regular")),
+        priority=open_enum(Priority, _get(profile, "priority"), Priority.REGULAR),
         force_deletion=bool(_get(properties, "scaleInPolicy", "forceDeletion", default=False)),
         zone_balance=bool(properties.get("zoneBalance") or False),
         has_vm_profile=profile is not None,
@@ -310,7 +348,7 @@ def scale_set_spec_from_json(name: str, resource_group: str, body: Mapping[str, 
         upgrade_policy=UpgradeMode(_enum_text(UpgradeMode, _get(properties, "upgradePolicy", "mode",
                                                                   default="Manual"), "upgradePolicy.mode")),
         computer_name_prefix=_get(profile, "osProfile", "computerNamePrefix"),
-        priority=Priority(_enum_text(Priority, _get(profile, "priority", default="Regular"), "priority")),
+        priority=Priority(_enum_text(CREATE_PRIORITIES, _get(profile, "priority", default="Regular"), "priority")),
         zone_balance=bool(properties.get("zoneBalance") or False),
         with_vm_profile=profile is not None,
     )
@@ -479,8 +517,6 @@ def vm_to_json(instance: Instance, location: str, scale_set: ScaleSet, *,
         "timeCreated": format_time(instance.time_created),
         "virtualMachineScaleSet": {"id": scale_set.id},
         "priority": instance.priority.value,
-        # Not in Azure's VM model: the scale-set VM API carries it; kept here so one list shows it.
-        "protectionPolicy": _protection_json(instance),
     }
     if scale_set.platform_fault_domain_count > 1:
         properties["platformFaultDomain"] = instance.fault_domain
@@ -502,32 +538,28 @@ def vm_to_json(instance: Instance, location: str, scale_set: ScaleSet, *,
 
 
 def power_state_from_view(view: Mapping[str, Any] | None) -> PowerState | None:
-    """The `PowerState/<x>` status of an instance view, or None if it has none."""
-    for status in (view or {}).get("statuses") or ():
+    """The `PowerState/<x>` status of an instance view, or None if it has none.
+
+    A code this version does not know is kept, shown as `unknown (PowerState/<x>)`.
+    """
+    if not isinstance(view, Mapping):
+        return None
+    for status in view.get("statuses") or ():
+        if not isinstance(status, Mapping):
+            continue
         code = str(status.get("code") or "")
         if code.lower().startswith("powerstate/"):
             value = code.split("/", 1)[1].lower()
             for state in PowerState:
-                if state.value == value:
+                if state is not PowerState.UNKNOWN and state.value == value:
                     return state
+            return unknown_value(PowerState, f"unknown ({code})")
     return None
 
 
-def _provisioning_from_view(view: Mapping[str, Any] | None) -> ProvisioningState | None:
-    for status in (view or {}).get("statuses") or ():
-        code = str(status.get("code") or "")
-        if code.lower().startswith("provisioningstate/"):
-            return _provisioning_state(code.split("/")[1], ProvisioningState.FAILED)
-    return None
-
-
-def _infer_power_state(provisioning: ProvisioningState) -> PowerState:
-    """Without an instance view Azure says nothing about power; infer what the state implies."""
-    if provisioning is ProvisioningState.CREATING:
-        return PowerState.STARTING
-    if provisioning is ProvisioningState.DELETING:
-        return PowerState.STOPPING
-    return PowerState.RUNNING
+def _power_state(view: Mapping[str, Any] | None) -> PowerState:
+    """Without a `PowerState/` status Azure says nothing about power: unknown, never inferred."""
+    return power_state_from_view(view) or PowerState.UNKNOWN
 
 
 def instance_from_scale_set_vm(body: Mapping[str, Any], scale_set: ScaleSet,
@@ -538,8 +570,13 @@ def instance_from_scale_set_vm(body: Mapping[str, Any], scale_set: ScaleSet,
     provisioning = _provisioning_state(properties.get("provisioningState"))
     zones = body.get("zones") or ()
     update_domain = _get(view, "platformUpdateDomain")
+    latest = properties.get("latestModelApplied")
+    # Azure may send only `hardwareProfile.vmSizeProperties` (no size name): an instance on the
+    # latest model has the set's size; otherwise the size is not known and stays empty.
+    vm_size = (_get(body, "sku", "name", default="") or _get(properties, "hardwareProfile", "vmSize", default="")
+               or (scale_set.vm_size if latest is True and scale_set.vm_size else ""))
     return Instance(
-        instance_id=str(body.get("instanceId") or ""),
+        instance_id=_instance_id_of(body),
         name=str(body.get("name") or ""),
         computer_name=str(_get(properties, "osProfile", "computerName", default="")
                           or _get(view, "computerName", default="")),
@@ -548,15 +585,14 @@ def instance_from_scale_set_vm(body: Mapping[str, Any], scale_set: ScaleSet,
         zone=str(zones[0]) if zones else None,
         fault_domain=int(_get(view, "platformFaultDomain", default=0)),
         update_domain=int(update_domain) if update_domain is not None else None,
-        power_state=power_state_from_view(view) or _infer_power_state(provisioning),
+        power_state=_power_state(view),
         provisioning_state=provisioning,
-        latest_model_applied=bool(properties.get("latestModelApplied", True)),
+        latest_model_applied=bool(latest if latest is not None else True),
         protect_from_scale_in=bool(_get(properties, "protectionPolicy", "protectFromScaleIn", default=False)),
         protect_from_scale_set_actions=bool(_get(properties, "protectionPolicy", "protectFromScaleSetActions",
                                                  default=False)),
-        vm_size=str(_get(body, "sku", "name", default="") or _get(properties, "hardwareProfile", "vmSize",
-                                                                   default="")),
-        time_created=parse_time(properties.get("timeCreated")) or scale_set.time_created,
+        vm_size=str(vm_size),
+        time_created=read_time(properties.get("timeCreated")) or scale_set.time_created,
         id=str(body.get("id") or ""),
         image=image_from_reference(_get(properties, "storageProfile", "imageReference")) or scale_set.image,
         priority=scale_set.priority,
@@ -595,7 +631,9 @@ def instance_from_vm(body: Mapping[str, Any], scale_set: ScaleSet,
     on_latest = (not created_by_set) or (
         (scale_set.vm_size is None or vm_size.lower() == scale_set.vm_size.lower())
         and (scale_set.image is None or image is None or image == scale_set.image))
-    protection = protection or properties.get("protectionPolicy") or {}
+    # Azure's VM model has no protectionPolicy: it lives on the set's VM resource
+    # (`virtualMachineScaleSets/{set}/virtualMachines/{vm name}`), which the caller reads.
+    protection = protection or {}
     return Instance(
         instance_id=name,
         name=name,
@@ -605,16 +643,16 @@ def instance_from_vm(body: Mapping[str, Any], scale_set: ScaleSet,
         zone=str(zones[0]) if zones else None,
         fault_domain=int(properties.get("platformFaultDomain") or 0),
         update_domain=None,
-        power_state=power_state_from_view(view) or _infer_power_state(provisioning),
+        power_state=_power_state(view),
         provisioning_state=provisioning,
         latest_model_applied=on_latest,
         protect_from_scale_in=bool(protection.get("protectFromScaleIn", False)),
         protect_from_scale_set_actions=bool(protection.get("protectFromScaleSetActions", False)),
         vm_size=vm_size,
-        time_created=parse_time(properties.get("timeCreated")) or scale_set.time_created,
+        time_created=read_time(properties.get("timeCreated")) or scale_set.time_created,
         id=str(body.get("id") or ""),
         image=image,
-        priority=Priority(properties.get("priority") or "Regular"),
+        priority=open_enum(Priority, properties.get("priority"), Priority.REGULAR),
         vm_id=str(properties.get("vmId") or ""),
         created_by_scale_set=created_by_set,
     )
@@ -658,7 +696,7 @@ def vm_spec_from_json(name: str, body: Mapping[str, Any]) -> VmSpec:
         fault_domain=int(fault_domain) if fault_domain is not None else None,
         vm_size=_get(properties, "hardwareProfile", "vmSize"),
         image=image_from_reference(_get(properties, "storageProfile", "imageReference")),
-        priority=Priority(_enum_text(Priority, properties.get("priority") or "Regular", "priority")),
+        priority=Priority(_enum_text(CREATE_PRIORITIES, properties.get("priority") or "Regular", "priority")),
     )
 
 
