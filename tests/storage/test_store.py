@@ -136,7 +136,7 @@ def test_concurrent_scale_outs_from_several_processes_never_reuse_an_instance_id
     assert live <= set(handed_out)
 
 
-def test_a_state_file_that_does_not_parse_is_moved_aside_and_reported_never_reset(tmp_path):
+def test_a_state_file_that_does_not_parse_is_reported_where_it_lies_never_moved_or_reset(tmp_path):
     backend = open_backend("emulator", db=tmp_path, speed="instant")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=2))
@@ -145,10 +145,11 @@ def test_a_state_file_that_does_not_parse_is_moved_aside_and_reported_never_rese
     shard.write_bytes(original[: len(original) // 2])
     fresh = open_backend("emulator", db=tmp_path, speed="instant")
     with pytest.raises(StoreCorrupted) as raised:
-        fresh.list_scale_sets()
-    assert "moved to" in raised.value.message
-    aside = [p for p in (tmp_path / "sets" / "rg").iterdir() if ".corrupt-" in p.name]
-    assert len(aside) == 1 and aside[0].read_bytes() == original[: len(original) // 2]
+        fresh.get_scale_set("rg", "web")
+    assert raised.value.code == "StoreDamaged" and "emulator check" in raised.value.message
+    assert [str(s.provisioning_state) for s in fresh.list_scale_sets()] == ["Damaged"]
+    assert sorted(p.name for p in (tmp_path / "sets" / "rg").iterdir()) == ["web.json"]
+    assert shard.read_bytes() == original[: len(original) // 2]
 
 
 def test_scaling_zero_to_a_thousand_writes_the_store_once(tmp_path, monkeypatch):

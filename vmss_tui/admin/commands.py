@@ -200,6 +200,10 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
     from ..domain.errors import AzureError
 
     action = argv[0] if argv else ""
+    if action == "check":
+        from ..backends.emulator.check import run_check
+
+        return run_check(argv[1:], backend_options, stdout, stderr)
     try:
         if action == "quota":
             parser = _Parser(prog="vmss-tui emulator quota", add_help=False)
@@ -246,5 +250,5 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
     except AzureError as exc:
         stderr.write(f"ERROR: {exc}\n")
         return 1
-    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset [options]\n")
+    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset|check [options]\n")
     return 2

@@ -15,6 +15,9 @@ class AzureError(Exception):
 
     code: str = "InternalError"
     http_status: int = 500
+    nothing_sent: bool = False
+    """True when the request was refused here, before anything reached Azure or changed the store
+    (a name that breaks Azure's rules): front ends exit 2 for these, 1 for what Azure or the store said."""
 
     def __init__(self, message: str, *, target: str | None = None, code: str | None = None,
                  http_status: int | None = None, details: tuple[dict[str, Any], ...] = ()) -> None:
@@ -45,6 +48,28 @@ class InvalidParameter(AzureError):
 
     code = "InvalidParameter"
     http_status = 400
+
+
+class InvalidResourceName(AzureError):
+    """400: a scale set or VM name breaks Azure's naming rules (checked before anything is sent)."""
+
+    code = "InvalidResourceName"
+    http_status = 400
+    nothing_sent = True
+
+
+class InvalidResourceGroupName(AzureError):
+    """400: a resource group name breaks Azure's naming rules (checked before anything is sent)."""
+
+    code = "InvalidResourceGroupName"
+    http_status = 400
+    nothing_sent = True
+
+
+class InvalidInputValue(InvalidParameter):
+    """400 `InvalidParameter` raised locally: a value (image, prefix, instance id) Azure would refuse."""
+
+    nothing_sent = True
 
 
 class BadRequest(AzureError):
@@ -135,11 +160,32 @@ class ReadOnlyMode(AzureError):
     http_status = 403
 
 
-class StoreCorrupted(AzureError):
-    """Local: the emulator's state file could not be parsed; it was moved aside, not reset."""
+class StoreDamaged(AzureError):
+    """Local: part of the emulator store cannot be read (a file that does not parse, a missing
+    subscription shard next to existing sets). Nothing is reset or moved; `vmss-tui emulator check`
+    reports it and `--repair` rebuilds what can be rebuilt."""
 
-    code = "StoreCorrupted"
+    code = "StoreDamaged"
     http_status = 500
+
+
+StoreCorrupted = StoreDamaged
+"""The older name of StoreDamaged."""
+
+
+class StoreWriteFailed(AzureError):
+    """Local: the emulator store could not be written (disk full, read-only, no permission); nothing changed."""
+
+    code = "StoreWriteFailed"
+    http_status = 507
+
+
+class InvalidStoreKey(AzureError):
+    """Local: a store key that would resolve outside the store's directory (refused whoever asks)."""
+
+    code = "InvalidStoreKey"
+    http_status = 400
+    nothing_sent = True
 
 
 _ERRORS_BY_CODE: dict[str, type[AzureError]] = {
@@ -147,7 +193,8 @@ _ERRORS_BY_CODE: dict[str, type[AzureError]] = {
     for cls in (
         InvalidParameter, BadRequest, OperationNotAllowed, PropertyChangeNotAllowed, Conflict,
         QuotaExceeded, ResourceNotFound, ResourceGroupNotFound, TooManyRequests,
-        AuthenticationFailed, AuthorizationFailed, ServiceUnavailable, ReadOnlyMode, StoreCorrupted,
+        AuthenticationFailed, AuthorizationFailed, ServiceUnavailable, ReadOnlyMode, StoreDamaged,
+        InvalidResourceName, InvalidResourceGroupName, StoreWriteFailed,
     )
 }
 
@@ -158,7 +205,9 @@ def error_from_code(code: str, message: str, *, target: str | None = None,
     cls = _ERRORS_BY_CODE.get(code, AzureError)
     if cls is AzureError:
         return AzureError(message, target=target, code=code, http_status=http_status or 500)
-    return cls(message, target=target, http_status=http_status)
+    error = cls(message, target=target, http_status=http_status)
+    error.nothing_sent = False  # Azure (or the endpoint) answered: the request was sent
+    return error
 
 
 # Builders for the messages Azure really sends (texts in azure-semantics.md §2.6).

@@ -10,14 +10,16 @@ a FakeClock. Write transactions also fold finished transitions into the stored s
 from __future__ import annotations
 
 import bisect
+import hashlib
 import random
+import re
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from ...domain import errors
+from ...domain import errors, names
 from ...domain.models import (
     BackendInfo,
     CapacityPlan,
@@ -41,11 +43,12 @@ from ...domain.models import (
     UpgradeMode,
     VmSpec,
     placement_map,
+    unknown_value,
 )
 from ...domain.sizes import DEFAULT_IMAGE, DEFAULT_LOCATION, DEFAULT_VM_SIZE, find_size, is_specialty
 from . import rules
 from .clock import Clock, SystemClock
-from .store import Store, Transaction
+from .store import KEY_PART_MAX_BYTES, Store, Transaction
 from .timing import Speed, duration, parse_speed, staggered
 
 META = "subscription"
@@ -79,8 +82,30 @@ _AZURE_ACTION_NAMES = {
 }
 
 
+DAMAGED = "Damaged"
+"""The provisioning state shown for a set whose file cannot be read (an emulator-only value)."""
+_QUOTA_FAMILY = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ]{0,63}")
+
+
 def _set_key(resource_group: str, name: str) -> str:
-    return f"{SETS_PREFIX}{resource_group.lower()}/{name.lower()}"
+    """The store key of a set; the names are checked first (Azure's rules), whoever called."""
+    names.validate_resource_group_name(resource_group)
+    names.validate_scale_set_name(name)
+    return f"{SETS_PREFIX}{_key_part(resource_group)}/{_key_part(name)}"
+
+
+def _group_prefix(resource_group: str) -> str:
+    names.validate_resource_group_name(resource_group)
+    return f"{SETS_PREFIX}{_key_part(resource_group)}/"
+
+
+def _key_part(name: str) -> str:
+    """A name as one path part: lower-cased; a long Unicode group name is shortened with a hash to fit."""
+    lowered = name.lower()
+    if len(lowered.encode("utf-8")) <= KEY_PART_MAX_BYTES:
+        return lowered
+    digest = hashlib.blake2b(lowered.encode("utf-8"), digest_size=8).hexdigest()
+    return f"{lowered[:30]}~{digest}"
 
 
 def _dt(epoch: float) -> datetime:
@@ -112,10 +137,34 @@ class EmulatorBackend:
         self.speed = parse_speed(speed)
         self._rng = rng or random.Random()
         with self.store.snapshot() as snapshot:
-            initialised = bool(snapshot.view(META).get("subscription"))
+            initialised = bool(self._view_meta(snapshot).get("subscription"))
         if not initialised:  # only a new store needs the write lock just to open it
             with self.store.transaction() as txn:
+                if not txn.view(META).get("subscription") and self._has_set_files(txn):
+                    raise self._missing_subscription_error()
                 self._ensure_meta(txn)
+
+    def _view_meta(self, txn: Transaction) -> dict[str, dict[str, Any]]:
+        """The subscription shard; a damaged one says how to get out (check, then repair)."""
+        try:
+            return txn.view(META)
+        except errors.StoreDamaged as exc:
+            raise errors.StoreDamaged(
+                f"{exc.message.rstrip('.')} This is the subscription's own file (its id, resource groups and "
+                "quotas): run 'vmss-tui emulator check' to see the damage and 'vmss-tui emulator check --repair' "
+                "to rebuild it from the scale sets (the damaged file is kept).", target=exc.target) from None
+
+    def _has_set_files(self, txn: Transaction) -> bool:
+        return bool(txn.shard_keys(SETS_PREFIX) or self.store.legacy_corrupt_files(SETS_PREFIX))
+
+    def _missing_subscription_error(self) -> errors.StoreDamaged:
+        path = self.store.path_for(META)
+        state = "empty" if path.exists() else "missing"
+        return errors.StoreDamaged(
+            f"The emulator store '{self.store.root}' holds scale sets but its subscription file '{path.name}' is "
+            f"{state}, so its subscription id, resource groups and quotas are unknown. Nothing was reset: run "
+            "'vmss-tui emulator check' to see the damage and 'vmss-tui emulator check --repair' to rebuild it "
+            "from the scale sets (the damaged file is kept).", target=str(path))
 
     # --- protocol: info and reads ---------------------------------------------------------
 
@@ -133,16 +182,39 @@ class EmulatorBackend:
     def list_scale_sets(self, resource_group: str | None = None) -> list[ScaleSet]:
         now = self._now()
         with self.store.snapshot() as txn:
+            prefix = SETS_PREFIX if resource_group is None else _group_prefix(resource_group)
             if resource_group is not None:
                 self._require_group(txn, resource_group)
-            prefix = SETS_PREFIX if resource_group is None else f"{SETS_PREFIX}{resource_group.lower()}/"
             result = []
             meta = self._meta_doc(txn)
+            damaged: dict[str, str] = {key: "an older version moved its unreadable file aside"
+                                       for key in self.store.legacy_corrupt_files(prefix)}
             for key in txn.shard_keys(prefix):
-                shard = self._load(txn, key)
+                try:
+                    shard = self._load(txn, key)
+                except errors.StoreDamaged as exc:
+                    damaged[key] = exc.message
+                    continue
+                damaged.pop(key, None)
                 if shard is not None and self._set_visible(shard.set_doc, now):
                     result.append(self._scale_set_view(shard, now, meta["id"]))
+            result += [self._damaged_view(txn, key, reason, meta["id"]) for key, reason in damaged.items()]
         return sorted(result, key=lambda s: (s.resource_group.lower(), s.name.lower()))
+
+    def _damaged_view(self, txn: Transaction, key: str, reason: str, subscription_id: str) -> ScaleSet:
+        """A set whose file cannot be read: listed (state Damaged) so nobody reuses its name unawares."""
+        group_part, name = key[len(SETS_PREFIX):].split("/", 1)
+        group = next((row["name"] for row in txn.db(META).table("resource_groups").all()
+                      if _key_part(row["name"]) == group_part), group_part)
+        return ScaleSet(
+            name=name, resource_group=group, location="", orchestration_mode=unknown_value(OrchestrationMode, ""),
+            capacity=0, vm_size=None, image=None, platform_fault_domain_count=0, zones=(),
+            single_placement_group=None, scale_in_policy=ScaleInRule.DEFAULT, upgrade_policy=UpgradeMode.MANUAL,
+            provisioning_state=unknown_value(ProvisioningState, DAMAGED), time_created=_dt(0),
+            id=(f"/subscriptions/{subscription_id}/resourceGroups/{group}/providers/Microsoft.Compute/"
+                f"virtualMachineScaleSets/{name}"),
+            subscription_id=subscription_id, tags=(("vmss-tui-damaged", reason[:200]),),
+        )
 
     def get_scale_set(self, resource_group: str, name: str) -> ScaleSet:
         now = self._now()
@@ -158,6 +230,7 @@ class EmulatorBackend:
         return self._instance_views(shard, now, meta_id)
 
     def get_instance(self, resource_group: str, name: str, instance_id: str) -> Instance:
+        names.validate_instance_id(instance_id, uniform=None)
         for instance in self.list_instances(resource_group, name):
             if instance.instance_id.lower() == instance_id.lower():
                 return instance
@@ -172,8 +245,8 @@ class EmulatorBackend:
     def _operation_record(self, operation_id: str) -> dict[str, Any]:
         """The stored record of an operation, from its set's shard or (set deleted) the meta shard."""
         with self.store.snapshot() as txn:
-            for key in [*txn.shard_keys(SETS_PREFIX), META]:
-                for doc in txn.view(key).get("operations", {}).values():
+            for key, data in [*self._readable_sets(txn, SETS_PREFIX), (META, txn.view(META))]:
+                for doc in data.get("operations", {}).values():
                     if doc["id"] == operation_id:
                         return doc
         raise errors.ResourceNotFound(f"Operation '{operation_id}' was not found.", target=operation_id)
@@ -208,14 +281,19 @@ class EmulatorBackend:
     # --- protocol: mutations ----------------------------------------------------------------
 
     def create_scale_set(self, spec: ScaleSetSpec) -> Operation:
-        rules.validate_resource_name(spec.name)
-        rules.validate_resource_name(spec.resource_group, "resourceGroups")
+        key = _set_key(spec.resource_group, spec.name)  # checks both names
+        if spec.computer_name_prefix is not None:
+            names.validate_computer_name_prefix(spec.computer_name_prefix,
+                                                windows=(spec.image or "").lower().startswith("win"))
+        if spec.image is not None:
+            rules.validate_image(spec.image)
         mode = OrchestrationMode(spec.orchestration_mode)
         with self.store.transaction() as txn:
             now = self._now()  # read under the lock: state committed by others is in the past
             group_location = self._ensure_group(txn, spec.resource_group, spec.location)
             location = rules.validate_location(spec.location or group_location)
-            key = _set_key(spec.resource_group, spec.name)
+            if key in self.store.legacy_corrupt_files(_group_prefix(spec.resource_group)):
+                raise self._damaged_set_error(spec.resource_group, spec.name, "an older version moved its file aside")
             existing = self._load(txn, key)
             if existing is not None and self._set_visible(existing.set_doc, now):
                 raise errors.Conflict(
@@ -256,6 +334,7 @@ class EmulatorBackend:
                 "unique_id": str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
                 "prefix": prefix, "priority": str(Priority(spec.priority)), "zone_balance": spec.zone_balance,
                 "has_profile": has_profile, "model": 1, "next_id": 0, "seq": 0, "busy": None,
+                "sub": self._meta_doc(txn)["id"],  # lets `emulator check --repair` recover a lost subscription id
             }
             shard = _Shard(key, set_doc, [], existing.operations if existing else [])
             op = self._new_operation(shard, "create", now, f"create {spec.name} ({mode}, capacity {capacity})")
@@ -269,6 +348,8 @@ class EmulatorBackend:
         return self._operation_view(op, now)
 
     def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
+        if update.image is not None:
+            rules.validate_image(update.image)
         with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             mode = OrchestrationMode(doc["mode"])
@@ -392,6 +473,10 @@ class EmulatorBackend:
         return self._operation_view(op, now)
 
     def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
+        if spec.name is not None:
+            names.validate_vm_name(spec.name)
+        if spec.image is not None:
+            rules.validate_image(spec.image)
         with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             mode = OrchestrationMode(doc["mode"])
@@ -403,7 +488,7 @@ class EmulatorBackend:
             size = rules.resolve_size(spec.vm_size or doc["vm_size"], DEFAULT_VM_SIZE, mode)
             image = rules.validate_image(spec.image or doc["image"] or DEFAULT_IMAGE)
             vm_name = spec.name or _flexible_vm_name(doc["name"], self._rng)
-            rules.validate_vm_name(vm_name)
+            names.validate_vm_name(vm_name)
             self._require_unique_vm_name(txn, resource_group, vm_name)
             zone = spec.zone
             if zone is not None:
@@ -617,9 +702,13 @@ class EmulatorBackend:
         location = rules.validate_location(location)
         if vcpus < 0:
             raise errors.InvalidParameter("A quota limit cannot be negative.", target="limit")
+        if not _QUOTA_FAMILY.fullmatch(family):
+            raise errors.InvalidInputValue(
+                f"The quota name '{names.shown(family)}' is not valid: letters, digits and spaces, at most 64.",
+                target="family")
         with self.store.transaction() as txn:
             table = txn.db(META).table("quotas")
-            rows = [r for r in table.all() if not (r["location"] == location and r["family"] == family)]
+            rows = [dict(r) for r in table.all() if not (r["location"] == location and r["family"] == family)]
             rows.append({"location": location, "family": family, "limit": vcpus})
             table.truncate()
             table.insert_multiple(rows)
@@ -680,20 +769,40 @@ class EmulatorBackend:
         return group_location
 
     def _require_group(self, txn: Transaction, resource_group: str) -> None:
+        names.validate_resource_group_name(resource_group)
         for row in txn.db(META).table("resource_groups").all():
             if row["name"].lower() == resource_group.lower():
                 return
         raise errors.resource_group_not_found(resource_group)
 
     def _load(self, txn: Transaction, key: str) -> _Shard | None:
-        if not txn.exists(key):
-            return None
+        try:
+            if not txn.exists(key):
+                return None
+        except errors.StoreDamaged as exc:
+            group, name = key[len(SETS_PREFIX):].split("/", 1)
+            raise self._damaged_set_error(group, name, exc.message) from None
         db = txn.db(key)
         set_docs = db.table("scale_set").all()
         if not set_docs:
             return None
         return _Shard(key, dict(set_docs[0]), [dict(d) for d in db.table("instances").all()],
                       [dict(d) for d in db.table("operations").all()])
+
+    def _damaged_set_error(self, resource_group: str, name: str, reason: str) -> errors.StoreDamaged:
+        return errors.StoreDamaged(
+            f"Scale set '{name}' in resource group '{resource_group}' is damaged in the emulator store and cannot be "
+            f"read or reused. {reason.rstrip('.')}. Run 'vmss-tui emulator check'; 'vmss-tui emulator check "
+            f"--repair --discard {resource_group}/{name}' sets its file aside (kept) and frees the name.",
+            target=name)
+
+    def _readable_sets(self, txn: Transaction, prefix: str) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
+        """(key, raw tables) of every set shard that parses; damaged ones are skipped (list shows them)."""
+        for key in txn.shard_keys(prefix):
+            try:
+                yield key, txn.view(key)
+            except errors.StoreDamaged:
+                continue
 
     def _save(self, txn: Transaction, shard: _Shard) -> None:
         """Write the shard's three tables; the store turns this into one atomic file write."""
@@ -744,8 +853,8 @@ class EmulatorBackend:
 
     def _purge_finished_deletes(self, txn: Transaction, now: float) -> None:
         """Remove shards of sets whose deletion finished, keeping their operations in the meta shard."""
-        for key in txn.shard_keys(SETS_PREFIX):
-            raw = list(txn.view(key).get("scale_set", {}).values())
+        for key, data in list(self._readable_sets(txn, SETS_PREFIX)):
+            raw = list(data.get("scale_set", {}).values())
             if raw and not self._set_visible(raw[0], now):
                 ops = [dict(d) for d in txn.db(key).table("operations").all()]
                 meta_ops = txn.db(META).table("operations")
@@ -869,6 +978,9 @@ class EmulatorBackend:
                 for d in docs]
 
     def _find_instances(self, shard: _Shard, resource_group: str, instance_ids: list[str]) -> list[dict[str, Any]]:
+        uniform = shard.set_doc["mode"] == OrchestrationMode.UNIFORM.value
+        for instance_id in instance_ids:
+            names.validate_instance_id(str(instance_id), uniform=uniform)
         by_id = {d["instance_id"].lower(): d for d in shard.instances}
         found = []
         seen = set()
@@ -882,8 +994,8 @@ class EmulatorBackend:
         return found
 
     def _require_unique_vm_name(self, txn: Transaction, resource_group: str, vm_name: str) -> None:
-        for key in txn.shard_keys(f"{SETS_PREFIX}{resource_group.lower()}/"):
-            data = txn.view(key).get("instances", {}).values()
+        for _key, raw in self._readable_sets(txn, _group_prefix(resource_group)):
+            data = raw.get("instances", {}).values()
             if any(d["name"].lower() == vm_name.lower() for d in data):
                 raise errors.Conflict(
                     f"A virtual machine named '{vm_name}' already exists in resource group '{resource_group}'.",
@@ -971,10 +1083,9 @@ class EmulatorBackend:
     def _usage(self, txn: Transaction, location: str, now: float, skip_key: str | None = None) -> dict[str, int]:
         """vCPUs held per family: every instance not deallocated (or heading there) and not being deleted."""
         usage: dict[str, int] = {}
-        for key in txn.shard_keys(SETS_PREFIX):
+        for key, raw in self._readable_sets(txn, SETS_PREFIX):
             if key == skip_key:
                 continue
-            raw = txn.view(key)
             set_docs = list(raw.get("scale_set", {}).values())
             if not set_docs or set_docs[0]["location"] != location or not self._set_visible(set_docs[0], now):
                 continue

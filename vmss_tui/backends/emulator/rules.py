@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ...domain import errors
+from ...domain import errors, names
 from ...domain.models import OrchestrationMode, ScaleInRule
 from ...domain.sizes import (
     FLEXIBLE_FORBIDDEN_SIZES,
-    IMAGES,
     REGIONS,
     find_size,
     is_specialty,
@@ -30,20 +29,15 @@ SCALE_SET_LIMIT = 1000
 CUSTOM_IMAGE_LIMIT = 600
 FLEXIBLE_NON_MPU_FIXED_SPREADING_LIMIT = 200
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}[A-Za-z0-9_]$|^[A-Za-z0-9]$")
-_VM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}[A-Za-z0-9_]$|^[A-Za-z0-9]$")
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def validate_resource_name(name: str, kind: str = "virtualMachineScaleSets") -> None:
-    """ARM naming: 1-64 letters, digits, `_ . -`; start alphanumeric; end alphanumeric or `_`."""
-    if not _NAME_RE.match(name or ""):
-        raise errors.AzureError(
-            f"Resource name '{name}' is invalid. The name can be up to 64 characters long. It can contain only "
-            "letters, numbers, underscores, periods, and hyphens; it must start with a letter or number and end "
-            "with a letter, number or underscore.",
-            code="InvalidResourceName", http_status=400, target=kind,
-        )
+    """A scale set (or, with kind `resourceGroups`, a resource group) name: see domain/names.py."""
+    if kind == "resourceGroups":
+        names.validate_resource_group_name(name)
+    else:
+        names.validate_scale_set_name(name)
 
 
 def validate_location(location: str) -> str:
@@ -97,14 +91,8 @@ def resolve_size(name: str | None, default: str, mode: OrchestrationMode) -> VmS
 
 
 def validate_image(image: str) -> str:
-    """An `az` alias, a URN (publisher:offer:sku:version) or an ARM image id."""
-    if image in IMAGES or image.startswith("/subscriptions/") or image.count(":") == 3:
-        return image
-    raise errors.InvalidParameter(
-        f"The image '{image}' is not valid. Use an alias ({', '.join(IMAGES)}), a URN "
-        "'publisher:offer:sku:version' or an image resource id.",
-        target="imageReference",
-    )
+    """An `az` alias, a URN (publisher:offer:sku:version) or an ARM image id: see domain/names.py."""
+    return names.validate_image_reference(image)
 
 
 def is_custom_managed_image(image: str | None) -> bool:
@@ -211,13 +199,8 @@ def uniform_computer_name(prefix: str, instance_id: int) -> str:
 
 
 def validate_vm_name(name: str) -> None:
-    """VM names follow the same ARM naming rules (max 64)."""
-    if not _VM_NAME_RE.match(name or ""):
-        raise errors.AzureError(
-            f"Resource name '{name}' is invalid. The name can be up to 64 characters long. It can contain only "
-            "letters, numbers, underscores, periods, and hyphens.",
-            code="InvalidResourceName", http_status=400, target="virtualMachines",
-        )
+    """VM names follow the same ARM naming rules (max 64): see domain/names.py."""
+    names.validate_vm_name(name)
 
 
 # --- placement -----------------------------------------------------------------------

@@ -13,7 +13,14 @@ TinyDB's document API but changes what sits under it:
   whole old file or a whole new one.
 - TinyDB writes go into memory during the transaction, so a bulk change (scale 0 ->
   1000) is one file write, however many TinyDB calls made it.
-- A shard that fails to parse is moved aside and reported (StoreCorrupted), never reset.
+- A shard that fails to parse is reported (StoreDamaged), never reset and never moved by a
+  reader: only `vmss-tui emulator check --repair` sets damaged files aside, under the lock.
+- Every key is checked before it becomes a path: a key that would resolve outside the store's
+  directory (separators, `..`, NUL, absolute paths, a symlinked directory) is refused, whoever asks.
+- A write that fails (disk full, read-only store) changes no shard of the transaction, leaves no
+  temp file behind and is one clear error (StoreWriteFailed).
+- TinyDB tables here renumber documents on insert, so a document read back and inserted again
+  never keeps a doc_id that a newer one reuses (stock TinyDB overwrote one of them).
 """
 
 from __future__ import annotations
@@ -32,14 +39,36 @@ from typing import Any, Iterator
 import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
+from tinydb.table import Document, Table
 
-from ...domain.errors import StoreCorrupted
+from ...domain.errors import InvalidStoreKey, StoreDamaged, StoreWriteFailed
 
 SHARD_SUFFIX = ".json"
 LOCK_NAME = ".lock"
+DAMAGED_MARK = ".damaged-"
+"""`<shard>.json.damaged-<time>`: a damaged file set aside by `emulator check --repair` (kept, never read)."""
+LEGACY_CORRUPT_MARK = ".corrupt-"
+"""`<stem>.corrupt-<time>.json.bad`: where older versions' readers moved an unparsable shard."""
+KEY_PART_MAX_BYTES = 200
+"""A key part becomes a file or directory name: well under NAME_MAX (255) with the suffixes added."""
 MTIME_TICK_NS = 50_000_000
 """Filesystem timestamps move in coarse ticks and inodes get reused, so two writes inside one tick
 can share (inode, mtime, size). A signature is only trusted once its mtime is this far in the past."""
+
+
+class _Table(Table):
+    """A TinyDB table whose inserts take a fresh doc_id even for a document that was read back.
+
+    Stock TinyDB keeps a `Document`'s own doc_id on insert, and after `truncate()` it numbers plain
+    dicts from 1 again, so `rows = table.all() + [new]; truncate(); insert_multiple(rows)` wrote the
+    new row over the first old one: the second `emulator quota --set` dropped the first quota.
+    """
+
+    def insert(self, document: Any) -> int:
+        return super().insert(dict(document) if isinstance(document, Document) else document)
+
+    def insert_multiple(self, documents: Any) -> list[int]:
+        return super().insert_multiple([dict(d) if isinstance(d, Document) else d for d in documents])
 
 
 class _ShardStorage(Storage):
@@ -112,7 +141,9 @@ class Transaction:
         """The TinyDB database of a shard (empty if the shard does not exist yet)."""
         if key not in self._dbs:
             shard = self._shard(key)
-            self._dbs[key] = TinyDB(storage=_ShardStorage, shard=shard, writable=self._writable)
+            db = TinyDB(storage=_ShardStorage, shard=shard, writable=self._writable)
+            db.table_class = _Table
+            self._dbs[key] = db
         return self._dbs[key]
 
     def view(self, key: str) -> dict[str, dict[str, Any]]:
@@ -171,7 +202,11 @@ class Store:
         """
         self.root = Path(root)
         self.durable = durable
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _write_error(self.root, exc) from None
+        self._real_root = os.path.realpath(self.root)
         self._cache: dict[str, _Shard] = {}
         self._cache_lock = threading.Lock()
         self._thread_lock = threading.RLock()
@@ -180,8 +215,25 @@ class Store:
     # --- paths and files -------------------------------------------------------------
 
     def path_for(self, key: str) -> Path:
-        """The JSON file of a shard key."""
-        return self.root / f"{key}{SHARD_SUFFIX}"
+        """The JSON file of a shard key, refusing any key that would resolve outside the store.
+
+        Raises:
+            InvalidStoreKey: An empty, absolute or NUL/control-character key, a `.`/`..`/empty
+                part, a backslash, an over-long part, or a path that leaves the root (symlinks too).
+        """
+        reason = _key_problem(key)
+        path = self.root / f"{key}{SHARD_SUFFIX}"
+        if reason is None:
+            real_parent = os.path.realpath(path.parent)
+            if os.path.commonpath([self._real_root, real_parent]) != self._real_root:
+                reason = "it resolves outside the store"
+            elif os.path.islink(path):
+                reason = "the shard file is a symbolic link"
+        if reason is not None:
+            shown = ascii(key)[1:-1][:120]
+            raise InvalidStoreKey(f"The emulator store '{self.root}' refuses the key '{shown}': {reason}.",
+                                  target="key")
+        return path
 
     def list_shard_keys(self, prefix: str = "") -> list[str]:
         """Shard keys on disk under a prefix."""
@@ -191,9 +243,26 @@ class Store:
         keys = []
         for path in base.rglob(f"*{SHARD_SUFFIX}"):
             key = path.relative_to(self.root).as_posix()[: -len(SHARD_SUFFIX)]
-            if key.startswith(prefix) and ".corrupt-" not in key:
+            if key.startswith(prefix) and LEGACY_CORRUPT_MARK not in key and _key_problem(key) is None:
                 keys.append(key)
         return sorted(keys)
+
+    def legacy_corrupt_files(self, prefix: str = "") -> dict[str, list[Path]]:
+        """Shards an older version's reader moved aside (`<stem>.corrupt-<time>.json.bad`), by key.
+
+        They were silently missing from every listing; now they count as damaged until
+        `emulator check --repair --discard` sets them aside for good.
+        """
+        base = self.root / prefix if prefix.endswith("/") else self.root
+        if not base.exists():
+            return {}
+        found: dict[str, list[Path]] = {}
+        for path in base.rglob(f"*{LEGACY_CORRUPT_MARK}*{SHARD_SUFFIX}.bad"):
+            stem = path.name.split(LEGACY_CORRUPT_MARK, 1)[0]
+            key = (path.parent / stem).relative_to(self.root).as_posix()
+            if key.startswith(prefix) and _key_problem(key) is None:
+                found.setdefault(key, []).append(path)
+        return found
 
     def _remove_stale_temp_files(self) -> None:
         """A crash between writing a temp file and renaming it leaves the temp behind; it is garbage.
@@ -202,12 +271,24 @@ class Store:
         """
         if not any(self.root.rglob("*.tmp")):
             return  # the usual case: no lock needed, so read-only users can open the store
-        with self._file_lock():
-            for tmp in self.root.rglob("*.tmp"):
-                try:
-                    tmp.unlink()
-                except OSError:
-                    pass
+        try:
+            with self._file_lock():
+                for tmp in self.root.rglob("*.tmp"):
+                    try:
+                        tmp.unlink()
+                    except OSError:
+                        pass
+        except StoreWriteFailed:
+            pass  # a read-only user cannot lock or delete: readers ignore temp files anyway
+
+    def forget(self, key: str) -> None:
+        """Drop a shard from this process's cache (after maintenance moved its file)."""
+        with self._cache_lock:
+            self._cache.pop(key, None)
+
+    def stale_temp_files(self) -> list[Path]:
+        """Temp files a crashed or failed writer left (readers ignore them; writers under the lock may delete)."""
+        return sorted(self.root.rglob("*.tmp"))
 
     # --- reading ---------------------------------------------------------------------
 
@@ -242,21 +323,22 @@ class Store:
         return _Shard(key=key, data=self._parse(path, raw), signature=signature, digest=digest, trusted=trusted)
 
     def _parse(self, path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
-        """Parse a shard file's bytes; move the file aside loudly if it is not valid JSON."""
+        """Parse a shard file's bytes; report (never move, never reset) a file that is not valid JSON.
+
+        An empty file is damage too: the store never writes one (an empty shard is deleted).
+        """
         try:
-            data = orjson.loads(raw) if raw.strip() else {}
-            if not isinstance(data, dict):
-                raise ValueError("top level is not an object")
+            if not raw.strip():
+                raise ValueError("the file is empty")
+            data = orjson.loads(raw)
+            if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+                raise ValueError("it is not a JSON object of tables")
             return data
         except (ValueError, orjson.JSONDecodeError) as exc:
-            aside = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}{SHARD_SUFFIX}.bad")
-            try:
-                os.replace(path, aside)
-            except OSError:
-                aside = path
-            raise StoreCorrupted(
-                f"The emulator state file '{path}' could not be read ({exc}); it was moved to '{aside}'. "
-                "Nothing was reset: restore it or remove it to start that shard empty."
+            reason = " ".join(str(exc).split())[:160]
+            raise StoreDamaged(
+                f"The emulator state file '{path}' could not be read ({reason}). Nothing was reset or moved; "
+                "see what is damaged with 'vmss-tui emulator check'.", target=str(path)
             ) from None
 
     # --- transactions ----------------------------------------------------------------
@@ -270,7 +352,8 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """Exclusive read-modify-write: lock, work, then write each changed shard atomically once.
 
-        If the body raises, nothing is written and the exception propagates.
+        If the body raises, nothing is written and the exception propagates. If writing fails
+        (StoreWriteFailed), no shard of the transaction changed.
         """
         with self._thread_lock, self._file_lock():
             txn = Transaction(self, writable=True)
@@ -295,7 +378,10 @@ class Store:
     def _file_lock(self) -> Iterator[None]:
         """flock on a sidecar file that is never replaced, held across the whole read-modify-write."""
         # 0o666 less the umask: on a shared console (umask 007, setgid dir) every operator can lock.
-        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise _write_error(self.root, exc) from None
         try:
             while True:
                 try:
@@ -312,36 +398,105 @@ class Store:
                 os.close(fd)
 
     def _commit(self, txn: Transaction) -> None:
-        """Write each dirty shard: temp + fsync + replace + directory fsync."""
+        """Write each dirty shard: every temp file (fsynced) first, then the renames, then directory fsyncs.
+
+        Writing all temp files before renaming any means a full disk or a read-only store fails
+        the whole transaction with no shard changed and no temp file left behind.
+        """
+        staged: list[tuple[_Shard, Path, Path, bytes]] = []
+        try:
+            for shard in txn._dirty_shards():
+                if shard.dropped or not shard.data:
+                    continue
+                path = self.path_for(shard.key)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                payload = orjson.dumps(shard.data)  # ~15x faster than json.dumps on a 1000-instance shard
+                tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+                staged.append((shard, path, tmp, payload))
+                self._write_temp(tmp, payload)
+        except OSError as exc:
+            for _shard, _path, tmp, _payload in staged:
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
+            raise _write_error(self.root, exc) from None
         touched_dirs: set[Path] = set()
-        for shard in txn._dirty_shards():
-            path = self.path_for(shard.key)
-            if shard.dropped or not shard.data:
-                if path.exists():
-                    path.unlink()
-                    touched_dirs.add(path.parent)
+        try:
+            for shard in txn._dirty_shards():
+                if shard.dropped or not shard.data:
+                    path = self.path_for(shard.key)
+                    if path.exists():
+                        path.unlink()
+                        touched_dirs.add(path.parent)
+                    with self._cache_lock:
+                        self._cache.pop(shard.key, None)
+            for shard, path, tmp, payload in staged:
+                os.replace(tmp, path)
+                touched_dirs.add(path.parent)
+                shard.signature = _signature(path)
+                shard.digest = hashlib.blake2b(payload, digest_size=16).digest()
+                shard.trusted = False
+                shard.dirty = False
                 with self._cache_lock:
-                    self._cache.pop(shard.key, None)
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            payload = orjson.dumps(shard.data)  # ~15x faster than json.dumps on a 1000-instance shard
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                if self.durable:
-                    os.fsync(handle.fileno())
-            os.replace(tmp, path)
-            touched_dirs.add(path.parent)
-            shard.signature = _signature(path)
-            shard.digest = hashlib.blake2b(payload, digest_size=16).digest()
-            shard.trusted = False
-            shard.dirty = False
-            with self._cache_lock:
-                self._cache[shard.key] = shard
-        if self.durable:
-            for directory in touched_dirs:
-                _fsync_directory(directory)
+                    self._cache[shard.key] = shard
+            if self.durable:
+                for directory in touched_dirs:
+                    _fsync_directory(directory)
+        except OSError as exc:  # a rename or unlink refused after the temp files were written
+            for _shard, _path, tmp, _payload in staged:
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
+            raise _write_error(self.root, exc) from None
+
+    def _write_temp(self, tmp: Path, payload: bytes) -> None:
+        """Write a temp file whole (os.write may write less than asked) and fsync it when durable."""
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            if self.durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _key_problem(key: object) -> str | None:
+    """Why a shard key may not become a path, or None: an allow-list of plain relative parts."""
+    if not isinstance(key, str) or not key:
+        return "it is empty"
+    if key.startswith("/"):
+        return "it is an absolute path"
+    if "\\" in key:
+        return "it contains a backslash"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in key):
+        return "it contains a control character"
+    for part in key.split("/"):
+        if part in ("", ".", ".."):
+            return "it has an empty, '.' or '..' part"
+        if len(part.encode("utf-8", "surrogatepass")) > KEY_PART_MAX_BYTES:
+            return "a part is too long for a file name"
+    return None
+
+
+def _write_error(root: Path, exc: OSError) -> StoreWriteFailed:
+    """One line for a failed write: what the system said, and that nothing changed."""
+    reason = exc.strerror or str(exc)
+    name = errno.errorcode.get(exc.errno or 0, "")
+    hint = {
+        errno.ENOSPC: " Free some space and try again.",
+        errno.EDQUOT: " Free some space and try again.",
+        errno.EROFS: " The store is on a read-only file system: reading works, changes do not.",
+        errno.EACCES: " This user may read the store but not change it.",
+        errno.EPERM: " This user may read the store but not change it.",
+    }.get(exc.errno or 0, "")
+    return StoreWriteFailed(
+        f"The emulator store '{root}' could not be written: {reason}{f' ({name})' if name else ''}. "
+        f"Nothing was changed.{hint}", target=str(root))
 
 
 def _copy_tables(data: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
