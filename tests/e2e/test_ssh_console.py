@@ -113,6 +113,8 @@ def test_without_a_terminal_a_piped_session_runs_and_a_forbidden_command_is_refu
                            timeout=60)
     assert piped.returncode == 0, piped.stderr
     assert "no terminal" in piped.stderr and json.loads(piped.stdout) == []
-    escape = subprocess.run(bastion.ssh_argv(OPERATOR, "list", "--db", "/tmp"), capture_output=True, text=True,
-                            timeout=60)
-    assert escape.returncode == 2 and "(NotAllowedOverSsh)" in escape.stderr
+    for smuggled in (["--db", "/tmp"], ["--base-url", "https://127.0.0.1:9"], ["--ca-bundle", "/tmp/x.pem"],
+                     ["--auth", "cli"], ["--config", "/tmp/x.toml"]):
+        escape = subprocess.run(bastion.ssh_argv(OPERATOR, "list", *smuggled), capture_output=True, text=True,
+                                timeout=60)
+        assert escape.returncode == 2 and "(NotAllowedOverSsh)" in escape.stderr and smuggled[0] in escape.stderr
