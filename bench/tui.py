@@ -8,11 +8,12 @@ the end of every frame (perf-notes.md §2; a private API, so Textual is pinned t
 - key press to repaint for a cursor move, and for a status refresh of 1000 instances
   (every instance changed power state behind the app's back, then Ctrl+R), each against a
   bare DataTable of 1000 rows doing the same (cursor down; `update_cell` on every row).
+  The instance table is a Line API table (widgets/line_table.py), the baseline Textual's own.
 
 Black box (a real pty at 120x40, TERM=xterm-256color, COLORTERM=truecolor): bytes the app
 writes for the first frame, a cursor move and a status refresh.
 
-Run: python -m bench.tui [--runs N]
+Run: python -m bench.tui [--runs N] [--only frames keys spawn bytes]
 """
 
 from __future__ import annotations
@@ -377,48 +378,65 @@ def _pty_bytes(store: Path, runs: int) -> tuple[list[float], list[float], list[f
 
 # ----------------------------------------------------------------------------- entry points
 
-def run(quick: bool = False, runs: int | None = None) -> list[Figure]:
-    """Measure every TUI figure; `quick` takes fewer samples."""
+MEASUREMENTS = ("frames", "keys", "spawn", "bytes")
+"""Groups of figures `--only` can pick: in-process first frames, key latencies, spawn, pty bytes."""
+
+
+def run(quick: bool = False, runs: int | None = None, only: set[str] | None = None) -> list[Figure]:
+    """Measure the TUI figures (every group, or those in `only`); `quick` takes fewer samples."""
     runs = runs or (3 if quick else 7)
+    wanted = set(only or MEASUREMENTS)
+    figures: list[Figure] = []
     workdir = Path(tempfile.mkdtemp(prefix="vmss-bench-tui-"))
     store = workdir / "store"
     try:
         make_store(store)
-        vmss_frames: list[float] = []
-        vmss_chrome_frames: list[float] = []
-        bare_frames: list[float] = []
-        for _ in range(runs):
-            bare_frames.append(asyncio.run(_bare_first_frame()) * 1000)
-            chrome, with_data = asyncio.run(_vmss_first_frame(store))
-            vmss_chrome_frames.append(chrome * 1000)
-            vmss_frames.append(with_data * 1000)
-        cursor_ms, refresh_ms, apply_ms = asyncio.run(_vmss_key_latencies(store, runs))
-        bare_cursor, bare_refresh = asyncio.run(_bare_table_latencies(runs))
-        spawn_vmss, spawn_bare = _spawn_first_frames(store, runs)  # before _pty_bytes flips power states
-        startup_bytes, cursor_bytes, refresh_bytes = _pty_bytes(store, runs)
+        if "spawn" in wanted:
+            spawn_vmss, spawn_bare = _spawn_first_frames(store, runs)
+            figures.append(Figure("spawn to first rows on screen, 1000-instance set", spawn_vmss,
+                                  "bare Textual app spawned", spawn_bare, target="<= 1.3x"))
+        if "frames" in wanted:
+            vmss_frames: list[float] = []
+            vmss_chrome_frames: list[float] = []
+            bare_frames: list[float] = []
+            for _ in range(runs):
+                bare_frames.append(asyncio.run(_bare_first_frame()) * 1000)
+                chrome, with_data = asyncio.run(_vmss_first_frame(store))
+                vmss_chrome_frames.append(chrome * 1000)
+                vmss_frames.append(with_data * 1000)
+            figures += [
+                Figure("all 1000 rows on screen (in process)", vmss_frames, "bare Textual app", bare_frames),
+                Figure("  first frame of any kind (panes, no rows yet)", vmss_chrome_frames, "bare Textual app",
+                       bare_frames),
+            ]
+        if "keys" in wanted:
+            cursor_ms, refresh_ms, apply_ms = asyncio.run(_vmss_key_latencies(store, runs))
+            bare_cursor, bare_refresh = asyncio.run(_bare_table_latencies(runs))
+            figures += [
+                Figure("cursor move: key to repaint", cursor_ms, "bare DataTable 1k", bare_cursor,
+                       target="<= 8 ms"),
+                Figure("status refresh of 1000 instances: key to repaint", refresh_ms,
+                       "bare DataTable 1k update_cell", bare_refresh, target="<= 50 ms"),
+                Figure("  of which: diff + repaint requests (show_instances)", apply_ms),
+            ]
+        if "bytes" in wanted:
+            startup_bytes, cursor_bytes, refresh_bytes = _pty_bytes(store, runs)
+            figures += [
+                Figure("bytes to terminal: first frames (pty)", startup_bytes, unit="B"),
+                Figure("bytes to terminal: cursor move (pty)", cursor_bytes, unit="B"),
+                Figure("bytes to terminal: status refresh (pty)", refresh_bytes, unit="B", target="<= 8 KB"),
+            ]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return [
-        Figure("spawn to first rows on screen, 1000-instance set", spawn_vmss, "bare Textual app spawned",
-               spawn_bare, target="<= 1.3x"),
-        Figure("all 1000 rows on screen (in process)", vmss_frames, "bare Textual app", bare_frames),
-        Figure("  first frame of any kind (panes, no rows yet)", vmss_chrome_frames, "bare Textual app",
-               bare_frames),
-        Figure("cursor move: key to repaint", cursor_ms, "bare DataTable 1k", bare_cursor),
-        Figure("status refresh of 1000 instances: key to repaint", refresh_ms, "bare DataTable 1k update_cell",
-               bare_refresh),
-        Figure("  of which: diff + update_cell (show_instances)", apply_ms),
-        Figure("bytes to terminal: first frames (pty)", startup_bytes, unit="B"),
-        Figure("bytes to terminal: cursor move (pty)", cursor_bytes, unit="B"),
-        Figure("bytes to terminal: status refresh (pty)", refresh_bytes, unit="B"),
-    ]
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="samples per figure (default 7)")
+    parser.add_argument("--only", nargs="+", choices=MEASUREMENTS, help="measure only these groups")
     options = parser.parse_args(argv)
-    figures = run(runs=options.runs)
+    figures = run(runs=options.runs, only=set(options.only) if options.only else None)
     print_table(f"TUI at {SIZE[0]}x{SIZE[1]}, one Uniform set of {INSTANCES} instances", figures)
     return 0
 

@@ -117,6 +117,9 @@ class InstanceTable(LineTable[Instance]):
     def sort_value(self, column: str, item: Instance) -> Any:
         return instance_sort_value(column, item)
 
+    def measure_text(self, column: str, item: Instance) -> str:
+        return instance_label(item) if column == "id" else short_size(item.vm_size)
+
     # ------------------------------------------------------------------ the screen's API
 
     @property

@@ -30,7 +30,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...domain.text import escape_control
+from ...domain.text import escape_control, has_control
 
 RowT = TypeVar("RowT")
 
@@ -193,6 +193,8 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._positions: dict[str, int] = {}
         self._cursor_key: str | None = None
         self._measured: dict[str, int] = {}
+        self._value_widths: dict[str, dict[str, int]] = {}
+        """Per measured column, each row's value width."""
         """Widths of measured columns (widest value up to the cap), redone only when rows change."""
         self._placed: tuple[_Placed, ...] = ()
         self._table_width = 0
@@ -203,6 +205,8 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._style_state: tuple[Any, ...] = ()
         self._style_generation = 0
         self._cell_styles: dict[tuple[str | None, bool], Style] = {}
+        self._drawn_styles: dict[tuple[str | None, bool, bool], Style] = {}
+        """A cell's full style on screen (base, its colour, cursor), per resolved styles."""
 
     # ------------------------------------------------------------------ what subclasses provide
 
@@ -216,8 +220,12 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     def sort_value(self, column: str, item: RowT) -> Any:
         """What a column sorts by; the cell text unless a subclass knows better."""
-        index = next(i for i, c in enumerate(self.COLUMNS) if c.key == column)
-        return self.row_cells(item, False)[index].text
+        return self.row_cells(item, False)[self._column_index(column)].text
+
+    def measure_text(self, column: str, item: RowT) -> str:
+        """The raw text of a measured column (`width=None`) for one item; subclasses answer it
+        without building the whole row, since every row is measured while only visible ones are drawn."""
+        return self.row_cells(item, False)[self._column_index(column)].text
 
     # ------------------------------------------------------------------ queries
 
@@ -238,8 +246,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     def cell(self, row_key: str, column: str) -> Cell:
         """A row's cell as shown (escaped text, theme variable, bold)."""
-        index = next(i for i, c in enumerate(self.COLUMNS) if c.key == column)
-        return self._cells[row_key][index]
+        return self._row_cells(row_key)[self._column_index(column)]
 
     def get_cell(self, row_key: str, column: str) -> Text:
         """A row's cell as Rich `Text` in the current theme's colours."""
@@ -289,33 +296,38 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             self._cursor_key = None
             if self.is_mounted:
                 self.scroll_to(0, 0, animate=False, force=True)
-        previous_items = self.items
+        previous_items = {} if reset else self.items
         self.items = {self.row_key(item): item for item in items}
         self.marked &= self.items.keys()
-        changed: set[str] = set()
+        # Cells are built lazily, for rows drawn: a changed row only drops its cells here, and
+        # keeps the old ones aside so a visible row repaints just the cells that differ.
+        changed: dict[str, tuple[Cell, ...] | None] = {}
         cells = self._cells
-        for key in [key for key in cells if key not in self.items]:
-            del cells[key]
+        removed = [key for key in previous_items if key not in self.items]
+        for key in removed:
+            cells.pop(key, None)
             self._strips.pop(key, None)
         for key, item in self.items.items():
-            if key in cells and previous_items.get(key) == item:
+            previous = previous_items.get(key)
+            if previous is not None and previous == item:
                 continue
-            cells[key] = self._escaped_cells(item, key in self.marked)
-            changed.add(key)
-        if changed:
+            changed[key] = cells.pop(key, None)
+        if reset:
             self._measure()
+        elif changed or removed:
+            self._measure(changed, removed)
         self._reorder(changed, keep_cursor_visible=reset)
 
     def set_row_filter(self, predicate: Callable[[RowT], bool] | None) -> None:
         """Show only rows whose item passes `predicate` (None: every row)."""
         self._row_filter = predicate
-        self._reorder(set(), keep_cursor_visible=True)
+        self._reorder({}, keep_cursor_visible=True)
 
     def sort_by(self, column: str | None, reverse: bool = False) -> None:
         """Sort by a column (None: the default order); ties keep the default order."""
         self.sort_column, self.sort_reverse = column, reverse
         self._refresh_header()
-        self._reorder(set(), keep_cursor_visible=True)
+        self._reorder({}, keep_cursor_visible=True)
 
     def cycle_sort(self, column: str | None = None) -> str:
         """Sort by the next sortable column (or by `column`; the same column again flips the order)."""
@@ -345,8 +357,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     def rerender(self) -> None:
         """Rebuild every row from its item (after a theme change: colours live in the strips)."""
-        self._cells = {key: self._escaped_cells(item, key in self.marked) for key, item in self.items.items()}
+        self._cells.clear()
         self._cell_styles.clear()
+        self._drawn_styles.clear()
         self._strips.clear()
         self._header_strip = None
         self._styles = None
@@ -371,24 +384,44 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     # ------------------------------------------------------------------ internals: rows and order
 
-    def _escaped_cells(self, item: RowT, marked: bool) -> tuple[Cell, ...]:
-        return tuple(Cell(escape_control(c.text), c.colour, c.bold) for c in self.row_cells(item, marked))
+    def _column_index(self, column: str) -> int:
+        return next(index for index, c in enumerate(self.COLUMNS) if c.key == column)
+
+    def _row_cells(self, key: str) -> tuple[Cell, ...]:
+        """A row's cells with data text escaped, built on first use and kept until the item changes."""
+        cells = self._cells.get(key)
+        if cells is None:
+            raw = self.row_cells(self.items[key], key in self.marked)
+            if has_control("".join(cell.text for cell in raw)):
+                raw = tuple(Cell(escape_control(c.text), c.colour, c.bold) for c in raw)
+            cells = self._cells[key] = raw
+        return cells
 
     def _redraw_rows(self, keys: set[str]) -> None:
         for key in keys:
-            item = self.items.get(key)
-            if item is not None:
-                self._cells[key] = self._escaped_cells(item, key in self.marked)
+            self._cells.pop(key, None)
         self._refresh_rows(self._positions[key] for key in keys if key in self._positions)
 
-    def _measure(self) -> None:
-        """Widths of measured columns from the widest value (escaped) up to each cap."""
+    def _measure(self, changed: Iterable[str] | None = None, removed: Iterable[str] = ()) -> None:
+        """Widths of measured columns: the widest value (escaped) up to each cap.
+
+        Each row's value widths are kept, so a refresh measures only the rows that changed.
+        """
+        items = self.items
+        measure_text = self.measure_text
         measured: dict[str, int] = {}
-        for index, column in enumerate(self.COLUMNS):
+        for column in self.COLUMNS:
             if column.width is not None:
                 continue
-            widest = max((cell_len(row[index].text) for row in self._cells.values()), default=0)
-            measured[column.key] = min(column.max_width, widest)
+            name = column.key
+            widths = self._value_widths.setdefault(name, {})
+            if changed is None:
+                widths.clear()
+            for key in removed:
+                widths.pop(key, None)
+            for key in items if changed is None else changed:
+                widths[key] = cell_len(escape_control(measure_text(name, items[key])))
+            measured[name] = min(column.max_width, max(widths.values(), default=0))
         if measured != self._measured:
             self._measured = measured
             self._layout()
@@ -429,7 +462,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size
 
-    def _reorder(self, changed: set[str], *, keep_cursor_visible: bool) -> None:
+    def _reorder(self, changed: Mapping[str, tuple[Cell, ...] | None], *, keep_cursor_visible: bool) -> None:
         """Filter and sort, keep the cursor on its row, and repaint the visible lines that differ."""
         keys: Iterable[str] = self.items
         predicate = self._row_filter
@@ -452,34 +485,52 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         else:
             new_row = min(self.cursor_row, max(0, len(order) - 1))
         if self.is_mounted:
-            top, bottom = self.visible_rows
-            span = range(top, max(bottom, top + self.page_height - 1) + 1)
-            stale = [row for row in span
-                     if (order[row] if row < len(order) else None) != (old_order[row] if row < len(old_order) else None)
-                     or (row < len(order) and order[row] in changed)]
-            self._refresh_rows(stale)
+            self._repaint_changes(old_order, changed)
         self._set_cursor(new_row)
         if keep_cursor_visible:
             self._scroll_cursor_into_view()
 
-    def _refresh_rows(self, rows: Iterable[int]) -> None:
-        """Repaint these shown rows if on screen, as few line ranges as possible."""
+    def _repaint_changes(self, old_order: list[str], changed: Mapping[str, tuple[Cell, ...] | None]) -> None:
+        """Repaint what differs on screen: a line whose row changed, or just the cells that changed in it.
+
+        Textual writes only the dirty regions to the terminal, so a status change repaints the
+        status cells of the visible rows, not their whole lines.
+        """
+        order = self._order
+        top = self.scroll_offset.y
+        scroll_x = self.scroll_offset.x
+        full_rows: list[int] = []
+        regions: list[Region] = []
+        for row in range(top, top + self.page_height):
+            key = order[row] if row < len(order) else None
+            if key != (old_order[row] if row < len(old_order) else None):
+                full_rows.append(row)
+            elif key is not None and key in changed:
+                before = changed[key]
+                if before is None:
+                    full_rows.append(row)
+                    continue
+                after = self._row_cells(key)
+                spans = [(p.x, p.x + p.width + 1) for p in self._placed if before[p.index] != after[p.index]]
+                if spans:
+                    x1 = spans[0][0]
+                    x2 = spans[-1][1]
+                    y = self.header_height + row - top
+                    regions.append(Region(x1 - scroll_x, y, x2 - x1, 1))
+        self._refresh_rows(full_rows, regions)
+
+    def _refresh_rows(self, rows: Iterable[int], extra: Iterable[Region] = ()) -> None:
+        """Repaint these shown rows if on screen (whole lines), plus any `extra` content regions."""
         if not self.is_mounted:
             return
-        top, _ = self.visible_rows
+        top = self.scroll_offset.y
         bottom = top + self.page_height
-        run_start: int | None = None
-        previous = -2
-        for row in sorted(set(rows)):
-            if row < top or row >= bottom:
-                continue
-            if row != previous + 1:
-                if run_start is not None:
-                    self.refresh_lines(self.header_height + run_start, previous - run_start + 1)
-                run_start = row
-            previous = row
-        if run_start is not None:
-            self.refresh_lines(self.header_height + run_start, previous - run_start + 1)
+        width = max(self.virtual_size.width, self.size.width)
+        regions = [Region(0, self.header_height + row - top, width, 1)
+                   for row in set(rows) if top <= row < bottom]
+        regions.extend(extra)
+        if regions:
+            self.refresh(*regions)
 
     def _refresh_header(self) -> None:
         """Repaint the sticky header line (it does not scroll, so not through `refresh_lines`)."""
@@ -531,6 +582,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
                 self._strips.clear()
                 self._header_strip = None
                 self._cell_styles.clear()
+                self._drawn_styles.clear()
             self._styles = styles
             self._style_state = state
         return self._styles
@@ -563,7 +615,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         if row >= len(self._order):
             return Strip.blank(width, styles.base)
         key = self._order[row]
-        cells = self._cells[key]
+        cells = self._row_cells(key)
         is_cursor = row == self.cursor_row
         signature = (cells, is_cursor, scroll_x, width, self._layout_generation)
         cached = self._strips.get(key)
@@ -578,12 +630,16 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
                    width: int) -> Strip:
         row_style = styles.base + styles.cursor if is_cursor else styles.base
         segments = [Segment(" ", row_style)]
-        cell_style = self._cell_style
+        drawn_styles = self._drawn_styles
         for index, _column, _x, column_width in self._placed:
             text, colour, bold = cells[index]
-            style = styles.base + cell_style(colour, bold)
-            if is_cursor:
-                style += styles.cursor
+            style_key = (colour, bold, is_cursor)
+            style = drawn_styles.get(style_key)
+            if style is None:
+                style = styles.base + self._cell_style(colour, bold)
+                if is_cursor:
+                    style += styles.cursor
+                drawn_styles[style_key] = style
             segments.append(Segment(_fit(text, column_width) + " ", style))
         return Strip(segments, self._table_width).crop_extend(scroll_x, scroll_x + width, row_style)
 
