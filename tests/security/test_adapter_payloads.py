@@ -506,4 +506,20 @@ def test_a_401_while_waiting_says_the_operation_continues_and_how_to_follow_it(s
     assert "az rest --method get --url" in message
     served.settings.token_expired = False
     served.settings.lro_min_polls = 0
-    assert served.emulator.wait(served.emulator.get_operation(operation.id)).status.value == "Succeeded"
+    # Following it as the message says works once the token is good again: Azure's status endpoint answers.
+    followed = adapter.wait(adapter.get_operation(operation.id), timeout=20)
+    assert followed.status.value == "Succeeded"
+    assert len(served.emulator.list_instances(RG, "web")) == 3
+
+
+def test_a_401_while_following_an_operation_started_elsewhere_says_the_same(served: Served) -> None:
+    make_uniform(served.emulator, "web", 2)
+    started_here = served.open_adapter()
+    served.settings.lro_min_polls = 10_000
+    operation = started_here.set_capacity(RG, "web", 3)
+    follower = served.open_adapter()  # another process: knows only the id
+    served.settings.token_expired = True
+    with pytest.raises(errors.AuthenticationFailed) as caught:
+        follower.wait(operation, timeout=20)
+    assert "continues in Azure" in caught.value.message
+    assert f"vmss-tui operation {operation.id}" in caught.value.message

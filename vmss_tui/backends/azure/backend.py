@@ -750,6 +750,9 @@ class AzureBackend:
             status = OperationStatus.SUCCEEDED
         except Exception as error:  # the poller re-raises what ended the operation
             if _lost_track(error):
+                with self._lock:  # the poller is dead: later looks ask Azure's status endpoint afresh
+                    if self._operations.get(tracked.template.id) is tracked:
+                        del self._operations[tracked.template.id]
                 raise self._lost_track_error(tracked, error) from error
             status = OperationStatus.FAILED
             error_info = _error_info(error)
@@ -774,16 +777,20 @@ class AzureBackend:
         tracked.final = final
         return final
 
-    def _lost_track_error(self, tracked: _Tracked, error: BaseException) -> errors.AzureError:
+    def _lost_track_error(self, tracked: _Tracked | Operation, error: BaseException,
+                          status_url: str = "") -> errors.AzureError:
         """Polling failed on our side (an expired token, the network): the operation itself goes on."""
         translated = _translate(error, self.endpoint)
-        operation_id = tracked.template.id
-        status_url = _status_url(tracked.poller)
+        template = tracked.template if isinstance(tracked, _Tracked) else tracked
+        operation_id = template.id
+        if isinstance(tracked, _Tracked):
+            status_url = _status_url(tracked.poller)
         follow = f"`vmss-tui operation {operation_id}`"
         if status_url:
             follow += f" or `az rest --method get --url '{status_url}'`"
-        translated.message = (f"{translated.message} Stopped waiting for operation {operation_id} "
-                              f"({tracked.template.message}); it continues in Azure: follow it with {follow}.")
+        about = f" ({template.message})" if template.message else ""
+        translated.message = (f"{translated.message} Stopped waiting for operation {operation_id}{about}; "
+                              f"it continues in Azure: follow it with {follow}.")
         translated.args = (translated.message,)
         return translated
 
@@ -836,7 +843,10 @@ class AzureBackend:
         deadline = None if timeout is None else time.monotonic() + timeout
         if tracked is None:  # started elsewhere: poll Compute's status endpoint ourselves
             while True:
-                current = self._remote_operation(operation.id, like=operation)
+                try:
+                    current = self._remote_operation(operation.id, like=operation)
+                except (errors.AuthenticationFailed, errors.ServiceUnavailable) as error:
+                    raise self._lost_track_error(operation, error) from error
                 if progress is not None:
                     progress(current)
                 if current.done or (deadline is not None and time.monotonic() >= deadline):
