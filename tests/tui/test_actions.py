@@ -146,13 +146,16 @@ async def test_delete_confirmed_with_y_removes_the_marked_instances(make_app: An
         assert main_screen(app).instance_table.shown_ids == ["0", "3", "4", "5"]
 
 
-async def test_scale_out_asks_only_for_the_capacity(make_app: Any, backend: Any) -> None:
+async def test_scale_out_asks_the_capacity_then_shows_what_it_creates(make_app: Any, backend: Any) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await select_set(pilot, "web")
         await pilot.press("s")
         assert isinstance(app.screen, CapacityDialog)
         await pilot.press("8", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
         await settle(pilot)
         assert backend.get_scale_set(RG, "web").capacity == 8
         assert main_screen(app).instance_table.row_count == 8

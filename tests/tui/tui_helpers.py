@@ -69,3 +69,8 @@ async def enter_line(pilot: Pilot[Any], opener: str, line: str) -> None:
     assert isinstance(field, Input)
     field.value = line
     await pilot.press("enter")
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The text of the active screen as the terminal shows it, one string per row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

@@ -11,11 +11,17 @@ from textual.binding import Binding, BindingType
 
 from ..backends.protocol import Backend
 from ..commands import Session
-from .palette import SelectionCommands
 from .screens.main import MainScreen
 from .theming import DEFAULT_THEME, ThemeError, load_themes
 
 THEME_PREFIX = "vmss-"
+
+
+def _selection_commands() -> Any:
+    """The palette's provider, imported when the palette first opens (not at start-up)."""
+    from .palette import SelectionCommands
+
+    return SelectionCommands
 
 
 def resolve_theme_name(requested: str | None, available: set[str]) -> str | None:
@@ -53,7 +59,7 @@ class VmssApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "vmss-tui"
-    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {SelectionCommands}
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {_selection_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", show=True),
     ]

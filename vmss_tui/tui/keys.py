@@ -60,9 +60,15 @@ HELP_TEXTS: dict[str, str] = {
 }
 
 
+OPENER_ACTIONS = frozenset({"filter", "command_bar"})
+"""Keys that open a text field run as priority bindings, so the keys typed after them in one burst
+reach the field (a normal binding runs only after those keys went to the old focus)."""
+
+
 def _binding_pair(key: str, action: str, description: str, *, show: bool, namespace: str = "") -> list[BindingType]:
     return [
-        Binding(key, f"{namespace}{action}", description, show=show, tooltip=HELP_TEXTS.get(action, "")),
+        Binding(key, f"{namespace}{action}", description, show=show, tooltip=HELP_TEXTS.get(action, ""),
+                priority=action in OPENER_ACTIONS),
         # The same key again: runs only while the action is disabled, to say why.
         Binding(key, f"{namespace}explain('{action}')", description, show=False),
     ]

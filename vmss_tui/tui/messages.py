@@ -111,3 +111,23 @@ class DetailLoaded(Message):
     title: str
     fields: list[tuple[str, str]]
     json_text: str
+
+
+@dataclass
+class FirstLoaded(Message):
+    """The first screen in one worker trip: the backend, every set, and the instances of the set opened on."""
+
+    info: BackendInfo
+    scale_sets: list[ScaleSet]
+    chosen: ScaleSet | None
+    """The set the app opens on (the first with instances), None when there is none."""
+    instances: list[Instance]
+
+
+@dataclass
+class ScaleSetGone(Message):
+    """A set (or some of its instances) vanished since it was listed: refresh, never alarm."""
+
+    resource_group: str
+    name: str
+    instances_only: bool = False

@@ -106,7 +106,7 @@ class SelectionCommands(Provider):
         elif entry.mode == "run":
             screen.prepare_line(entry.line)
         else:
-            screen.action_command_bar(entry.line)
+            self.app.call_later(screen.action_command_bar, entry.line)
 
     async def discover(self) -> Hits:
         screen = self._main_screen()

@@ -11,6 +11,26 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ..widgets.text_field import TextField
+
+LIST_LINES_SHOWN = 6
+"""Items of a long list (the indented lines of a prompt) shown before `... and N more`."""
+
+
+def collapse_prompt(prompt: str, shown: int = LIST_LINES_SHOWN) -> tuple[str, int]:
+    """The prompt with its list cut to `shown` items and a line counting the rest; and that count.
+
+    List items are the prompt's indented lines (the command layer writes victims so).
+    """
+    lines = prompt.split("\n")
+    items = [index for index, line in enumerate(lines) if line.startswith("  ")]
+    hidden = items[shown:]
+    if not hidden:
+        return prompt, 0
+    keep = [line for index, line in enumerate(lines) if index not in set(hidden)]
+    keep.insert(items[shown], f"  ... and {len(hidden)} more (l lists them all)")
+    return "\n".join(keep), len(hidden)
+
 _DIALOG_CSS = """
 {name} {{
     align: center middle;
@@ -61,6 +81,12 @@ class ConfirmDialog(ModalScreen[bool]):
         height: auto;
         max-height: 14;
     }
+    ConfirmDialog #prompt-scroll.-expanded {
+        max-height: 1fr;
+    }
+    ConfirmDialog > Vertical {
+        max-height: 100%;
+    }
     ConfirmDialog Button#yes {
         background: $error;
         color: $text;
@@ -70,6 +96,7 @@ class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
+        Binding("l", "list_all", "List all"),
     ]
 
     def __init__(self, prompt: str, *, title: str = "Please confirm", line: str = "") -> None:
@@ -77,12 +104,13 @@ class ConfirmDialog(ModalScreen[bool]):
         self.prompt = prompt
         self.title_text = title
         self.line = line
+        self.collapsed_prompt, self.hidden_items = collapse_prompt(prompt)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
             with VerticalScroll(id="prompt-scroll"):
-                yield Static(self.prompt, id="prompt", markup=False)
+                yield Static(self.collapsed_prompt, id="prompt", markup=False)
             if self.line:
                 yield Static(f"command: {self.line}", classes="hint", markup=False)
             with Horizontal(classes="buttons"):
@@ -98,6 +126,16 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, agreed: bool) -> None:
         self.dismiss(agreed)
+
+    def action_list_all(self) -> None:
+        """Show every item of the list, scrollable with the arrows and PageUp/PageDown."""
+        if not self.hidden_items:
+            return
+        self.hidden_items = 0
+        self.query_one("#prompt", Static).update(self.prompt)
+        scroll = self.query_one("#prompt-scroll", VerticalScroll)
+        scroll.add_class("-expanded")
+        scroll.focus()
 
 
 class CapacityDialog(ModalScreen[int | None]):
@@ -117,7 +155,7 @@ class CapacityDialog(ModalScreen[int | None]):
         with Vertical():
             yield Label(f"Scale {self.scale_set_name}", classes="title")
             yield Static(f"Current capacity: {self.current_capacity}. New capacity:", markup=False)
-            yield Input(str(self.current_capacity), id="capacity", type="integer", compact=True)
+            yield TextField(str(self.current_capacity), id="capacity", type="integer", compact=True)
             yield Static(self.limit_hint or "Scale-in shows which instances go before anything happens.",
                          classes="hint", markup=False)
             yield Static("", id="error", classes="error-line", markup=False)
@@ -190,22 +228,22 @@ class AddVmDialog(ModalScreen[NewVm | None]):
         with Vertical():
             yield Label(f"Add a VM to {self.scale_set_name}", classes="title")
             yield Static("Name (empty: Azure names it)", classes="field-label", markup=False)
-            yield Input(id="name", placeholder="e.g. newvm", compact=True)
+            yield TextField(id="name", placeholder="e.g. newvm", compact=True)
             if self.zones:
                 yield Static(f"Zone ({', '.join(self.zones)}; empty: Azure chooses)", classes="field-label",
                              markup=False)
-                yield Input(id="zone", compact=True)
+                yield TextField(id="zone", compact=True)
             else:
                 yield Static("Zone: none (a regional set)", classes="field-label hint", markup=False)
             if self.fault_domain_count > 1:
                 yield Static(f"Fault domain (0-{self.fault_domain_count - 1}; empty: Azure chooses)",
                              classes="field-label", markup=False)
-                yield Input(id="fault-domain", type="integer", compact=True)
+                yield TextField(id="fault-domain", type="integer", compact=True)
             else:
                 yield Static("Fault domain: Azure chooses (FD count 1, max spreading)", classes="field-label hint",
                              markup=False)
             yield Static("Size (empty: the set's size)", classes="field-label", markup=False)
-            yield Input(id="size", placeholder="e.g. Standard_D2s_v3", compact=True)
+            yield TextField(id="size", placeholder="e.g. Standard_D2s_v3", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Add VM", id="ok", variant="primary", compact=True)

@@ -7,6 +7,7 @@ layer (`run_line`) so the TUI, the REPL and the CLI share one code path.
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
@@ -15,14 +16,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 from textual.worker import Worker, WorkerState
 
 from ...commands import COMMANDS, complete, confirmation_prompt, run_line
 from ...commands.formatting import instance_json, scale_set_json
-from ...domain.errors import AzureError
+from ...domain.errors import AzureError, ResourceNotFound
 from ...domain.models import BackendInfo, OperationStatus, PowerAction, ScaleSet
 from ..messages import (
     BackendFailed,
@@ -32,30 +34,44 @@ from ..messages import (
     CompletionsReady,
     ConfirmationNeeded,
     DetailLoaded,
+    FirstLoaded,
     InstancesLoaded,
     OperationProgress,
+    ScaleSetGone,
     ScaleSetsLoaded,
 )
 from ..keys import ACTION_KEYS, HELP_TEXTS, INSTANCE_ACTIONS, MUTATING_ACTIONS, SET_ACTIONS, screen_bindings
 from ..presentation import FilterError, detail_fields, parse_filter, running_label
-from ..widgets.activity import ActivityPane, operation_label, operation_result
+from ..widgets.activity import ActivityPane, operation_label, operation_result, operation_summary
 from ..widgets.command_bar import CommandBar
 from ..widgets.fd_map import FaultDomainMap
 from ..widgets.header_bar import HeaderBar
 from ..widgets.instance_table import InstanceTable
+from ..widgets.key_bar import KeyBar
 from ..widgets.scale_set_table import ScaleSetTable, set_row_key
-from .detail import DetailScreen
-from .dialogs import AddVmDialog, CapacityDialog, ConfirmDialog, NewVm
-from .help import HelpRow, HelpScreen
+from ..widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from ...commands import Outcome, Session
+    from .dialogs import NewVm
 
 RUNNING_COUNT_SET_LIMIT = 20
 """Up to this many sets, every refresh counts the running instances of each."""
 
 NARROW_WIDTH = 100
 """Below this many columns the side panes move under the instance table."""
+
+REST_MOUNT_DELAY = 0.5
+"""Seconds after which the map, the log and the bars mount even if the first rows have not come."""
+
+SETS_PANE_SHARE = 40
+"""The sets pane grows with its sets up to this share (per cent) of the screen's height."""
+
+LOG_LINE_LIMIT = 160
+"""Longer log lines (four lines of the 40-column pane) are cut, their full text kept as details (Enter)."""
+
+INSTANCE_COMMANDS = frozenset({"delete-instances", "start", "stop", "deallocate", "restart", "reimage", "upgrade",
+                               "protect", "unprotect"})
 
 class MainScreen(Screen[None]):
     """Scale sets, instances, the fault-domain map and the activity log of one backend."""
@@ -83,23 +99,52 @@ class MainScreen(Screen[None]):
         self._since_idle_refresh = 0.0
         self._loaded_once = False
         self._binding_state: tuple[bool, ...] = ()
+        self._rest_mounting = False
+        self._rest_mounted = asyncio.Event()
+        self.rest_ready = False
+        """True once the map, the log, the filter, the command bar and the key bar are mounted."""
+        self._pending_log: list[tuple[datetime, str, str | None, str]] = []
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # Only what the first rows need: the rest mounts once they are on screen (`_mount_rest`).
         yield HeaderBar(id="header")
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield ScaleSetTable(id="sets")
                 yield InstanceTable(id="instances")
-            with Vertical(id="side"):
-                with VerticalScroll(id="map-pane"):
-                    yield FaultDomainMap(id="fd-map")
-                yield ActivityPane(id="activity")
-        yield Input(id="filter", placeholder="filter: words or field:value, e.g. power:stopped zone:2  (Enter keeps,"
-                                             " Esc clears)")
-        yield CommandBar(id="command-bar")
-        yield Footer(compact=True)
+            yield Vertical(id="side")
+        yield Vertical(id="bottom")
+
+    async def _mount_rest(self) -> None:
+        """Mount the map, the log, the filter, the command bar and the key bar (after the first rows).
+
+        Safe to call any number of times; every call returns once they are mounted.
+        """
+        if self._rest_mounting:
+            await self._rest_mounted.wait()
+            return
+        self._rest_mounting = True
+        map_pane = VerticalScroll(FaultDomainMap(id="fd-map"), id="map-pane")
+        map_pane.border_title = "Fault domains"
+        activity = ActivityPane(id="activity")
+        activity.border_title = "Activity"
+        filter_input = TextField(id="filter", placeholder="filter: words or field:value, e.g. power:stopped zone:2"
+                                                          "  (Enter keeps, Esc clears)")
+        filter_input.display = False
+        command_bar = CommandBar(id="command-bar")
+        command_bar.display = False
+        await self.query_one("#side").mount(map_pane, activity)
+        await self.query_one("#bottom").mount(filter_input, command_bar, KeyBar(id="keys"))
+        self.rest_ready = True
+        self._rest_mounted.set()
+        for moment, line, variable, details in self._pending_log:
+            self.activity.write(moment, line, variable, self.app.theme_variables, details)
+        self._pending_log.clear()
+        self._redraw_map()
+        self._binding_state = ()
+        self._refresh_bindings_if_changed()
 
     @property
     def header(self) -> HeaderBar:
@@ -129,35 +174,67 @@ class MainScreen(Screen[None]):
     def filter_input(self) -> Input:
         return self.query_one("#filter", Input)
 
+    @property
+    def key_bar(self) -> KeyBar:
+        return self.query_one(KeyBar)
+
     def on_mount(self) -> None:
+        self.load_first()
         self.sets_table.border_title = "Scale sets"
         self.instance_table.border_title = "Instances"
-        self.query_one("#map-pane").border_title = "Fault domains"
-        self.activity.border_title = "Activity"
-        self.filter_input.display = False
-        self.command_bar.display = False
         self._show_header()
-        self.set_class(self.app.size.width < NARROW_WIDTH, "-narrow")
+        self._size_panes(self.app.size.width, self.app.size.height)
         self.sets_table.focus()
-        self._log("Welcome. Arrows pick a set, Tab moves to its instances, ? lists every key, : runs a command.",
-                  None)
-        self.load_sets(first=True)
+        self._log("Welcome: Tab moves between panes, ? lists every key, : runs a command.", None)
+        self.set_timer(REST_MOUNT_DELAY, self._mount_rest)
         self.set_interval(self.refresh_interval, self._tick, name="live-refresh")
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self._size_panes(event.size.width, event.size.height)
+
+    def _size_panes(self, width: int, height: int) -> None:
+        """Side panes under the instances when narrow; the sets pane as tall as its sets, up to a third."""
+        self.set_class(width < NARROW_WIDTH, "-narrow")
+        try:
+            sets_table = self.sets_table
+        except NoMatches:  # a resize before the first compose
+            return
+        wanted = sets_table.row_count + 2  # the border line and the header
+        sets_table.styles.max_height = max(4, min(wanted, (height - 2) * SETS_PANE_SHARE // 100))
 
     def _theme_changed(self, _theme: Any) -> None:
         self.sets_table.rerender()
         self.instance_table.rerender()
-        self.fd_map.redraw()
+        if self.rest_ready:
+            self.fd_map.redraw()
+            self.key_bar.refresh()
 
     # ------------------------------------------------------------------ workers (no widget access)
 
     def _failed(self, doing: str, error: BaseException) -> None:
         text = str(error) if isinstance(error, AzureError) else f"{type(error).__name__}: {error}"
         self.post_message(BackendFailed(doing, text))
+
+    @work(thread=True, exclusive=True, group="sets", exit_on_error=False)
+    def load_first(self) -> None:
+        """The first screen in one trip: the backend, the sets, and the instances of the set to open on."""
+        backend = self.session.backend
+        try:
+            info = backend.info()
+        except Exception as error:
+            self._failed("connecting", error)
+            return
+        try:
+            scale_sets = backend.list_scale_sets(self.resource_group)
+            # Open on the first set that has instances: more to see than an empty set.
+            chosen = next((s for s in scale_sets if s.capacity > 0), scale_sets[0] if scale_sets else None)
+            instances = backend.list_instances(chosen.resource_group, chosen.name) if chosen is not None else []
+        except Exception as error:  # every backend failure becomes a notification
+            self.post_message(BackendReady(info))
+            self._failed("listing scale sets", error)
+            return
+        self.post_message(FirstLoaded(info, scale_sets, chosen, instances))
 
     @work(thread=True, exclusive=True, group="sets", exit_on_error=False)
     def load_sets(self, first: bool = False) -> None:
@@ -189,6 +266,10 @@ class MainScreen(Screen[None]):
         try:
             scale_set = backend.get_scale_set(resource_group, name)
             instances = backend.list_instances(resource_group, name)
+        except ResourceNotFound:
+            # Deleted (here or elsewhere) since it was listed: the sets pane moves on, nothing to alarm anyone.
+            self.post_message(ScaleSetGone(resource_group, name))
+            return
         except Exception as error:
             self._failed(f"loading instances of {name}", error)
             return
@@ -203,6 +284,43 @@ class MainScreen(Screen[None]):
             self._failed(f"preparing '{line}'", error)
             return
         self.post_message(ConfirmationNeeded(line, prompt or ""))
+
+    @work(thread=True, group="prepare", exit_on_error=False)
+    def prepare_instance_line(self, line: str, resource_group: str, name: str, instance_ids: list[str]) -> None:
+        """Check that the instances still exist before asking anything about them."""
+        try:
+            existing = {i.instance_id for i in self.session.backend.list_instances(resource_group, name)}
+            missing = [instance_id for instance_id in instance_ids if instance_id not in existing]
+            if missing:
+                self.post_message(BackendFailed(
+                    line, f"ERROR: (ResourceNotFound) instance(s) {', '.join(missing)} of {name} not found: "
+                          f"gone since the list was drawn; the list is refreshed. Nothing was changed."))
+                self.post_message(ScaleSetGone(resource_group, name, instances_only=True))
+                return
+            prompt = confirmation_prompt(line, self.session)
+        except Exception as error:
+            self._failed(f"preparing '{line}'", error)
+            return
+        self.post_message(ConfirmationNeeded(line, prompt or ""))
+
+    @work(thread=True, group="prepare", exit_on_error=False)
+    def prepare_scale(self, line: str, resource_group: str, name: str, capacity: int) -> None:
+        """Plan the capacity change first: a bad capacity fails before any question, a scale-out names
+        what it creates, a scale-in what its policy removes."""
+        try:
+            plan = self.session.backend.plan_capacity(resource_group, name, capacity)
+            prompt = confirmation_prompt(line, self.session) or ""
+        except Exception as error:
+            self._failed(f"preparing '{line}'", error)
+            return
+        if plan.to_create:
+            lines = [f"Scale '{name}' ({resource_group}) out from {plan.current_capacity} to "
+                     f"{plan.target_capacity}? This creates {len(plan.to_create)} instance(s):"]
+            lines += [f"  {p.instance_id or '(name chosen by Azure)'}  zone {p.zone or '-'}  FD {p.fault_domain}"
+                      for p in plan.to_create]
+            lines += list(plan.notes)
+            prompt = "\n".join([*([prompt] if prompt else []), *lines])
+        self.post_message(ConfirmationNeeded(line, prompt))
 
     @work(thread=True, group="commands", exit_on_error=False)
     def execute_line(self, line: str) -> None:
@@ -267,6 +385,40 @@ class MainScreen(Screen[None]):
         self.info = message.info
         self._show_header()
 
+    @on(FirstLoaded)
+    def _first_loaded(self, message: FirstLoaded) -> None:
+        """Header, sets and the chosen set's rows in one go; counting the other sets comes after."""
+        self.info = message.info
+        self.sets_table.show_sets(message.scale_sets)
+        self._size_panes(self.app.size.width, self.app.size.height)
+        chosen = message.chosen
+        if chosen is not None:
+            key = (chosen.resource_group, chosen.name)
+            self.selected_key = key
+            self.selected_set = chosen
+            self.session.current_set = key
+            self.sets_table.move_to(set_row_key(chosen))
+            self.sets_table.set_running(chosen, running_label(message.instances))
+            self.instance_table.show_instances(key, message.instances)
+            self._title_instances()
+        self._show_header()
+        self._loaded_once = True
+        if not message.scale_sets and self.read_only:
+            self._log("No scale sets here (and this session is read-only).", None)
+        elif not message.scale_sets:
+            self._log("No scale sets yet: create one, e.g. ':create web --mode uniform --capacity 3 -g my-rg'.",
+                      None)
+        self.call_after_refresh(self._mount_rest)
+        if len(message.scale_sets) > 1:
+            self.load_sets()
+
+    @on(ScaleSetGone)
+    def _set_gone(self, message: ScaleSetGone) -> None:
+        if message.instances_only:
+            self._refresh_selected()
+        elif (message.resource_group, message.name) == self.selected_key:
+            self.load_sets()
+
     @on(ScaleSetsLoaded)
     def _sets_loaded(self, message: ScaleSetsLoaded) -> None:
         table = self.sets_table
@@ -275,6 +427,7 @@ class MainScreen(Screen[None]):
             count = message.running.get(set_row_key(scale_set))
             if count is not None:
                 table.set_running(scale_set, count)
+        self._size_panes(self.app.size.width, self.app.size.height)
         if not message.scale_sets:
             self._select(None)
         elif self.selected_key is None or not any(
@@ -307,14 +460,17 @@ class MainScreen(Screen[None]):
 
     @on(BackendFailed)
     def _backend_failed(self, message: BackendFailed) -> None:
-        self.app.notify(message.error, title=f"Failed {message.doing}", severity="error", timeout=8)
-        self._log(f"{message.doing}: {message.error}", "error")
+        error = message.error if message.error.startswith("ERROR") else f"ERROR: {message.error}"
+        self.app.notify(error, title=f"Failed {message.doing}", severity="error", timeout=8)
+        self._log(error, "error", details=f"{message.doing}\n{error}")
 
     @on(ConfirmationNeeded)
     def _confirmation_needed(self, message: ConfirmationNeeded) -> None:
         if not message.prompt:
             self.execute_line(message.line)
             return
+        from .dialogs import ConfirmDialog
+
         line = message.line
 
         def answered(agreed: bool | None) -> None:
@@ -363,8 +519,12 @@ class MainScreen(Screen[None]):
             else:
                 self._report_operation(message.line, operation)
         elif outcome.rendered:
-            for line in outcome.rendered.rstrip("\n").splitlines():
-                self._log(line, None)
+            output = outcome.rendered.rstrip("\n")
+            output_lines = output.splitlines()
+            if len(output_lines) == 1 and len(output) <= LOG_LINE_LIMIT:
+                self._log(output, None)
+            else:
+                self._log(f"{message.line}: {len(output_lines)} lines (enter shows them)", None, details=output)
         elif outcome.changed:
             self._log(f"done: {message.line}", "success")
         if outcome.exit_requested:
@@ -379,7 +539,8 @@ class MainScreen(Screen[None]):
 
     def _report_operation(self, title: str, operation: Any) -> None:
         failed = operation.status is OperationStatus.FAILED
-        self._log(f"{operation_label(operation)}: {operation_result(operation)}", "error" if failed else "success")
+        self._log(f"{operation_label(operation)}: {operation_summary(operation)}", "error" if failed else "success",
+                  details=f"{operation_label(operation)}\n{operation_result(operation)}")
         if failed:
             self.app.notify(operation_result(operation), title=title, severity="error", timeout=8)
 
@@ -389,7 +550,16 @@ class MainScreen(Screen[None]):
 
     @on(DetailLoaded)
     def _detail_loaded(self, message: DetailLoaded) -> None:
+        from .detail import DetailScreen
+
         self.app.push_screen(DetailScreen(message.title, message.fields, message.json_text))
+
+    @on(ActivityPane.DetailsWanted)
+    def _log_details(self, message: ActivityPane.DetailsWanted) -> None:
+        from .log_detail import LogDetailScreen
+
+        entry = message.entry
+        self.app.push_screen(LogDetailScreen(f"{entry.moment:%H:%M:%S} {entry.line}", entry.details))
 
     # ------------------------------------------------------------------ selection
 
@@ -442,7 +612,7 @@ class MainScreen(Screen[None]):
 
     def _tick(self) -> None:
         """Live refresh: every tick while operations run, every idle interval otherwise."""
-        busy = bool(self.activity.running) or self.commands_in_flight > 0
+        busy = (self.rest_ready and bool(self.activity.running)) or self.commands_in_flight > 0
         self._since_idle_refresh += self.refresh_interval
         if self.detached_operations:
             self.poll_operations(sorted(self.detached_operations))
@@ -480,11 +650,19 @@ class MainScreen(Screen[None]):
         table.border_title = title
 
     def _redraw_map(self) -> None:
+        if not self.rest_ready:
+            return
         table = self.instance_table
         self.fd_map.show(self.selected_set, list(table.instances.values()), table.cursor_instance_id)
 
-    def _log(self, line: str, variable: str | None) -> None:
-        self.activity.write(self.clock(), line, variable, self.app.theme_variables)
+    def _log(self, line: str, variable: str | None, details: str = "") -> None:
+        """One line in the Activity log; a long one is cut, its whole text kept as details (Enter)."""
+        if len(line) > LOG_LINE_LIMIT and not details:
+            line, details = line[:LOG_LINE_LIMIT - 1] + "…", line
+        if not self.rest_ready:
+            self._pending_log.append((self.clock(), line, variable, details))
+            return
+        self.activity.write(self.clock(), line, variable, self.app.theme_variables, details)
 
     # ------------------------------------------------------------------ actions
 
@@ -499,18 +677,44 @@ class MainScreen(Screen[None]):
             return "this Flexible set has no VM profile, so it cannot scale; add VMs by hand (a)"
         if action in INSTANCE_ACTIONS and not self.instance_table.target_ids():
             return "no instance under the cursor or marked"
-        if action == "what_if" and not self.fd_map.scenarios:
+        if action == "what_if" and (not self.rest_ready or not self.fd_map.scenarios):
             return "no zone or fault domain to lose for this set"
         return None
 
     def _refresh_bindings_if_changed(self) -> None:
-        """Redraw the footer only when some action's availability changed (a redraw costs a full row)."""
+        """Redraw the key bar only when some action's availability changed."""
         state = tuple(self.unavailable_reason(action) is None for _, action, _, _ in ACTION_KEYS)
         if state != self._binding_state:
             self._binding_state = state
             self.refresh_bindings()
+            self._show_keys()
+
+    def on_descendant_focus(self, _event: Any) -> None:
+        self._show_keys()
+
+    def _show_keys(self) -> None:
+        """The key bar for the focused pane: its most useful keys first (`?` lists the rest)."""
+        if not self.rest_ready:
+            return
+        focused = self.focused
+        if focused is self.filter_input:
+            keys = [("enter", "Keep filter"), ("esc", "Clear")]
+        elif focused is not None and focused.id == "command-input":
+            keys = [("tab", "Complete"), ("up/down", "Pick"), ("enter", "Run"), ("esc", "Close")]
+        else:
+            if focused is self.instance_table:
+                order = INSTANCE_PANE_KEYS
+            elif focused is not None and focused.id == "log":
+                order = LOG_PANE_KEYS
+            else:
+                order = SETS_PANE_KEYS
+            keys = [(key, label) for key, action, label in order
+                    if action is None or self.check_action(action, ()) is True]
+        self.key_bar.show_keys(keys)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("command_bar", "filter") and isinstance(self.focused, Input):
+            return False  # typed into a field (`zone:2`), not an opener
         if action == "explain":
             target = str(parameters[0]) if parameters else ""
             if self.read_only and target in MUTATING_ACTIONS:
@@ -540,20 +744,24 @@ class MainScreen(Screen[None]):
         self.prepare_line(shlex.join(words))
 
     def action_scale(self) -> None:
+        from .dialogs import CapacityDialog
+
         scale_set = self.selected_set
         if scale_set is None:
             return
-        hint = "Scale-in shows which instances its policy removes before anything happens."
+        hint = "Both ways, you see which instances come or go before anything happens."
 
         def chosen(capacity: int | None) -> None:
             if capacity is None or self.selected_key is None:
                 return
             name, _, group = self._set_words()
-            self.submit(["scale", name, str(capacity), "-g", group])
+            self.prepare_scale(shlex.join(["scale", name, str(capacity), "-g", group]), group, name, capacity)
 
         self.app.push_screen(CapacityDialog(scale_set.name, scale_set.capacity, hint), chosen)
 
     def action_add_vm(self) -> None:
+        from .dialogs import AddVmDialog
+
         scale_set = self.selected_set
         if scale_set is None:
             return
@@ -580,7 +788,7 @@ class MainScreen(Screen[None]):
         if not targets or self.selected_key is None:
             return
         name, _, group = self._set_words()
-        self.submit([verb, name, *targets, "-g", group])
+        self.prepare_instance_line(shlex.join([verb, name, *targets, "-g", group]), group, name, list(targets))
 
     def action_delete(self) -> None:
         self._instance_command("delete-instances")
@@ -656,15 +864,20 @@ class MainScreen(Screen[None]):
         self.instance_table.cycle_sort()
         self._title_instances()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
+        await self._mount_rest()  # a `/` in the first half second still opens the filter
         field = self.filter_input
         field.display = True
-        field.focus()
+        # Focus now, not after the queued keys: the rest of a burst (`/zone:2`) belongs to the field.
+        self.set_focus(field)
 
-    def action_command_bar(self, text: str = "") -> None:
+    async def action_command_bar(self, text: str = "") -> None:
+        await self._mount_rest()
         self.command_bar.open(text)
 
     def action_help(self) -> None:
+        from .help import HelpRow, HelpScreen
+
         rows: list[HelpRow] = []
         for key, action, _description, _show in ACTION_KEYS:
             reason = ""
@@ -703,7 +916,7 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         self.filter_input.display = False
-        self.instance_table.focus()
+        self.set_focus(self.instance_table)
 
     def on_key(self, event: Any) -> None:
         if event.key == "escape" and self.focused is self.filter_input:
@@ -721,14 +934,31 @@ class MainScreen(Screen[None]):
     @on(CommandBar.Submitted)
     def _command_submitted(self, event: CommandBar.Submitted) -> None:
         self.command_bar.close()
-        self.instance_table.focus()
+        self.set_focus(self.instance_table)
         if event.line:
             self.prepare_line(event.line)
 
     @on(CommandBar.Closed)
     def _command_closed(self, event: CommandBar.Closed) -> None:
         self.command_bar.close()
-        self.instance_table.focus()
+        self.set_focus(self.instance_table)
+
+
+SETS_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
+    ("s", "scale", "Scale"), ("a", "add_vm", "Add VM"), ("enter", None, "Instances"), ("/", "filter", "Filter"),
+    (":", "command_bar", "Cmd"), ("v", "detail", "Detail"), ("w", "what_if", "What if"),
+    ("^r", "refresh", "Refresh"), ("tab", None, "Next pane"),
+)
+"""(key label, action or None when always available, label), most useful first: the key bar keeps what fits."""
+INSTANCE_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
+    ("x", "delete", "Del"), ("p", "stop", "Stop"), ("t", "start", "Start"), ("s", "scale", "Scale"),
+    ("/", "filter", "Filter"), (":", "command_bar", "Cmd"), ("r", "restart", "Restart"), ("v", "detail", "Detail"),
+    ("d", "deallocate", "Dealloc"), ("space", "mark", "Mark"), ("w", "what_if", "What if"), ("o", "sort", "Sort"),
+    ("i", "reimage", "Reimage"), ("P", "protect", "Protect"), ("u", "upgrade", "Upgrade"),
+)
+LOG_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
+    ("enter", None, "Details"), (":", "command_bar", "Cmd"), ("tab", None, "Next pane"),
+)
 
 
 def _key_label(key: str) -> str:

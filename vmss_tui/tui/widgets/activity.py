@@ -1,20 +1,31 @@
-"""The Activity pane: operations in flight with a progress bar, then a scrollable log of results."""
+"""The Activity pane: operations in flight with a progress bar, then one short line per event.
+
+Each event is one line that fits the pane (`08:41 scale web 1000 -> 10: Succeeded (990 removed)`);
+whatever is longer (a command's table, every removed id) is kept with the line and shown on
+Enter. Lines are plain `Text` with control characters escaped: data never becomes markup.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import RichLog, Static
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from ...domain.models import Operation, OperationStatus
 from ...domain.text import escape_control
 from ..presentation import ProgressLine
 
 LOG_LINES_KEPT = 1000
+DETAIL_MARK = " …"
+"""Ends a line whose details Enter shows."""
 
 
 def operation_label(operation: Operation) -> str:
@@ -28,7 +39,7 @@ def operation_label(operation: Operation) -> str:
 
 
 def operation_result(operation: Operation) -> str:
-    """The one-line outcome of a finished operation, naming what came and went."""
+    """The full outcome of a finished operation, naming every instance that came and went."""
     if operation.status is OperationStatus.FAILED and operation.error is not None:
         return f"ERROR: ({operation.error.code}) {operation.error.message}"
     parts = [operation.status.value]
@@ -39,6 +50,27 @@ def operation_result(operation: Operation) -> str:
     if operation.skipped_instance_ids:
         parts.append(f"skipped (protected) {', '.join(operation.skipped_instance_ids)}")
     return "; ".join(parts)
+
+
+def operation_summary(operation: Operation) -> str:
+    """The outcome in a few words: `Succeeded (990 removed)`; errors name their code only."""
+    if operation.status is OperationStatus.FAILED and operation.error is not None:
+        return f"ERROR ({operation.error.code})"
+    counts = [f"{len(ids)} {what}" for ids, what in ((operation.created_instance_ids, "created"),
+                                                     (operation.removed_instance_ids, "removed"),
+                                                     (operation.skipped_instance_ids, "skipped"))
+              if ids]
+    return operation.status.value + (f" ({', '.join(counts)})" if counts else "")
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One event of the log: its line, and the details Enter shows (empty: none)."""
+
+    moment: datetime
+    line: str
+    variable: str | None
+    details: str = ""
 
 
 class ActivityPane(Vertical):
@@ -56,36 +88,75 @@ class ActivityPane(Vertical):
     ActivityPane > #running.-empty {
         display: none;
     }
-    ActivityPane > RichLog {
+    ActivityPane > OptionList {
         height: 1fr;
+        border: none;
+        padding: 0;
         background: $surface;
         scrollbar-size-vertical: 1;
     }
+    ActivityPane > OptionList:focus {
+        border: none;
+    }
     """
+
+    @dataclass
+    class DetailsWanted(Message):
+        """Enter on a line that has details."""
+
+        pane: ActivityPane
+        entry: ActivityEntry
+
+        @property
+        def control(self) -> ActivityPane:
+            return self.pane
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.running: dict[str, Operation] = {}
         """Operations still in progress, by id, in start order."""
-        self.lines: list[str] = []
-        """Every line written to the log (plain text), oldest first."""
+        self.entries: list[ActivityEntry] = []
+        """Every event still kept, oldest first."""
+
+    @property
+    def lines(self) -> list[str]:
+        """The text of every kept line, oldest first."""
+        return [entry.line for entry in self.entries]
 
     def compose(self) -> ComposeResult:
         yield Static(id="running", classes="-empty")
-        yield RichLog(id="log", max_lines=LOG_LINES_KEPT, wrap=True, markup=False, highlight=False, auto_scroll=True,
-                      min_width=20)
+        yield OptionList(id="log")
 
     @property
-    def log_widget(self) -> RichLog:
-        """The scrollable log."""
-        return self.query_one("#log", RichLog)
+    def log_widget(self) -> OptionList:
+        """The list of lines."""
+        return self.query_one("#log", OptionList)
 
-    def write(self, moment: datetime, line: str, variable: str | None, colours: Mapping[str, str]) -> None:
-        """Append one timestamped line, coloured by a theme variable."""
-        text = Text(moment.strftime("%H:%M:%S "), style="dim", end="")
-        text.append(escape_control(line), style=colours.get(variable, "") if variable else "")
-        self.lines.append(line)
-        self.log_widget.write(text)
+    def write(self, moment: datetime, line: str, variable: str | None, colours: Mapping[str, str],
+              details: str = "") -> None:
+        """Append one event, its line coloured by a theme variable, its details kept for Enter."""
+        entry = ActivityEntry(moment, escape_control(line), variable, details)
+        self.entries.append(entry)
+        text = Text(moment.strftime("%H:%M "), style="dim", end="")
+        text.append(entry.line, style=colours.get(variable, "") if variable else "")
+        if details:
+            text.append(DETAIL_MARK, style="dim")
+        log = self.log_widget
+        log.add_option(Option(text))
+        if len(self.entries) > LOG_LINES_KEPT:
+            del self.entries[0]
+            log.remove_option_at_index(0)
+        at_end = log.highlighted is None or log.highlighted >= log.option_count - 2
+        if at_end:
+            log.highlighted = log.option_count - 1
+            log.scroll_end(animate=False)
+
+    @on(OptionList.OptionSelected, "#log")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        entry = self.entries[event.option_index]
+        if entry.details:
+            self.post_message(self.DetailsWanted(self, entry))
 
     def track(self, operation: Operation) -> bool:
         """Show a snapshot of an operation; returns True the first time it finishes."""
@@ -104,5 +175,6 @@ class ActivityPane(Vertical):
         for index, operation in enumerate(self.running.values()):
             if index:
                 text.append("\n")
-            text.append(ProgressLine(operation_label(operation), operation.percent_complete, width=12).render())
+            text.append(ProgressLine(escape_control(operation_label(operation)), operation.percent_complete,
+                                     width=12).render())
         running.update(text)

@@ -12,6 +12,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList
+
+from .text_field import TextField
 from textual.widgets.option_list import Option
 
 MAX_COMPLETIONS_SHOWN = 50
@@ -30,7 +32,6 @@ class CommandBar(Vertical):
     DEFAULT_CSS = """
     CommandBar {
         height: auto;
-        dock: bottom;
         background: $panel;
     }
     CommandBar > OptionList {
@@ -101,7 +102,7 @@ class CommandBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="completions", classes="-empty")
-        yield Input(placeholder="command, e.g. scale web 5  (Tab completes, Enter runs, Esc closes)",
+        yield TextField(placeholder="command, e.g. scale web 5  (Tab completes, Enter runs, Esc closes)",
                     id="command-input", select_on_focus=False)
 
     @property
@@ -119,7 +120,8 @@ class CommandBar(Vertical):
         self.display = True
         self.input.value = text
         self.input.cursor_position = len(text)
-        self.input.focus()
+        # Focus now, not after the queued keys: the rest of a burst (`:scale web 5`) belongs here.
+        self.screen.set_focus(self.input)
         self.post_message(self.CompletionWanted(self, text))
 
     def close(self) -> None:

@@ -271,7 +271,8 @@ class FaultDomainMap(Static):
         if scenario is not None:
             outcome = loss_outcome(self._instances, scenario)
             share_ok = outcome.total == 0 or outcome.remaining * 2 >= outcome.total
-            parts.append(Text(outcome.sentence, style=colours.get("warning" if share_ok else "error", "")))
+            # Right under the title: the answer must show even when the pane is a few lines tall (80x24).
+            parts.insert(1, Text(outcome.sentence, style=colours.get("warning" if share_ok else "error", "")))
         elif not loss_scenarios(placement):
             parts.append(Text("Nothing to lose: no zones, and Azure places the VMs itself.", style="dim"))
         return Group(*parts)

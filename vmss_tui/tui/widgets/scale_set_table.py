@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -56,9 +57,22 @@ class ScaleSetTable(DataTable[Text]):
     DEFAULT_CSS = """
     ScaleSetTable {
         height: auto;
-        max-height: 8;
     }
     """
+
+    BINDINGS = [
+        # k9s: Home/End go to the first/last row (DataTable scrolls sideways on them).
+        Binding("home,ctrl+home,g", "first_row", "First", show=False),
+        Binding("end,ctrl+end,G", "last_row", "Last", show=False),
+    ]
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)

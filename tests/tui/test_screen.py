@@ -1,0 +1,295 @@
+"""The screen around the tables (issue 11): what a user sees and types, bursts of keys, dialogs, the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+
+from tui_helpers import enter_line, screen_lines, select_set, settle
+from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
+from vmss_tui.tui.screens.main import MainScreen
+
+RG = "practice-rg"
+
+
+def main_screen(app: Any) -> MainScreen:
+    screen = app.screen_stack[0]
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+def burst(app: Any, keys: list[str]) -> None:
+    """Queue every key at once, as a terminal delivers a burst (SSH, a paste, a fast typist)."""
+    for key in keys:
+        character = key if len(key) == 1 else {"backspace": "\x7f", "enter": "\r", "space": " ", "colon": ":",
+                                               "slash": "/"}.get(key)
+        app.post_message(events.Key(key, character))
+
+
+KEY_NAMES = {":": "colon", "/": "slash", " ": "space"}
+
+
+def keys_of(text: str) -> list[str]:
+    return [KEY_NAMES.get(character, character) for character in text]
+
+
+# ----------------------------------------------------------------------------- typed text is visible
+
+async def test_the_command_bar_shows_the_text_being_typed(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("colon", *keys_of("scale web 5"))
+        await pilot.pause()
+        assert any("scale web 5" in line for line in screen_lines(app)), "\n".join(screen_lines(app))
+
+
+async def test_the_filter_shows_the_text_being_typed(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("tab", "slash", *keys_of("zone:2"))
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("zone:2" in line and "Instances of" not in line for line in lines), "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- bursts of keys
+
+async def test_a_burst_with_a_backspace_in_the_scale_dialog_scales_to_what_was_typed(make_app: Any,
+                                                                                   backend: Any) -> None:
+    from vmss_tui.tui.screens.dialogs import CapacityDialog, ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, CapacityDialog)
+        burst(app, ["1", "2", "backspace", "5", "enter"])
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), "a scale-out shows its plan first"
+        await pilot.press("y")
+        await settle(pilot)
+        assert backend.get_scale_set(RG, "web").capacity == 15
+
+
+async def test_a_burst_into_the_filter_keeps_every_key_in_order(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("tab")
+        burst(app, ["slash", *keys_of("zone:3"), "backspace", "2"])
+        await settle(pilot)
+        screen = main_screen(app)
+        assert screen.filter_input.value == "zone:2"
+        assert screen.instance_table.shown_ids == ["1", "4"]
+
+
+async def test_a_burst_into_the_command_bar_runs_the_line_as_typed(make_app: Any, backend: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        burst(app, ["colon", *keys_of("scale web 88"), "backspace", "backspace", *keys_of("7 --yes"), "enter"])
+        await settle(pilot)
+        assert backend.get_scale_set(RG, "web").capacity == 7
+
+
+# ----------------------------------------------------------------------------- deleting the selected set
+
+async def test_deleting_the_selected_set_moves_the_selection_without_an_error(make_app: Any, backend: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await enter_line(pilot, "colon", "delete web --yes")
+        await settle(pilot)
+        screen = main_screen(app)
+        assert [s.name for s in backend.list_scale_sets(RG)] == ["batch", "demo-set"]
+        failures = [n for n in app._notifications if n.severity == "error"]
+        assert not failures, [f"{n.title}: {n.message}" for n in failures]
+        assert screen.selected_key is not None and screen.selected_key[1] in ("batch", "demo-set")
+        assert not any("ResourceNotFound" in line for line in screen.activity.lines)
+
+
+# ----------------------------------------------------------------------------- validate before asking
+
+async def test_delete_of_an_instance_already_gone_says_so_and_asks_nothing(make_app: Any, backend: Any) -> None:
+    from vmss_tui.tui.screens.dialogs import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("tab")
+        backend.delete_instances(RG, "web", ["0"])  # behind the app's back: its row is still shown
+        await pilot.press("x")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        messages = [n.message for n in app._notifications] + main_screen(app).activity.lines
+        assert any("0" in text and "not found" in text.lower() for text in messages), messages
+
+
+async def test_scale_beyond_the_limit_is_refused_before_any_confirmation(make_app: Any, backend: Any) -> None:
+    from vmss_tui.tui.screens.dialogs import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("s", *"5000", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert backend.get_scale_set(RG, "web").capacity == 6
+        assert any("ERROR" in line for line in main_screen(app).activity.lines)
+
+
+# ----------------------------------------------------------------------------- confirmations say everything
+
+async def test_a_big_scale_in_confirmation_counts_the_victims_it_does_not_list_and_lists_them_on_request(
+        make_app: Any, backend: Any) -> None:
+    from textual.widgets import Static
+
+    from vmss_tui.tui.screens.dialogs import ConfirmDialog
+
+    backend.create_scale_set(ScaleSetSpec(name="wide", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM,
+                                          capacity=100, single_placement_group=False))
+    plan = backend.plan_capacity(RG, "wide", 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_set(pilot, "wide")
+        await pilot.press("s", *"10", "enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        lines = screen_lines(app)
+        assert any("and 84 more" in line for line in lines), "\n".join(lines)
+        await pilot.press("l")
+        await pilot.pause()
+        shown = str(dialog.query_one("#prompt", Static).render())
+        for removal in plan.to_remove:
+            assert f"  {removal.instance_id}  " in shown
+
+
+async def test_a_scale_out_shows_the_instances_it_creates_before_it_runs(make_app: Any, backend: Any) -> None:
+    from vmss_tui.tui.screens.dialogs import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("s", "8", "enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "6 to 8" in dialog.prompt and "creates 2" in dialog.prompt
+        assert backend.get_scale_set(RG, "web").capacity == 6, "nothing happens before the yes"
+        await pilot.press("n")
+        await settle(pilot)
+        assert backend.get_scale_set(RG, "web").capacity == 6
+
+
+# ----------------------------------------------------------------------------- the footer
+
+async def test_the_footer_lists_the_main_keys_at_120_and_at_80_columns(make_app: Any) -> None:
+    for size in ((120, 40), (80, 24)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await select_set(pilot, "web")
+            await pilot.press("tab")
+            await pilot.pause()
+            footer = screen_lines(app)[-1]
+            for shown in ("x ", "s Scale", "/ Filter", "? ", "q Quit"):
+                assert shown in footer, f"{size}: {shown!r} missing from {footer!r}"
+            assert "palettel" not in footer
+
+
+async def test_what_if_zone_loss_is_visible_at_80x24(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_set(pilot, "web")
+        await pilot.press("tab", "w")
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("If zone 1 is lost" in line for line in lines), "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- the activity log
+
+async def test_a_scale_in_is_one_readable_line_in_the_activity_log(make_app: Any, backend: Any) -> None:
+    backend.create_scale_set(ScaleSetSpec(name="wide", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM,
+                                          capacity=60, single_placement_group=False))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "wide")
+        before = len(main_screen(app).activity.lines)
+        await enter_line(pilot, "colon", "scale wide 10 --yes")
+        await settle(pilot)
+        written = main_screen(app).activity.lines[before:]
+        assert any("scale wide 60 -> 10: Succeeded (50 removed)" in line for line in written), written
+        assert all(len(line) < 80 for line in written), written
+
+
+async def test_a_read_command_is_summed_up_in_the_log_with_its_output_on_request(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        before = len(main_screen(app).activity.lines)
+        await enter_line(pilot, "colon", "instances web")
+        await settle(pilot)
+        written = main_screen(app).activity.lines[before:]
+        assert len(written) <= 2, written
+        assert not any("westeurope" in line for line in written), "no table dumped into the log"
+
+
+async def test_markup_in_logged_data_is_shown_as_typed(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await enter_line(pilot, "colon", "show [red]x[/red]")
+        await settle(pilot)
+        assert any("[red]x[/red]" in line for line in screen_lines(app))
+
+
+# ----------------------------------------------------------------------------- the sets pane
+
+async def test_home_and_end_move_the_sets_cursor_to_the_first_and_last_set(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "demo-set")
+        screen = main_screen(app)
+        screen.sets_table.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        assert screen.selected_key == (RG, "web")
+        await pilot.press("home")
+        await settle(pilot)
+        assert screen.selected_key == (RG, "batch")
+
+
+async def test_the_sets_pane_shows_every_set_when_there_is_room(make_app: Any, backend: Any) -> None:
+    for index in range(9):
+        backend.create_scale_set(ScaleSetSpec(name=f"extra{index}", resource_group=RG,
+                                              orchestration_mode=OrchestrationMode.FLEXIBLE, capacity=0))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        lines = screen_lines(app)
+        for name in ("batch", "web", *(f"extra{index}" for index in range(9))):
+            assert any(f" {name} " in line for line in lines), f"{name} not on screen:\n" + "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- the first load
+
+async def test_the_first_load_lists_each_sets_instances_at_most_once(make_app: Any, backend: Any,
+                                                                     monkeypatch: Any) -> None:
+    listed: list[str] = []
+    original = backend.list_instances
+
+    def counting(resource_group: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        listed.append(name)
+        return original(resource_group, name, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "list_instances", counting)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert main_screen(app).instance_table.row_count == 2
+    assert len(listed) == len(set(listed)), listed
