@@ -77,11 +77,14 @@ def _translate(error: BaseException, endpoint: "_Endpoint | None" = None) -> err
     from azure.core import exceptions as core
 
     if isinstance(error, (core.ServiceRequestTimeoutError, core.ServiceResponseTimeoutError)):
+        # A stalled TLS handshake runs under the connect timeout but surfaces as a read timeout,
+        # so name both limits rather than claim which one expired.
         endpoint = endpoint or _Endpoint()
-        connecting = isinstance(error, core.ServiceRequestTimeoutError)
-        seconds = endpoint.connection_timeout if connecting else endpoint.read_timeout
-        what = "did not accept a connection" if connecting else "did not answer"
-        return errors.ServiceUnavailable(f"{endpoint.host} {what} within {seconds:g} s.", code="RequestTimeout")
+        what = ("did not accept a connection" if isinstance(error, core.ServiceRequestTimeoutError)
+                else "did not answer")
+        return errors.ServiceUnavailable(
+            f"{endpoint.host} {what} in time (connect timeout {endpoint.connection_timeout:g} s, "
+            f"read timeout {endpoint.read_timeout:g} s).", code="RequestTimeout")
 
     if isinstance(error, core.HttpResponseError) and getattr(error, "response", None) is not None \
             and getattr(error, "status_code", None):
