@@ -372,9 +372,30 @@ def _run_armserver(settings: Settings, options: GlobalOptions, stderr: TextIO) -
     return int(armserver_main(argv, audit=recorder) or 0)
 
 
+class _EscapingLines:
+    """A text stream that shows control characters as escapes, keeping only its line breaks.
+
+    Every `ERROR:`/`WARNING:` line quotes something from data (a name, a path, Azure's message,
+    an exception's text). Escaping at the stream, not at each message, means no line written to
+    stderr can clear the screen or retitle the window, whoever wrote it.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from .domain.text import escape_control
+
+        self._stream.write("\n".join(escape_control(line) for line in text.split("\n")))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run vmss-tui with `argv` (default: sys.argv[1:]) and return the exit code."""
-    stdout, stderr = sys.stdout, sys.stderr
+    stdout, stderr = sys.stdout, _EscapingLines(sys.stderr)
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         return _main(arguments, stdout, stderr)

@@ -267,3 +267,13 @@ async def test_tui_toasts_are_literal_and_escaped(tmp_path: Path) -> None:
         shown = _screen_text(app)
         assert_no_raw_controls(shown)
         assert "red]web\\x1b[2J" in shown  # the toast is on screen, markup shown as text
+
+
+def test_every_stderr_line_of_the_cli_is_escaped_whoever_wrote_it(capsys, tmp_path: Path) -> None:
+    """Messages written outside the command layer (config, usage, warnings) quote paths and names too."""
+    hostile_config = tmp_path / "\x1b]0;pwned\x07\x1b[2Jconfig.toml"
+    assert main(["--db", str(tmp_path / "db"), "--config", str(hostile_config), "list"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\\x1b]0;pwned\\x07" in err
+    assert err.count("\n") == 1
