@@ -227,7 +227,8 @@ SCALE_SET_BODY = _object(
     sku=_object(name=_string, tier=_string, capacity=_integer(minimum=0)),
     properties=_object(
         orchestrationMode=_string,
-        platformFaultDomainCount=_integer(minimum=1, maximum=2**31 - 1, type_name="Int32"),
+        # Only the type here: the range (1-5, 1 or 5 when zonal) is the rules' documented message.
+        platformFaultDomainCount=_integer(minimum=-(2**31), maximum=2**31 - 1, type_name="Int32"),
         singlePlacementGroup=_boolean,
         zoneBalance=_boolean,
         overprovision=_boolean,
