@@ -359,21 +359,57 @@ def _pty_bytes(store: Path, runs: int) -> tuple[list[float], list[float], list[f
     refresh: list[float] = []
     env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", TEXTUAL_DISABLE_KITTY_KEY="1")
     env.pop("NO_COLOR", None)
+    import pyte
+
     for round_number in range(max(1, runs // 2)):
         with _pty_child([sys.executable, "-c", _CHILD, str(store)], env) as fd:
-            first = _read_until_quiet(fd, quiet=1.5, limit=30)
+            # Start-up: everything until the rows are on screen and the app has gone quiet.
+            screen = pyte.Screen(*SIZE)
+            stream = pyte.ByteStream(screen)
+            first = _read_until_visible(fd, stream, screen, f"({INSTANCES})", limit=30)
+            first += _read_until_quiet(fd, quiet=1.5, limit=30)
             startup.append(len(first))
             os.write(fd, b"\t")  # focus the instances
-            _read_until_quiet(fd, quiet=0.5, limit=5)
+            _read_response(fd, quiet=0.5, limit=5)
             for _ in range(3):
                 os.write(fd, b"\x1b[B")
-                cursor.append(len(_read_until_quiet(fd, quiet=0.4, limit=5)))
+                cursor.append(len(_read_response(fd, quiet=0.4, limit=5)))
             flip_power(store, round_number)
             os.write(fd, b"\x12")  # ctrl+r
-            refresh.append(len(_read_until_quiet(fd, quiet=0.6, limit=10)))
+            refresh.append(len(_read_response(fd, quiet=0.6, limit=10)))
             os.write(fd, b"q")
             _read_until_quiet(fd, quiet=0.5, limit=5)
     return startup, cursor, refresh
+
+
+def _read_response(fd: int, quiet: float, limit: float) -> bytes:
+    """What the child writes in answer to a key: wait up to `limit` for the first byte, then until quiet.
+
+    A loaded machine may take longer than `quiet` to answer; those bytes belong to this key, not the next.
+    """
+    ready, _, _ = select.select([fd], [], [], limit)
+    if not ready:
+        return b""
+    return _read_until_quiet(fd, quiet=quiet, limit=limit)
+
+
+def _read_until_visible(fd: int, stream: Any, screen: Any, marker: str, limit: float) -> bytes:
+    """Everything the child writes until `marker` is on its (pyte-rendered) screen."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        chunks.append(data)
+        stream.feed(data)
+        if any(marker in line for line in screen.display):
+            return b"".join(chunks)
+    raise RuntimeError(f"{marker!r} never appeared; the screen showed:\n" + "\n".join(screen.display))
 
 
 # ----------------------------------------------------------------------------- entry points

@@ -54,7 +54,7 @@ def short_size(vm_size: str) -> str:
 def instance_row_cells(instance: Instance, marked: bool) -> tuple[Cell, ...]:
     """The cells of one row in column order, as plain values (cheap to build and compare)."""
     return (
-        Cell(MARK_GLYPH if marked else " ", "accent", True),
+        Cell(MARK_GLYPH, "accent", True) if marked else Cell(" "),
         Cell(instance_label(instance)),
         Cell(instance.zone or "-"),
         Cell(str(instance.fault_domain)),

@@ -525,10 +525,13 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             return
         top = self.scroll_offset.y
         bottom = top + self.page_height
-        width = max(self.virtual_size.width, self.size.width)
+        # Clipped to the content: a wider region would also repaint the scrollbar beside it.
+        content = Region(0, 0, *self.size)
+        width = self.size.width
         regions = [Region(0, self.header_height + row - top, width, 1)
                    for row in set(rows) if top <= row < bottom]
-        regions.extend(extra)
+        regions.extend(region.intersection(content) for region in extra)
+        regions = [region for region in regions if region]
         if regions:
             self.refresh(*regions)
 
@@ -536,7 +539,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         """Repaint the sticky header line (it does not scroll, so not through `refresh_lines`)."""
         self._header_strip = None
         if self.is_mounted:
-            self.refresh(Region(0, 0, max(self.virtual_size.width, self.size.width), self.header_height))
+            self.refresh(Region(0, 0, self.size.width, self.header_height))
 
     def _set_cursor(self, row: int) -> None:
         """Move the cursor index, repaint the two rows involved, and say so when the row changed."""
@@ -641,7 +644,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
                     style += styles.cursor
                 drawn_styles[style_key] = style
             segments.append(Segment(_fit(text, column_width) + " ", style))
-        return Strip(segments, self._table_width).crop_extend(scroll_x, scroll_x + width, row_style)
+        # Neighbouring cells of one style become one segment: fewer style codes to the terminal.
+        strip = Strip(segments, self._table_width).simplify()
+        return strip.crop_extend(scroll_x, scroll_x + width, row_style)
 
     def _header_line(self, styles: _Styles, scroll_x: int, width: int) -> Strip:
         signature = (self.sort_column, self.sort_reverse, scroll_x, width, self._layout_generation)
