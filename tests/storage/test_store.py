@@ -165,7 +165,8 @@ def test_scaling_zero_to_a_thousand_writes_the_store_once(tmp_path, monkeypatch)
 
     monkeypatch.setattr(store_module.os, "replace", counting_replace)
     backend.set_capacity("rg", "big", 1000)
-    assert replaced == [str(tmp_path / "sets" / "rg" / "big.json")]
+    # the set's file once, then the small summary index (renamed last: see summary.py)
+    assert replaced == [str(tmp_path / "sets" / "rg" / "big.json"), str(tmp_path / "set-summaries.json")]
     assert len(backend.list_instances("rg", "big")) == 1000
 
 

@@ -45,10 +45,12 @@ from ...domain.models import (
     placement_map,
     unknown_value,
 )
+from ...domain.summary import ScaleSetSummary
 from ...domain.sizes import DEFAULT_IMAGE, DEFAULT_LOCATION, DEFAULT_VM_SIZE, find_size, is_specialty
 from . import rules
 from .clock import Clock, SystemClock
 from .store import KEY_PART_MAX_BYTES, Store, Transaction
+from .summary import SetSummary, SummaryIndex, read_summaries, scale_set_view, summary_view
 from .timing import Speed, duration, parse_speed, staggered
 
 META = "subscription"
@@ -180,6 +182,10 @@ class EmulatorBackend:
             return sorted((doc["name"] for doc in txn.db(META).table("resource_groups").all()), key=str.lower)
 
     def list_scale_sets(self, resource_group: str | None = None) -> list[ScaleSet]:
+        return [summary.scale_set for summary in self.list_scale_set_summaries(resource_group)]
+
+    def list_scale_set_summaries(self, resource_group: str | None = None) -> list[ScaleSetSummary]:
+        """Every set with its instance counts, from the store's per-set summaries (no instance is read)."""
         now = self._now()
         with self.store.snapshot() as txn:
             prefix = SETS_PREFIX if resource_group is None else _group_prefix(resource_group)
@@ -189,17 +195,17 @@ class EmulatorBackend:
             meta = self._meta_doc(txn)
             damaged: dict[str, str] = {key: "an older version moved its unreadable file aside"
                                        for key in self.store.legacy_corrupt_files(prefix)}
-            for key in txn.shard_keys(prefix):
-                try:
-                    shard = self._load(txn, key)
-                except errors.StoreDamaged as exc:
-                    damaged[key] = exc.message
+            for key, found in read_summaries(self.store, txn, prefix):
+                if isinstance(found, errors.StoreDamaged):
+                    group, name = key[len(SETS_PREFIX):].split("/", 1)
+                    damaged[key] = self._damaged_set_error(group, name, found.message).message
                     continue
                 damaged.pop(key, None)
-                if shard is not None and self._set_visible(shard.set_doc, now):
-                    result.append(self._scale_set_view(shard, now, meta["id"]))
-            result += [self._damaged_view(txn, key, reason, meta["id"]) for key, reason in damaged.items()]
-        return sorted(result, key=lambda s: (s.resource_group.lower(), s.name.lower()))
+                if found is not None and found.visible(now):
+                    result.append(summary_view(found, now, meta["id"]))
+            result += [ScaleSetSummary(self._damaged_view(txn, key, reason, meta["id"]), state_counts=())
+                       for key, reason in damaged.items()]
+        return sorted(result, key=lambda s: (s.scale_set.resource_group.lower(), s.scale_set.name.lower()))
 
     def _damaged_view(self, txn: Transaction, key: str, reason: str, subscription_id: str) -> ScaleSet:
         """A set whose file cannot be read: listed (state Damaged) so nobody reuses its name unawares."""
@@ -242,9 +248,21 @@ class EmulatorBackend:
     def get_operation(self, operation_id: str) -> Operation:
         return self._operation_view(self._operation_record(operation_id), self._now())
 
-    def _operation_record(self, operation_id: str) -> dict[str, Any]:
-        """The stored record of an operation, from its set's shard or (set deleted) the meta shard."""
+    def _operation_record(self, operation_id: str, scale_set: tuple[str, str] | None = None) -> dict[str, Any]:
+        """The stored record of an operation, from its set's shard or (set deleted) the meta shard.
+
+        `scale_set` (resource group, name), when known, is looked in first: a wait poll then reads one
+        shard instead of every set's.
+        """
         with self.store.snapshot() as txn:
+            if scale_set is not None:
+                try:
+                    hinted = txn.view(_set_key(*scale_set))
+                except errors.AzureError:
+                    hinted = {}
+                for doc in hinted.get("operations", {}).values():
+                    if doc["id"] == operation_id:
+                        return doc
             for key, data in [*self._readable_sets(txn, SETS_PREFIX), (META, txn.view(META))]:
                 for doc in data.get("operations", {}).values():
                     if doc["id"] == operation_id:
@@ -257,7 +275,7 @@ class EmulatorBackend:
         current = operation
         while True:
             try:
-                record = self._operation_record(operation.id)
+                record = self._operation_record(operation.id, (operation.resource_group, operation.scale_set_name))
             except errors.ResourceNotFound:
                 return current
             now = self._now()
@@ -853,9 +871,8 @@ class EmulatorBackend:
 
     def _purge_finished_deletes(self, txn: Transaction, now: float) -> None:
         """Remove shards of sets whose deletion finished, keeping their operations in the meta shard."""
-        for key, data in list(self._readable_sets(txn, SETS_PREFIX)):
-            raw = list(data.get("scale_set", {}).values())
-            if raw and not self._set_visible(raw[0], now):
+        for key, found in list(read_summaries(self.store, txn, SETS_PREFIX)):  # no instance is read
+            if isinstance(found, SetSummary) and not found.visible(now):
                 ops = [dict(d) for d in txn.db(key).table("operations").all()]
                 meta_ops = txn.db(META).table("operations")
                 kept = ([dict(d) for d in meta_ops.all()] + ops)[-OPERATIONS_KEPT:]
@@ -1083,22 +1100,13 @@ class EmulatorBackend:
     def _usage(self, txn: Transaction, location: str, now: float, skip_key: str | None = None) -> dict[str, int]:
         """vCPUs held per family: every instance not deallocated (or heading there) and not being deleted."""
         usage: dict[str, int] = {}
-        for key, raw in self._readable_sets(txn, SETS_PREFIX):
-            if key == skip_key:
+        for key, found in read_summaries(self.store, txn, SETS_PREFIX):  # summary.summarize counts them
+            if key == skip_key or not isinstance(found, SetSummary):
                 continue
-            set_docs = list(raw.get("scale_set", {}).values())
-            if not set_docs or set_docs[0]["location"] != location or not self._set_visible(set_docs[0], now):
+            if found.set_doc["location"] != location or not found.visible(now):
                 continue
-            for doc in raw.get("instances", {}).values():
-                tr = doc.get("tr")
-                if tr and tr["kind"] == "delete":
-                    continue
-                power = (tr.get("power") if tr else None) or doc["power"]
-                if power == PowerState.DEALLOCATED.value:
-                    continue
-                size = find_size((tr or {}).get("vm_size") or doc["vm_size"])
-                if size is not None:
-                    usage[size.family] = usage.get(size.family, 0) + size.vcpus
+            for family, vcpus in found.usage.items():
+                usage[family] = usage.get(family, 0) + vcpus
         return usage
 
     def _check_quota(self, txn: Transaction, location: str, needed: dict[str, int], skip_key: str | None = None) -> None:
@@ -1135,22 +1143,7 @@ class EmulatorBackend:
     # --- views --------------------------------------------------------------------------------------
 
     def _scale_set_view(self, shard: _Shard, now: float, subscription_id: str) -> ScaleSet:
-        doc = shard.set_doc
-        busy = doc.get("busy")
-        state = ProvisioningState(busy["kind"]) if busy and now < busy["until"] else ProvisioningState.SUCCEEDED
-        live = [d for d in shard.instances if not (d.get("tr") and d["tr"]["kind"] == "delete")]
-        return ScaleSet(
-            name=doc["name"], resource_group=doc["rg"], location=doc["location"],
-            orchestration_mode=OrchestrationMode(doc["mode"]), capacity=len(live), vm_size=doc["vm_size"],
-            image=doc["image"], platform_fault_domain_count=doc["fd"], zones=tuple(doc["zones"]),
-            single_placement_group=doc["spg"], scale_in_policy=ScaleInRule(doc["rule"]),
-            upgrade_policy=UpgradeMode(doc["upgrade"]), provisioning_state=state, time_created=_dt(doc["created"]),
-            id=(f"/subscriptions/{subscription_id}/resourceGroups/{doc['rg']}/providers/Microsoft.Compute/"
-                f"virtualMachineScaleSets/{doc['name']}"),
-            subscription_id=subscription_id, unique_id=doc["unique_id"], computer_name_prefix=doc["prefix"],
-            priority=Priority(doc["priority"]), force_deletion=doc["force"], zone_balance=doc["zone_balance"],
-            has_vm_profile=doc["has_profile"],
-        )
+        return scale_set_view(shard.set_doc, len(shard.live_instances()), now, subscription_id)
 
     def _instance_views(self, shard: _Shard, now: float, subscription_id: str) -> list[Instance]:
         doc = shard.set_doc
@@ -1262,7 +1255,7 @@ def open_emulator(db: str | Path | None = None, speed: Speed | str | None = None
         raise errors.InvalidParameter(f"The emulator store '{root}' is a file; --db needs a directory.",
                                       target="db")
     is_new = not (root / f"{META}.json").exists()
-    backend = EmulatorBackend(Store(root, durable=durable), clock=clock, speed=parse_speed(speed), rng=rng)
+    backend = EmulatorBackend(Store(root, durable=durable, index=SummaryIndex()), clock=clock, speed=parse_speed(speed), rng=rng)
     if is_new and seed:
         backend.seed_practice_estate()
     return backend

@@ -34,7 +34,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import orjson
 from tinydb import TinyDB
@@ -42,6 +42,10 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from ...domain.errors import InvalidStoreKey, StoreDamaged, StoreWriteFailed
+from .shard_cache import ShardCache
+
+if TYPE_CHECKING:
+    from .summary import SummaryIndex
 
 SHARD_SUFFIX = ".json"
 LOCK_NAME = ".lock"
@@ -155,6 +159,10 @@ class Transaction:
             return self._shards[key].data
         return self._store.load_shard(key, private_copy=False).data
 
+    def touched(self, key: str) -> bool:
+        """True if this transaction loaded the shard (its content here may differ from the file)."""
+        return key in self._shards
+
     def exists(self, key: str) -> bool:
         """True if the shard has content (on disk or written in this transaction)."""
         shard = self._shard(key)
@@ -193,12 +201,13 @@ class Transaction:
 class Store:
     """A directory of TinyDB shards with locked, atomic, batched transactions."""
 
-    def __init__(self, root: Path | str, *, durable: bool = True) -> None:
+    def __init__(self, root: Path | str, *, durable: bool = True, index: "SummaryIndex | None" = None) -> None:
         """Open (creating if needed) a store directory.
 
         Args:
             root: The store directory.
             durable: fsync files and directories (turn off only for throwaway test stores).
+            index: Keeps a summary index shard in step with the shards, in the same commit (see summary.py).
         """
         self.root = Path(root)
         self.durable = durable
@@ -207,7 +216,8 @@ class Store:
         except OSError as exc:
             raise _write_error(self.root, exc) from None
         self._real_root = os.path.realpath(self.root)
-        self._cache: dict[str, _Shard] = {}
+        self.index = index
+        self._cache = ShardCache()  # bounded: a long-running TUI or endpoint never holds every set parsed
         self._cache_lock = threading.Lock()
         self._thread_lock = threading.RLock()
         self._remove_stale_temp_files()
@@ -414,6 +424,16 @@ class Store:
                 tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
                 staged.append((shard, path, tmp, payload))
                 self._write_temp(tmp, payload)
+            if self.index is not None:  # staged last, so renamed after the shards it summarises
+                index_data = self.index.updated(self, [(s.key, s.data, t, b) for s, _p, t, b in staged],
+                                                [s.key for s in txn._dirty_shards() if s.dropped or not s.data])
+                if index_data is not None:
+                    index_shard = _Shard(key=self.index.key, data=index_data, signature=None, dirty=True)
+                    path = self.path_for(index_shard.key)
+                    payload = orjson.dumps(index_data)
+                    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+                    staged.append((index_shard, path, tmp, payload))
+                    self._write_temp(tmp, payload)
         except OSError as exc:
             for _shard, _path, tmp, _payload in staged:
                 try:
