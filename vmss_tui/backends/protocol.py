@@ -28,6 +28,7 @@ from ..domain.models import (
     ScaleSetUpdate,
     VmSpec,
 )
+from ..domain.summary import ScaleSetSummary
 
 
 @runtime_checkable
@@ -54,6 +55,22 @@ class Backend(Protocol):
 
         Returns:
             Scale sets sorted by (resource group, name).
+
+        Raises:
+            ResourceGroupNotFound: The named group does not exist.
+        """
+        ...
+
+    def list_scale_set_summaries(self, resource_group: str | None = None) -> list[ScaleSetSummary]:
+        """List scale sets with their instance counts, at a cost that grows with sets, not instances.
+
+        Args:
+            resource_group: Only this group; None for every group in the subscription.
+
+        Returns:
+            The same sets, in the same order, as `list_scale_sets`. `state_counts` is None where
+            counting would cost a call per set (the Azure adapter): front ends count those from
+            `list_instances` of the sets they show.
 
         Raises:
             ResourceGroupNotFound: The named group does not exist.

@@ -42,6 +42,7 @@ from ...domain.models import (
     placement_map,
 )
 from ...domain.sizes import find_size
+from ...domain.summary import ScaleSetSummary
 from . import wire
 from .client import make_client, make_credential, resolve_subscription
 
@@ -316,6 +317,15 @@ class AzureBackend:
         sets = [self._remember_mode(wire.scale_set_from_json(item.as_dict(), self.subscription_id))
                 for item in pages]
         return sorted(sets, key=lambda s: (s.resource_group.lower(), s.name.lower()))
+
+    def list_scale_set_summaries(self, resource_group: str | None = None) -> list[ScaleSetSummary]:
+        """The sets with capacity (from the list call) but no state counts.
+
+        Counting power states would need one call per set (the Uniform `instanceView` statusesSummary,
+        or listing a Flexible set's VMs with their instance views), which is what the front ends already
+        do for the sets they show; a list of sets stays one paged call.
+        """
+        return [ScaleSetSummary(scale_set) for scale_set in self.list_scale_sets(resource_group)]
 
     @_edge
     def get_scale_set(self, resource_group: str, name: str) -> ScaleSet:

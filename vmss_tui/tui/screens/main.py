@@ -243,14 +243,16 @@ class MainScreen(Screen[None]):
         try:
             if first:
                 self.post_message(BackendReady(backend.info()))
-            scale_sets = backend.list_scale_sets(self.resource_group)
-            running: dict[str, int] = {}
-            # Counting running instances costs one list per set: do it for every set only while
-            # there are few; otherwise the selected set's count comes with its instances.
+            summaries = backend.list_scale_set_summaries(self.resource_group)
+            scale_sets = [summary.scale_set for summary in summaries]
+            # The emulator's summaries carry the counts (no instance is read). Where they do not (Azure),
+            # counting costs one list per set: only while there are few; otherwise the selected set's
+            # count comes with its instances.
+            running: dict[str, int] = {set_row_key(s.scale_set): s.running for s in summaries if s.running is not None}
             selected = self.selected_key  # its count comes with its own instance refresh
             if len(scale_sets) <= RUNNING_COUNT_SET_LIMIT:
                 for scale_set in scale_sets:
-                    if (scale_set.resource_group, scale_set.name) == selected:
+                    if (scale_set.resource_group, scale_set.name) == selected or set_row_key(scale_set) in running:
                         continue
                     running[set_row_key(scale_set)] = running_label(
                         backend.list_instances(scale_set.resource_group, scale_set.name))
