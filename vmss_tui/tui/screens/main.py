@@ -526,7 +526,7 @@ class MainScreen(Screen[None]):
             if len(output_lines) == 1 and len(output) <= LOG_LINE_LIMIT:
                 self._log(output, None)
             else:
-                self._log(f"{message.line}: {len(output_lines)} lines (enter shows them)", None, details=output)
+                self._log(f"{message.line}: {len(output_lines)} lines of output (Enter)", None, details=output)
         elif outcome.changed:
             self._log(f"done: {message.line}", "success")
         if outcome.exit_requested:
@@ -700,19 +700,20 @@ class MainScreen(Screen[None]):
             return
         focused = self.focused
         if focused is self.filter_input:
-            keys = [("enter", "Keep filter"), ("esc", "Clear")]
-        elif focused is not None and focused.id == "command-input":
-            keys = [("tab", "Complete"), ("up/down", "Pick"), ("enter", "Run"), ("esc", "Close")]
+            self.key_bar.show_keys([("enter", "Keep filter"), ("esc", "Clear")], tail=False)
+            return
+        if focused is not None and focused.id == "command-input":
+            self.key_bar.show_keys([("tab", "Complete"), ("up/down", "Pick"), ("enter", "Run"), ("esc", "Close")],
+                                   tail=False)
+            return
+        if focused is self.instance_table:
+            order = INSTANCE_PANE_KEYS
+        elif focused is not None and focused.id == "log":
+            order = LOG_PANE_KEYS
         else:
-            if focused is self.instance_table:
-                order = INSTANCE_PANE_KEYS
-            elif focused is not None and focused.id == "log":
-                order = LOG_PANE_KEYS
-            else:
-                order = SETS_PANE_KEYS
-            keys = [(key, label) for key, action, label in order
-                    if action is None or self.check_action(action, ()) is True]
-        self.key_bar.show_keys(keys)
+            order = SETS_PANE_KEYS
+        self.key_bar.show_keys([(key, label) for key, action, label in order
+                                if action is None or self.check_action(action, ()) is True])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("command_bar", "filter") and isinstance(self.focused, Input):

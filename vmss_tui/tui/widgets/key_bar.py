@@ -16,10 +16,10 @@ TAIL: tuple[tuple[str, str], ...] = (("?", "more"), ("q", "Quit"))
 GAP = "  "
 
 
-def key_bar_text(keys: list[tuple[str, str]], width: int, key_style: str = "bold") -> Text:
+def key_bar_text(keys: list[tuple[str, str]], width: int, key_style: str = "bold", tail_keys: bool = True) -> Text:
     """`keys` in order, as many as fit in `width` beside the tail; a key never shows without its label."""
     tail = Text(end="")
-    for key, label in TAIL:
+    for key, label in TAIL if tail_keys else ():
         tail.append(GAP)
         tail.append(key, style=key_style)
         tail.append(f" {label}")
@@ -55,13 +55,15 @@ class KeyBar(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.keys: list[tuple[str, str]] = []
+        self.tail = True
 
-    def show_keys(self, keys: list[tuple[str, str]]) -> None:
-        """Show these (key, label) pairs, most important first; redraws only on a change."""
-        if keys != self.keys:
-            self.keys = keys
+    def show_keys(self, keys: list[tuple[str, str]], tail: bool = True) -> None:
+        """Show these (key, label) pairs, most important first, then `? more  q Quit` unless a text
+        field has focus (there `?` and `q` are typed); redraws only on a change."""
+        if keys != self.keys or tail != self.tail:
+            self.keys, self.tail = keys, tail
             self.refresh()
 
     def render(self) -> Text:
         key_style = f"bold {self.app.theme_variables.get('accent', '')}".strip()
-        return key_bar_text(self.keys, self.content_region.width or self.size.width, key_style)
+        return key_bar_text(self.keys, self.content_region.width or self.size.width, key_style, self.tail)
