@@ -65,6 +65,8 @@ from vmss_tui.config import OUTPUTS  # noqa: E402
 from tests.fuzz_support import CLI_WORDS, CONSOLE_WORDS, FuzzEstate  # noqa: E402
 
 CLI_LINES = 10_000
+argv_lines = st.lists(st.one_of(st.sampled_from(CLI_WORDS), st.text(max_size=30)), min_size=0, max_size=8)
+"""One-shot argv: hostile and ordinary words of the CLI, and any text."""
 
 
 def _one_shot(argv: list[str], session: Session) -> tuple[int, str]:
