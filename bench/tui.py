@@ -56,12 +56,18 @@ def make_store(path: Path) -> None:
 
 
 def flip_power(path: Path, round_number: int) -> None:
-    """Change the power state of every instance: deallocate all, or start all again."""
-    from vmss_tui.backends import open_backend
-    from vmss_tui.domain.models import PowerAction
+    """Change the power state of every instance: deallocate all when they run, else start all.
 
+    Decided from the store, not from `round_number`, so every call changes every row whatever
+    ran before it.
+    """
+    from vmss_tui.backends import open_backend
+    from vmss_tui.domain.models import PowerAction, PowerState
+
+    del round_number
     backend = open_backend("emulator", db=path, speed="instant", durable=False)
-    action = PowerAction.DEALLOCATE if round_number % 2 == 0 else PowerAction.START
+    running = backend.get_instance(GROUP, SET_NAME, "0").power_state is PowerState.RUNNING
+    action = PowerAction.DEALLOCATE if running else PowerAction.START
     backend.power_action(GROUP, SET_NAME, action, None)
     backend.close()
 

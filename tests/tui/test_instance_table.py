@@ -273,3 +273,20 @@ async def test_cell_text_from_data_is_shown_escaped(make_app: Any, backend: Any)
         assert "\x1b" not in cell.plain and "\\x1b[2J[bold]x" in cell.plain
         line = table.render_line(table.header_height + 0)
         assert "\x1b" not in line.text and "[bold]" in line.text
+
+
+async def test_a_narrow_pane_leaves_whole_columns_out_instead_of_cutting_them(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        header = table.render_line(0).text
+        assert "Created" not in header, "the least needed column goes first"
+        for name in ("Instance", "Zone", "Power", "State", "Protect"):
+            assert name in header
+        row = table.render_line(table.header_height + 0).text
+        assert "running" in row and "Succeeded" in row
+        assert len(header.rstrip()) <= table.size.width
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert "Created" in table.render_line(0).text

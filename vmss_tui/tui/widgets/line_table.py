@@ -420,7 +420,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             for key in removed:
                 widths.pop(key, None)
             for key in items if changed is None else changed:
-                widths[key] = cell_len(escape_control(measure_text(name, items[key])))
+                text = measure_text(name, items[key])
+                # Printable ASCII (nearly every name) is one cell a character and needs no escape.
+                widths[key] = len(text) if text.isascii() and text.isprintable() else cell_len(escape_control(text))
             measured[name] = min(column.max_width, max(widths.values(), default=0))
         if measured != self._measured:
             self._measured = measured
