@@ -50,7 +50,8 @@ from ...domain.sizes import DEFAULT_IMAGE, DEFAULT_LOCATION, DEFAULT_VM_SIZE, fi
 from . import rules
 from .clock import Clock, SystemClock
 from .store import KEY_PART_MAX_BYTES, Store, Transaction
-from .summary import SetSummary, SummaryIndex, read_summaries, scale_set_view, summary_view
+from .summary import SetSummary, SummaryIndex, read_summaries, read_summary, scale_set_view, summary_view
+from .view_cache import InstanceViewCache
 from .timing import Speed, duration, parse_speed, staggered
 
 META = "subscription"
@@ -138,6 +139,7 @@ class EmulatorBackend:
         self.clock: Clock = clock or SystemClock()
         self.speed = parse_speed(speed)
         self._rng = rng or random.Random()
+        self._views = InstanceViewCache()
         with self.store.snapshot() as snapshot:
             initialised = bool(self._view_meta(snapshot).get("subscription"))
         if not initialised:  # only a new store needs the write lock just to open it
@@ -152,7 +154,7 @@ class EmulatorBackend:
             return txn.view(META)
         except errors.StoreDamaged as exc:
             raise errors.StoreDamaged(
-                f"{exc.message.rstrip('.')} This is the subscription's own file (its id, resource groups and "
+                f"{exc.message.split(' Nothing was reset')[0]} Nothing was reset or moved. This is the subscription's own file (its id, resource groups and "
                 "quotas): run 'vmss-tui emulator check' to see the damage and 'vmss-tui emulator check --repair' "
                 "to rebuild it from the scale sets (the damaged file is kept).", target=exc.target) from None
 
@@ -224,16 +226,41 @@ class EmulatorBackend:
 
     def get_scale_set(self, resource_group: str, name: str) -> ScaleSet:
         now = self._now()
+        key = _set_key(resource_group, name)
         with self.store.snapshot() as txn:
-            shard = self._require_set(txn, resource_group, name, now)
-            return self._scale_set_view(shard, now, self._meta_doc(txn)["id"])
+            found = read_summary(self.store, txn, key)  # the set's summary: no instance is read
+            if isinstance(found, errors.StoreDamaged):
+                group_part, name_part = key[len(SETS_PREFIX):].split("/", 1)
+                raise self._damaged_set_error(group_part, name_part, found.message)
+            if found is None or not found.visible(now):
+                raise errors.scale_set_not_found(resource_group, name)
+            return scale_set_view(found.set_doc, found.live, now, self._meta_doc(txn)["id"])
 
     def list_instances(self, resource_group: str, name: str) -> list[Instance]:
         now = self._now()
+        key = _set_key(resource_group, name)
         with self.store.snapshot() as txn:
-            shard = self._require_set(txn, resource_group, name, now)
+            tables = self._visible_set_tables(txn, key, resource_group, name, now)
             meta_id = self._meta_doc(txn)["id"]
-        return self._instance_views(shard, now, meta_id)
+        views = self._views.get(key, tables, now, meta_id)  # reused while the shard is unchanged and nothing is due
+        if views is None:
+            shard = _Shard(key, next(iter(tables["scale_set"].values())), list(tables.get("instances", {}).values()),
+                           [])  # read-only: the views copy what they show
+            views = self._views.put(key, tables, now, meta_id, self._instance_views(shard, now, meta_id))
+        return list(views)
+
+    def _visible_set_tables(self, txn: Transaction, key: str, resource_group: str, name: str,
+                            now: float) -> dict[str, dict[str, Any]]:
+        """A set shard's raw tables (not copied: read only), with `_require_set`'s errors."""
+        try:
+            tables = txn.view(key)
+        except errors.StoreDamaged as exc:
+            group_part, name_part = key[len(SETS_PREFIX):].split("/", 1)
+            raise self._damaged_set_error(group_part, name_part, exc.message) from None
+        set_docs = list(tables.get("scale_set", {}).values())
+        if not set_docs or not self._set_visible(set_docs[0], now):
+            raise errors.scale_set_not_found(resource_group, name)
+        return tables
 
     def get_instance(self, resource_group: str, name: str, instance_id: str) -> Instance:
         names.validate_instance_id(instance_id, uniform=None)

@@ -206,7 +206,7 @@ def render(report: Report, repairing: bool) -> str:
     if not report.findings:
         lines.append("  no damage found")
     for finding in report.findings:
-        lines.append(f"  DAMAGED {finding.path}: {finding.problem}. Way out: {finding.remedy}.")
+        lines.append(f"  DAMAGED {finding.path}: {finding.problem.rstrip('.')}. Way out: {finding.remedy.rstrip('.')}.")
     if report.findings and not repairing:
         lines.append("Nothing was changed. Run 'vmss-tui emulator check --repair' to mend what can be mended.")
     return "\n".join(lines)
