@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from ..backends.azure import wire
@@ -26,6 +26,7 @@ from ..domain import errors
 from ..domain.models import ErrorInfo, Instance, Operation, OperationStatus, PowerAction, ScaleSet
 from ..domain.names import shown
 from . import validation
+from .views import ChainedRows, RowCache
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ class ArmApp:
         self._backend_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._operations: dict[str, _TrackedOperation] = {}
+        self._rows = RowCache()  # wire rows of recent lists, converted as pages are read
         self._request_count = 0
         self.requests_served = 0
         self._routes = [
@@ -388,8 +390,11 @@ class ArmApp:
                 f"with the filter 'virtualMachineScaleSet/id' instead.", target=scale_set.name)
         instances = self._call(self.backend.list_instances, rg, vmss)
         expand = "instanceview" in request.query.get("$expand", "").lower()
-        return self._page(request, [wire.scale_set_vm_to_json(i, scale_set.location, expand_instance_view=expand)
-                                    for i in instances])
+        location = scale_set.location
+        # Only the requested page is converted; rows are reused while the backend's views are unchanged.
+        rows = self._rows.rows(("vmss", rg.lower(), vmss.lower(), location, expand), instances,
+                               lambda i: wire.scale_set_vm_to_json(i, location, expand_instance_view=expand))
+        return self._page(request, rows)
 
     def _scale_set_vm(self, request: _Request, sub: str, rg: str, vmss: str, iid: str) -> Response:
         scale_set = self._call(self.backend.get_scale_set, rg, vmss)
@@ -425,7 +430,7 @@ class ArmApp:
     def _flexible_sets(self, rg: str | None) -> list[ScaleSet]:
         return [s for s in self._call(self.backend.list_scale_sets, rg) if s.is_flexible]
 
-    def _vm_rows(self, rg: str | None, filter_text: str, expand: bool) -> list[dict[str, Any]]:
+    def _vm_rows(self, rg: str | None, filter_text: str, expand: bool) -> Sequence[dict[str, Any]]:
         wanted = _filter_scale_set_id(filter_text)
         rows: list[dict[str, Any]] = []
         if wanted is not None:
@@ -439,10 +444,13 @@ class ArmApp:
             sets = [s for s in sets if s.is_flexible]
         else:
             sets = self._flexible_sets(rg)
+        parts = []
         for scale_set in sets:
-            for instance in self._call(self.backend.list_instances, scale_set.resource_group, scale_set.name):
-                rows.append(wire.vm_to_json(instance, scale_set.location, scale_set, expand_instance_view=expand))
-        return rows
+            instances = self._call(self.backend.list_instances, scale_set.resource_group, scale_set.name)
+            parts.append(self._rows.rows(
+                ("vm", scale_set, expand), instances,
+                lambda i, s=scale_set: wire.vm_to_json(i, s.location, s, expand_instance_view=expand)))
+        return ChainedRows(parts)  # converted page by page, as read
 
     def _list_vms(self, request: _Request, sub: str, rg: str) -> Response:
         self._get_group(request, sub, rg)
@@ -577,7 +585,7 @@ class ArmApp:
 
     # ------------------------------------------------------------ paging
 
-    def _page(self, request: _Request, items: list[dict[str, Any]]) -> Response:
+    def _page(self, request: _Request, items: Sequence[dict[str, Any]]) -> Response:
         """One page of `items`; the rest through an absolute `nextLink` with `$skiptoken`."""
         offset = _decode_skiptoken(request.query.get("$skiptoken"))
         size = max(1, self.settings.page_size)

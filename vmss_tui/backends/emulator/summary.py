@@ -209,23 +209,35 @@ def read_summaries(store: Any, txn: Any, prefix: str
     shard itself (a shard this transaction touched always comes from the transaction). A shard that
     cannot be read yields its StoreDamaged error; a shard with no set document yields None.
     """
-    try:
-        entries = txn.view(INDEX_KEY).get(INDEX_TABLE, {})
-    except errors.StoreDamaged:
-        entries = {}
+    entries = _index_entries(txn)
     for key in txn.shard_keys(prefix):
-        entry = entries.get(key)
-        if (entry is not None and not txn.touched(key) and entry.get("v") == SUMMARY_VERSION
-                and not entry.get("damaged") and entry.get("sig") is not None
-                and tuple(entry["sig"]) == file_signature(store.path_for(key))):
-            yield key, _from_entry(entry)
-            continue
-        try:
-            tables = txn.view(key)
-        except errors.StoreDamaged as exc:
-            yield key, exc
-            continue
-        yield key, summarize(tables)
+        yield key, _summary_of(store, txn, key, entries)
+
+
+def read_summary(store: Any, txn: Any, key: str) -> SetSummary | None | errors.StoreDamaged:
+    """One set shard's summary (None when the shard does not exist or holds no set), as `read_summaries`."""
+    return _summary_of(store, txn, key, _index_entries(txn))
+
+
+def _index_entries(txn: Any) -> dict[str, dict[str, Any]]:
+    try:
+        return txn.view(INDEX_KEY).get(INDEX_TABLE, {})
+    except errors.StoreDamaged:
+        return {}  # only slower: every summary is recounted from its shard until the next write rebuilds it
+
+
+def _summary_of(store: Any, txn: Any, key: str, entries: dict[str, dict[str, Any]]
+                ) -> SetSummary | None | errors.StoreDamaged:
+    entry = entries.get(key)
+    if (entry is not None and not txn.touched(key) and entry.get("v") == SUMMARY_VERSION
+            and not entry.get("damaged") and entry.get("sig") is not None
+            and tuple(entry["sig"]) == file_signature(store.path_for(key))):
+        return _from_entry(entry)
+    try:
+        tables = txn.view(key)
+    except errors.StoreDamaged as exc:
+        return exc
+    return summarize(tables)
 
 
 def summary_view(summary: SetSummary, now: float, subscription_id: str) -> ScaleSetSummary:
