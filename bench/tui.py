@@ -200,6 +200,67 @@ async def _vmss_key_latencies(store: Path, runs: int) -> tuple[list[float], list
     return cursor_ms, refresh_ms, apply_ms
 
 
+async def _instance_table_alone_latencies(store: Path, runs: int) -> tuple[list[float], list[float]]:
+    """The same two key presses on the app's InstanceTable alone, fed 1000 instances in process.
+
+    No backend round trip, no other pane: what the table itself costs, next to the bare DataTable.
+    """
+    from dataclasses import replace
+
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+
+    from vmss_tui.backends import open_backend
+    from vmss_tui.domain.models import PowerState
+    from vmss_tui.tui.widgets.instance_table import InstanceTable
+
+    backend = open_backend("emulator", db=store, speed="instant", durable=False)
+    running = [replace(i, power_state=PowerState.RUNNING) for i in backend.list_instances(GROUP, SET_NAME)]
+    deallocated = [replace(i, power_state=PowerState.DEALLOCATED) for i in running]
+    backend.close()
+
+    class TableAlone(App[None]):
+        BINDINGS = [Binding("ctrl+r", "flip", "flip")]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.flips = 0
+            self.flipped_at = 0.0
+
+        def compose(self) -> ComposeResult:
+            yield InstanceTable()
+
+        def on_mount(self) -> None:
+            table = self.query_one(InstanceTable)
+            table.show_instances((GROUP, SET_NAME), running)
+            table.focus()
+
+        def action_flip(self) -> None:
+            self.flips += 1
+            self.query_one(InstanceTable).show_instances((GROUP, SET_NAME),
+                                                         deallocated if self.flips % 2 else running)
+            self.flipped_at = time.perf_counter()
+
+    cursor_ms: list[float] = []
+    refresh_ms: list[float] = []
+    with FrameClock() as clock:
+        app = TableAlone()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            for _ in range(runs):
+                pressed = time.perf_counter()
+                await pilot.press("down")
+                await _wait_for(lambda: clock.first_after(pressed) is not None, pilot)
+                cursor_ms.append((clock.first_after(pressed) - pressed) * 1000)  # type: ignore[operator]
+            for _ in range(runs):
+                pressed = time.perf_counter()
+                await pilot.press("ctrl+r")
+                done = app.flipped_at
+                await _wait_for(lambda: clock.first_after(done) is not None, pilot)
+                refresh_ms.append((clock.first_after(done) - pressed) * 1000)  # type: ignore[operator]
+    return cursor_ms, refresh_ms
+
+
 async def _bare_table_latencies(runs: int) -> tuple[list[float], list[float]]:
     """The same two key presses on a bare DataTable of 1000 rows (the floor)."""
     from textual.app import App, ComposeResult
@@ -454,12 +515,16 @@ def run(quick: bool = False, runs: int | None = None, only: set[str] | None = No
         if "keys" in wanted:
             cursor_ms, refresh_ms, apply_ms = asyncio.run(_vmss_key_latencies(store, runs))
             bare_cursor, bare_refresh = asyncio.run(_bare_table_latencies(runs))
+            alone_cursor, alone_refresh = asyncio.run(_instance_table_alone_latencies(store, runs))
             figures += [
                 Figure("cursor move: key to repaint", cursor_ms, "bare DataTable 1k", bare_cursor,
                        target="<= 8 ms"),
                 Figure("status refresh of 1000 instances: key to repaint", refresh_ms,
                        "bare DataTable 1k update_cell", bare_refresh, target="<= 50 ms"),
                 Figure("  of which: diff + repaint requests (show_instances)", apply_ms),
+                Figure("  instance table alone: cursor move", alone_cursor, "bare DataTable 1k", bare_cursor),
+                Figure("  instance table alone: 1000-row refresh", alone_refresh, "bare DataTable 1k update_cell",
+                       bare_refresh),
             ]
         if "bytes" in wanted:
             startup_bytes, cursor_bytes, refresh_bytes = _pty_bytes(store, runs)
