@@ -160,8 +160,9 @@ class Transaction:
         return self._store.load_shard(key, private_copy=False).data
 
     def touched(self, key: str) -> bool:
-        """True if this transaction loaded the shard (its content here may differ from the file)."""
-        return key in self._shards
+        """True if this transaction changed the shard (its content here differs from the file)."""
+        shard = self._shards.get(key)
+        return shard is not None and shard.dirty
 
     def exists(self, key: str) -> bool:
         """True if the shard has content (on disk or written in this transaction)."""
