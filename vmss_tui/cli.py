@@ -318,22 +318,6 @@ class ProgressLine:
         self.active = True
 
 
-def print_outcome(outcome: Any, stdout: TextIO, stderr: TextIO) -> None:
-    """Write an Outcome: result to stdout, warnings and the error line to stderr."""
-    from .commands.executor import debug_enabled
-
-    if outcome.rendered:
-        stdout.write(outcome.rendered + "\n")
-        stdout.flush()
-    for warning in outcome.warnings:
-        stderr.write(f"WARNING: {warning}\n")
-    if outcome.error:
-        stderr.write(outcome.error + "\n")
-        if outcome.debug_traceback and debug_enabled():
-            stderr.write(outcome.debug_traceback)
-    stderr.flush()
-
-
 def _lazy_entry(module: str, function: str, stderr: TextIO) -> Any:
     import importlib
 
@@ -524,6 +508,7 @@ def _open(settings: Settings, stderr: TextIO, *, interactive_stdin: bool) -> Any
 
 def _run_one_shot(settings: Settings, command: list[str], stdout: TextIO, stderr: TextIO) -> int:
     from .commands import get_command, run_tokens
+    from .commands.executor import print_outcome
 
     spec = get_command(command[0])
     if spec is not None and spec.repl_only:

@@ -6,9 +6,9 @@ the emulator path.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from .emulator import default_store_path
 from .protocol import Backend
 
 BACKEND_NAMES = ("emulator", "azure")
@@ -35,13 +35,6 @@ def open_backend(kind: str = "emulator", **options: Any) -> Backend:
 
         return open_azure(**options)
     raise ValueError(f"unknown backend '{kind}' (choose from: {', '.join(BACKEND_NAMES)})")
-
-
-def default_store_path() -> Path:
-    """Where the default (seeded) emulator store lives: the user data dir."""
-    from platformdirs import user_data_path
-
-    return user_data_path("vmss-tui", appauthor=False) / "emulator"
 
 
 __all__ = ["BACKEND_NAMES", "Backend", "default_store_path", "open_backend"]

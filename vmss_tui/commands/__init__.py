@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .executor import Invocation, Outcome, Result, Session, confirmation_prompt, run_line, run_tokens
+from .executor import confirmation_prompt, run_line, run_tokens
 from .parser import LINE_OPTIONS, OUTPUT_FORMATS, UsageError
 from .registry import COMMAND_INDEX, COMMANDS, get_command
+from .session import Invocation, Outcome, Result, Session
 from .spec import CommandSpec, ParamSpec
 
 if TYPE_CHECKING:

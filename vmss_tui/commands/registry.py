@@ -21,7 +21,7 @@ from ..domain.models import (
     VmSpec,
 )
 from . import formatting as fmt
-from .executor import Invocation, Result, find_scale_set
+from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
 from .spec import CommandSpec, ParamSpec
 

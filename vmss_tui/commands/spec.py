@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Literal
 
 if TYPE_CHECKING:
-    from .executor import Invocation, Result
+    from .session import Invocation, Result
 
 ParamKind = Literal["str", "int", "bool", "flag", "choice"]
 """How a parameter's text becomes a value: `flag` takes no value, `bool` takes true/false."""

@@ -23,7 +23,7 @@ from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 
 from ..commands import COMMAND_INDEX, LINE_OPTIONS, Session, complete, run_line
-from ..commands.executor import refuse_overlong_line
+from ..commands.executor import print_outcome, refuse_overlong_line
 from ..commands.parser import tokenize
 from ..domain.limits import MAX_LINE_CHARACTERS
 
@@ -75,8 +75,6 @@ def usage_hint(text: str) -> str:
 
 
 def _write_outcome(outcome: Outcome, stdout: TextIO, stderr: TextIO) -> None:
-    from ..cli import print_outcome
-
     print_outcome(outcome, stdout, stderr)
 
 

@@ -1271,7 +1271,7 @@ def open_emulator(db: str | Path | None = None, speed: Speed | str | None = None
         seed: Seed the practice estate when the store is new; default True only for the default store.
     """
     if db is None:
-        from .. import default_store_path
+        from . import default_store_path
 
         root = default_store_path()
         seed = True if seed is None else seed

@@ -229,7 +229,7 @@ def run_check(argv: list[str], backend_options: dict[str, Any], stdout: TextIO, 
     if db:
         root = Path(db).expanduser()
     else:
-        from .. import default_store_path
+        from . import default_store_path
 
         root = default_store_path()
     if not root.is_dir():
