@@ -18,6 +18,7 @@ from bench.common import Figure, print_table
 AREAS = (
     ("startup", "bench.startup", "One-shot start-up"),
     ("emulator", "bench.emulator", "Emulator and storage"),
+    ("scaling", "bench.scaling", "Growth with sets, endpoint paging, one-shot stop"),
     ("tui", "bench.tui", "TUI: first frame, repaint, bytes to the terminal"),
     ("azure", "bench.azure_refresh", "Azure adapter: concurrent refresh through the ARM endpoint"),
 )

@@ -1,0 +1,126 @@
+"""Costs that must grow with the number of sets, not instances (issue 11), each against a same-run baseline.
+
+- `vmss-tui list -o json` on 50 sets x 1000 instances against 1 x 1000 (fresh processes, spawn to exit);
+- the ARM endpoint: a full nextLink walk of a 1000-instance set's VMs against its first page, both
+  right after a change to the set (nothing reusable yet), served in process by `ArmApp.handle`
+  including the JSON encoding (TLS and sockets excluded: the same for every request);
+- one-shot `vmss-tui stop <set> 5` (waiting, and --no-wait) on a 1000-instance set against `list`.
+
+Run: python -m bench.scaling [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Figure, measure, print_table
+from vmss_tui.armserver.app import ArmApp, ServerSettings
+from vmss_tui.backends import open_backend
+from vmss_tui.domain.models import OrchestrationMode, PowerAction, ScaleSetSpec
+
+RG = "rg"
+
+
+def _estate(root: Path, sets: int, instances: int = 1000) -> None:
+    backend = open_backend("emulator", db=root, speed="instant")
+    backend.set_quota("westeurope", "standardDSv3Family", 10**7)
+    backend.set_quota("westeurope", "Total Regional vCPUs", 10**7)
+    for index in range(sets):
+        backend.create_scale_set(ScaleSetSpec(
+            name=f"web{index}", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM,
+            capacity=instances, vm_size="Standard_D2s_v3", single_placement_group=False))
+    backend.close()
+
+
+def _spawn(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    elapsed = (time.perf_counter() - start) * 1000.0
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace').strip()}")
+    return elapsed
+
+
+def run(quick: bool = False) -> list[Figure]:
+    runs = 5 if quick else 11
+    work = Path(tempfile.mkdtemp(prefix="vmss-bench-scaling-"))
+    figures: list[Figure] = []
+    try:
+        one, fifty = work / "one", work / "fifty"
+        _estate(one, 1)
+        _estate(fifty, 50)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VMSS_TUI_")}
+        env["XDG_CONFIG_HOME"] = str(work / "config")
+        cli = [sys.executable, "-m", "vmss_tui"]
+        commands = {
+            "list 1x1000": cli + ["list", "-o", "json", "--db", str(one), "--speed", "instant"],
+            "list 50x1000": cli + ["list", "-o", "json", "--db", str(fifty), "--speed", "instant"],
+            "stop": cli + ["stop", "web0", "5", "--yes", "--db", str(one), "--speed", "instant"],
+            "stop --no-wait": cli + ["stop", "web0", "6", "--yes", "--no-wait", "--db", str(one), "--speed", "instant"],
+        }
+        start_again = cli + ["start", "web0", "5", "6", "--yes", "--db", str(one), "--speed", "instant"]
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for argv in commands.values():  # warm-up: .pyc and page cache
+            _spawn(argv, env)
+        for _ in range(runs):  # interleaved, so drift hits every figure alike
+            for name, argv in commands.items():
+                samples[name].append(_spawn(argv, env))
+            _spawn(start_again, env)
+        figures.append(Figure("list -o json, 50 sets x 1000 (spawn to exit)", samples["list 50x1000"],
+                              "list -o json, 1 x 1000", samples["list 1x1000"], target="<= 1.2x"))
+        figures.append(Figure("stop web0 5, 1000-instance set (one-shot)", samples["stop"],
+                              "list -o json, 1 x 1000", samples["list 1x1000"]))
+        figures.append(Figure("stop web0 6 --no-wait (one-shot)", samples["stop --no-wait"],
+                              "list -o json, 1 x 1000", samples["list 1x1000"]))
+
+        backend = open_backend("emulator", db=one, speed="instant")
+        app = ArmApp(backend, ServerSettings())
+        base = "https://emulator.bench"
+        url = (f"/subscriptions/{backend.info().subscription_id}/resourceGroups/{RG}/providers/"
+               "Microsoft.Compute/virtualMachineScaleSets/web0/virtualMachines?api-version=2024-07-01")
+        headers = {"Authorization": "Bearer bench"}
+        flip = {"on": False}
+
+        def change() -> None:  # any write to the set: its views and rows must be rebuilt
+            flip["on"] = not flip["on"]
+            backend.set_protection(RG, "web0", ["9"], protect_from_scale_in=flip["on"])
+
+        def get(target: str) -> str | None:
+            response = app.handle("GET", target, headers, b"", base)
+            response.body_bytes()
+            link = response.body.get("nextLink")
+            return link[len(base):] if link else None
+
+        def walk() -> None:
+            target: str | None = url
+            while target:
+                target = get(target)
+
+        page = measure(lambda: get(url), runs * 2, setup=change)
+        full = measure(walk, runs * 2, setup=change)
+        figures.append(Figure("endpoint: all 1000 VMs (10 pages), after a change", full,
+                              "first page of 100, after a change", page, target="<= 2x"))
+        warm_page = measure(lambda: get(url), runs * 2)
+        figures.append(Figure("endpoint: one page, set unchanged", warm_page, "first page, after a change", page))
+        backend.power_action(RG, "web0", PowerAction.START, None)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    options = parser.parse_args()
+    print_table("Growth with sets, endpoint paging, one-shot stop", run(quick=options.quick))
+
+
+if __name__ == "__main__":
+    main()
