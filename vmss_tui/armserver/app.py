@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+import orjson
+
 from ..backends.azure import wire
 from ..backends.protocol import Backend
 from ..domain import errors
@@ -79,7 +81,7 @@ class Response:
         """JSON-encoded body, empty when there is none."""
         if self.body is None:
             return b""
-        return json.dumps(self.body).encode("utf-8")
+        return orjson.dumps(self.body)  # UTF-8 JSON, ~10x json.dumps: a page of 100 VMs is most of a request
 
 
 @dataclass
