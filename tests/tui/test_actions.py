@@ -86,7 +86,8 @@ async def test_deallocate_acts_on_every_marked_row(make_app: Any, backend: Any) 
         assert power(backend, "0") is PowerState.DEALLOCATED
         assert power(backend, "1") is PowerState.RUNNING
         assert power(backend, "2") is PowerState.DEALLOCATED
-        assert screen.instance_table.marked == {"0", "2"}, "a refresh keeps the marks"
+        assert screen.instance_table.marked == set(), "the marks were used by the deallocate"
+        assert screen.instance_table.target_ids() == ["3"], "the next key acts on the cursor row"
 
 
 async def test_restart_of_a_deallocated_instance_shows_azures_error_and_changes_nothing(make_app: Any,

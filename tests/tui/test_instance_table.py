@@ -130,6 +130,21 @@ async def test_marks_clear_once_a_bulk_action_is_sent_so_the_next_key_acts_on_th
         await pilot.press("n")
 
 
+async def test_marks_stay_when_the_bulk_action_is_cancelled_at_its_prompt(make_app: Any, backend: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await pilot.press("tab", "space", "down", "space")
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert table.marked == {"0", "2"}, "nothing was sent, so the marks still stand"
+        assert "2 marked" in (table.border_title or "")
+
+
 # ----------------------------------------------------------------------------- cursor keys and mouse
 
 async def test_home_end_page_up_and_page_down_move_the_cursor_like_k9s(make_app: Any, backend: Any) -> None:

@@ -104,6 +104,8 @@ class MainScreen(Screen[None]):
         self.rest_ready = False
         """True once the map, the log, the filter, the command bar and the key bar are mounted."""
         self._pending_log: list[tuple[datetime, str, str | None, str]] = []
+        self._marks_lines: set[str] = set()
+        """Command lines built from the marked rows: sending one clears the marks."""
 
     # ------------------------------------------------------------------ layout
 
@@ -479,6 +481,7 @@ class MainScreen(Screen[None]):
             if agreed:
                 self.execute_line(shlex.join([*shlex.split(line), "--yes"]))
             else:
+                self._marks_lines.discard(line)
                 self._log(f"cancelled: {line}", None)
 
         self.app.push_screen(ConfirmDialog(message.prompt, line=line), answered)
@@ -486,6 +489,12 @@ class MainScreen(Screen[None]):
     @on(CommandStarted)
     def _command_started(self, message: CommandStarted) -> None:
         self.commands_in_flight += 1
+        line = message.line.removesuffix(" --yes")
+        if line in self._marks_lines:
+            self._marks_lines.discard(line)
+            self.instance_table.clear_marks()
+            self._title_instances()
+            self._refresh_bindings_if_changed()
         self._log(f"> {message.line}", "primary")
 
     @on(OperationProgress)
@@ -791,7 +800,11 @@ class MainScreen(Screen[None]):
         if not targets or self.selected_key is None:
             return
         name, _, group = self._set_words()
-        self.prepare_instance_line(shlex.join([verb, name, *targets, "-g", group]), group, name, list(targets))
+        line = shlex.join([verb, name, *targets, "-g", group])
+        if self.instance_table.marked:
+            # The marks are spent once this line is sent (not if it is cancelled at the prompt).
+            self._marks_lines.add(line)
+        self.prepare_instance_line(line, group, name, list(targets))
 
     def action_delete(self) -> None:
         self._instance_command("delete-instances")
