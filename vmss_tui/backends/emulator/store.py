@@ -34,7 +34,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import orjson
 from tinydb import TinyDB
@@ -436,11 +436,7 @@ class Store:
                     staged.append((index_shard, path, tmp, payload))
                     self._write_temp(tmp, payload)
         except OSError as exc:
-            for _shard, _path, tmp, _payload in staged:
-                try:
-                    tmp.unlink()
-                except OSError:
-                    pass
+            _discard_temps(tmp for _shard, _path, tmp, _payload in staged)
             raise _write_error(self.root, exc) from None
         touched_dirs: set[Path] = set()
         try:
@@ -465,11 +461,7 @@ class Store:
                 for directory in touched_dirs:
                     _fsync_directory(directory)
         except OSError as exc:  # a rename or unlink refused after the temp files were written
-            for _shard, _path, tmp, _payload in staged:
-                try:
-                    tmp.unlink()
-                except OSError:
-                    pass
+            _discard_temps(tmp for _shard, _path, tmp, _payload in staged)
             raise _write_error(self.root, exc) from None
 
     def _write_temp(self, tmp: Path, payload: bytes) -> None:
@@ -502,6 +494,15 @@ def _key_problem(key: object) -> str | None:
         if len(part.encode("utf-8", "surrogatepass")) > KEY_PART_MAX_BYTES:
             return "a part is too long for a file name"
     return None
+
+
+def _discard_temps(temps: Iterable[Path]) -> None:
+    """Remove a failed commit's temp files: a full disk must not stay full of our debris."""
+    for tmp in temps:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 def _write_error(root: Path, exc: OSError) -> StoreWriteFailed:
