@@ -340,20 +340,39 @@ def _run_tui(settings: Settings, stderr: TextIO) -> int:
     return int(result or 0)
 
 
+def served_store(values: dict[str, Any], config: Any) -> tuple[str | None, str]:
+    """The store `emulator serve` serves and why: --db > VMSS_TUI_DB > the config's db, as for every command.
+
+    None means the practice store. The reason goes on the server's banner, so nobody changes one
+    store believing it is another.
+    """
+    if values.get("db") is not None:
+        return values["db"], "--db"
+    if os.environ.get("VMSS_TUI_DB"):
+        return os.environ["VMSS_TUI_DB"], "VMSS_TUI_DB"
+    if config.db is not None:
+        return config.db, f"db in {config.path}"
+    return None, ""
+
+
 def _run_armserver(settings: Settings, options: GlobalOptions, stderr: TextIO) -> int:
+    from .config import SPEEDS
+
+    try:
+        speed = _choose(options.values, "speed", "VMSS_TUI_SPEED", settings.config.speed, SPEEDS)
+    except CliUsageError as exc:
+        stderr.write(f"ERROR: (InvalidArgumentValue) {exc}\n")
+        return 2
     armserver_main = _lazy_entry("vmss_tui.armserver", "main", stderr)
     if armserver_main is None:
         return 1
-    argv = list(options.command[2:])
-    for key in ("db", "speed"):
-        value = options.values.get(key)
-        if value is not None and f"--{key}" not in argv:
-            argv += [f"--{key}", value]
+    db, db_origin = served_store(options.values, settings.config)
     from .admin.audit import endpoint_recorder
     from .admin.commands import audit_path
 
     recorder = endpoint_recorder(audit_path(settings.config), operator=settings.operator.user, role=settings.role)
-    return int(armserver_main(argv, audit=recorder) or 0)
+    return int(armserver_main(list(options.command[2:]), audit=recorder, db=db, db_origin=db_origin, speed=speed)
+               or 0)
 
 
 class _EscapingLines:

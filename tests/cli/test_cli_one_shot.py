@@ -195,10 +195,11 @@ def test_emulator_serve_passes_its_arguments_through(capsys, monkeypatch) -> Non
 
     calls = []
     fake = types.ModuleType("vmss_tui.armserver")
-    fake.main = lambda argv, audit=None: calls.append(argv) or 0
+    fake.main = lambda argv, audit=None, **store: calls.append((argv, store)) or 0
     monkeypatch.setitem(sys.modules, "vmss_tui.armserver", fake)
+    monkeypatch.setenv("VMSS_TUI_SPEED", "instant")
     assert run(capsys, "--db", "/tmp/x", "emulator", "serve", "--port", "0", "-o", "json")[0] == 0
-    assert calls == [["--port", "0", "-o", "json", "--db", "/tmp/x"]]
+    assert calls == [(["--port", "0", "-o", "json"], {"db": "/tmp/x", "db_origin": "--db", "speed": "instant"})]
 
 
 def test_split_globals_leaves_line_options_after_the_command_to_the_command_parser() -> None:

@@ -7,6 +7,7 @@ Offline practice for any SDK script, and the far end of the Azure adapter's end-
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -54,11 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="vmss-tui emulator serve",
         description="Serve the emulator as an HTTPS Azure Resource Manager endpoint (Microsoft.Compute subset).")
     parser.add_argument("--db", type=Path, default=None,
-                        help="emulator store directory (default: the seeded practice store)")
+                        help="emulator store directory (default: vmss-tui's --db, VMSS_TUI_DB, the config's db, "
+                             "else the seeded practice store)")
     parser.add_argument("--seed", action="store_true",
                         help="put the practice estate (web, demo-set, batch) into a new --db store")
-    parser.add_argument("--speed", choices=("instant", "fast", "real"), default="fast",
-                        help="how long operations take (default: fast)")
+    parser.add_argument("--speed", choices=("instant", "fast", "real"), default=None,
+                        help="how long operations take (default: VMSS_TUI_SPEED, the config's speed, else fast)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 = any)")
     parser.add_argument("--state-dir", type=Path, default=None,
@@ -77,11 +79,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, Any, str], None] | None = None) -> int:
+def adapter_command_lines(base_url: str, ca_path: Path | str, subscription_id: str) -> list[str]:
+    """Shell lines that drive the endpoint with vmss-tui's Azure adapter, quoted to run as printed (tested so)."""
+    base, ca = shlex.quote(base_url), shlex.quote(str(ca_path))
+    subscription = shlex.quote(subscription_id)
+    return [
+        f"vmss-tui --backend azure --auth emulator --base-url {base} --ca-bundle {ca} --subscription {subscription} "
+        "list",
+        f"export VMSS_TUI_AZURE_BASE_URL={base} VMSS_TUI_AZURE_CA_BUNDLE={ca} VMSS_TUI_AZURE_AUTH=emulator",
+        f"vmss-tui --backend azure --subscription {subscription} list",
+    ]
+
+
+def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, Any, str], None] | None = None,
+         db: str | Path | None = None, db_origin: str = "", speed: str | None = None) -> int:
     """Run the endpoint in the foreground until interrupted; print how to connect first.
 
     `audit` is called after every request (method, target, status, body, client address);
     `vmss-tui emulator serve` passes the audit trail's recorder so changes made here are audited.
+    `db` (with `db_origin`, how it was chosen) and `speed` are what the vmss-tui command resolved
+    from --db before the command, VMSS_TUI_DB / VMSS_TUI_SPEED and the config file, so the endpoint
+    serves the store every other command would use; --db or --speed after `serve` wins over them.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
     for prefix in (["emulator", "serve"], ["serve"]):
@@ -104,9 +122,15 @@ def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, A
     )
     from ..backends import open_backend
     from ..domain.errors import AzureError
+    from ..domain.text import escape_control
 
+    if options.db is not None:
+        db, db_origin = options.db, "--db"
+    elif db is None:
+        db_origin = "the practice store: no --db, VMSS_TUI_DB or config db"
+    speed = options.speed or speed or "fast"
     try:
-        backend = open_backend("emulator", db=options.db, speed=options.speed, seed=True if options.seed else None)
+        backend = open_backend("emulator", db=db, speed=speed, seed=True if options.seed else None)
     except AzureError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
@@ -120,17 +144,22 @@ def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, A
         return 1
     server.audit = audit  # type: ignore[attr-defined]
     subscription_id = server.app.subscription_id
+    store_path = backend.info().store_path or str(db)
     print(f"ARM endpoint   {server.base_url}")
-    print(f"CA bundle      {certificates.ca_path}")
+    print(escape_control(f"CA bundle      {certificates.ca_path}"))
     print(f"Subscription   {subscription_id}")
-    print(f"Store          {backend.info().store_path or '(default)'}  speed={options.speed}")
+    print(escape_control(f"Store          {store_path}  ({db_origin})  speed={speed}"))
     print()
     print("Point the Azure SDK at it:")
     print()
-    print(client_snippet(server.base_url, certificates.ca_path, subscription_id))
-    print("Or drive it with vmss-tui's own Azure adapter:")
-    print(f"  VMSS_TUI_AZURE_BASE_URL={server.base_url} VMSS_TUI_AZURE_CA_BUNDLE={certificates.ca_path} "
-          f"VMSS_TUI_AZURE_AUTH=emulator vmss-tui --backend azure --subscription {subscription_id} vmss list")
+    for line in client_snippet(server.base_url, certificates.ca_path, subscription_id).split("\n"):
+        print(escape_control(line))
+    one_line, export, command = adapter_command_lines(server.base_url, certificates.ca_path, subscription_id)
+    print("Or drive it with vmss-tui's own Azure adapter (any vmss-tui command; `list` here):")
+    print(escape_control(f"  {one_line}"))
+    print("or set it up once for this shell:")
+    print(escape_control(f"  {export}"))
+    print(escape_control(f"  {command}"))
     print("Press Ctrl+C to stop.", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
@@ -142,5 +171,5 @@ def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, A
     return 0
 
 
-__all__ = ["ArmApp", "Response", "ServerHandle", "ServerSettings", "client_snippet", "default_state_dir",
-           "main", "serve_in_thread"]
+__all__ = ["ArmApp", "Response", "ServerHandle", "ServerSettings", "adapter_command_lines", "client_snippet",
+           "default_state_dir", "main", "serve_in_thread"]
