@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.server_process import READY_SECONDS, STOP_SECONDS
 from vmss_tui.admin.ssh import render_sshd_config
 
 SSHD = Path("/usr/sbin/sshd")
@@ -119,11 +121,17 @@ class SshBastion:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+            # sshd and the sessions it forked share its process group (start_new_session): stop them all.
+            for signum in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self.process.pid, signum)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.process.wait(STOP_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
         for user in self.users:
             subprocess.run(["userdel", "-r", user], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for group in (OPERATOR_GROUP, VIEWER_GROUP, CONSOLE_GROUP):
@@ -182,8 +190,8 @@ def start_bastion(users: dict[str, str], executable: str | None = None) -> SshBa
         )
         log = root / "sshd.log"
         bastion.process = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(sshd_config)],
-                                           stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
+                                           stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", bastion.port)) == 0:
@@ -191,7 +199,8 @@ def start_bastion(users: dict[str, str], executable: str | None = None) -> SshBa
             if bastion.process.poll() is not None:
                 raise RuntimeError(f"sshd exited: {log.read_text()}")
             time.sleep(0.05)
-        raise RuntimeError("sshd did not start listening within 10 s")
+        raise RuntimeError(f"sshd did not start listening within {READY_SECONDS:.0f} s; its log so far:\n"
+                           f"{log.read_text(errors='replace')}")
     except BaseException:
         bastion.stop()
         raise

@@ -13,15 +13,14 @@ import json
 import os
 import pwd
 import re
-import signal
 import ssl
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.server_process import running_server
 from vmss_tui.admin import audit
 from vmss_tui.backends import open_backend
 from vmss_tui.cli import main
@@ -155,17 +154,14 @@ def test_the_cli_says_an_instance_is_missing_instead_of_asking_for_yes(console, 
 def test_changes_through_the_arm_endpoint_reach_the_audit_trail(console, tmp_path):
     configure, store, audit_log = console
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
-    server = subprocess.Popen(
+    with running_server(
         [sys.executable, "-m", "vmss_tui", "--config", str(configure()), "emulator", "serve", "--db", str(store),
-         "--speed", "instant", "--port", "0", "--state-dir", str(tmp_path / "tls")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        shown = {}
-        for line in server.stdout:
+         "--speed", "instant", "--port", "0", "--state-dir", str(tmp_path / "tls")], "Press Ctrl+C", env=env,
+    ) as server:
+        shown: dict[str, str] = {}
+        for line in server.stdout.splitlines():
             key, _, value = line.partition("  ")
-            shown[key.strip()] = value.strip()
-            if "Subscription" in shown:
-                break
+            shown.setdefault(key.strip(), value.strip())
         base, sub = shown["ARM endpoint"], shown["Subscription"]
         context = ssl.create_default_context(cafile=shown["CA bundle"])
         path = f"/subscriptions/{sub}/resourceGroups/practice-rg/providers/Microsoft.Compute/virtualMachineScaleSets/web"
@@ -183,9 +179,6 @@ def test_changes_through_the_arm_endpoint_reach_the_audit_trail(console, tmp_pat
         assert call("GET", "") == 200  # a read: not audited
         assert call("POST", "/powerOff", b"") == 202
         assert call("PATCH", "", b'{not json') == 400
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
     records = _records(audit_log)
     assert [(r["outcome"], r["command"].split(" ")[0]) for r in records] == [("success", "POST"), ("refused", "PATCH")]
     first = records[0]
