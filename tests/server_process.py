@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -24,14 +25,21 @@ STOP_SECONDS = 30.0
 """How long a server gets to exit after SIGINT before its process group is killed."""
 
 
+_WITH_CTRL_C = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                "os.execvp(sys.argv[1], sys.argv[1:])")
+"""Runs the server with Ctrl+C (SIGINT) at its default even when the test run was started with it
+ignored (a background job of a non-interactive shell): an ignored SIGINT survives exec, and a Python
+server would then never see KeyboardInterrupt and could not shut down cleanly."""
+
+
 class ServerProcess:
     """A server process in its own process group; stdout and stderr collected line by line."""
 
     def __init__(self, argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | str | None = None,
                  ) -> None:
         self.argv = list(argv)
-        self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env=env, cwd=cwd, start_new_session=True)
+        self.process = subprocess.Popen([sys.executable, "-c", _WITH_CTRL_C, *self.argv], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, start_new_session=True)
         self._lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self._changed = threading.Condition()
         self._readers = [threading.Thread(target=self._read, args=(name, stream), daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -66,3 +67,21 @@ def test_a_ready_server_is_stopped_when_the_test_fails_inside(tmp_path: Path) ->
         with running_server([sys.executable, "-c", code, str(pid_file)], "Press Ctrl+C"):
             1 / 0  # noqa: B018 - a test failing while the server runs
     assert _gone(int(pid_file.read_text()))
+
+
+def test_ctrl_c_stops_a_server_even_when_the_test_run_ignores_it(tmp_path: Path) -> None:
+    # A test run started as a background job of a script inherits SIGINT ignored; the servers it starts must not.
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import signal, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from tests.server_process import running_server\n"
+        "code = 'import time; print(\"Press Ctrl+C to stop.\", flush=True)\\n"
+        "try:\\n    time.sleep(600)\\nexcept KeyboardInterrupt:\\n    print(\"stopped cleanly\", flush=True)'\n"
+        "with running_server([sys.executable, '-c', code], 'Press Ctrl+C') as server:\n"
+        "    pass\n"
+        "print(server.process.returncode, repr(server.stdout))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0 'Press Ctrl+C to stop.\\nstopped cleanly\\n'"
