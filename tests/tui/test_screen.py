@@ -6,7 +6,7 @@ from typing import Any
 
 from textual import events
 
-from tui_helpers import enter_line, screen_lines, select_set, settle
+from tui_helpers import enter_line, screen_lines, select_set, settle, wait_until
 from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
 from vmss_tui.tui.screens.main import MainScreen
 
@@ -293,3 +293,75 @@ async def test_the_first_load_lists_each_sets_instances_at_most_once(make_app: A
         await settle(pilot)
         assert main_screen(app).instance_table.row_count == 2
     assert len(listed) == len(set(listed)), listed
+
+
+# ----------------------------------------------------------------------------- keys before the side panes mount
+
+async def test_keys_and_bindings_before_the_side_panes_mount_do_not_crash(make_app: Any, backend: Any,
+                                                                          monkeypatch: Any) -> None:
+    import threading
+
+    from textual.widgets import Input
+
+    from vmss_tui.tui.keys import ACTION_KEYS
+
+    monkeypatch.setattr("vmss_tui.tui.screens.main.REST_MOUNT_DELAY", 3600.0)
+    backend_may_answer = threading.Event()
+    original_info = backend.info
+
+    def slow_info() -> Any:
+        backend_may_answer.wait(10)
+        return original_info()
+
+    monkeypatch.setattr(backend, "info", slow_info)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        assert not screen.rest_ready
+        for _key, action, _description, _show in ACTION_KEYS:
+            screen.unavailable_reason(action)
+            screen.check_action(action, ())
+        screen._show_keys()
+        screen.on_descendant_focus(None)
+        await pilot.press("escape", "w", "tab", "escape", "w", "question_mark")
+        await pilot.pause()
+        await pilot.press("escape")
+        assert not screen.rest_ready
+        backend_may_answer.set()
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert screen.rest_ready
+        assert screen.instance_table.row_count == 2
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+
+
+async def test_a_command_that_finishes_before_the_side_panes_mount_is_logged_once_they_do(
+        make_app: Any, backend: Any, monkeypatch: Any) -> None:
+    from vmss_tui.domain.models import PowerState
+
+    held = True
+    original_mount_rest = MainScreen._mount_rest
+
+    async def held_mount_rest(self: MainScreen) -> None:
+        if not held:  # the side panes are still on their way
+            await original_mount_rest(self)
+
+    monkeypatch.setattr(MainScreen, "_mount_rest", held_mount_rest)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await wait_until(pilot, lambda: screen.instance_table.row_count == 2)
+        assert not screen.rest_ready
+        group, name = screen.selected_key or ("", "")
+        first_id = screen.instance_table.shown_ids[0]
+        await pilot.press("tab", "p")
+        await wait_until(
+            pilot, lambda: backend.get_instance(group, name, first_id).power_state is PowerState.STOPPED)
+        await settle(pilot)
+        held = False
+        await screen._mount_rest()
+        await settle(pilot)
+        assert screen.rest_ready
+        assert screen.commands_in_flight == 0
+        assert any("stop" in line.lower() for line in screen.activity.lines), screen.activity.lines

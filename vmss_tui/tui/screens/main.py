@@ -105,6 +105,8 @@ class MainScreen(Screen[None]):
         """True once the map, the log, the filter, the command bar and the key bar are mounted."""
         self._pending_log: list[tuple[datetime, str, str | None, str]] = []
         self._marks_lines: set[str] = set()
+        self._after_rest: list[Callable[[], None]] = []
+        """Handlers that need the side panes, held until they are mounted (in arrival order)."""
         """Command lines built from the marked rows: sending one clears the marks."""
 
     # ------------------------------------------------------------------ layout
@@ -144,6 +146,9 @@ class MainScreen(Screen[None]):
         for moment, line, variable, details in self._pending_log:
             self.activity.write(moment, line, variable, self.app.theme_variables, details)
         self._pending_log.clear()
+        held, self._after_rest = self._after_rest, []
+        for handler in held:
+            handler()
         self._redraw_map()
         self._binding_state = ()
         self._refresh_bindings_if_changed()
@@ -497,8 +502,17 @@ class MainScreen(Screen[None]):
             self._refresh_bindings_if_changed()
         self._log(f"> {message.line}", "primary")
 
+    def _hold_until_rest(self, handler: Callable[[], None]) -> bool:
+        """Run `handler` once the side panes are mounted; True when it had to wait."""
+        if self.rest_ready:
+            return False
+        self._after_rest.append(handler)
+        return True
+
     @on(OperationProgress)
     def _operation_progress(self, message: OperationProgress) -> None:
+        if self._hold_until_rest(lambda: self._operation_progress(message)):
+            return
         operation = message.operation
         finished_now = self.activity.track(operation)
         if finished_now and operation.id in self.detached_operations:
@@ -513,6 +527,8 @@ class MainScreen(Screen[None]):
 
     @on(CommandFinished)
     def _command_finished(self, message: CommandFinished) -> None:
+        if self._hold_until_rest(lambda: self._command_finished(message)):
+            return
         self.commands_in_flight = max(0, self.commands_in_flight - 1)
         outcome: Outcome = message.outcome
         operation = outcome.operation
@@ -557,6 +573,8 @@ class MainScreen(Screen[None]):
 
     @on(CompletionsReady)
     def _completions_ready(self, message: CompletionsReady) -> None:
+        if not self.rest_ready:
+            return  # the bar that asked is not there (cannot happen: it mounts before it opens)
         self.command_bar.show_completions(message.text, message.completions)
 
     @on(DetailLoaded)
@@ -652,7 +670,7 @@ class MainScreen(Screen[None]):
         title = f"Instances of {self.selected_key[1]}"
         shown, total = table.row_count, len(table.instances)
         title += f" ({shown} of {total})" if shown != total else f" ({total})"
-        if table.filter_words:
+        if table.filter_words and self.rest_ready:
             title += f" filter: {self.filter_input.value.strip()}"
         if table.marked:
             title += f" {len(table.marked)} marked"
@@ -688,7 +706,9 @@ class MainScreen(Screen[None]):
             return "this Flexible set has no VM profile, so it cannot scale; add VMs by hand (a)"
         if action in INSTANCE_ACTIONS and not self.instance_table.target_ids():
             return "no instance under the cursor or marked"
-        if action == "what_if" and (not self.rest_ready or not self.fd_map.scenarios):
+        if action == "what_if" and not self.rest_ready:
+            return "the fault-domain map is still loading"
+        if action == "what_if" and not self.fd_map.scenarios:
             return "no zone or fault domain to lose for this set"
         return None
 
@@ -857,13 +877,15 @@ class MainScreen(Screen[None]):
         table = self.instance_table
         if table.marked:
             table.clear_marks()
-        elif table.filter_words:
+        elif table.filter_words and self.rest_ready:
             self.filter_input.value = ""
             table.set_filter([])
         self._title_instances()
         self._refresh_bindings_if_changed()
 
     def action_what_if(self) -> None:
+        if not self.rest_ready:
+            return  # the map is not there yet (the binding is disabled until it is)
         scenario = self.fd_map.next_scenario()
         if scenario is not None:
             self.query_one("#map-pane").border_title = f"Fault domains: without {scenario.label}"
@@ -935,7 +957,7 @@ class MainScreen(Screen[None]):
         self.set_focus(self.instance_table)
 
     def on_key(self, event: Any) -> None:
-        if event.key == "escape" and self.focused is self.filter_input:
+        if event.key == "escape" and self.rest_ready and self.focused is self.filter_input:
             event.stop()
             self.filter_input.value = ""
             self.instance_table.set_filter([])
