@@ -55,6 +55,17 @@ async def test_the_filter_shows_the_text_being_typed(make_app: Any) -> None:
         assert any("zone:2" in line and "Instances of" not in line for line in lines), "\n".join(lines)
 
 
+async def test_the_pane_title_shows_a_filter_with_markup_as_typed(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        await enter_line(pilot, "slash", "[bold]x [/] y")
+        await pilot.pause()
+        lines = screen_lines(app)
+        title = next(line for line in lines if "Instances of web" in line)
+        assert "filter: [bold]x [/] y" in title, title
+
+
 # ----------------------------------------------------------------------------- bursts of keys
 
 async def test_a_burst_with_a_backspace_in_the_scale_dialog_scales_to_what_was_typed(make_app: Any,

@@ -25,6 +25,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.color import Color, ColorParseError
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -668,9 +669,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     @property  # type: ignore[override]
     def border_title(self) -> str | None:
-        """The pane title (Textual's own, but setting an unchanged title costs nothing)."""
+        """The pane title as plain text (Textual's own, but an unchanged title costs nothing)."""
         title = self._border_title
-        return None if title is None else title.markup
+        return None if title is None else title.plain
 
     @border_title.setter
     def border_title(self, title: str | None) -> None:
@@ -681,7 +682,8 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         if title is None:
             self._border_title = None
         else:
-            self._border_title = self.render_str(title).expand_tabs(4).split()[0]
+            # Plain text, never markup: titles carry data (a set's name, the typed filter).
+            self._border_title = Content(escape_control(title)).expand_tabs(4).split()[0]
         if self.is_mounted:
             top = self.styles.gutter.top
             # Only the border line carries the title: repaint it alone (regions are content-relative).
