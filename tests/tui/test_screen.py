@@ -376,3 +376,65 @@ async def test_a_command_that_finishes_before_the_side_panes_mount_is_logged_onc
         assert screen.rest_ready
         assert screen.commands_in_flight == 0
         assert any("stop" in line.lower() for line in screen.activity.lines), screen.activity.lines
+
+
+# ----------------------------------------------------------------------------- a damaged set
+
+def _damage_batch(tmp_path: Any) -> None:
+    """Cut the batch set's file short, as a crash or a full disk would (tests/security/test_store_damage.py)."""
+    shard = tmp_path / "store" / "sets" / RG / "batch.json"
+    shard.write_bytes(shard.read_bytes()[:40])
+
+
+def _set_row(app: Any, name: str) -> str:
+    return next(line for line in screen_lines(app) if f" {name} " in line)
+
+
+async def test_a_damaged_set_is_listed_as_damaged_and_the_other_sets_keep_refreshing(
+        make_app: Any, backend: Any, tmp_path: Any) -> None:
+    _damage_batch(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        assert "Damaged" in _set_row(app, "batch")
+        assert screen.selected_key is not None and screen.selected_key[1] != "batch"
+        assert screen.instance_table.row_count > 0
+        assert not app._notifications, [n.message for n in app._notifications]
+        # Another process scales web: the next refresh shows it, the damaged set notwithstanding.
+        backend.set_capacity(RG, "web", 9)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "/9" in _set_row(app, "web"), _set_row(app, "web")
+        assert "Damaged" in _set_row(app, "batch")
+        # Choosing the damaged set says what is wrong with it, once, in its pane.
+        screen.sets_table.move_to(f"{RG}/batch")
+        await settle(pilot)
+        assert screen.instance_table.row_count == 0
+        assert "damaged" in (screen.instance_table.border_title or "").lower()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len([n for n in app._notifications if "StoreDamaged" in n.message]) <= 1
+
+
+async def test_a_set_whose_instances_cannot_be_counted_does_not_stop_the_sets_refresh(
+        make_app: Any, backend: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """As with Azure, where the sets pane counts by listing each set's instances."""
+    import dataclasses
+
+    original = backend.list_scale_set_summaries
+
+    def uncounted(resource_group: Any = None) -> Any:
+        return [dataclasses.replace(summary, state_counts=None) for summary in original(resource_group)]
+
+    monkeypatch.setattr(backend, "list_scale_set_summaries", uncounted)
+    _damage_batch(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        backend.set_capacity(RG, "web", 9)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "/9" in _set_row(app, "web"), _set_row(app, "web")
+        assert "Damaged" in _set_row(app, "batch")
+        assert not app._notifications, [n.message for n in app._notifications]

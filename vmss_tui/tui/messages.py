@@ -131,3 +131,12 @@ class ScaleSetGone(Message):
     resource_group: str
     name: str
     instances_only: bool = False
+
+
+@dataclass
+class SetUnreadable(Message):
+    """A listed set's own data cannot be read (a damaged emulator file): its pane says so, the rest goes on."""
+
+    resource_group: str
+    name: str
+    error: str

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from ...commands import COMMANDS, complete, confirmation_prompt, run_line
 from ...commands.formatting import instance_json, scale_set_json
-from ...domain.errors import AzureError, ResourceNotFound
+from ...domain.errors import AzureError, ResourceNotFound, StoreDamaged
 from ...domain.models import BackendInfo, OperationStatus, PowerAction, ScaleSet
 from ..messages import (
     BackendFailed,
@@ -39,6 +39,7 @@ from ..messages import (
     OperationProgress,
     ScaleSetGone,
     ScaleSetsLoaded,
+    SetUnreadable,
 )
 from ..keys import ACTION_KEYS, HELP_TEXTS, INSTANCE_ACTIONS, MUTATING_ACTIONS, SET_ACTIONS, screen_bindings
 from ..presentation import FilterError, detail_fields, parse_filter, running_label
@@ -106,6 +107,9 @@ class MainScreen(Screen[None]):
         self._pending_log: list[tuple[datetime, str, str | None, str]] = []
         self._marks_lines: set[str] = set()
         self._after_rest: list[Callable[[], None]] = []
+        self._unreadable: dict[tuple[str, str], str] = {}
+        """Sets whose data cannot be read (damaged), with the reason, while they stay so."""
+        self._unreadable_reported: set[tuple[str, str]] = set()
         """Handlers that need the side panes, held until they are mounted (in arrival order)."""
         """Command lines built from the marked rows: sending one clears the marks."""
 
@@ -261,8 +265,11 @@ class MainScreen(Screen[None]):
                 for scale_set in scale_sets:
                     if (scale_set.resource_group, scale_set.name) == selected or set_row_key(scale_set) in running:
                         continue
-                    running[set_row_key(scale_set)] = running_label(
-                        backend.list_instances(scale_set.resource_group, scale_set.name))
+                    try:
+                        instances = backend.list_instances(scale_set.resource_group, scale_set.name)
+                    except (ResourceNotFound, StoreDamaged):
+                        continue  # gone since listed, or damaged (listed as such): its count stays unknown
+                    running[set_row_key(scale_set)] = running_label(instances)
         except Exception as error:  # every backend failure becomes a notification
             self._failed("listing scale sets", error)
             return
@@ -278,6 +285,9 @@ class MainScreen(Screen[None]):
         except ResourceNotFound:
             # Deleted (here or elsewhere) since it was listed: the sets pane moves on, nothing to alarm anyone.
             self.post_message(ScaleSetGone(resource_group, name))
+            return
+        except StoreDamaged as error:
+            self.post_message(SetUnreadable(resource_group, name, str(error)))
             return
         except Exception as error:
             self._failed(f"loading instances of {name}", error)
@@ -428,6 +438,21 @@ class MainScreen(Screen[None]):
         elif (message.resource_group, message.name) == self.selected_key:
             self.load_sets()
 
+    @on(SetUnreadable)
+    def _set_unreadable(self, message: SetUnreadable) -> None:
+        """The chosen set cannot be read: an empty pane that says so, and the reason logged once."""
+        key = (message.resource_group, message.name)
+        if key != self.selected_key:
+            return
+        self.instance_table.show_instances(key, [])
+        self._unreadable[key] = message.error
+        self._title_instances()
+        self._redraw_map()
+        if key not in self._unreadable_reported:
+            self._unreadable_reported.add(key)
+            error = message.error if message.error.startswith("ERROR") else f"ERROR: {message.error}"
+            self._log(error, "error", details=error)
+
     @on(ScaleSetsLoaded)
     def _sets_loaded(self, message: ScaleSetsLoaded) -> None:
         table = self.sets_table
@@ -459,6 +484,8 @@ class MainScreen(Screen[None]):
     def _instances_loaded(self, message: InstancesLoaded) -> None:
         if message.set_key != self.selected_key:
             return
+        self._unreadable.pop(message.set_key, None)
+        self._unreadable_reported.discard(message.set_key)
         self.selected_set = message.scale_set
         self.sets_table.set_running(message.scale_set, running_label(message.instances))
         table = self.instance_table
@@ -668,6 +695,9 @@ class MainScreen(Screen[None]):
             table.border_title = "Instances"
             return
         title = f"Instances of {self.selected_key[1]}"
+        if self.selected_key in self._unreadable:
+            table.border_title = f"{title}: damaged, cannot be read (the log says why)"
+            return
         shown, total = table.row_count, len(table.instances)
         title += f" ({shown} of {total})" if shown != total else f" ({total})"
         if table.filter_words and self.rest_ready:
