@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ...commands import COMMANDS, complete, confirmation_prompt, run_line
@@ -248,8 +248,12 @@ class MainScreen(Screen[None]):
         self.post_message(FirstLoaded(info, scale_sets, chosen, instances))
 
     @work(thread=True, exclusive=True, group="sets", exit_on_error=False)
-    def load_sets(self, first: bool = False) -> None:
-        """List every scale set (with running counts) and, the first time, describe the backend."""
+    def load_sets(self, first: bool = False, with_instances_of: tuple[str, str] | None = None) -> None:
+        """List every scale set (with running counts) and, the first time, describe the backend.
+
+        `with_instances_of` (the selected set) also reads that set's instances in the same trip:
+        a refresh is one worker, and the set itself comes from the list, not a second call.
+        """
         backend = self.session.backend
         try:
             if first:
@@ -274,13 +278,23 @@ class MainScreen(Screen[None]):
             self._failed("listing scale sets", error)
             return
         self.post_message(ScaleSetsLoaded(scale_sets, running))
+        if with_instances_of is not None:
+            listed = next((s for s in scale_sets if (s.resource_group, s.name) == with_instances_of), None)
+            if listed is None:
+                return  # gone: the sets pane moves the selection on
+            self._read_instances(*with_instances_of, scale_set=listed)
 
     @work(thread=True, exclusive=True, group="instances", exit_on_error=False)
     def load_instances(self, resource_group: str, name: str) -> None:
         """Fetch one set and its instances."""
+        self._read_instances(resource_group, name)
+
+    def _read_instances(self, resource_group: str, name: str, scale_set: ScaleSet | None = None) -> None:
+        """(In a worker) read a set (unless given) and its instances and post them."""
         backend = self.session.backend
         try:
-            scale_set = backend.get_scale_set(resource_group, name)
+            if scale_set is None:
+                scale_set = backend.get_scale_set(resource_group, name)
             instances = backend.list_instances(resource_group, name)
         except ResourceNotFound:
             # Deleted (here or elsewhere) since it was listed: the sets pane moves on, nothing to alarm anyone.
@@ -456,11 +470,7 @@ class MainScreen(Screen[None]):
     @on(ScaleSetsLoaded)
     def _sets_loaded(self, message: ScaleSetsLoaded) -> None:
         table = self.sets_table
-        table.show_sets(message.scale_sets)
-        for scale_set in message.scale_sets:
-            count = message.running.get(set_row_key(scale_set))
-            if count is not None:
-                table.set_running(scale_set, count)
+        table.show_sets(message.scale_sets, message.running)
         self._size_panes(self.app.size.width, self.app.size.height)
         if not message.scale_sets:
             self._select(None)
@@ -545,8 +555,7 @@ class MainScreen(Screen[None]):
         if finished_now and operation.id in self.detached_operations:
             self.detached_operations.discard(operation.id)
             self._report_operation(operation.message or operation.kind, operation)
-            self.load_sets()
-            self._refresh_selected()
+            self._refresh_all()
             return
         if (self.selected_key is not None and not message.operation.done
                 and (message.operation.resource_group, message.operation.scale_set_name) == self.selected_key):
@@ -588,8 +597,7 @@ class MainScreen(Screen[None]):
         if current is not None and current != self.selected_key:
             self.sets_table.move_to(f"{current[0]}/{current[1]}")
         if outcome.changed or operation is not None:
-            self.load_sets()
-            self._refresh_selected()
+            self._refresh_all()
 
     def _report_operation(self, title: str, operation: Any) -> None:
         failed = operation.status is OperationStatus.FAILED
@@ -619,8 +627,8 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ selection
 
-    @on(DataTable.RowHighlighted, "#sets")
-    def _set_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(ScaleSetTable.RowHighlighted, "#sets")
+    def _set_highlighted(self, event: ScaleSetTable.RowHighlighted) -> None:
         self._select_from_cursor()
 
     @on(InstanceTable.RowHighlighted, "#instances")
@@ -632,8 +640,8 @@ class MainScreen(Screen[None]):
     def _instance_chosen(self, event: InstanceTable.RowSelected) -> None:
         self.action_detail()
 
-    @on(DataTable.RowSelected, "#sets")
-    def _set_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(ScaleSetTable.RowSelected, "#sets")
+    def _set_chosen(self, event: ScaleSetTable.RowSelected) -> None:
         self.instance_table.focus()
 
     @on(InstanceTable.HeaderSelected, "#instances")
@@ -662,6 +670,10 @@ class MainScreen(Screen[None]):
         self._show_header()
         self._refresh_bindings_if_changed()
 
+    def _refresh_all(self) -> None:
+        """Every set and the selected set's instances, in one worker trip."""
+        self.load_sets(with_instances_of=self.selected_key)
+
     def _refresh_selected(self) -> None:
         if self.selected_key is not None:
             self.load_instances(*self.selected_key)
@@ -672,13 +684,9 @@ class MainScreen(Screen[None]):
         self._since_idle_refresh += self.refresh_interval
         if self.detached_operations:
             self.poll_operations(sorted(self.detached_operations))
-        if busy:
-            self._refresh_selected()
         if busy or self._since_idle_refresh >= self.idle_refresh_interval:
             self._since_idle_refresh = 0.0
-            self.load_sets()
-            if not busy:
-                self._refresh_selected()
+            self._refresh_all()
 
     # ------------------------------------------------------------------ drawing helpers
 
@@ -889,8 +897,7 @@ class MainScreen(Screen[None]):
     def action_refresh(self) -> None:
         if self.detached_operations:
             self.poll_operations(sorted(self.detached_operations))
-        self.load_sets()
-        self._refresh_selected()
+        self._refresh_all()
 
     def action_mark(self) -> None:
         table = self.instance_table

@@ -114,6 +114,8 @@ class FaultDomainMap(Static):
         self._instances: list[Instance] = []
         self._selected_instance_id: str | None = None
         self._last_signature: Any = None
+        self._drawn: tuple[tuple[Any, ...], ...] | None = None
+        """The map's lines as last drawn (segments), to skip a redraw that changes nothing."""
 
     @property
     def scenarios(self) -> list[LossScenario]:
@@ -141,12 +143,8 @@ class FaultDomainMap(Static):
         self._selected_instance_id = selected_instance_id
         if signature == self._last_signature:
             return  # nothing visible changed (e.g. the cursor moved to an instance drawn as `…`)
-        # Only the highlight moved: same lines, same height, so skip the layout pass (and the
-        # repaint of the whole screen that comes with it).
-        only_selection_moved = (self._last_signature is not None and signature is not None
-                                and signature[:2] == self._last_signature[:2])
         self._last_signature = signature
-        self.update(self._build(), layout=not only_selection_moved)
+        self._draw()
 
     @staticmethod
     def _signature(scale_set: ScaleSet | None, instances: list[Instance], selected: str | None) -> Any:
@@ -173,12 +171,34 @@ class FaultDomainMap(Static):
         return self.active_scenario
 
     def watch_scenario_index(self) -> None:
-        self.update(self._build())
+        self._draw()
 
     def redraw(self) -> None:
         """Draw again even if nothing changed (after a theme change)."""
         self._last_signature = None
-        self.update(self._build())
+        self._drawn = None
+        self._draw(force=True)
+
+    def _draw(self, force: bool = False) -> None:
+        """Show the map if its text changed; a layout pass only when its height changed.
+
+        A layout pass re-arranges the whole screen and repaints every scrollbar; a status refresh
+        or a cursor move changes glyph colours, not the map's size, so it repaints the map alone.
+        """
+        renderable = self._build()
+        width = self.content_region.width if self.is_mounted else 0
+        if width <= 0 or not self.is_mounted:
+            self._drawn = None
+            self.update(renderable)
+            return
+        console = self.app.console
+        lines = console.render_lines(renderable, console.options.update_width(width), pad=False)
+        drawn = tuple(tuple(line) for line in lines)
+        if not force and drawn == self._drawn:
+            return
+        height_changed = self._drawn is None or len(drawn) != len(self._drawn)
+        self._drawn = drawn
+        self.update(renderable, layout=height_changed)
 
     # ------------------------------------------------------------------ rendering
 

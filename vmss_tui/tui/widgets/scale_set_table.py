@@ -1,28 +1,30 @@
-"""The scale sets pane: one row per set; the highlighted row drives every other pane."""
+"""The scale sets pane: one row per set; the highlighted row drives every other pane.
+
+On the Line API table (line_table.py) like the instances: a refresh that changes one set's
+count repaints that cell, not every cell of the pane (DataTable re-renders them all).
+"""
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
-from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
 from ...domain.models import ScaleSet
-from ..presentation import provisioning_colour_variable, styled, zones_label
-from .rows import cursor_row_key
+from ..presentation import provisioning_colour_variable, zones_label
+from .line_table import Cell, Column, LineTable
 
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("name", "Scale set", None),
-    ("mode", "Mode", 8),
-    ("capacity", "Run/Total", 9),
-    ("prov", "State", 9),
-    ("zones", "Zones", 8),
-    ("fds", "FDs", 3),
-    ("size", "Size", 15),
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Scale set", None, max_width=40, sortable=False),
+    Column("mode", "Mode", 8, sortable=False),
+    Column("capacity", "Run/Total", 9, sortable=False),
+    Column("prov", "State", 9, sortable=False),
+    Column("zones", "Zones", 8, sortable=False),
+    Column("fds", "FDs", 3, sortable=False),
+    Column("size", "Size", 15, sortable=False),
 )
-"""(column key, header, width); fixed widths so refreshes never re-measure."""
+"""Display order; fixed widths except the name, so a refresh never re-measures. The pane keeps
+the backend's order (by group, then name)."""
 
 
 def set_row_key(scale_set: ScaleSet) -> str:
@@ -30,29 +32,36 @@ def set_row_key(scale_set: ScaleSet) -> str:
     return f"{scale_set.resource_group}/{scale_set.name}"
 
 
-def scale_set_cells(scale_set: ScaleSet, running: int | None, colours: Mapping[str, str],
-                    show_group: bool = False) -> dict[str, Text]:
-    """The cells of one scale-set row; `running` None means not counted yet.
+class SetRow(NamedTuple):
+    """What one row shows: the set, its running count (None: not counted yet), and whether the
+    name carries its group (when sets come from several groups; the header names a single one)."""
 
-    The group is named only when sets come from several groups (the header names a single one).
-    """
+    scale_set: ScaleSet
+    running: int | None
+    show_group: bool
+
+
+def scale_set_cells(row: SetRow) -> tuple[Cell, ...]:
+    """The cells of one scale-set row, in column order."""
+    scale_set, running, show_group = row
     running_text = "?" if running is None else str(running)
-    name = f"{scale_set.resource_group}/{scale_set.name}" if show_group else scale_set.name
-    return {
-        "name": Text(name, style="bold", end=""),
-        "mode": Text(scale_set.orchestration_mode.value, end=""),
-        "capacity": styled(f"{running_text}/{scale_set.capacity}",
-                           None if running is None or running == scale_set.capacity else "warning", colours),
-        "prov": styled(scale_set.provisioning_state.value,
-                       provisioning_colour_variable(scale_set.provisioning_state), colours),
-        "zones": Text(zones_label(scale_set), end=""),
-        "fds": Text(str(scale_set.platform_fault_domain_count), end=""),
-        "size": Text(scale_set.vm_size or "-", end=""),
-    }
+    name = set_row_key(scale_set) if show_group else scale_set.name
+    return (
+        Cell(name, None, True),
+        Cell(scale_set.orchestration_mode.value),
+        Cell(f"{running_text}/{scale_set.capacity}",
+             None if running is None or running == scale_set.capacity else "warning"),
+        Cell(scale_set.provisioning_state.value, provisioning_colour_variable(scale_set.provisioning_state)),
+        Cell(zones_label(scale_set)),
+        Cell(str(scale_set.platform_fault_domain_count)),
+        Cell(scale_set.vm_size or "-"),
+    )
 
 
-class ScaleSetTable(DataTable[Text]):
-    """Every scale set the session sees, updated cell by cell."""
+class ScaleSetTable(LineTable[SetRow]):
+    """Every scale set the session sees; only changed cells repaint."""
+
+    COLUMNS = COLUMNS
 
     DEFAULT_CSS = """
     ScaleSetTable {
@@ -61,89 +70,57 @@ class ScaleSetTable(DataTable[Text]):
     """
 
     BINDINGS = [
-        # k9s: Home/End go to the first/last row (DataTable scrolls sideways on them).
-        Binding("home,ctrl+home,g", "first_row", "First", show=False),
-        Binding("end,ctrl+end,G", "last_row", "Last", show=False),
+        # k9s: g/G also go to the first/last row (Home/End come with the table).
+        Binding("g", "first_row", "First", show=False),
+        Binding("G", "last_row", "Last", show=False),
     ]
 
-    def action_first_row(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=0, animate=False)
-
-    def action_last_row(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=self.row_count - 1, animate=False)
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
-        self.scale_sets: dict[str, ScaleSet] = {}
+        super().__init__(id=id, classes=classes)
         self.running_counts: dict[str, int] = {}
-        self._cells: dict[str, dict[str, str]] = {}
+        self._show_group = False
 
-    def on_mount(self) -> None:
-        for key, header, width in COLUMNS:
-            self.add_column(header, key=key, width=width)
+    def row_key(self, item: SetRow) -> str:
+        return set_row_key(item.scale_set)
+
+    def row_cells(self, item: SetRow, marked: bool) -> tuple[Cell, ...]:
+        return scale_set_cells(item)
+
+    def measure_text(self, column: str, item: SetRow) -> str:
+        return set_row_key(item.scale_set) if item.show_group else item.scale_set.name
+
+    @property
+    def scale_sets(self) -> dict[str, ScaleSet]:
+        """Every set by `group/name`, in the backend's order."""
+        return {key: row.scale_set for key, row in self.items.items()}
 
     @property
     def cursor_set(self) -> ScaleSet | None:
         """The scale set under the cursor."""
-        key = cursor_row_key(self)
-        return self.scale_sets.get(key) if key is not None else None
+        key = self.cursor_key
+        return self.items[key].scale_set if key is not None else None
 
-    def show_sets(self, scale_sets: list[ScaleSet]) -> None:
-        """Bring the table to this list, keeping the cursor on the same set."""
-        colours = self.app.theme_variables
-        cursor = self.cursor_set
-        self.scale_sets = {set_row_key(s): s for s in scale_sets}
-        for gone in [key for key in self._cells if key not in self.scale_sets]:
-            del self._cells[gone]
-            self.running_counts.pop(gone, None)
-            try:
-                self.remove_row(gone)
-            except RowDoesNotExist:
-                pass
-        for key, scale_set in self.scale_sets.items():
-            self._write_row(key, scale_set, colours)
-        if cursor is not None:
-            self.move_to(set_row_key(cursor))
+    def show_sets(self, scale_sets: list[ScaleSet], running: Mapping[str, int] | None = None) -> None:
+        """Bring the table to this list (with any new running counts), keeping the cursor on the same set."""
+        keys = {set_row_key(s) for s in scale_sets}
+        for gone in [key for key in self.running_counts if key not in keys]:
+            del self.running_counts[gone]
+        self.running_counts.update({key: count for key, count in (running or {}).items() if key in keys})
+        self._show_group = len({s.resource_group for s in scale_sets}) > 1
+        self.set_rows(SetRow(s, self.running_counts.get(set_row_key(s)), self._show_group) for s in scale_sets)
 
     def set_running(self, scale_set: ScaleSet, running: int) -> None:
-        """Record the running count of one set (and its newest model) and redraw its row."""
+        """Record the running count of one set (and its newest model) and redraw its row if it changed."""
         key = set_row_key(scale_set)
-        if key not in self.scale_sets:
+        row = self.items.get(key)
+        if row is None:
             return
-        self.scale_sets[key] = scale_set
         self.running_counts[key] = running
-        self._write_row(key, scale_set, self.app.theme_variables)
-
-    def _write_row(self, key: str, scale_set: ScaleSet, colours: Mapping[str, str]) -> None:
-        show_group = len({s.resource_group for s in self.scale_sets.values()}) > 1
-        cells = scale_set_cells(scale_set, self.running_counts.get(key), colours, show_group)
-        plain = {column: cell.plain + "\0" + str(cell.style) for column, cell in cells.items()}
-        previous = self._cells.get(key)
-        if previous is None:
-            self.add_row(*(cells[column] for column, _, _ in COLUMNS), key=key)
-        else:
-            for column, value in plain.items():
-                if previous[column] != value:
-                    self.update_cell(key, column, cells[column])
-        self._cells[key] = plain
+        updated = SetRow(scale_set, running, row.show_group)
+        if updated != row:
+            self.set_rows(updated if k == key else r for k, r in self.items.items())
 
     def move_to(self, key: str) -> None:
         """Put the cursor on the set with this `group/name` key, if shown."""
-        try:
-            row_index = self.get_row_index(key)
-        except RowDoesNotExist:
-            return
-        if row_index != self.cursor_row:
-            self.move_cursor(row=row_index, animate=False)
-
-    def rerender(self) -> None:
-        """Rewrite every row (after a theme change)."""
-        self._cells.clear()
-        cursor = self.cursor_set
-        self.clear()
-        for key, scale_set in self.scale_sets.items():
-            self._write_row(key, scale_set, self.app.theme_variables)
-        if cursor is not None:
-            self.move_to(set_row_key(cursor))
+        if key != self.cursor_key:
+            self.move_cursor_to_key(key)
