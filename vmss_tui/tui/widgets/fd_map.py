@@ -113,16 +113,32 @@ class FaultDomainMap(Static):
         self._scale_set: ScaleSet | None = None
         self._instances: list[Instance] = []
         self._selected_instance_id: str | None = None
-        self._last_signature: Any = None
+        self._placement: PlacementMap | None = None
+        self._scenarios: list[LossScenario] | None = None
+        self._drawn_ids: frozenset[str] = frozenset()
+        """Instances whose glyph the map draws (the first few of each cell)."""
+        self._shown_selection: str | None = None
         self._drawn: tuple[tuple[Any, ...], ...] | None = None
         """The map's lines as last drawn (segments), to skip a redraw that changes nothing."""
 
     @property
-    def scenarios(self) -> list[LossScenario]:
-        """Loss scenarios for the current set."""
+    def placement(self) -> PlacementMap | None:
+        """Where the current set's instances sit, computed once per change of set or instances."""
         if self._scale_set is None:
+            return None
+        if self._placement is None:
+            self._placement = placement_map(self._scale_set, self._instances)
+        return self._placement
+
+    @property
+    def scenarios(self) -> list[LossScenario]:
+        """Loss scenarios for the current set (asked on every cursor move: cached with the placement)."""
+        placement = self.placement
+        if placement is None:
             return []
-        return loss_scenarios(placement_map(self._scale_set, self._instances))
+        if self._scenarios is None:
+            self._scenarios = loss_scenarios(placement)
+        return self._scenarios
 
     @property
     def active_scenario(self) -> LossScenario | None:
@@ -137,28 +153,23 @@ class FaultDomainMap(Static):
         if scale_set is None or self._scale_set is None or (
                 (scale_set.resource_group, scale_set.name) != (self._scale_set.resource_group, self._scale_set.name)):
             self.set_reactive(FaultDomainMap.scenario_index, -1)
-        signature = self._signature(scale_set, instances, selected_instance_id)
-        self._scale_set = scale_set
-        self._instances = list(instances)
+        # Unchanged instances are the same objects (the table keeps them): comparing is cheap.
+        same_data = scale_set == self._scale_set and instances == self._instances
         self._selected_instance_id = selected_instance_id
-        if signature == self._last_signature:
-            return  # nothing visible changed (e.g. the cursor moved to an instance drawn as `…`)
-        self._last_signature = signature
+        if not same_data:
+            self._scale_set = scale_set
+            self._instances = list(instances)
+            self._placement = None
+            self._scenarios = None
+            placement = self.placement
+            self._drawn_ids = frozenset() if placement is None else frozenset(
+                iid for cell in placement.cells for iid in cell.instance_ids[:MAX_GLYPHS_PER_CELL])
+        # The selection shows only when its glyph is drawn (not when it hides behind a `…`).
+        shown_selection = selected_instance_id if selected_instance_id in self._drawn_ids else None
+        if same_data and self._drawn is not None and shown_selection == self._shown_selection:
+            return  # nothing visible changed
+        self._shown_selection = shown_selection
         self._draw()
-
-    @staticmethod
-    def _signature(scale_set: ScaleSet | None, instances: list[Instance], selected: str | None) -> Any:
-        """What the drawing depends on; the selection counts only when its glyph is drawn."""
-        if scale_set is None:
-            return None
-        placement = placement_map(scale_set, instances)
-        shown_selection = None
-        for cell in placement.cells:
-            if selected in cell.instance_ids[:MAX_GLYPHS_PER_CELL]:
-                shown_selection = selected
-        drawn = tuple((i.instance_id, instance_glyph(i), instance_colour_variable(i), i.zone, i.fault_domain)
-                      for i in instances)
-        return (scale_set, drawn, shown_selection)
 
     def next_scenario(self) -> LossScenario | None:
         """Step to the next loss scenario (then back to none); returns the one now shown."""
@@ -175,7 +186,6 @@ class FaultDomainMap(Static):
 
     def redraw(self) -> None:
         """Draw again even if nothing changed (after a theme change)."""
-        self._last_signature = None
         self._drawn = None
         self._draw(force=True)
 
@@ -231,7 +241,8 @@ class FaultDomainMap(Static):
         if scale_set is None:
             return Text("No scale set selected.", style="dim")
         colours = self._colours()
-        placement = placement_map(scale_set, self._instances)
+        placement = self.placement
+        assert placement is not None
         scenario = self.active_scenario
         by_id = {i.instance_id: i for i in self._instances}
         parts: list[RenderableType] = []
