@@ -134,31 +134,24 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     # ------------------------------------------------------------------ messages
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        """Something happened on one row: which table, which row (key and position)."""
+
+        def __init__(self, table: LineTable[Any], row_key: str, cursor_row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row_key = row_key
+            self.cursor_row = cursor_row
+
+        @property
+        def control(self) -> LineTable[Any]:
+            return self.table
+
+    class RowHighlighted(_RowMessage):
         """The cursor moved onto another row."""
 
-        def __init__(self, table: LineTable[Any], row_key: str, cursor_row: int) -> None:
-            super().__init__()
-            self.table = table
-            self.row_key = row_key
-            self.cursor_row = cursor_row
-
-        @property
-        def control(self) -> LineTable[Any]:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """Enter on the cursor row, or a click on the row that already had the cursor."""
-
-        def __init__(self, table: LineTable[Any], row_key: str, cursor_row: int) -> None:
-            super().__init__()
-            self.table = table
-            self.row_key = row_key
-            self.cursor_row = cursor_row
-
-        @property
-        def control(self) -> LineTable[Any]:
-            return self.table
 
     class HeaderSelected(Message):
         """A click on a column header (the owner decides what it does, usually sort)."""
