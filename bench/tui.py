@@ -245,10 +245,14 @@ async def _instance_table_alone_latencies(store: Path, runs: int) -> tuple[list[
                                                          deallocated if self.flips % 2 else running)
             self.flipped_at = time.perf_counter()
 
+    return await _cursor_and_flip_latencies(TableAlone(), runs)
+
+
+async def _cursor_and_flip_latencies(app: Any, runs: int) -> tuple[list[float], list[float]]:
+    """Key to repaint for `runs` cursor moves (Down), then `runs` refreshes (ctrl+r sets `app.flipped_at`)."""
     cursor_ms: list[float] = []
     refresh_ms: list[float] = []
     with FrameClock() as clock:
-        app = TableAlone()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             for _ in range(runs):
@@ -298,24 +302,7 @@ async def _bare_table_latencies(runs: int) -> tuple[list[float], list[float]]:
                 table.update_cell(row_key, "power", value)
             self.flipped_at = time.perf_counter()
 
-    cursor_ms: list[float] = []
-    refresh_ms: list[float] = []
-    with FrameClock() as clock:
-        app = BareTable()
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            for _ in range(runs):
-                pressed = time.perf_counter()
-                await pilot.press("down")
-                await _wait_for(lambda: clock.first_after(pressed) is not None, pilot)
-                cursor_ms.append((clock.first_after(pressed) - pressed) * 1000)  # type: ignore[operator]
-            for _ in range(runs):
-                pressed = time.perf_counter()
-                await pilot.press("ctrl+r")
-                done = app.flipped_at
-                await _wait_for(lambda: clock.first_after(done) is not None, pilot)
-                refresh_ms.append((clock.first_after(done) - pressed) * 1000)  # type: ignore[operator]
-    return cursor_ms, refresh_ms
+    return await _cursor_and_flip_latencies(BareTable(), runs)
 
 
 # ----------------------------------------------------------------------------- pty figures
