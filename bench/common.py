@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -71,3 +72,13 @@ def print_table(title: str, figures: list[Figure]) -> None:
         ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else ""
         print(f"{fig.name:<{width}} {fmt(fig.median, fig.unit):>11} {span:>21} {base:>34} {ratio:>7}  {fig.target}"
               f"  (n={len(fig.samples)})")
+
+
+def timed_run(argv: list[str], env: dict[str, str]) -> float:
+    """Milliseconds from spawning `argv` to its exit; a failing run stops the bench with its stderr."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    elapsed = (time.perf_counter() - start) * 1000.0
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace').strip()}")
+    return elapsed

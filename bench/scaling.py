@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import Figure, measure, print_table
+from bench.common import Figure, measure, print_table, timed_run
 from vmss_tui.armserver.app import ArmApp, ServerSettings
 from vmss_tui.backends import open_backend
 from vmss_tui.domain.models import OrchestrationMode, PowerAction, ScaleSetSpec
@@ -37,15 +35,6 @@ def _estate(root: Path, sets: int, instances: int = 1000) -> None:
             name=f"web{index}", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM,
             capacity=instances, vm_size="Standard_D2s_v3", single_placement_group=False))
     backend.close()
-
-
-def _spawn(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    elapsed = (time.perf_counter() - start) * 1000.0
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace').strip()}")
-    return elapsed
 
 
 def run(quick: bool = False) -> list[Figure]:
@@ -68,11 +57,11 @@ def run(quick: bool = False) -> list[Figure]:
         start_again = cli + ["start", "web0", "5", "6", "--yes", "--db", str(one), "--speed", "instant"]
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for argv in commands.values():  # warm-up: .pyc and page cache
-            _spawn(argv, env)
+            timed_run(argv, env)
         for _ in range(runs):  # interleaved, so drift hits every figure alike
             for name, argv in commands.items():
-                samples[name].append(_spawn(argv, env))
-            _spawn(start_again, env)
+                samples[name].append(timed_run(argv, env))
+            timed_run(start_again, env)
         figures.append(Figure("list -o json, 50 sets x 1000 (spawn to exit)", samples["list 50x1000"],
                               "list -o json, 1 x 1000", samples["list 1x1000"], target="<= 1.2x"))
         figures.append(Figure("stop web0 5, 1000-instance set (one-shot)", samples["stop"],

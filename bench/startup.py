@@ -16,22 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import Figure, print_table
-
-
-def _timed_run(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    elapsed = (time.perf_counter() - start) * 1000.0
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace').strip()}")
-    return elapsed
+from bench.common import Figure, print_table, timed_run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,10 +68,10 @@ def run(quick: bool = False, runs: int | None = None) -> list[Figure]:
         runs.append((no_cache_name, commands["vmss-tui list -o json (python -m)"], cold_env))
         samples: dict[str, list[float]] = {name: [] for name, _, _ in runs}
         for _name, command, run_env in runs:  # warm-up: compile .pyc, fill the page cache
-            _timed_run(command, run_env)
+            timed_run(command, run_env)
         for _ in range(options.runs):  # interleaved so drift hits every figure alike
             for name, command, run_env in runs:
-                samples[name].append(_timed_run(command, run_env))
+                samples[name].append(timed_run(command, run_env))
 
         base_name = "python -c pass"
         textual_name = "python -c 'import textual'"
