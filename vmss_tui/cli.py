@@ -306,15 +306,18 @@ class ProgressLine:
         self.active = False
 
     def __call__(self, operation: Any) -> None:
+        from .domain.text import escape_control
+
+        terminal = getattr(self.stream, "raw", self.stream)  # our codes pass; the data in them is escaped
         label = operation.message or f"{operation.kind} {operation.scale_set_name}"
         if operation.done:
             if self.active:
-                self.stream.write("\r\x1b[K")
-                self.stream.flush()
+                terminal.write("\r\x1b[K")
+                terminal.flush()
             self.active = False
             return
-        self.stream.write(f"\r\x1b[K{label}: {operation.status} {operation.percent_complete:.0f}%")
-        self.stream.flush()
+        terminal.write("\r\x1b[K" + escape_control(f"{label}: {operation.status} {operation.percent_complete:.0f}%"))
+        terminal.flush()
         self.active = True
 
 
@@ -391,6 +394,11 @@ class _EscapingLines:
 
         self._stream.write("\n".join(escape_control(line) for line in text.split("\n")))
         return len(text)
+
+    @property
+    def raw(self) -> TextIO:
+        """The stream underneath, for our own terminal codes (the progress line's erase-line)."""
+        return self._stream
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

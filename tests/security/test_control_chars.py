@@ -277,3 +277,21 @@ def test_every_stderr_line_of_the_cli_is_escaped_whoever_wrote_it(capsys, tmp_pa
     assert "\x1b" not in err and "\x07" not in err
     assert "\\x1b]0;pwned\\x07" in err
     assert err.count("\n") == 1
+
+
+def test_the_progress_line_keeps_its_own_terminal_codes_but_escapes_the_data_in_it() -> None:
+    """stderr is escaped at the stream; the progress line's own \\r and erase-line must still work."""
+    import io
+    from types import SimpleNamespace
+
+    from vmss_tui.cli import ProgressLine, _EscapingLines
+
+    terminal = io.StringIO()
+    progress = ProgressLine(_EscapingLines(terminal))
+    progress(SimpleNamespace(message="scale web\x1b]0;owned\x07", kind="scale", scale_set_name="web",
+                             done=False, status="InProgress", percent_complete=50.0))
+    progress(SimpleNamespace(message=None, kind="scale", scale_set_name="web", done=True, status="Succeeded",
+                             percent_complete=100.0))
+    written = terminal.getvalue()
+    assert written.startswith("\r\x1b[K") and written.endswith("\r\x1b[K")
+    assert "\\x1b]0;owned\\x07" in written and "\x07" not in written
