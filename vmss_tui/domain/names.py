@@ -13,6 +13,7 @@ import unicodedata
 
 from .errors import InvalidInputValue, InvalidResourceGroupName, InvalidResourceName
 from .sizes import IMAGES
+from .text import escape_control
 
 RESOURCE_NAME_MAX = 64
 """Scale set and VM resource names: 1-64 characters (Linux; `az` derives Windows computer names apart)."""
@@ -35,13 +36,7 @@ _UNIFORM_INSTANCE_ID = re.compile(r"[0-9]{1,10}")
 def shown(value: object, limit: int = 80) -> str:
     """A value as it may appear in an error line: control and format characters escaped, long ones cut."""
     text = str(value)
-    cut = text[:limit]
-    escaped = "".join(
-        ch if unicodedata.category(ch)[0] != "C" and ch not in "\u2028\u2029" else
-        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        for ch in cut
-    )
-    return escaped + (f"... ({len(text)} characters)" if len(text) > limit else "")
+    return escape_control(text[:limit]) + (f"... ({len(text)} characters)" if len(text) > limit else "")
 
 
 def validate_scale_set_name(name: str) -> str:
