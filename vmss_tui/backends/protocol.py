@@ -23,9 +23,11 @@ from ..domain.models import (
     PlacementMap,
     PowerAction,
     ProgressCallback,
+    ResourceGroup,
     ScaleSet,
     ScaleSetSpec,
     ScaleSetUpdate,
+    Usage,
     VmSpec,
 )
 from ..domain.summary import ScaleSetSummary
@@ -283,4 +285,45 @@ class ConcurrentRefresh(Protocol):
         Returns:
             One entry per key, in the same order; a failure for one set does not fail the others.
         """
+        ...
+
+
+@runtime_checkable
+class ResourceGroups(Protocol):
+    """Capability: resource groups as ARM has them (`az group create|show|list|delete`) and regional usage.
+
+    Both backends implement it; front ends check `isinstance(backend, ResourceGroups)`.
+    """
+
+    def get_resource_group(self, name: str) -> ResourceGroup:
+        """One group (names are case-insensitive, the stored spelling is returned).
+
+        Raises:
+            ResourceGroupNotFound: No such group.
+        """
+        ...
+
+    def list_resource_group_details(self) -> list[ResourceGroup]:
+        """Every group of the subscription, sorted by name."""
+        ...
+
+    def create_or_update_resource_group(self, name: str, location: str,
+                                        tags: dict[str, str] | None = None) -> tuple[ResourceGroup, bool]:
+        """Create a group, or update its tags; returns the group and whether it was created.
+
+        Raises:
+            InvalidParameter / InvalidResourceGroupLocation: Bad name, or a different location for an existing group.
+        """
+        ...
+
+    def delete_resource_group(self, name: str) -> Operation:
+        """Start deleting a group and everything in it (scale sets, VMs, later network resources).
+
+        Raises:
+            ResourceGroupNotFound: No such group.
+        """
+        ...
+
+    def list_usage(self, location: str) -> list[Usage]:
+        """Compute quotas and usage in a region, as `az vm list-usage --location L` reports them."""
         ...

@@ -409,3 +409,32 @@ def placement_map(scale_set: ScaleSet, instances: list[Instance] | tuple[Instanc
         max_spreading=scale_set.platform_fault_domain_count == 1,
         cells=cells,
     )
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    """A resource group: the container `az group create` makes and `az group delete` empties."""
+
+    name: str
+    location: str
+    subscription_id: str
+    tags: dict[str, str] = field(default_factory=dict)
+    provisioning_state: str = "Succeeded"
+    """`Succeeded`, or `Deleting` while a group delete runs (ARM's values)."""
+
+    @property
+    def id(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.name}"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One row of `az vm list-usage`: a compute quota and how much of it is used in a region."""
+
+    name: str
+    """Azure's quota name: `cores`, `virtualMachines`, `virtualMachineScaleSets`, or a family such as `standardDSv3Family`."""
+    localized_name: str
+    """What az prints, e.g. `Total Regional vCPUs`, `Standard DSv3 Family vCPUs`."""
+    current_value: int
+    limit: int
+    unit: str = "Count"
