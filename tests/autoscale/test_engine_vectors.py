@@ -212,3 +212,39 @@ def test_grains_average_the_instances_then_the_window_aggregates_the_grains(aggr
 def test_an_empty_window_is_missing_not_zero() -> None:
     trigger = R_OUT.metric_trigger
     assert metric_value(trigger, {"0": [(NOW.timestamp() - 3600, 90.0)]}, NOW.timestamp(), 1) is None
+
+
+def test_a26_az_scale_grammar() -> None:
+    from vmss_tui.domain.autoscale.grammar import parse_scale
+    assert parse_scale("to 5") == (ScaleDirection.NONE, ScaleType.EXACT_COUNT, 5)
+    assert parse_scale("out 10%") == (ScaleDirection.INCREASE, ScaleType.PERCENT_CHANGE_COUNT, 10)
+    assert parse_scale("in 2") == (ScaleDirection.DECREASE, ScaleType.CHANGE_COUNT, 2)
+    with pytest.raises(Exception, match=r"usage error: --scale \{in,out,to\} VALUE\[%\]"):
+        parse_scale("up 2")
+
+
+def test_an_exact_count_rule_scales_towards_its_count_either_way() -> None:
+    exact = ScaleRule(R_OUT.metric_trigger, ScaleAction(ScaleDirection.NONE, ScaleType.EXACT_COUNT, 5, 60))
+    assert run(setting(exact), 2, {"Percentage CPU": 90}).target == 5
+    assert run(setting(exact), 8, {"Percentage CPU": 90}).target == 5
+
+
+def test_a28_condition_and_timegrain_defaults_read_as_az_writes_them() -> None:
+    from vmss_tui.domain.autoscale.grammar import parse_condition, parse_timegrain
+    condition = parse_condition("Percentage CPU > 50 avg 5m")
+    assert (condition.metric_name, condition.operator, condition.threshold, condition.time_window) == (
+        "Percentage CPU", ComparisonOperator.GREATER_THAN, 50.0, 300)
+    assert condition.time_aggregation is TimeAggregation.AVERAGE
+    assert parse_timegrain("avg 1m") == (MetricStatistic.AVERAGE, 60)
+
+
+@pytest.mark.parametrize("text, named", [("Percentage CPU 50", "Percentage CPU 50"),
+                                         ("Percentage CPU > 50 avg", "Percentage CPU > 50 avg"),
+                                         ("Percentage CPU > 50 mean 5m", "'mean' is not an aggregation"),
+                                         ("Percentage CPU > 50 avg 5x", "'5x' is not a period")])
+def test_a_bad_condition_is_one_line_naming_the_problem(text: str, named: str) -> None:
+    from vmss_tui.domain.autoscale.grammar import parse_condition
+    from vmss_tui.domain.errors import InvalidParameter
+    with pytest.raises(InvalidParameter) as caught:
+        parse_condition(text)
+    assert "\n" not in str(caught.value) and named in str(caught.value)

@@ -151,8 +151,18 @@ def _read(profile: Profile, index: int, rule: ScaleRule, current: int, now: date
     left = 0.0
     if last_scale_at is not None:
         left = max(0.0, action.cooldown - (now - last_scale_at).total_seconds())
-    return RuleReading(profile.name, index, action.direction, trigger.metric_name, trigger.operator,
+    return RuleReading(profile.name, index, _direction(action, current), trigger.metric_name, trigger.operator,
                        trigger.threshold, value, fired, proposed, left)
+
+
+def _direction(action: ScaleAction, current: int) -> ScaleDirection:
+    """An ExactCount rule written with `--scale to N` has no direction: it scales out or in towards N."""
+    if action.type is ScaleType.EXACT_COUNT and action.direction is ScaleDirection.NONE:
+        if action.value > current:
+            return ScaleDirection.INCREASE
+        if action.value < current:
+            return ScaleDirection.DECREASE
+    return action.direction
 
 
 def _apply(action: ScaleAction, current: int, profile: Profile) -> int:

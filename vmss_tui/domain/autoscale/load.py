@@ -1,0 +1,205 @@
+"""The simulated load an operator sets on a scale set, and the metrics it produces.
+
+A pattern is anchored at the moment it was set (`since`), so every process computes the same value
+for the same instant from stored numbers: no daemon, no stored samples. An instance contributes only
+while it runs (the caller passes the running intervals); a spike lifts the level for a while.
+The derived metrics (`Network In Total`, `Available Memory Bytes`) follow the CPU level: a choice,
+written in docs/emulator-fidelity.md ("Autoscale").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Mapping, Sequence
+
+from ..errors import InvalidParameter
+from .durations import short_duration
+
+PERCENTAGE_CPU = "Percentage CPU"
+NETWORK_IN_TOTAL = "Network In Total"
+AVAILABLE_MEMORY_BYTES = "Available Memory Bytes"
+METRIC_NAMES = (PERCENTAGE_CPU, NETWORK_IN_TOTAL, AVAILABLE_MEMORY_BYTES)
+
+NETWORK_BYTES_PER_CPU_PERCENT_MINUTE = 1_000_000
+"""`Network In Total` per minute for each percent of CPU: 75 % CPU reads as 75 MB in a minute."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A level over time: `steady 75`, `ramp 20..90 30m`, `sine 20..90 30m`."""
+
+    kind: str
+    low: float
+    high: float = 0.0
+    period: float = 0.0
+    since: float = 0.0
+
+    def level(self, at: float) -> float:
+        """The CPU percentage at epoch second `at`."""
+        if self.kind == "steady":
+            return self.low
+        elapsed = max(0.0, at - self.since)
+        if self.kind == "ramp":
+            if self.period <= 0 or elapsed >= self.period:
+                return self.high
+            return self.low + (self.high - self.low) * elapsed / self.period
+        # sine: starts at the middle going up, one full cycle per period
+        middle, amplitude = (self.low + self.high) / 2, (self.high - self.low) / 2
+        return middle + amplitude * math.sin(2 * math.pi * elapsed / self.period)
+
+    def describe(self) -> str:
+        if self.kind == "steady":
+            return f"steady {_num(self.low)}"
+        return f"{self.kind} {_num(self.low)}..{_num(self.high)} {short_duration(self.period)}"
+
+    def to_doc(self) -> dict[str, float | str]:
+        return {"kind": self.kind, "low": self.low, "high": self.high, "period": self.period, "since": self.since}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, object]) -> "Pattern":
+        return cls(str(doc["kind"]), float(doc["low"]), float(doc.get("high", 0.0)),  # type: ignore[arg-type]
+                   float(doc.get("period", 0.0)), float(doc.get("since", 0.0)))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Spike:
+    level: float
+    start: float
+    duration: float
+
+    def active(self, at: float) -> bool:
+        return self.start <= at < self.start + self.duration
+
+
+@dataclass(frozen=True)
+class Load:
+    """A set's load: one pattern for every instance, overrides per instance id, and spikes on top."""
+
+    pattern: Pattern | None = None
+    overrides: dict[str, Pattern] = field(default_factory=dict)
+    spikes: tuple[Spike, ...] = ()
+
+    def cpu(self, instance_id: str, at: float) -> float:
+        pattern = self.overrides.get(instance_id, self.pattern)
+        level = pattern.level(at) if pattern is not None else 0.0
+        for spike in self.spikes:
+            if spike.active(at):
+                level = max(level, spike.level)
+        return max(0.0, min(100.0, level))
+
+    def with_pattern(self, pattern: Pattern | None) -> "Load":
+        return replace(self, pattern=pattern)
+
+    def with_override(self, instance_id: str, pattern: Pattern | None) -> "Load":
+        overrides = dict(self.overrides)
+        if pattern is None:
+            overrides.pop(instance_id, None)
+        else:
+            overrides[instance_id] = pattern
+        return replace(self, overrides=overrides)
+
+    def with_spike(self, spike: Spike) -> "Load":
+        return replace(self, spikes=tuple(s for s in self.spikes if s.start + s.duration > spike.start) + (spike,))
+
+    def describe(self) -> str:
+        parts = [self.pattern.describe() if self.pattern else "no load"]
+        parts += [f"instance {iid}: {p.describe()}" for iid, p in sorted(self.overrides.items())]
+        parts += [f"spike {_num(s.level)} for {short_duration(s.duration)}" for s in self.spikes]
+        return "; ".join(parts)
+
+    def to_doc(self) -> dict[str, object]:
+        return {"pattern": self.pattern.to_doc() if self.pattern else None,
+                "overrides": {iid: p.to_doc() for iid, p in self.overrides.items()},
+                "spikes": [{"level": s.level, "start": s.start, "duration": s.duration} for s in self.spikes]}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, object] | None) -> "Load":
+        if not doc:
+            return cls()
+        pattern = doc.get("pattern")
+        overrides = doc.get("overrides") or {}
+        spikes = doc.get("spikes") or []
+        return cls(Pattern.from_doc(pattern) if isinstance(pattern, Mapping) else None,  # type: ignore[arg-type]
+                   {str(k): Pattern.from_doc(v) for k, v in overrides.items()},  # type: ignore[union-attr]
+                   tuple(Spike(float(s["level"]), float(s["start"]), float(s["duration"])) for s in spikes))  # type: ignore[index,union-attr]
+
+
+_RANGE = r"(?P<low>\d+(?:\.\d+)?)\s*\.\.\s*(?P<high>\d+(?:\.\d+)?)"
+_DURATION = r"(?P<period>\d+(?:\.\d+)?)\s*(?P<unit>[smhd])"
+
+
+def parse_pattern(text: str, since: float) -> Pattern:
+    """`75`, `steady 75`, `ramp 20..90 30m`, `sine 20..90 30m` -> Pattern; one-line error naming the problem."""
+    words = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", words):
+        return Pattern("steady", _percent(float(words), text), since=since)
+    match = re.fullmatch(r"steady\s+(\d+(?:\.\d+)?)", words)
+    if match:
+        return Pattern("steady", _percent(float(match.group(1)), text), since=since)
+    match = re.fullmatch(rf"(?P<kind>ramp|sine)\s+{_RANGE}\s+{_DURATION}", words)
+    if match is None:
+        raise InvalidParameter(f"'{text}' is not a load pattern: use 75, 'steady 75', 'ramp 20..90 30m' "
+                               "or 'sine 20..90 30m'.", target="pattern")
+    low, high = _percent(float(match["low"]), text), _percent(float(match["high"]), text)
+    period = parse_short_duration(match["period"] + match["unit"])
+    if period <= 0:
+        raise InvalidParameter(f"The period of '{text}' must be longer than zero.", target="pattern")
+    return Pattern(match["kind"], low, high, period, since)
+
+
+def parse_short_duration(text: str) -> float:
+    """`90s`, `5m`, `2h`, `1d` (what people type) -> seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text.lower())
+    if match is None:
+        raise InvalidParameter(f"'{text}' is not a duration: use 90s, 5m, 2h or 1d.", target="duration")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def _percent(value: float, text: str) -> float:
+    if not 0 <= value <= 100:
+        raise InvalidParameter(f"A CPU level must be between 0 and 100, not {_num(value)} in '{text}'.",
+                               target="pattern")
+    return value
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+Running = Mapping[str, Sequence[tuple[float, float | None]]]
+"""Per instance id, the (start, end or None) epochs during which it ran."""
+
+
+def _running_at(intervals: Sequence[tuple[float, float | None]], at: float) -> bool:
+    return any(start <= at and (end is None or at < end) for start, end in intervals)
+
+
+def metric_at(metric: str, cpu: float, memory_bytes: float) -> float:
+    """One instance's value of `metric` for a minute at `cpu` percent."""
+    if metric == PERCENTAGE_CPU:
+        return cpu
+    if metric == NETWORK_IN_TOTAL:
+        return cpu * NETWORK_BYTES_PER_CPU_PERCENT_MINUTE
+    if metric == AVAILABLE_MEMORY_BYTES:
+        return memory_bytes * (1 - 0.6 * cpu / 100)  # a busy VM keeps 40 % of its memory free at full CPU
+    raise InvalidParameter(f"Metric '{metric}' is not one the emulator produces; use one of: "
+                           + ", ".join(METRIC_NAMES) + ".", target="metricName")
+
+
+def samples(load: Load, metric: str, running: Running, start: float, end: float, *,
+            memory_bytes: float = 8 * 2**30, step: float = 60.0) -> dict[str, list[tuple[float, float]]]:
+    """Per instance, one (minute, value) point for each minute in [start, end) during which it ran."""
+    first = math.floor(start / step) * step
+    result: dict[str, list[tuple[float, float]]] = {}
+    for instance_id, intervals in running.items():
+        points = []
+        at = first
+        while at < end:
+            if at >= start and _running_at(intervals, at):
+                points.append((at, metric_at(metric, load.cpu(instance_id, at), memory_bytes)))
+            at += step
+        if points:
+            result[instance_id] = points
+    return result
