@@ -138,7 +138,7 @@ def split_globals(argv: list[str]) -> GlobalOptions:
     while index < len(argv):
         token = argv[index]
         index += 1
-        if seen_command and found.command[:2] == ["emulator", "serve"]:
+        if seen_command and found.command[:2] in (["emulator", "serve"], ["emulator", "az"]):
             found.command.append(token)
             continue
         flag, has_inline, inline = token.partition("=")

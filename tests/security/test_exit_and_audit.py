@@ -164,11 +164,14 @@ def test_changes_through_the_arm_endpoint_reach_the_audit_trail(console, tmp_pat
             shown.setdefault(key.strip(), value.strip())
         base, sub = shown["ARM endpoint"], shown["Subscription"]
         context = ssl.create_default_context(cafile=shown["CA bundle"])
+        from vmss_tui.backends.azure.client import EmulatorCredential  # the endpoint takes only its authority's tokens
+
+        token = EmulatorCredential(base, shown["CA bundle"]).get_token(f"{base}/.default").token
         path = f"/subscriptions/{sub}/resourceGroups/practice-rg/providers/Microsoft.Compute/virtualMachineScaleSets/web"
 
         def call(method: str, suffix: str, body: bytes | None = None) -> int:
             request = urllib.request.Request(f"{base}{path}{suffix}?api-version=2024-07-01", data=body, method=method,
-                                             headers={"Authorization": "Bearer emulator",
+                                             headers={"Authorization": f"Bearer {token}",
                                                       "Content-Type": "application/json"})
             try:
                 with urllib.request.urlopen(request, context=context, timeout=30) as response:

@@ -193,10 +193,11 @@ _ARM_SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourcegroups/(?P<r
 _MAX_AUDITED_TARGET = 2048
 
 
-def endpoint_recorder(path: Path, *, operator: str, role: str | None) -> Callable[[str, str, int, object, str], None]:
+def endpoint_recorder(path: Path, *, operator: str, role: str | None) -> Callable[..., None]:
     """The audit hook of `vmss-tui emulator serve`: one record per changing request.
 
-    The operator is the OS user running the server, the source address the client's; the outcome
+    The operator is the client the request's token was issued to (the endpoint's token authority
+    passes it), else the OS user running the server; the source address is the client's; the outcome
     is the HTTP answer's: 2xx success (an accepted long-running operation included), 5xx failed,
     any other refused (nothing changed), with the ARM error code.
     """
@@ -204,8 +205,11 @@ def endpoint_recorder(path: Path, *, operator: str, role: str | None) -> Callabl
     from urllib.parse import unquote, urlsplit
 
     log = logging.getLogger(__name__)
+    server_operator = operator
 
-    def record(method: str, target: str, status: int, body: object, client_address: str) -> None:
+    def record(method: str, target: str, status: int, body: object, client_address: str, *,
+               operator: str | None = None) -> None:
+        """`operator`: who the request's token names (the endpoint's token authority); default the server's user."""
         if method.upper() not in CHANGING_METHODS:
             return
         request_path = unquote(urlsplit(target).path)
@@ -214,7 +218,8 @@ def endpoint_recorder(path: Path, *, operator: str, role: str | None) -> Callabl
         code = error.get("code") if isinstance(error, dict) and isinstance(error.get("code"), str) else None
         outcome = "success" if status < 300 else ("failed" if status >= 500 else "refused")
         entry = AuditRecord(
-            time=now_iso(), operator=operator, source_address=client_address, backend="emulator",
+            time=now_iso(), operator=escape_control(operator or server_operator), source_address=client_address,
+            backend="emulator",
             subscription=escape_control(scope.group("sub")) if scope else "unknown",
             resource_group=escape_control(scope.group("rg")) if scope and scope.group("rg") else None,
             command=escape_control(f"{method.upper()} {request_path}"[:_MAX_AUDITED_TARGET]), outcome=outcome,

@@ -200,6 +200,10 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
     from ..domain.errors import AzureError
 
     action = argv[0] if argv else ""
+    if action in ("az-login", "az"):  # the real Azure CLI against the emulator endpoint (admin/az.py)
+        from .az import run_az, run_az_login
+
+        return run_az_login(argv[1:], stdout, stderr) if action == "az-login" else run_az(argv[1:], stderr)
     if action == "check":
         from ..backends.emulator.check import run_check
 
@@ -250,5 +254,5 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
     except AzureError as exc:
         stderr.write(f"ERROR: {exc}\n")
         return 1
-    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset|check [options]\n")
+    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset|check|az-login|az [options]\n")
     return 2

@@ -26,20 +26,27 @@ def default_state_dir() -> Path:
 
 
 def client_snippet(base_url: str, ca_path: Path | str, subscription_id: str) -> str:
-    """Python that points `ComputeManagementClient` at a running endpoint (tested verbatim)."""
-    return f'''from azure.core.credentials import AccessToken
+    """Python that points `ComputeManagementClient` at a running endpoint (tested verbatim).
+
+    It signs in to the endpoint's token authority as the user's own client, whose secret is in
+    the authority file beside the CA bundle (owner-only): the endpoint accepts no other token.
+    """
+    authority_path = Path(ca_path).parent / "authority.json"
+    return f'''import getpass
+import json
+
+from azure.identity import ClientSecretCredential
 from azure.mgmt.compute import ComputeManagementClient
 
-
-class EmulatorCredential:
-    """Any non-empty bearer token will do: the emulator checks presence, not validity."""
-
-    def get_token(self, *scopes, **kwargs):
-        return AccessToken("emulator", 4102444800)
-
-
+# Sign in as your own client of the endpoint's token authority (the file is readable by you only).
+with open(r"{authority_path}", encoding="utf-8") as file:
+    authority = json.load(file)
+me = next(c for c in authority["clients"] if c["name"] == getpass.getuser())
+credential = ClientSecretCredential(authority["tenantId"], me["clientId"], me["secret"],
+                                    authority="{base_url}", disable_instance_discovery=True,
+                                    connection_verify=r"{ca_path}")
 client = ComputeManagementClient(
-    EmulatorCredential(),
+    credential,
     "{subscription_id}",
     base_url="{base_url}",
     connection_verify=r"{ca_path}",
@@ -120,6 +127,13 @@ def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, A
         throttle_retry_after=max(1, options.throttle_retry_after),
         token_expired=options.expired_token,
     )
+    from .authority import AuthorityError, announce, attach_authority, audited
+
+    try:  # sign-in on the same server: only tokens its authority issued are accepted (authority.py)
+        authority = attach_authority(settings, options.state_dir or default_state_dir())
+    except (AuthorityError, OSError) as error:
+        print(f"ERROR: (AuthenticationFailed) the token authority cannot start: {error}", file=sys.stderr)
+        return 1
     from ..backends import open_backend
     from ..domain.errors import AzureError
     from ..domain.text import escape_control
@@ -142,8 +156,9 @@ def main(argv: Sequence[str] | None = None, *, audit: Callable[[str, str, int, A
               "Pick another --port (0 = any free port).", file=sys.stderr)
         backend.close()
         return 1
-    server.audit = audit  # type: ignore[attr-defined]
+    server.audit = audited(audit, authority)  # type: ignore[attr-defined]
     subscription_id = server.app.subscription_id
+    announce(authority, server.base_url, subscription_id)
     store_path = backend.info().store_path or str(db)
     print(f"ARM endpoint   {server.base_url}")
     print(escape_control(f"CA bundle      {certificates.ca_path}"))

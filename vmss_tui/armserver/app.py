@@ -67,6 +67,8 @@ class ServerSettings:
     """Seconds a connection may wait for (or in the middle of) a read before the server closes it."""
     max_body_bytes: int = validation.MAX_BODY_BYTES
     """Longest request body read; a longer Content-Length is answered 413 without reading it."""
+    authority: Any = None
+    """The token authority (armserver/authority.py) serving sign-in on this server; when set, only its tokens pass."""
 
 
 @dataclass
@@ -187,11 +189,19 @@ class ArmApp:
 
     def _handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
                 base_url: str) -> Response:
+        if self.settings.authority is not None:  # sign-in routes (armserver/authority.py), before any token check
+            answered = self.settings.authority.serve(method, target, headers, body, base_url)
+            if answered is not None:
+                return Response(*answered)
         authorization = headers.get("authorization", "")
         if not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
             return Response(401, {"error": {
                 "code": "AuthenticationFailed",
                 "message": "Authentication failed. The 'Authorization' header is missing or not a Bearer token."}})
+        if self.settings.authority is not None and not self.settings.token_expired:
+            refused = self.settings.authority.check_bearer(authorization[7:].strip(), base_url)
+            if refused is not None:
+                return Response(*refused)
         if self.settings.token_expired or _jwt_expired(authorization[7:].strip()):
             now = datetime.now(timezone.utc)
             return Response(401, {"error": {

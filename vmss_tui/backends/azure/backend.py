@@ -212,7 +212,7 @@ class AzureBackend:
         self._remote_poll_seconds = 2.0 if polling_interval is None else max(0.05, polling_interval)
         self._owns_credential = credential is None
         try:
-            self._credential = credential if credential is not None else make_credential(auth)
+            self._credential = credential if credential is not None else make_credential(auth, base_url=base_url, connection_verify=connection_verify)
             self._client = make_client(self._credential, self.subscription_id, base_url=base_url,
                                        connection_verify=connection_verify, polling_interval=polling_interval,
                                        retry_total=retry_total, pool_size=self._max_workers * 2,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -11,18 +12,130 @@ from ...domain.errors import AuthenticationFailed, AzureError, InvalidParameter
 from .wire import LOGIN_HINT
 
 AUTH_MODES = ("default", "cli", "env", "device", "emulator")
-"""`emulator` sends a fixed token: only for `vmss-tui emulator serve`, which checks presence only."""
+"""`emulator` signs in to `vmss-tui emulator serve`'s own token authority as this OS user's client."""
+
+EMULATOR_AUTHORITY_FILE = "authority.json"
+"""In the endpoint's state dir (beside ca.pem): its tenant and registered clients, owner-only
+(written by vmss_tui/armserver/authority.py, which registers the OS user's client at start)."""
 
 
-def make_credential(auth: str | None) -> Any:
-    """The azure-identity credential for `--auth` (default: DefaultAzureCredential)."""
+EMULATOR_ENDPOINT_FILE = "endpoint.json"
+"""In the endpoint's state dir: where it last listened (base URL, tenant, subscription), for `emulator az-login`."""
+
+
+@dataclass(frozen=True)
+class EmulatorSignIn:
+    """A client of the emulator endpoint's token authority: what `az login --service-principal` takes."""
+
+    tenant_id: str
+    client_id: str
+    secret: str
+    name: str
+
+
+def emulator_state_dir(ca_bundle: str | Path | None = None) -> Path:
+    """The endpoint state dir: the CA bundle's folder when it holds the authority, else the default one.
+
+    `vmss-tui emulator serve` prints `<state dir>/ca.pem` as the CA bundle, so `--ca-bundle` names it.
+    """
+    if ca_bundle:
+        folder = Path(ca_bundle).expanduser().parent
+        if (folder / EMULATOR_AUTHORITY_FILE).exists():
+            return folder
+    from platformdirs import user_data_path
+
+    return user_data_path("vmss-tui", appauthor=False) / "armserver"  # = armserver.default_state_dir()
+
+
+def emulator_sign_in(state_dir: str | Path, name: str | None = None) -> EmulatorSignIn:
+    """This OS user's client (or `name`'s) from the endpoint state dir.
+
+    Raises:
+        AuthenticationFailed: no authority there (the endpoint never ran) or no client for the user.
+    """
+    import getpass
+
+    name = name or getpass.getuser()
+    path = Path(state_dir) / EMULATOR_AUTHORITY_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AuthenticationFailed(f"No emulator token authority in {path.parent}: start `vmss-tui emulator serve` "
+                                   "(with the same --state-dir) first.") from None
+    except (OSError, ValueError) as error:
+        raise AuthenticationFailed(f"The emulator's authority file {path} cannot be read: {error}.") from None
+    for client in data.get("clients") or ():
+        if isinstance(client, dict) and client.get("name") == name:
+            return EmulatorSignIn(str(data.get("tenantId")), str(client.get("clientId")), str(client.get("secret")),
+                                  name)
+    raise AuthenticationFailed(f"The emulator endpoint in {path.parent} has no client for '{name}': restart "
+                               "`vmss-tui emulator serve` as this user (it registers its user's client).")
+
+
+class EmulatorCredential:
+    """A TokenCredential that signs in to the emulator endpoint's authority with client credentials.
+
+    The endpoint accepts only tokens its authority issued; the token names this OS user's client,
+    which the audit trail records as the operator. Tokens are reused until 5 minutes before expiry.
+    """
+
+    def __init__(self, base_url: str, ca_bundle: str | Path | None = None, state_dir: str | Path | None = None,
+                 timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.ca_bundle = ca_bundle
+        self.state_dir = Path(state_dir) if state_dir else emulator_state_dir(ca_bundle)
+        self.timeout = timeout
+        self._cached: dict[str, Any] = {}
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        import time
+
+        from .testing import _AccessToken
+
+        scope = scopes[0] if scopes else f"{self.base_url}/.default"
+        cached = self._cached.get(scope)
+        if cached is not None and cached.expires_on - 300 > time.time():
+            return cached
+        sign_in = emulator_sign_in(self.state_dir)
+        import requests
+
+        try:
+            answer = requests.post(f"{self.base_url}/{sign_in.tenant_id}/oauth2/v2.0/token",
+                                   data={"grant_type": "client_credentials", "client_id": sign_in.client_id,
+                                         "client_secret": sign_in.secret, "scope": scope},
+                                   verify=str(self.ca_bundle) if self.ca_bundle else True, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise AuthenticationFailed(f"Cannot reach the emulator's token authority at {self.base_url}: "
+                                       f"{type(error).__name__}.") from None
+        try:
+            body = answer.json()
+        except ValueError:
+            body = {}
+        if answer.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
+            description = body.get("error_description") if isinstance(body, dict) else None
+            raise AuthenticationFailed(f"The emulator's token authority refused to sign in {sign_in.name}: "
+                                       f"{description or f'HTTP {answer.status_code}'}")
+        token = _AccessToken(str(body["access_token"]), int(time.time() + float(body.get("expires_in", 0))))
+        self._cached[scope] = token
+        return token
+
+    def close(self) -> None:
+        """Nothing to release (the SDK closes credentials it was given)."""
+
+
+def make_credential(auth: str | None, *, base_url: str | None = None, connection_verify: Any = None) -> Any:
+    """The azure-identity credential for `--auth` (default: DefaultAzureCredential).
+
+    `--auth emulator` signs in to the emulator endpoint at `base_url` (its CA bundle: `connection_verify`).
+    """
     mode = (auth or "default").lower()
     if mode not in AUTH_MODES:
         raise InvalidParameter(f"Unknown --auth '{auth}'; choose from: {', '.join(AUTH_MODES)}.", target="auth")
     if mode == "emulator":
-        from .testing import StaticTokenCredential
-
-        return StaticTokenCredential()
+        if not base_url:
+            raise InvalidParameter("--auth emulator needs --base-url (or VMSS_TUI_AZURE_BASE_URL): the endpoint "
+                                   "`vmss-tui emulator serve` printed.", target="base-url")
+        return EmulatorCredential(base_url, connection_verify if isinstance(connection_verify, (str, Path)) else None)
     from azure import identity
 
     if mode == "cli":

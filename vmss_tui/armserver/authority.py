@@ -1,0 +1,451 @@
+"""The emulator's own token authority, served on the ARM endpoint's HTTPS server.
+
+What `az login --service-principal` and azure-identity need from Microsoft Entra ID, and no more:
+the OpenID discovery documents (`/{tenant}/v2.0/.well-known/openid-configuration` and the v1 form
+`/{tenant}/.well-known/openid-configuration`), the signing keys (`/{tenant}/discovery/v2.0/keys`)
+and a token endpoint (`/{tenant}/oauth2/v2.0/token`, `/{tenant}/oauth2/token`) that grants
+client credentials to the clients registered here. Tokens are RS256 JWTs signed with a key kept
+in the endpoint's state directory (0600), and the endpoint accepts only tokens this authority
+issued: right signature, issuer, audience and not expired. The token's client name becomes the
+operator in the audit trail. Design and sources: docs/emulator-fidelity.md, "Sign-in and az".
+
+Never imports `azure`; PyJWT (a dependency of msal, so of azure-identity) signs and checks.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import hmac
+import json
+import os
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..backends.azure.client import EMULATOR_AUTHORITY_FILE, EMULATOR_ENDPOINT_FILE
+from ..domain.names import shown
+from .tls import _write
+
+AUTHORITY_FILE = EMULATOR_AUTHORITY_FILE
+"""Tenant id and registered clients (ids, names, secrets): readable by the owner only. The
+adapter's `--auth emulator` and `emulator az-login` read it (backends/azure/client.py)."""
+SIGNING_KEY_FILE = "token-signing-key.pem"
+"""The RSA key tokens are signed with: readable by the owner only."""
+TOKEN_LIFETIME_SECONDS = 3600
+"""Entra ID's default access-token lifetime is 60-90 minutes; one hour, as its `expires_in` 3599 says."""
+ARM_AUDIENCES = ("https://management.core.windows.net", "https://management.azure.com")
+"""Resources a token may be asked for besides the endpoint's own URL: the public cloud's ARM
+audiences, which the Azure SDK (`https://management.azure.com/.default`) and az ask for."""
+_RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+_CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+Answer = tuple[int, Any, dict[str, str]]
+"""What a route answers: status, JSON body (or None), headers; the ARM app wraps it in its Response."""
+
+
+@dataclass(frozen=True)
+class Client:
+    """An application registered with the authority: who may ask for tokens, and under what name."""
+
+    client_id: str
+    name: str
+    """Shown as the operator in the audit trail."""
+    secret: str
+
+
+class AuthorityError(Exception):
+    """The authority's files cannot be read or written."""
+
+
+class TokenAuthority:
+    """Issues and checks the endpoint's access tokens; its keys and clients live in `state_dir`."""
+
+    def __init__(self, state_dir: Path | str) -> None:
+        self.state_dir = Path(state_dir)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._loaded_mtime = -1.0
+        self._clients: dict[str, Client] = {}
+        self.tenant_id = ""
+        self._private_key: Any = None
+        self._public_key: Any = None
+        self._kid = ""
+        self._load_or_create()
+
+    # ------------------------------------------------------------ state on disk
+
+    @property
+    def authority_path(self) -> Path:
+        return self.state_dir / AUTHORITY_FILE
+
+    @property
+    def key_path(self) -> Path:
+        return self.state_dir / SIGNING_KEY_FILE
+
+    def _load_or_create(self) -> None:
+        """Read the tenant, clients and signing key, creating them (owner-only files) the first time."""
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with _locked(self.state_dir / ".authority.lock"):
+            if not self.key_path.exists():
+                key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                _write(self.key_path, key.private_bytes(serialization.Encoding.PEM,
+                                                        serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()), private=True)
+            if not self.authority_path.exists():
+                data = {"tenantId": str(uuid.uuid4()), "clients": []}
+                _write(self.authority_path, json.dumps(data, indent=2).encode(), private=True)
+        try:
+            self._private_key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+        except (OSError, ValueError) as error:
+            raise AuthorityError(f"the token signing key {self.key_path} cannot be read: {error}") from None
+        self._public_key = self._private_key.public_key()
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(self._public_key.public_bytes(serialization.Encoding.DER,
+                                                    serialization.PublicFormat.SubjectPublicKeyInfo))
+        self._kid = digest.finalize().hex()[:32]
+        self._reload_clients()
+
+    def _reload_clients(self) -> None:
+        """Re-read the clients when the file changed (another process registered one)."""
+        try:
+            mtime = self.authority_path.stat().st_mtime
+        except OSError as error:
+            raise AuthorityError(f"the authority file {self.authority_path} cannot be read: {error}") from None
+        if mtime == self._loaded_mtime:
+            return
+        try:
+            data = json.loads(self.authority_path.read_text(encoding="utf-8"))
+            clients = {str(c["clientId"]).lower(): Client(str(c["clientId"]), str(c["name"]), str(c["secret"]))
+                       for c in data.get("clients", [])}
+            tenant = str(uuid.UUID(str(data["tenantId"])))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise AuthorityError(f"the authority file {self.authority_path} cannot be read: {error}") from None
+        with self._lock:
+            self._clients, self.tenant_id, self._loaded_mtime = clients, tenant, mtime
+
+    def client_for(self, name: str | None = None) -> Client:
+        """The client registered under `name` (default: the OS user), registering it the first time."""
+        name = name or getpass.getuser()
+        if not _CLIENT_NAME.match(name):
+            raise AuthorityError(f"'{shown(name)}' cannot name a client: use letters, digits, '.', '_', '@' or '-' "
+                                 "(at most 64, starting with a letter or digit)")
+        self._reload_clients()
+        for client in self._clients.values():
+            if client.name == name:
+                return client
+        with _locked(self.state_dir / ".authority.lock"):
+            data = json.loads(self.authority_path.read_text(encoding="utf-8"))
+            for entry in data.get("clients", []):
+                if entry.get("name") == name:
+                    break
+            else:
+                data.setdefault("clients", []).append(
+                    {"clientId": str(uuid.uuid4()), "name": name, "secret": secrets.token_urlsafe(32)})
+                _write(self.authority_path, json.dumps(data, indent=2).encode(), private=True)
+        self._loaded_mtime = -1.0
+        self._reload_clients()
+        return next(c for c in self._clients.values() if c.name == name)
+
+    # ------------------------------------------------------------ tokens
+
+    def issuer(self, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/{self.tenant_id}/v2.0"
+
+    def allowed_audiences(self, base_url: str) -> tuple[str, ...]:
+        """Every spelling of the resources a token may be for, with and without the trailing slash."""
+        resources = (*ARM_AUDIENCES, base_url.rstrip("/"))
+        return tuple(spelling for resource in resources for spelling in (resource, resource + "/"))
+
+    def issue(self, client: Client, audience: str, base_url: str, *, lifetime: int = TOKEN_LIFETIME_SECONDS,
+              now: float | None = None) -> str:
+        """A signed access token for `client`, valid for `audience` for `lifetime` seconds."""
+        import jwt
+
+        issued = int(time.time() if now is None else now)
+        claims = {"aud": audience, "iss": self.issuer(base_url), "iat": issued, "nbf": issued,
+                  "exp": issued + lifetime, "sub": client.client_id, "oid": client.client_id,
+                  "appid": client.client_id, "azp": client.client_id, "app_displayname": client.name,
+                  "tid": self.tenant_id, "idtyp": "app", "ver": "2.0", "uti": secrets.token_urlsafe(16)}
+        return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self._kid})
+
+    def check_bearer(self, token: str, base_url: str) -> Answer | None:
+        """None when `token` is one of ours and valid (its client becomes `current_principal()`), else ARM's 401."""
+        import jwt
+
+        self._local.principal = None
+        audiences = self.allowed_audiences(base_url)
+        try:
+            claims = jwt.decode(token, self._public_key, algorithms=["RS256"], audience=list(audiences),
+                                issuer=self.issuer(base_url),
+                                options={"require": ["exp", "iat", "aud", "iss", "sub"]})
+        except jwt.ExpiredSignatureError:
+            expiry = _unverified_claims(token).get("exp")
+            now = datetime.now(timezone.utc)
+            expired = (datetime.fromtimestamp(float(expiry), timezone.utc)
+                       if isinstance(expiry, (int, float)) else now)
+            return self._refuse("ExpiredAuthenticationToken",
+                                f"The access token expiry UTC time '{expired:%m/%d/%Y %I:%M:%S %p}' is earlier than "
+                                f"current UTC time '{now:%m/%d/%Y %I:%M:%S %p}'.", base_url)
+        except jwt.InvalidAudienceError:
+            got = _unverified_claims(token).get("aud")
+            allowed = ",".join(f"'{a}'" for a in audiences)
+            return self._refuse("InvalidAuthenticationTokenAudience",
+                                f"The access token has been obtained for wrong audience or resource "
+                                f"'{shown(str(got), 200)}'. It should exactly match with one of the allowed "
+                                f"audiences {allowed}.", base_url)
+        except jwt.InvalidIssuerError:
+            return self._refuse("InvalidAuthenticationTokenTenant",
+                                "The access token is from the wrong issuer. It must match the tenant "
+                                f"'{self.issuer(base_url)}' associated with this subscription.", base_url)
+        except jwt.PyJWTError:
+            return self._refuse("InvalidAuthenticationToken",
+                                "The access token is invalid: it was not issued by this endpoint's authority "
+                                f"({base_url.rstrip('/')}/{self.tenant_id}).", base_url)
+        self._reload_clients()
+        client = self._clients.get(str(claims.get("appid", "")).lower())
+        if client is None:  # the client was removed since the token was issued
+            return self._refuse("InvalidAuthenticationToken",
+                                "The access token is invalid: its application is no longer registered.", base_url)
+        self._local.principal = client.name
+        return None
+
+    def current_principal(self) -> str | None:
+        """The client name of the last token this thread checked (for its request's audit line)."""
+        return getattr(self._local, "principal", None)
+
+    def _refuse(self, code: str, message: str, base_url: str) -> Answer:
+        challenge = (f'Bearer authorization_uri="{base_url.rstrip("/")}/{self.tenant_id}", error="invalid_token", '
+                     f'error_description="{code}"')
+        return 401, {"error": {"code": code, "message": message}}, {"WWW-Authenticate": challenge}
+
+    # ------------------------------------------------------------ routes
+
+    def serve(self, method: str, target: str, headers: Mapping[str, str], body: bytes, base_url: str,
+              ) -> Answer | None:
+        """Answer an authority request, or None when `target` is not one (the ARM routes take it)."""
+        path = unquote(urlsplit(target).path).rstrip("/")
+        match = _ROUTE.match(path)
+        self._local.principal, self._local.sign_in = None, match is not None
+        if match is None:
+            return None
+        tenant, route = match.group("tenant"), match.group("route").lower()
+        base = base_url.rstrip("/")
+        if tenant.lower() not in (self.tenant_id, "organizations", "common"):
+            return _oauth_error(400, "invalid_request", 90002,
+                                f"Tenant '{shown(tenant)}' not found. Check to make sure you have the correct "
+                                "tenant ID and are signing into the correct cloud.")
+        if route in ("v2.0/.well-known/openid-configuration", ".well-known/openid-configuration"):
+            if method not in ("GET", "HEAD"):
+                return 405, {"error": "invalid_request", "error_description": "Use GET."}, {}
+            return 200, self.discovery_document(base, version="" if route.startswith(".") else "v2.0"), {}
+        if route == "discovery/v2.0/keys" or route == "discovery/keys":
+            return 200, self.jwks(), {}
+        if method != "POST":
+            return 405, {"error": "invalid_request",
+                         "error_description": "AADSTS900561: The endpoint only accepts POST requests."}, {}
+        return self._token(headers, body, base, v1=(route == "oauth2/token"))
+
+    def discovery_document(self, base: str, *, version: str = "v2.0") -> dict[str, Any]:
+        """The OpenID Provider metadata MSAL reads (authorization and token endpoints, issuer, keys)."""
+        root = f"{base}/{self.tenant_id}"
+        v2 = version == "v2.0"
+        return {
+            "token_endpoint": f"{root}/oauth2/v2.0/token" if v2 else f"{root}/oauth2/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "jwks_uri": f"{root}/discovery/v2.0/keys" if v2 else f"{root}/discovery/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "grant_types_supported": ["client_credentials"],
+            "issuer": self.issuer(base) if v2 else f"{root}/",
+            "request_uri_parameter_supported": False,
+            "authorization_endpoint": f"{root}/oauth2/v2.0/authorize" if v2 else f"{root}/oauth2/authorize",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{root}/oauth2/v2.0/logout" if v2 else f"{root}/oauth2/logout",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "appid", "azp",
+                                 "app_displayname", "idtyp", "ver"],
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": urlsplit(base).netloc,
+            "cloud_graph_host_name": urlsplit(base).netloc,
+            "msgraph_host": urlsplit(base).netloc,
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        """The public signing key as a JSON Web Key Set, so anyone can check a token's signature."""
+        import base64
+
+        numbers = self._public_key.public_numbers()
+
+        def b64(value: int) -> str:
+            raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+        return {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self._kid, "n": b64(numbers.n),
+                          "e": b64(numbers.e)}]}
+
+    def _token(self, headers: Mapping[str, str], body: bytes, base: str, *, v1: bool) -> Answer:
+        """The client-credentials grant: a registered client's id and secret buy a token for an ARM audience."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        if not lowered.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
+            return _oauth_error(400, "invalid_request", 900144,
+                                "The request body must be application/x-www-form-urlencoded.")
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
+                                  max_num_fields=32))
+        except (UnicodeDecodeError, ValueError):
+            return _oauth_error(400, "invalid_request", 900144, "The request body is not a form.")
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        basic = lowered.get("authorization", "")
+        if basic.lower().startswith("basic "):
+            import base64
+            import binascii
+
+            try:
+                decoded = base64.b64decode(basic[6:].strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            user, _, password = decoded.partition(":")
+            client_id, secret = client_id or unquote(user), secret or unquote(password)
+        grant = form.get("grant_type", "")
+        if grant != "client_credentials":
+            return _oauth_error(400, "unsupported_grant_type", 70003,
+                                f"The app requested an unsupported grant type '{shown(grant)}': this authority "
+                                "grants client_credentials only (az login --service-principal).")
+        if not client_id:
+            return _oauth_error(400, "invalid_request", 900144,
+                                "The request body must contain the following parameter: 'client_id'.")
+        self._reload_clients()
+        client = self._clients.get(client_id.lower())
+        if client is None:
+            return _oauth_error(400, "unauthorized_client", 700016,
+                                f"Application with identifier '{shown(client_id)}' was not found in the directory "
+                                f"'{self.tenant_id}'. Run `vmss-tui emulator az-login` to register this user's "
+                                "client.")
+        if not secret:
+            return _oauth_error(401, "invalid_client", 7000218,
+                                "The request body must contain the following parameter: 'client_assertion' or "
+                                "'client_secret'.")
+        if not hmac.compare_digest(secret.encode(), client.secret.encode()):
+            return _oauth_error(401, "invalid_client", 7000215,
+                                "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                                f"client secret value, not the client secret ID, for a secret added to app "
+                                f"'{client.client_id}'.")
+        if v1:
+            resources = [form.get("resource", "")]
+        else:
+            resources = [s for s in form.get("scope", "").split() if s not in _RESERVED_SCOPES]
+            resources = [s[:-len("/.default")] if s.endswith("/.default") else "" for s in resources]
+        audiences = self.allowed_audiences(base)
+        if len(resources) != 1 or resources[0] not in audiences:
+            asked = form.get("resource" if v1 else "scope", "")
+            return _oauth_error(400, "invalid_scope", 70011,
+                                f"The provided value for the input parameter 'scope' is not valid: "
+                                f"'{shown(asked, 200)}'. This authority issues tokens for the ARM endpoint only: "
+                                f"'{base}/.default' or 'https://management.azure.com/.default'.")
+        token = self.issue(client, resources[0], base)
+        answer: dict[str, Any] = {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS - 1,
+                                  "ext_expires_in": TOKEN_LIFETIME_SECONDS - 1, "access_token": token}
+        if v1:
+            answer.update({"expires_on": str(int(time.time()) + TOKEN_LIFETIME_SECONDS - 1),
+                           "resource": resources[0]})
+        return 200, answer, {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+_ROUTE = re.compile(r"^/(?P<tenant>[^/]+)/(?P<route>v2\.0/\.well-known/openid-configuration|"
+                    r"\.well-known/openid-configuration|discovery/v2\.0/keys|discovery/keys|oauth2/v2\.0/token|"
+                    r"oauth2/token)$", re.IGNORECASE)
+
+
+def _oauth_error(status: int, error: str, code: int, description: str) -> Answer:
+    """An error as Entra ID sends it: OAuth's `error` plus `AADSTS<code>: ...` and `error_codes`."""
+    now = datetime.now(timezone.utc)
+    return status, {"error": error, "error_description": f"AADSTS{code}: {description}", "error_codes": [code],
+                    "timestamp": now.strftime("%Y-%m-%d %H:%M:%SZ"), "trace_id": str(uuid.uuid4()),
+                    "correlation_id": str(uuid.uuid4())}, {"Cache-Control": "no-store"}
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    """The claims of a token already known to be ours but refused (for the message only)."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+class _locked:
+    """An exclusive flock on `path` while the files beside it are created or changed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.descriptor = -1
+
+    def __enter__(self) -> "_locked":
+        self.descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.descriptor, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.descriptor, fcntl.LOCK_UN)
+        os.close(self.descriptor)
+
+
+ENDPOINT_FILE = EMULATOR_ENDPOINT_FILE
+"""Where the running endpoint is (base URL, tenant, subscription), for `vmss-tui emulator az-login`."""
+
+
+def attach_authority(settings: Any, state_dir: Path | str) -> TokenAuthority:
+    """The authority of the endpoint whose state is in `state_dir`, set on its `ServerSettings`.
+
+    Registers the OS user's client so `emulator az-login` and `--auth emulator` can sign in at once.
+    """
+    authority = TokenAuthority(state_dir)
+    authority.client_for()
+    settings.authority = authority
+    return authority
+
+
+def announce(authority: TokenAuthority, base_url: str, subscription_id: str) -> None:
+    """Write where the endpoint listens, so `emulator az-login` finds it without being told."""
+    data = {"baseUrl": base_url, "tenantId": authority.tenant_id, "subscriptionId": subscription_id,
+            "pid": os.getpid()}
+    _write(authority.state_dir / ENDPOINT_FILE, json.dumps(data, indent=2).encode(), private=True)
+
+
+def audited(audit: Any, authority: TokenAuthority) -> Any:
+    """The endpoint's audit hook with the operator taken from the request's token.
+
+    Sign-in requests are not changes and are not recorded; a request without a valid token is
+    recorded as `anonymous` (it was refused with 401 and changed nothing).
+    """
+    if audit is None:
+        return None
+
+    def record(method: str, target: str, status: int, body: object, client_address: str) -> None:
+        if getattr(authority._local, "sign_in", False):
+            return
+        audit(method, target, status, body, client_address, operator=authority.current_principal() or "anonymous")
+
+    return record
+
+
+def read_client(state_dir: Path | str, name: str | None = None) -> tuple[str, Client]:
+    """(tenant id, this user's client) from an endpoint's state dir, registering the client if needed."""
+    authority = TokenAuthority(state_dir)
+    return authority.tenant_id, authority.client_for(name)
