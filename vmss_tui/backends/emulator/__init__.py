@@ -1,19 +1,22 @@
-"""The offline emulator: Azure's scale-set behaviour on crash-safe TinyDB storage."""
+"""The offline emulator: Azure's resource providers on crash-safe TinyDB storage.
+
+`open_emulator` and `EmulatorBackend` are loaded on first use, so importing this package (for
+`default_store_path`) does not load the store and its dependencies.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
+
+from .paths import default_store_path
 
 
-def default_store_path() -> Path:
-    """Where the default (seeded) emulator store lives: the user data dir.
+def __getattr__(name: str) -> Any:
+    if name in ("open_emulator", "EmulatorBackend"):
+        from . import backend
 
-    Here, not in `backends/__init__`, so the emulator's modules reach it without importing the
-    package that opens them (that loop is what tests/test_import_hygiene.py forbids).
-    """
-    from platformdirs import user_data_path
-
-    return user_data_path("vmss-tui", appauthor=False) / "emulator"
+        return getattr(backend, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["default_store_path"]
+__all__ = ["EmulatorBackend", "default_store_path", "open_emulator"]

@@ -1,0 +1,1 @@
+"""The resource-neutral machinery every emulated provider shares: the context, LRO records."""

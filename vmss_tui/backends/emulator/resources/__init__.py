@@ -1,0 +1,1 @@
+"""Microsoft.Resources as the emulator has it: the subscription and its resource groups."""
