@@ -25,7 +25,8 @@ def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
 
 
 @pytest.mark.parametrize("module", ["vmss_tui.commands", "vmss_tui.backends", "vmss_tui.domain", "vmss_tui.config",
-                                    "vmss_tui.cli", "vmss_tui.backends.emulator.backend"])
+                                    "vmss_tui.cli", "vmss_tui.backends.emulator.backend",
+                                    "vmss_tui.arm.compute"])
 def test_headless_modules_import_no_ui_toolkit_and_no_azure(module: str) -> None:
     loaded = loaded_after(f"import {module}")
     assert not loaded & set(HEAVY), f"{module} pulled in {sorted(loaded & set(HEAVY))}"
@@ -67,10 +68,11 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / PACKAGE
 ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "vmss_tui": frozenset(),  # the package itself: the version string, nothing else
     "domain": frozenset({"vmss_tui"}),
+    "arm": frozenset({"vmss_tui", "domain"}),  # Azure's JSON shapes: one codec per resource
     "config": frozenset({"vmss_tui", "domain"}),
-    "backends": frozenset({"vmss_tui", "domain"}),
-    "commands": frozenset({"vmss_tui", "domain", "backends"}),
-    "armserver": frozenset({"vmss_tui", "domain", "backends"}),
+    "backends": frozenset({"vmss_tui", "domain", "arm"}),
+    "commands": frozenset({"vmss_tui", "domain", "arm", "backends"}),
+    "armserver": frozenset({"vmss_tui", "domain", "arm", "backends"}),
     "admin": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),
     "repl": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),
     "tui": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),

@@ -17,9 +17,9 @@ from typing import Any
 import orjson
 import pytest
 
+from vmss_tui.arm import compute as arm_compute
 from vmss_tui.armserver.app import ArmApp, ServerSettings
 from vmss_tui.backends import open_backend
-from vmss_tui.backends.azure import wire
 from vmss_tui.backends.emulator import store as store_module
 from vmss_tui.backends.emulator.summary import INDEX_KEY, INDEX_TABLE, _from_entry, file_signature
 from vmss_tui.domain import errors
@@ -201,12 +201,12 @@ def test_endpoint_pages_walked_by_next_link_equal_the_full_list(open_emulator):
         return rows
 
     location = backend.get_scale_set(RG, "web").location
-    expected = [orjson.loads(orjson.dumps(wire.scale_set_vm_to_json(i, location)))
+    expected = [orjson.loads(orjson.dumps(arm_compute.scale_set_vm_to_json(i, location)))
                 for i in backend.list_instances(RG, "web")]
     first = walk()
     assert first == expected
     backend.set_protection(RG, "web", ["207"], protect_from_scale_in=True)  # a change is seen, never a stale row
     walked = walk()
-    assert walked == [orjson.loads(orjson.dumps(wire.scale_set_vm_to_json(i, location)))
+    assert walked == [orjson.loads(orjson.dumps(arm_compute.scale_set_vm_to_json(i, location)))
                       for i in backend.list_instances(RG, "web")]
     assert walked[207] != first[207] and walked[:207] == first[:207]

@@ -22,9 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.azure.conftest import RG, Served, arm_state_dir, make_flexible, make_uniform, served  # noqa: F401
+from vmss_tui.arm import compute as arm_compute
+from vmss_tui.arm import values as arm_values
 from vmss_tui.backends import open_backend
-from vmss_tui.backends.azure import wire
 from vmss_tui.domain import errors
+from vmss_tui.domain import ids as resource_ids
 from vmss_tui.domain.models import (
     OrchestrationMode,
     PowerState,
@@ -239,7 +241,7 @@ _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Hea
 @given(_payloads(sdk.VirtualMachineScaleSet))
 def test_any_scale_set_body_maps_and_keeps_what_azure_sent(body: dict[str, Any]) -> None:
     received = _through_sdk(sdk.VirtualMachineScaleSet, body)
-    scale_set = wire.scale_set_from_json(received, SUB)
+    scale_set = arm_compute.scale_set_from_json(received, SUB)
     properties = body.get("properties") or {}
     _check_open_enum(scale_set.orchestration_mode, properties.get("orchestrationMode"), OrchestrationMode.UNIFORM)
     _check_open_enum(scale_set.priority, (properties.get("virtualMachineProfile") or {}).get("priority"),
@@ -251,7 +253,7 @@ def test_any_scale_set_body_maps_and_keeps_what_azure_sent(body: dict[str, Any])
 
 
 def _a_set(**overrides: Any) -> ScaleSet:
-    base = wire.scale_set_from_json({"id": SET_ID, "name": "web", "location": "westeurope",
+    base = arm_compute.scale_set_from_json({"id": SET_ID, "name": "web", "location": "westeurope",
                                      "sku": {"name": "Standard_D2s_v3", "capacity": 2},
                                      "properties": {"orchestrationMode": "Uniform", "provisioningState": "Succeeded",
                                                     "timeCreated": CREATED.isoformat(),
@@ -264,7 +266,7 @@ def _a_set(**overrides: Any) -> ScaleSet:
 @given(_payloads(sdk.VirtualMachineScaleSetVM))
 def test_any_scale_set_vm_body_maps_power_ids_and_times_honestly(body: dict[str, Any]) -> None:
     received = _through_sdk(sdk.VirtualMachineScaleSetVM, body)
-    instance = wire.instance_from_scale_set_vm(received, _a_set())
+    instance = arm_compute.instance_from_scale_set_vm(received, _a_set())
     _check_power(instance.power_state, body)
     properties = body.get("properties") or {}
     _check_open_enum(instance.provisioning_state, properties.get("provisioningState"), None)
@@ -272,7 +274,7 @@ def test_any_scale_set_vm_body_maps_power_ids_and_times_honestly(body: dict[str,
         assert instance.instance_id == body["instanceId"]
     elif str(body.get("id", "")).endswith("/virtualMachines/7"):
         assert instance.instance_id == "7"
-    created = wire.read_time(properties.get("timeCreated"))
+    created = arm_values.read_time(properties.get("timeCreated"))
     assert instance.time_created == (created or CREATED)
 
 
@@ -281,7 +283,7 @@ def test_any_scale_set_vm_body_maps_power_ids_and_times_honestly(body: dict[str,
 def test_any_flexible_vm_body_maps_priority_and_power_as_sent(body: dict[str, Any]) -> None:
     received = _through_sdk(sdk.VirtualMachine, body)
     flexible = _a_set(orchestration_mode=OrchestrationMode.FLEXIBLE)
-    instance = wire.instance_from_vm(received, flexible)
+    instance = arm_compute.instance_from_vm(received, flexible)
     _check_power(instance.power_state, body)
     _check_open_enum(instance.priority, (body.get("properties") or {}).get("priority"), Priority.REGULAR)
 
@@ -290,10 +292,10 @@ def test_any_flexible_vm_body_maps_priority_and_power_as_sent(body: dict[str, An
 
 @pytest.mark.parametrize("raw", [m.value for m in sdk.VirtualMachinePriorityTypes])
 def test_every_priority_of_the_sdk_reads_as_sent_on_sets_and_vms(raw: str) -> None:
-    scale_set = wire.scale_set_from_json(_through_sdk(sdk.VirtualMachineScaleSet, {
+    scale_set = arm_compute.scale_set_from_json(_through_sdk(sdk.VirtualMachineScaleSet, {
         "id": SET_ID, "properties": {"virtualMachineProfile": {"priority": raw}}}), SUB)
     assert scale_set.priority.value == raw
-    vm = wire.instance_from_vm(_through_sdk(sdk.VirtualMachine, {"name": "web_0a1b2c3d", "properties": {
+    vm = arm_compute.instance_from_vm(_through_sdk(sdk.VirtualMachine, {"name": "web_0a1b2c3d", "properties": {
         "priority": raw, "virtualMachineScaleSet": {"id": SET_ID}}}), scale_set)
     assert vm.priority.value == raw
 
@@ -305,7 +307,7 @@ def test_every_scale_set_enum_value_of_the_sdk_reads_as_sent(path: str, enum: ty
     for member in enum:
         leaf: Any = [member.value] if path.endswith("rules") else member.value
         body = {"id": SET_ID, "properties": _nest({path: leaf})}
-        scale_set = wire.scale_set_from_json(_through_sdk(sdk.VirtualMachineScaleSet, body), SUB)
+        scale_set = arm_compute.scale_set_from_json(_through_sdk(sdk.VirtualMachineScaleSet, body), SUB)
         read = {"orchestrationMode": scale_set.orchestration_mode, "upgradePolicy.mode": scale_set.upgrade_policy,
                 "scaleInPolicy.rules": scale_set.scale_in_policy}[path]
         assert read.value == member.value and not is_unknown(read)
@@ -313,14 +315,14 @@ def test_every_scale_set_enum_value_of_the_sdk_reads_as_sent(path: str, enum: ty
 
 def test_low_priority_no_longer_breaks_a_whole_list() -> None:
     """Was: ValueError "'Low' is not a valid Priority" for the whole resource group."""
-    sets = [wire.scale_set_from_json({"id": SET_ID.replace("/web", f"/s{i}"), "properties": {
+    sets = [arm_compute.scale_set_from_json({"id": SET_ID.replace("/web", f"/s{i}"), "properties": {
         "virtualMachineProfile": {"priority": priority}}}, SUB) for i, priority in enumerate(("Low", "SpotPlus"))]
     assert [s.priority for s in sets] == [Priority.LOW, Priority.SPOT_PLUS]
     assert [str(s.priority) for s in sets] == ["Low", "SpotPlus"]
 
 
 def test_unknown_values_are_kept_as_sent_and_marked_unknown() -> None:
-    scale_set = wire.scale_set_from_json({"id": SET_ID, "properties": {
+    scale_set = arm_compute.scale_set_from_json({"id": SET_ID, "properties": {
         "orchestrationMode": "Elastic", "upgradePolicy": {"mode": "Gradual"}, "scaleInPolicy": {"rules": ["Cheapest"]},
         "provisioningState": "Migrating", "virtualMachineProfile": {"priority": "Frugal"}}}, SUB)
     read = [scale_set.orchestration_mode, scale_set.upgrade_policy, scale_set.scale_in_policy,
@@ -335,7 +337,7 @@ def test_an_unknown_or_missing_power_status_is_never_running() -> None:
     for statuses in ([], [{"code": "ProvisioningState/failed/AllocationFailed"}], [{"code": "PowerState/hibernated"}]):
         body = {"id": f"{SET_ID}/virtualMachines/3", "properties": {
             "provisioningState": "Failed", "instanceView": {"statuses": statuses}}}
-        instance = wire.instance_from_scale_set_vm(_through_sdk(sdk.VirtualMachineScaleSetVM, body), _a_set())
+        instance = arm_compute.instance_from_scale_set_vm(_through_sdk(sdk.VirtualMachineScaleSetVM, body), _a_set())
         assert instance.power_state is not PowerState.RUNNING
         assert instance.provisioning_state is ProvisioningState.FAILED
     assert str(instance.power_state) == "unknown (PowerState/hibernated)"
@@ -350,7 +352,7 @@ def _example(name: str) -> dict[str, Any]:
 def test_spec_example_with_vm_size_properties_keeps_id_size_and_time() -> None:
     """VirtualMachineScaleSetVM_Get_WithVMSizeProperties: no instanceId, no sku, no vmSize, no timeCreated."""
     body = _through_sdk(sdk.VirtualMachineScaleSetVM, _example("VirtualMachineScaleSetVM_Get_WithVMSizeProperties.json"))
-    instance = wire.instance_from_scale_set_vm(body, _a_set())
+    instance = arm_compute.instance_from_scale_set_vm(body, _a_set())
     assert instance.instance_id == "0"
     assert instance.vm_size == "Standard_D2s_v3"  # on the latest model: the set's size
     assert instance.time_created == CREATED  # not 1970: an instance cannot predate its set
@@ -360,7 +362,7 @@ def test_spec_example_with_vm_size_properties_keeps_id_size_and_time() -> None:
 
 def test_spec_example_minimum_list_maps_without_a_crash() -> None:
     for item in _example("VirtualMachineScaleSetVM_List_MinimumSet_Gen.json")["value"]:
-        instance = wire.instance_from_scale_set_vm(_through_sdk(sdk.VirtualMachineScaleSetVM, item), _a_set())
+        instance = arm_compute.instance_from_scale_set_vm(_through_sdk(sdk.VirtualMachineScaleSetVM, item), _a_set())
         assert instance.instance_id == "0"
         assert instance.power_state is PowerState.UNKNOWN
         assert str(instance.provisioning_state) == "unknown"
@@ -385,7 +387,7 @@ def test_every_emulator_response_has_only_keys_azures_schema_has(served: Served)
     make_flexible(served.emulator, "fx", 2)
     adapter = served.open_adapter()
     flex_vm = adapter.list_instances(RG, "fx")[0].name
-    set_id = wire.scale_set_id(adapter.subscription_id, RG, "fx")
+    set_id = resource_ids.scale_set_id(adapter.subscription_id, RG, "fx")
     bodies: list[tuple[str, Any, Any]] = [
         ("scale set", _raw_get(adapter, "virtualMachineScaleSets/web"), sdk.VirtualMachineScaleSet),
         ("Flexible scale set", _raw_get(adapter, "virtualMachineScaleSets/fx"), sdk.VirtualMachineScaleSet),

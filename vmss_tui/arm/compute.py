@@ -1,34 +1,29 @@
-"""ARM JSON <-> domain values, both directions, as pure functions on plain dicts.
+"""Microsoft.Compute's ARM JSON <-> domain values: scale sets, scale-set VMs and Flexible VMs.
 
-The adapter reads SDK models through `as_dict()` (the wire shape) and the ARM endpoint
-(`vmss_tui.armserver`) writes the same shapes, so both sides share one mapping. This module
-imports nothing from `azure`: the ARM endpoint runs on the emulator path.
+One codec per resource, both directions, as pure functions on plain dicts. The adapter reads
+SDK models through `as_dict()` (the wire shape) and the ARM endpoint (`vmss_tui.armserver`)
+writes the same shapes; tests/arm check them against azure-mgmt-compute's generated models.
+This module imports nothing from `azure`: the ARM endpoint runs on the emulator path.
+
+Public names (the endpoint and the adapter use only these):
+- scale sets: `scale_set_to_json`, `scale_set_from_json`, `scale_set_create_body`,
+  `scale_set_spec_from_json`, `scale_set_update_body`, `scale_set_update_from_json`, `update_is_empty`;
+- scale-set VMs: `scale_set_vm_to_json`, `instance_from_scale_set_vm`, `instance_view_json`;
+- Flexible VMs: `vm_to_json`, `instance_from_vm`, `vm_create_body`, `vm_spec_from_json`;
+- images: `image_reference`, `image_from_reference`.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from ...domain.errors import (
-    AuthenticationFailed,
-    AuthorizationFailed,
-    AzureError,
-    BadRequest,
-    Conflict,
-    InvalidParameter,
-    ResourceNotFound,
-    ServiceUnavailable,
-    TooManyRequests,
-    error_from_code,
-)
-from ...domain.models import (
-    ErrorInfo,
+from ..domain.errors import InvalidParameter
+from ..domain.ids import SCALE_SET_TYPE, parse_scale_set_id
+from ..domain.images import IMAGE_ALIASES
+from ..domain.models import (
     Instance,
     OrchestrationMode,
-    Operation,
-    OperationStatus,
     PowerState,
     Priority,
     ProvisioningState,
@@ -40,77 +35,19 @@ from ...domain.models import (
     VmSpec,
     unknown_value,
 )
+from .jsonpath import get_path
+from .values import UNKNOWN_TIME, enum_text, format_time, open_enum, read_time
 
 COMPUTE = "Microsoft.Compute"
-SCALE_SET_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
 SCALE_SET_VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 DEFAULT_ADMIN_USERNAME = "azureuser"
 
-# `az` image aliases and the marketplace references they stand for.
-IMAGE_ALIASES: dict[str, dict[str, str]] = {
-    "Ubuntu2204": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy",
-                   "sku": "22_04-lts-gen2", "version": "latest"},
-    "Ubuntu2404": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server",
-                   "version": "latest"},
-    "Debian12": {"publisher": "Debian", "offer": "debian-12", "sku": "12-gen2", "version": "latest"},
-    "Win2022Datacenter": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
-                          "sku": "2022-datacenter-g2", "version": "latest"},
-    "Win2019Datacenter": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
-                          "sku": "2019-datacenter-gensecond", "version": "latest"},
-    "RHELRaw8LVMGen2": {"publisher": "RedHat", "offer": "RHEL", "sku": "8-lvm-gen2", "version": "latest"},
-}
-
 CREATE_PRIORITIES = (Priority.REGULAR, Priority.SPOT)
 """What a create may ask for (the emulator models these two); reads keep every priority Azure sends."""
-UNKNOWN_TIME = datetime.fromtimestamp(0, timezone.utc)
-"""`timeCreated` Azure did not send (api-versions before 2021-11-01, or its own examples)."""
-
-_ID_PATTERN = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
-    r"virtualMachineScaleSets/(?P<name>[^/]+)$",
-    re.IGNORECASE,
-)
 
 
-# ---------------------------------------------------------------- small helpers
-
-def format_time(moment: datetime | None) -> str | None:
-    """ISO-8601 with an explicit UTC offset, as ARM writes timestamps."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat()
-
-
-def parse_time(text: Any) -> datetime | None:
-    """Parse ARM's ISO-8601 timestamps (with `Z`, offsets or 7-digit fractions)."""
-    if text is None or text == "":
-        return None
-    if isinstance(text, datetime):
-        return text if text.tzinfo else text.replace(tzinfo=timezone.utc)
-    raw = str(text).strip().replace("Z", "+00:00").replace("z", "+00:00")
-    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", raw)
-    if match and match.group(2):  # Azure sends 7 fraction digits; keep microseconds
-        raw = match.group(1) + match.group(2)[:7] + match.group(3)
-    moment = datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def scale_set_id(subscription_id: str, resource_group: str, name: str) -> str:
-    """The ARM id of a scale set."""
-    return (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/"
-            f"{SCALE_SET_TYPE}/{name}")
-
-
-def parse_scale_set_id(resource_id: str) -> tuple[str, str, str] | None:
-    """(subscription, resource group, name) of a scale-set id, or None if it is not one."""
-    match = _ID_PATTERN.match(resource_id or "")
-    if match is None:
-        return None
-    return match.group("sub"), match.group("rg"), match.group("name")
-
+# ---------------------------------------------------------------- images
 
 def image_reference(image: str | None) -> dict[str, str] | None:
     """An image alias, URN (`publisher:offer:sku:version`) or resource id as an `imageReference`."""
@@ -138,42 +75,6 @@ def image_from_reference(reference: Mapping[str, Any] | None) -> str | None:
     if not any(key):
         return None
     return ":".join(str(reference.get(k, "")) for k in ("publisher", "offer", "sku", "version"))
-
-
-def _get(mapping: Mapping[str, Any] | None, *path: str, default: Any = None) -> Any:
-    """Walk nested dicts; any missing or null step gives `default`."""
-    current: Any = mapping
-    for step in path:
-        if not isinstance(current, Mapping):
-            return default
-        current = current.get(step)
-        if current is None:
-            return default
-    return current
-
-
-def read_time(text: Any) -> datetime | None:
-    """`parse_time` for what Azure sent: text that is not a timestamp reads as missing, not as a crash."""
-    try:
-        return parse_time(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def open_enum(enum_type: Any, text: Any, default: Any = None) -> Any:
-    """The member Azure's text names (case-insensitive), or the text kept as an unknown value.
-
-    Azure's enums are open: a value this version does not know (a newer api-version's, or
-    an old name such as priority `Low`) is shown as Azure sent it, never refused and never
-    mapped to a member it might not mean. Missing text gives `default` (Azure's documented
-    default), or the unknown value "unknown" when Azure documents none.
-    """
-    if text is None or str(text).strip() == "":
-        return default if default is not None else unknown_value(enum_type, "unknown")
-    for member in enum_type:
-        if str(text).lower() == member.value.lower():
-            return member
-    return unknown_value(enum_type, str(text))
 
 
 def _provisioning_state(text: Any) -> ProvisioningState:
@@ -248,29 +149,29 @@ def scale_set_from_json(body: Mapping[str, Any], subscription_id: str = "") -> S
     parsed = parse_scale_set_id(resource_id)
     resource_group = parsed[1] if parsed else ""
     profile = properties.get("virtualMachineProfile")
-    rules = _get(properties, "scaleInPolicy", "rules", default=[]) or ["Default"]
+    rules = get_path(properties, "scaleInPolicy", "rules", default=[]) or ["Default"]
     fd_count = properties.get("platformFaultDomainCount")
     return ScaleSet(
         name=str(body.get("name") or (parsed[2] if parsed else "")),
         resource_group=resource_group,
         location=str(body.get("location") or ""),
         orchestration_mode=open_enum(OrchestrationMode, properties.get("orchestrationMode"), OrchestrationMode.UNIFORM),
-        capacity=int(_get(body, "sku", "capacity", default=0)),
-        vm_size=_get(body, "sku", "name"),
-        image=image_from_reference(_get(profile, "storageProfile", "imageReference")),
+        capacity=int(get_path(body, "sku", "capacity", default=0)),
+        vm_size=get_path(body, "sku", "name"),
+        image=image_from_reference(get_path(profile, "storageProfile", "imageReference")),
         platform_fault_domain_count=int(fd_count) if fd_count is not None else 1,
         zones=tuple(str(zone) for zone in (body.get("zones") or ())),
         single_placement_group=properties.get("singlePlacementGroup"),
         scale_in_policy=open_enum(ScaleInRule, rules[0], ScaleInRule.DEFAULT),
-        upgrade_policy=open_enum(UpgradeMode, _get(properties, "upgradePolicy", "mode"), UpgradeMode.MANUAL),
+        upgrade_policy=open_enum(UpgradeMode, get_path(properties, "upgradePolicy", "mode"), UpgradeMode.MANUAL),
         provisioning_state=_provisioning_state(properties.get("provisioningState")),
         time_created=read_time(properties.get("timeCreated")) or UNKNOWN_TIME,
         id=resource_id,
         subscription_id=parsed[0] if parsed else subscription_id,
         unique_id=str(properties.get("uniqueId") or ""),
-        computer_name_prefix=str(_get(profile, "osProfile", "computerNamePrefix", default="")),
-        priority=open_enum(Priority, _get(profile, "priority"), Priority.REGULAR),
-        force_deletion=bool(_get(properties, "scaleInPolicy", "forceDeletion", default=False)),
+        computer_name_prefix=str(get_path(profile, "osProfile", "computerNamePrefix", default="")),
+        priority=open_enum(Priority, get_path(profile, "priority"), Priority.REGULAR),
+        force_deletion=bool(get_path(properties, "scaleInPolicy", "forceDeletion", default=False)),
         zone_balance=bool(properties.get("zoneBalance") or False),
         has_vm_profile=profile is not None,
         tags=tuple(sorted((str(k), str(v)) for k, v in (body.get("tags") or {}).items())),
@@ -328,9 +229,9 @@ def scale_set_spec_from_json(name: str, resource_group: str, body: Mapping[str, 
     """The inverse of `scale_set_create_body`: what the ARM endpoint asks the backend to create."""
     properties = body.get("properties") or {}
     profile = properties.get("virtualMachineProfile")
-    rules = _get(properties, "scaleInPolicy", "rules", default=None) or ["Default"]
-    capacity = _get(body, "sku", "capacity")
-    mode = OrchestrationMode(_enum_text(OrchestrationMode, properties.get("orchestrationMode") or "Uniform",
+    rules = get_path(properties, "scaleInPolicy", "rules", default=None) or ["Default"]
+    capacity = get_path(body, "sku", "capacity")
+    mode = OrchestrationMode(enum_text(OrchestrationMode, properties.get("orchestrationMode") or "Uniform",
                                         "orchestrationMode"))
     return ScaleSetSpec(
         name=name,
@@ -338,30 +239,20 @@ def scale_set_spec_from_json(name: str, resource_group: str, body: Mapping[str, 
         orchestration_mode=mode,
         location=body.get("location"),
         capacity=int(capacity) if capacity is not None else None,
-        vm_size=_get(body, "sku", "name"),
-        image=image_from_reference(_get(profile, "storageProfile", "imageReference")),
+        vm_size=get_path(body, "sku", "name"),
+        image=image_from_reference(get_path(profile, "storageProfile", "imageReference")),
         platform_fault_domain_count=properties.get("platformFaultDomainCount"),
         zones=tuple(str(zone) for zone in (body.get("zones") or ())),
         single_placement_group=properties.get("singlePlacementGroup"),
-        scale_in_policy=ScaleInRule(_enum_text(ScaleInRule, rules[0], "scaleInPolicy.rules")),
-        force_deletion=bool(_get(properties, "scaleInPolicy", "forceDeletion", default=False)),
-        upgrade_policy=UpgradeMode(_enum_text(UpgradeMode, _get(properties, "upgradePolicy", "mode",
+        scale_in_policy=ScaleInRule(enum_text(ScaleInRule, rules[0], "scaleInPolicy.rules")),
+        force_deletion=bool(get_path(properties, "scaleInPolicy", "forceDeletion", default=False)),
+        upgrade_policy=UpgradeMode(enum_text(UpgradeMode, get_path(properties, "upgradePolicy", "mode",
                                                                   default="Manual"), "upgradePolicy.mode")),
-        computer_name_prefix=_get(profile, "osProfile", "computerNamePrefix"),
-        priority=Priority(_enum_text(CREATE_PRIORITIES, _get(profile, "priority", default="Regular"), "priority")),
+        computer_name_prefix=get_path(profile, "osProfile", "computerNamePrefix"),
+        priority=Priority(enum_text(CREATE_PRIORITIES, get_path(profile, "priority", default="Regular"), "priority")),
         zone_balance=bool(properties.get("zoneBalance") or False),
         with_vm_profile=profile is not None,
     )
-
-
-def _enum_text(enum_type: Any, text: Any, target: str) -> str:
-    """Case-insensitive enum value, or Azure's InvalidParameter naming the property."""
-    for member in enum_type:
-        if str(text).lower() == member.value.lower():
-            return str(member.value)
-    allowed = ", ".join(f"'{member.value}'" for member in enum_type)
-    raise InvalidParameter(f"The value '{text}' of parameter '{target}' is not allowed. Allowed values are {allowed}.",
-                           target=target)
 
 
 def scale_set_update_body(update: ScaleSetUpdate, current: ScaleSet | None = None) -> dict[str, Any]:
@@ -409,26 +300,26 @@ def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet) -> tu
     profile = properties.get("virtualMachineProfile") or {}
     sku = body.get("sku") or {}
     size = sku.get("name")
-    image = image_from_reference(_get(profile, "storageProfile", "imageReference"))
-    rules = _get(properties, "scaleInPolicy", "rules")
+    image = image_from_reference(get_path(profile, "storageProfile", "imageReference"))
+    rules = get_path(properties, "scaleInPolicy", "rules")
     mode = properties.get("orchestrationMode")
     fd_count = properties.get("platformFaultDomainCount")
     zones = body.get("zones")
     spg = properties.get("singlePlacementGroup")
-    upgrade = _get(properties, "upgradePolicy", "mode")
-    force = _get(properties, "scaleInPolicy", "forceDeletion")
+    upgrade = get_path(properties, "upgradePolicy", "mode")
+    force = get_path(properties, "scaleInPolicy", "forceDeletion")
     zone_balance = properties.get("zoneBalance")
     update = ScaleSetUpdate(
         vm_size=size if size and size.lower() != (current.vm_size or "").lower() else None,
         image=image if image and image != current.image else None,
-        scale_in_policy=(ScaleInRule(_enum_text(ScaleInRule, rules[0], "scaleInPolicy.rules"))
+        scale_in_policy=(ScaleInRule(enum_text(ScaleInRule, rules[0], "scaleInPolicy.rules"))
                          if rules and rules[0] != current.scale_in_policy.value else None),
         force_deletion=bool(force) if force is not None and bool(force) != current.force_deletion else None,
-        upgrade_policy=(UpgradeMode(_enum_text(UpgradeMode, upgrade, "upgradePolicy.mode"))
+        upgrade_policy=(UpgradeMode(enum_text(UpgradeMode, upgrade, "upgradePolicy.mode"))
                         if upgrade and upgrade != current.upgrade_policy.value else None),
         add_zones=tuple(str(zone) for zone in (zones or ()) if str(zone) not in current.zones),
         single_placement_group=spg if spg is not None and spg != current.single_placement_group else None,
-        orchestration_mode=(OrchestrationMode(_enum_text(OrchestrationMode, mode, "orchestrationMode"))
+        orchestration_mode=(OrchestrationMode(enum_text(OrchestrationMode, mode, "orchestrationMode"))
                             if mode and mode.lower() != current.orchestration_mode.value.lower() else None),
         platform_fault_domain_count=(int(fd_count) if fd_count is not None
                                      and int(fd_count) != current.platform_fault_domain_count else None),
@@ -569,32 +460,32 @@ def instance_from_scale_set_vm(body: Mapping[str, Any], scale_set: ScaleSet,
     view = instance_view or properties.get("instanceView")
     provisioning = _provisioning_state(properties.get("provisioningState"))
     zones = body.get("zones") or ()
-    update_domain = _get(view, "platformUpdateDomain")
+    update_domain = get_path(view, "platformUpdateDomain")
     latest = properties.get("latestModelApplied")
     # Azure may send only `hardwareProfile.vmSizeProperties` (no size name): an instance on the
     # latest model has the set's size; otherwise the size is not known and stays empty.
-    vm_size = (_get(body, "sku", "name", default="") or _get(properties, "hardwareProfile", "vmSize", default="")
+    vm_size = (get_path(body, "sku", "name", default="") or get_path(properties, "hardwareProfile", "vmSize", default="")
                or (scale_set.vm_size if latest is True and scale_set.vm_size else ""))
     return Instance(
         instance_id=_instance_id_of(body),
         name=str(body.get("name") or ""),
-        computer_name=str(_get(properties, "osProfile", "computerName", default="")
-                          or _get(view, "computerName", default="")),
+        computer_name=str(get_path(properties, "osProfile", "computerName", default="")
+                          or get_path(view, "computerName", default="")),
         scale_set_name=scale_set.name,
         resource_group=scale_set.resource_group,
         zone=str(zones[0]) if zones else None,
-        fault_domain=int(_get(view, "platformFaultDomain", default=0)),
+        fault_domain=int(get_path(view, "platformFaultDomain", default=0)),
         update_domain=int(update_domain) if update_domain is not None else None,
         power_state=_power_state(view),
         provisioning_state=provisioning,
         latest_model_applied=bool(latest if latest is not None else True),
-        protect_from_scale_in=bool(_get(properties, "protectionPolicy", "protectFromScaleIn", default=False)),
-        protect_from_scale_set_actions=bool(_get(properties, "protectionPolicy", "protectFromScaleSetActions",
+        protect_from_scale_in=bool(get_path(properties, "protectionPolicy", "protectFromScaleIn", default=False)),
+        protect_from_scale_set_actions=bool(get_path(properties, "protectionPolicy", "protectFromScaleSetActions",
                                                  default=False)),
         vm_size=str(vm_size),
         time_created=read_time(properties.get("timeCreated")) or scale_set.time_created,
         id=str(body.get("id") or ""),
-        image=image_from_reference(_get(properties, "storageProfile", "imageReference")) or scale_set.image,
+        image=image_from_reference(get_path(properties, "storageProfile", "imageReference")) or scale_set.image,
         priority=scale_set.priority,
         vm_id=str(properties.get("vmId") or ""),
         created_by_scale_set=True,
@@ -623,10 +514,10 @@ def instance_from_vm(body: Mapping[str, Any], scale_set: ScaleSet,
     provisioning = _provisioning_state(properties.get("provisioningState"))
     zones = body.get("zones") or ()
     name = str(body.get("name") or "")
-    vm_size = str(_get(properties, "hardwareProfile", "vmSize", default=""))
-    image = image_from_reference(_get(properties, "storageProfile", "imageReference"))
-    computer_name = str(_get(properties, "osProfile", "computerName", default="")
-                        or _get(view, "computerName", default=""))
+    vm_size = str(get_path(properties, "hardwareProfile", "vmSize", default=""))
+    image = image_from_reference(get_path(properties, "storageProfile", "imageReference"))
+    computer_name = str(get_path(properties, "osProfile", "computerName", default="")
+                        or get_path(view, "computerName", default=""))
     created_by_set = looks_created_by_scale_set(name, scale_set.name, computer_name)
     on_latest = (not created_by_set) or (
         (scale_set.vm_size is None or vm_size.lower() == scale_set.vm_size.lower())
@@ -694,83 +585,9 @@ def vm_spec_from_json(name: str, body: Mapping[str, Any]) -> VmSpec:
         name=name,
         zone=str(zones[0]) if zones else None,
         fault_domain=int(fault_domain) if fault_domain is not None else None,
-        vm_size=_get(properties, "hardwareProfile", "vmSize"),
-        image=image_from_reference(_get(properties, "storageProfile", "imageReference")),
-        priority=Priority(_enum_text(CREATE_PRIORITIES, properties.get("priority") or "Regular", "priority")),
+        vm_size=get_path(properties, "hardwareProfile", "vmSize"),
+        image=image_from_reference(get_path(properties, "storageProfile", "imageReference")),
+        priority=Priority(enum_text(CREATE_PRIORITIES, properties.get("priority") or "Regular", "priority")),
     )
 
 
-# ---------------------------------------------------------------- operations
-
-def operation_status_json(operation: Operation, status: OperationStatus | None = None,
-                          status_url_path: str = "") -> dict[str, Any]:
-    """The Azure-AsyncOperation body of `operation` (with `status` overriding its own)."""
-    effective = status or operation.status
-    body: dict[str, Any] = {
-        "id": status_url_path or operation.id,
-        "name": operation.id,
-        "status": effective.value,
-        "startTime": format_time(operation.start_time),
-        "percentComplete": round(operation.percent_complete if effective is operation.status
-                                 else min(operation.percent_complete, 99.0), 1),
-    }
-    if effective.is_terminal and operation.end_time is not None:
-        body["endTime"] = format_time(operation.end_time)
-    if effective is OperationStatus.FAILED and operation.error is not None:
-        error: dict[str, Any] = {"code": operation.error.code, "message": operation.error.message}
-        if operation.error.target:
-            error["target"] = operation.error.target
-        body["error"] = error
-    return body
-
-
-def operation_status_from_text(text: Any) -> OperationStatus:
-    """ARM's open set of statuses: the three terminal ones, anything else still running."""
-    for status in (OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.CANCELED):
-        if str(text or "").lower() == status.value.lower():
-            return status
-    return OperationStatus.IN_PROGRESS
-
-
-def error_info_from_json(body: Mapping[str, Any] | None) -> ErrorInfo | None:
-    """`{code, message, target}` of an ARM error, tolerating the `{"error": {...}}` wrapper."""
-    if not body:
-        return None
-    error = body.get("error") if isinstance(body.get("error"), Mapping) else body
-    if not isinstance(error, Mapping) or not error.get("code"):
-        return None
-    return ErrorInfo(code=str(error["code"]), message=str(error.get("message") or ""),
-                     target=error.get("target"))
-
-
-# ---------------------------------------------------------------- errors
-
-LOGIN_HINT = ("Sign in with `az login` (then `az account set --subscription <id>`), or set AZURE_TENANT_ID, "
-              "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, or use --auth device.")
-
-_CLASS_BY_STATUS: dict[int, type[AzureError]] = {
-    400: BadRequest, 401: AuthenticationFailed, 403: AuthorizationFailed, 404: ResourceNotFound,
-    409: Conflict, 429: TooManyRequests, 503: ServiceUnavailable,
-}
-
-
-def domain_error(http_status: int | None, code: str | None, message: str, *, target: str | None = None,
-                 retry_after: float | None = None) -> AzureError:
-    """The domain error for an ARM error response, keeping Azure's code and message.
-
-    Known codes map to their class; unknown ones pick the class of the HTTP status and keep
-    the code (an expired token stays `ExpiredAuthenticationToken`, an AuthenticationFailed).
-    """
-    status = int(http_status) if http_status else None
-    code = code or (_CLASS_BY_STATUS.get(status or 0, AzureError).code if status else "InternalError")
-    if status == 429:
-        error: AzureError = TooManyRequests(message, retry_after=retry_after, target=target,
-                                            code=code, http_status=429)
-    else:
-        error = error_from_code(code, message, target=target, http_status=status)
-        if type(error) is AzureError and status in _CLASS_BY_STATUS:
-            error = _CLASS_BY_STATUS[status](message, target=target, code=code, http_status=status)
-    if isinstance(error, AuthenticationFailed) and LOGIN_HINT not in error.message:
-        error.message = f"{error.message} {LOGIN_HINT}"
-        error.args = (error.message,)
-    return error

@@ -22,9 +22,12 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import orjson
 
-from ..backends.azure import wire
+from ..arm import compute as arm_compute
+from ..arm import jsonpath
+from ..arm import lro as arm_lro
 from ..backends.protocol import Backend
 from ..domain import errors
+from ..domain import ids as resource_ids
 from ..domain.models import ErrorInfo, Instance, Operation, OperationStatus, PowerAction, ScaleSet
 from ..domain.names import shown
 from . import validation
@@ -300,15 +303,15 @@ class ArmApp:
 
     def _list_all_scale_sets(self, request: _Request, sub: str) -> Response:
         sets = self._call(self.backend.list_scale_sets, None)
-        return self._page(request, [wire.scale_set_to_json(s) for s in sets])
+        return self._page(request, [arm_compute.scale_set_to_json(s) for s in sets])
 
     def _list_scale_sets(self, request: _Request, sub: str, rg: str) -> Response:
         sets = self._call(self.backend.list_scale_sets, rg)
-        return self._page(request, [wire.scale_set_to_json(s) for s in sets])
+        return self._page(request, [arm_compute.scale_set_to_json(s) for s in sets])
 
     def _scale_set(self, request: _Request, sub: str, rg: str, vmss: str) -> Response:
         if request.method == "GET":
-            return Response(200, wire.scale_set_to_json(self._call(self.backend.get_scale_set, rg, vmss)))
+            return Response(200, arm_compute.scale_set_to_json(self._call(self.backend.get_scale_set, rg, vmss)))
         if request.method == "DELETE":
             try:
                 scale_set = self._call(self.backend.get_scale_set, rg, vmss)
@@ -325,17 +328,17 @@ class ArmApp:
         if existing is None:
             if request.method == "PATCH":
                 raise errors.scale_set_not_found(rg, vmss)
-            spec = wire.scale_set_spec_from_json(vmss, rg, _require_object(request.body))
+            spec = arm_compute.scale_set_spec_from_json(vmss, rg, _require_object(request.body))
             operation = self._call(self.backend.create_scale_set, spec)
             created = self._call(self.backend.get_scale_set, rg, vmss)
-            return self._started(request, operation, created.location, 201, wire.scale_set_to_json(created))
+            return self._started(request, operation, created.location, 201, arm_compute.scale_set_to_json(created))
         if request.method == "PUT" and request.headers.get("if-none-match", "").strip() == "*":
             return Response(412, {"error": {
                 "code": "PreconditionFailed",
                 "message": "The condition specified using HTTP conditional header(s) is not met."}})
-        update, new_capacity = wire.scale_set_update_from_json(_require_object(request.body), existing)
+        update, new_capacity = arm_compute.scale_set_update_from_json(_require_object(request.body), existing)
         operation: Operation | None = None
-        if not wire.update_is_empty(update):
+        if not arm_compute.update_is_empty(update):
             operation = self._call(self.backend.update_scale_set, rg, vmss, update)
         if new_capacity is not None:
             if operation is not None:  # one PATCH, two backend operations: the model first
@@ -343,8 +346,8 @@ class ArmApp:
             operation = self._call(self.backend.set_capacity, rg, vmss, new_capacity)
         current = self._call(self.backend.get_scale_set, rg, vmss)
         if operation is None:
-            return Response(200, wire.scale_set_to_json(current))
-        return self._started(request, operation, current.location, 200, wire.scale_set_to_json(current))
+            return Response(200, arm_compute.scale_set_to_json(current))
+        return self._started(request, operation, current.location, 200, arm_compute.scale_set_to_json(current))
 
     def _scale_set_instance_view(self, request: _Request, sub: str, rg: str, vmss: str) -> Response:
         scale_set = self._call(self.backend.get_scale_set, rg, vmss)
@@ -405,7 +408,7 @@ class ArmApp:
         location = scale_set.location
         # Only the requested page is converted; rows are reused while the backend's views are unchanged.
         rows = self._rows.rows(("vmss", rg.lower(), vmss.lower(), location, expand), instances,
-                               lambda i: wire.scale_set_vm_to_json(i, location, expand_instance_view=expand))
+                               lambda i: arm_compute.scale_set_vm_to_json(i, location, expand_instance_view=expand))
         return self._page(request, rows)
 
     def _scale_set_vm(self, request: _Request, sub: str, rg: str, vmss: str, iid: str) -> Response:
@@ -415,21 +418,21 @@ class ArmApp:
                                    force=_flag(request.query.get("forcedeletion")))
             return self._accepted(request, operation, scale_set.location)
         if request.method == "PUT":
-            policy = wire._get(_require_object(request.body), "properties", "protectionPolicy") or {}
+            policy = jsonpath.get_path(_require_object(request.body), "properties", "protectionPolicy") or {}
             updated = self._call(self.backend.set_protection, rg, vmss, [iid],
                                  protect_from_scale_in=policy.get("protectFromScaleIn"),
                                  protect_from_scale_set_actions=policy.get("protectFromScaleSetActions"))
-            return Response(200, wire.scale_set_vm_to_json(updated[0], scale_set.location,
+            return Response(200, arm_compute.scale_set_vm_to_json(updated[0], scale_set.location,
                                                            flexible=scale_set.is_flexible))
         instance = self._call(self.backend.get_instance, rg, vmss, iid)
         expand = "instanceview" in request.query.get("$expand", "").lower()
-        return Response(200, wire.scale_set_vm_to_json(instance, scale_set.location, expand_instance_view=expand,
+        return Response(200, arm_compute.scale_set_vm_to_json(instance, scale_set.location, expand_instance_view=expand,
                                                        flexible=scale_set.is_flexible))
 
     def _scale_set_vm_instance_view(self, request: _Request, sub: str, rg: str, vmss: str, iid: str) -> Response:
         scale_set = self._call(self.backend.get_scale_set, rg, vmss)
         instance = self._call(self.backend.get_instance, rg, vmss, iid)
-        return Response(200, wire.instance_view_json(instance, flexible=scale_set.is_flexible))
+        return Response(200, arm_compute.instance_view_json(instance, flexible=scale_set.is_flexible))
 
     def _scale_set_vm_action(self, request: _Request, sub: str, rg: str, vmss: str, iid: str,
                              action: str) -> Response:
@@ -461,7 +464,7 @@ class ArmApp:
             instances = self._call(self.backend.list_instances, scale_set.resource_group, scale_set.name)
             parts.append(self._rows.rows(
                 ("vm", scale_set, expand), instances,
-                lambda i, s=scale_set: wire.vm_to_json(i, s.location, s, expand_instance_view=expand)))
+                lambda i, s=scale_set: arm_compute.vm_to_json(i, s.location, s, expand_instance_view=expand)))
         return ChainedRows(parts)  # converted page by page, as read
 
     def _list_vms(self, request: _Request, sub: str, rg: str) -> Response:
@@ -495,7 +498,7 @@ class ArmApp:
             return self._accepted(request, operation, scale_set.location)
         scale_set, instance = self._find_vm(rg, vm)
         expand = "instanceview" in request.query.get("$expand", "").lower()
-        return Response(200, wire.vm_to_json(instance, scale_set.location, scale_set, expand_instance_view=expand))
+        return Response(200, arm_compute.vm_to_json(instance, scale_set.location, scale_set, expand_instance_view=expand))
 
     def _put_vm(self, request: _Request, rg: str, vm: str) -> Response:
         body = _require_object(request.body)
@@ -505,9 +508,9 @@ class ArmApp:
             pass
         else:  # an update of an existing VM changes nothing modelled: Azure's VM model has no
             # protectionPolicy; protection is PUT on virtualMachineScaleSets/{set}/virtualMachines/{vm}.
-            return Response(200, wire.vm_to_json(instance, scale_set.location, scale_set))
-        reference = wire._get(body, "properties", "virtualMachineScaleSet", "id")
-        parsed = wire.parse_scale_set_id(reference or "")
+            return Response(200, arm_compute.vm_to_json(instance, scale_set.location, scale_set))
+        reference = jsonpath.get_path(body, "properties", "virtualMachineScaleSet", "id")
+        parsed = resource_ids.parse_scale_set_id(reference or "")
         if parsed is None:
             raise errors.InvalidParameter(
                 "This endpoint serves scale-set VMs only: set properties.virtualMachineScaleSet.id to a "
@@ -517,15 +520,15 @@ class ArmApp:
             raise errors.InvalidParameter(
                 "The virtual machine and its scale set must be in the same resource group.",
                 target="virtualMachineScaleSet")
-        spec = wire.vm_spec_from_json(vm, body)
+        spec = arm_compute.vm_spec_from_json(vm, body)
         operation = self._call(self.backend.add_vm, set_rg, set_name, spec)
         scale_set, instance = self._find_vm(rg, vm)
         return self._started(request, operation, scale_set.location, 201,
-                             wire.vm_to_json(instance, scale_set.location, scale_set))
+                             arm_compute.vm_to_json(instance, scale_set.location, scale_set))
 
     def _vm_instance_view(self, request: _Request, sub: str, rg: str, vm: str) -> Response:
         _, instance = self._find_vm(rg, vm)
-        return Response(200, wire.instance_view_json(instance, flexible=True))
+        return Response(200, arm_compute.instance_view_json(instance, flexible=True))
 
     def _vm_action(self, request: _Request, sub: str, rg: str, vm: str, action: str) -> Response:
         scale_set, instance = self._find_vm(rg, vm)
@@ -579,7 +582,7 @@ class ArmApp:
         headers: dict[str, str] = {}
         if not status.is_terminal and self.settings.lro_retry_after is not None:
             headers["Retry-After"] = str(self.settings.lro_retry_after)
-        body = wire.operation_status_json(operation, status, urlsplit(request.path).path)
+        body = arm_lro.operation_status_json(operation, status, urlsplit(request.path).path)
         return Response(200, body, headers)
 
     def _operation_result(self, request: _Request, sub: str, loc: str, op: str) -> Response:
@@ -647,7 +650,7 @@ def _flag(text: str | None) -> bool:
 def _filter_scale_set_id(filter_text: str) -> tuple[str, str, str] | None:
     """The scale-set id in `'virtualMachineScaleSet/id' eq '<id>'`, the filter Azure documents."""
     match = re.search(r"virtualMachineScaleSet/id'?\s+eq\s+'?([^'\s]+)'?", filter_text or "", re.IGNORECASE)
-    return wire.parse_scale_set_id(match.group(1)) if match else None
+    return resource_ids.parse_scale_set_id(match.group(1)) if match else None
 
 
 def _encode_skiptoken(offset: int) -> str:

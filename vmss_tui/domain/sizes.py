@@ -7,6 +7,7 @@ ones `az vm list-usage` prints.
 
 from __future__ import annotations
 
+from .images import IMAGE_ALIASES
 from .models import VmSize
 
 _SIZE_ROWS: tuple[tuple[str, str, int, float, bool], ...] = (
@@ -45,15 +46,8 @@ DEFAULT_VM_SIZE = "Standard_D2s_v3"
 FLEXIBLE_FORBIDDEN_SIZES = frozenset({"standard_b1ls"})
 """Sizes Azure rejects for Flexible sets (MicrosoftDocs/azure-docs#102050)."""
 
-IMAGES: tuple[str, ...] = (
-    "Ubuntu2204",
-    "Ubuntu2404",
-    "Debian12",
-    "Win2022Datacenter",
-    "Win2019Datacenter",
-    "RHELRaw8LVMGen2",
-)
-"""The `az` image aliases the emulator knows; any ARM image id is accepted too."""
+IMAGES: tuple[str, ...] = tuple(IMAGE_ALIASES)
+"""The `az` image aliases the emulator knows (from the one catalogue, domain/images.py); any ARM image id too."""
 
 DEFAULT_IMAGE = "Ubuntu2204"
 

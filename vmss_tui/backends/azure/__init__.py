@@ -1,7 +1,7 @@
 """The live Azure adapter: the backend protocol over azure-mgmt-compute and azure-identity.
 
 This package's `__init__` stays import-light: `azure.*` is loaded only when `open_azure`
-runs, so the emulator path (which uses `wire` through the ARM endpoint) never pays for it.
+runs, so the emulator path (which uses `vmss_tui.arm` through the ARM endpoint) never pays for it.
 """
 
 from __future__ import annotations

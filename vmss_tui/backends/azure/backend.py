@@ -41,9 +41,14 @@ from ...domain.models import (
     VmSpec,
     placement_map,
 )
+from ...arm import compute as arm_compute
+from ...arm import errors as arm_errors
+from ...arm import jsonpath
+from ...arm import lro as arm_lro
+from ...arm import values as arm_values
+from ...domain import ids as resource_ids
 from ...domain.sizes import find_size
 from ...domain.summary import ScaleSetSummary
-from . import wire
 from .client import make_client, make_credential, resolve_subscription
 
 log = logging.getLogger(__name__)
@@ -96,17 +101,17 @@ def _translate(error: BaseException, endpoint: "_Endpoint | None" = None) -> err
             code, message, target = odata.code, odata.message, getattr(odata, "target", None)
         else:
             try:
-                info = wire.error_info_from_json(error.response.json())
+                info = arm_errors.error_info_from_json(error.response.json())
             except Exception:  # a non-JSON error body
                 info = None
             if info is not None:
                 code, message, target = info.code, info.message, info.target
         retry_after = _retry_after(error.response.headers)
         message = message or (getattr(error, "reason", None) or str(error)).strip()
-        return wire.domain_error(status, code, message, target=target, retry_after=retry_after)
+        return arm_errors.domain_error(status, code, message, target=target, retry_after=retry_after)
     if isinstance(error, core.ClientAuthenticationError):
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "no credential worked"
-        return errors.AuthenticationFailed(f"Could not get an Azure access token: {first_line} {wire.LOGIN_HINT}")
+        return errors.AuthenticationFailed(f"Could not get an Azure access token: {first_line} {arm_errors.LOGIN_HINT}")
     if isinstance(error, (core.ServiceRequestError, core.ServiceResponseError)):
         text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         hint = ""
@@ -181,7 +186,7 @@ class AzureBackend:
                  polling_interval: float | None = None, retry_total: int | None = None,
                  max_workers: int = 32, notice: Callable[[str], None] | None = None,
                  read_only: bool = False, production: bool = False, config: Any = None,
-                 subnet_id: str | None = None, admin_username: str = wire.DEFAULT_ADMIN_USERNAME,
+                 subnet_id: str | None = None, admin_username: str = arm_compute.DEFAULT_ADMIN_USERNAME,
                  ssh_public_key: str | None = None, connection_timeout: float = CONNECTION_TIMEOUT,
                  read_timeout: float = READ_TIMEOUT, **_ignored: Any) -> None:
         # Environment fallbacks let `--backend azure` reach `vmss-tui emulator serve` without extra flags.
@@ -275,10 +280,10 @@ class AzureBackend:
         response = self._client.send_request(HttpRequest("GET", url))
         if response.status_code >= 400:
             try:
-                info = wire.error_info_from_json(response.json())
+                info = arm_errors.error_info_from_json(response.json())
             except Exception:
                 info = None
-            raise wire.domain_error(response.status_code, info.code if info else None,
+            raise arm_errors.domain_error(response.status_code, info.code if info else None,
                                     info.message if info else (response.reason or f"HTTP {response.status_code}"),
                                     target=info.target if info else None,
                                     retry_after=_retry_after(response.headers))
@@ -314,7 +319,7 @@ class AzureBackend:
     def list_scale_sets(self, resource_group: str | None = None) -> list[ScaleSet]:
         operations = self._client.virtual_machine_scale_sets
         pages = operations.list(resource_group) if resource_group is not None else operations.list_all()
-        sets = [self._remember_mode(wire.scale_set_from_json(item.as_dict(), self.subscription_id))
+        sets = [self._remember_mode(arm_compute.scale_set_from_json(item.as_dict(), self.subscription_id))
                 for item in pages]
         return sorted(sets, key=lambda s: (s.resource_group.lower(), s.name.lower()))
 
@@ -330,7 +335,7 @@ class AzureBackend:
     @_edge
     def get_scale_set(self, resource_group: str, name: str) -> ScaleSet:
         body = self._client.virtual_machine_scale_sets.get(resource_group, name).as_dict()
-        return self._remember_mode(wire.scale_set_from_json(body, self.subscription_id))
+        return self._remember_mode(arm_compute.scale_set_from_json(body, self.subscription_id))
 
     @_edge
     def list_instances(self, resource_group: str, name: str) -> list[Instance]:
@@ -353,16 +358,16 @@ class AzureBackend:
             if scale_set.is_flexible:
                 body = self._client.virtual_machines.get(scale_set.resource_group, instance_id,
                                                          expand="instanceView").as_dict()
-                owner = wire.parse_scale_set_id(wire._get(body, "properties", "virtualMachineScaleSet", "id") or "")
+                owner = resource_ids.parse_scale_set_id(jsonpath.get_path(body, "properties", "virtualMachineScaleSet", "id") or "")
                 if owner is None or owner[2].lower() != scale_set.name.lower() \
                         or owner[1].lower() != scale_set.resource_group.lower():
                     raise errors.instance_not_found(scale_set.resource_group, scale_set.name, instance_id)
                 protection = self._flexible_protection(scale_set.resource_group, scale_set.name,
                                                        str(body.get("name") or instance_id))
-                return wire.instance_from_vm(body, scale_set, protection=protection)
+                return arm_compute.instance_from_vm(body, scale_set, protection=protection)
             body = self._client.virtual_machine_scale_set_vms.get(scale_set.resource_group, scale_set.name,
                                                                   instance_id, expand="instanceView").as_dict()
-            return wire.instance_from_scale_set_vm(body, scale_set)
+            return arm_compute.instance_from_scale_set_vm(body, scale_set)
         except ResourceNotFoundError:
             raise errors.instance_not_found(scale_set.resource_group, scale_set.name, instance_id) from None
 
@@ -426,7 +431,7 @@ class AzureBackend:
         `protectionPolicy` of the VM's scale-set VM resource under `_FLEX_PROTECTION`.
         """
         if mode is OrchestrationMode.FLEXIBLE:
-            set_id = wire.scale_set_id(self.subscription_id, resource_group, name)
+            set_id = resource_ids.scale_set_id(self.subscription_id, resource_group, name)
             pages = self._client.virtual_machines.list(
                 resource_group, filter=f"'virtualMachineScaleSet/id' eq '{set_id}'", expand="instanceView")
             rows = [item.as_dict() for item in pages]
@@ -443,7 +448,7 @@ class AzureBackend:
             body = self._client.virtual_machine_scale_set_vms.get(resource_group, name, vm_name).as_dict()
         except ResourceNotFoundError:
             return {}
-        policy = wire._get(body, "properties", "protectionPolicy")
+        policy = jsonpath.get_path(body, "properties", "protectionPolicy")
         return dict(policy) if isinstance(policy, Mapping) else {}
 
     def _with_flexible_protection(self, resource_group: str, name: str,
@@ -460,9 +465,9 @@ class AzureBackend:
     @staticmethod
     def _instances_from_raw(scale_set: ScaleSet, raw: list[dict[str, Any]]) -> list[Instance]:
         if scale_set.is_flexible:
-            instances = [wire.instance_from_vm(vm, scale_set, protection=vm.get(_FLEX_PROTECTION)) for vm in raw]
+            instances = [arm_compute.instance_from_vm(vm, scale_set, protection=vm.get(_FLEX_PROTECTION)) for vm in raw]
             return sorted(instances, key=lambda i: (i.time_created, i.name.lower()))
-        instances = [wire.instance_from_scale_set_vm(vm, scale_set) for vm in raw]
+        instances = [arm_compute.instance_from_scale_set_vm(vm, scale_set) for vm in raw]
         return sorted(instances, key=lambda i: (int(i.instance_id) if i.instance_id.isdigit() else 1 << 62,
                                                 i.instance_id))
 
@@ -538,7 +543,7 @@ class AzureBackend:
                 spec = replace(spec, location=group.get("location"))
             except (errors.ResourceGroupNotFound, errors.ResourceNotFound):
                 pass  # Azure answers the PUT with ResourceGroupNotFound (the emulator creates the group)
-        body = wire.scale_set_create_body(spec, admin_username=self._admin_username,
+        body = arm_compute.scale_set_create_body(spec, admin_username=self._admin_username,
                                           ssh_public_key=self._ssh_public_key, subnet_id=self._subnet_id)
         try:
             poller = self._client.virtual_machine_scale_sets.begin_create_or_update(
@@ -559,7 +564,7 @@ class AzureBackend:
     def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
         self._refuse_if_read_only("update")
         current = self.get_scale_set(resource_group, name)
-        body = wire.scale_set_update_body(update, current)
+        body = arm_compute.scale_set_update_body(update, current)
         poller = self._client.virtual_machine_scale_sets.begin_update(resource_group, current.name, body)
         return self._track(self._template("update", resource_group, current.name, f"update {current.name}"), poller)
 
@@ -593,7 +598,7 @@ class AzureBackend:
                 "Uniform orchestration mode; its instances come only from the scale set model. Change its "
                 "capacity instead.", target=scale_set.name)
         vm_name = spec.name or f"{scale_set.name}_{uuid.uuid4().hex[:8]}"  # what `az vm create --vmss` picks
-        body = wire.vm_create_body(spec, scale_set, admin_username=self._admin_username,
+        body = arm_compute.vm_create_body(spec, scale_set, admin_username=self._admin_username,
                                    ssh_public_key=self._ssh_public_key)
         if self._subnet_id:
             body["properties"]["networkProfile"] = {
@@ -662,7 +667,7 @@ class AzureBackend:
                 body = vms.get(resource_group, scale_set.name, instance_id).as_dict()
             except ResourceNotFoundError:
                 raise errors.instance_not_found(resource_group, scale_set.name, instance_id) from None
-            policy = dict(wire._get(body, "properties", "protectionPolicy") or {})
+            policy = dict(jsonpath.get_path(body, "properties", "protectionPolicy") or {})
             if protect_from_scale_in is not None:
                 policy["protectFromScaleIn"] = protect_from_scale_in
             if protect_from_scale_set_actions is not None:
@@ -772,8 +777,8 @@ class AzureBackend:
             if error_info.code.lower() in ("canceled", "operationcanceled"):
                 status = OperationStatus.CANCELED
         body = _last_status_body(poller)
-        end_time = wire.parse_time(body.get("endTime")) if isinstance(body, dict) else None
-        start_time = wire.parse_time(body.get("startTime")) if isinstance(body, dict) else None
+        end_time = arm_values.parse_time(body.get("endTime")) if isinstance(body, dict) else None
+        start_time = arm_values.parse_time(body.get("startTime")) if isinstance(body, dict) else None
         final = replace(template, status=status, error=error_info, percent_complete=100.0,
                         end_time=end_time or datetime.now(timezone.utc), start_time=start_time or template.start_time)
         if status is OperationStatus.SUCCEEDED and tracked.list_after is not None:
@@ -835,17 +840,17 @@ class AzureBackend:
                 continue
             with self._lock:
                 self._operation_locations = [location] + [x for x in self._operation_locations if x != location]
-            status = wire.operation_status_from_text(body.get("status"))
+            status = arm_lro.operation_status_from_text(body.get("status"))
             base = like or Operation(id=operation_id, kind="operation", resource_group="", scale_set_name="",
                                      status=status, start_time=datetime.now(timezone.utc), end_time=None,
                                      percent_complete=0.0)
             percent = body.get("percentComplete")
             return replace(base, id=operation_id, status=status,
-                           start_time=wire.parse_time(body.get("startTime")) or base.start_time,
-                           end_time=wire.parse_time(body.get("endTime")) or base.end_time,
+                           start_time=arm_values.parse_time(body.get("startTime")) or base.start_time,
+                           end_time=arm_values.parse_time(body.get("endTime")) or base.end_time,
                            percent_complete=(100.0 if status.is_terminal else
                                              float(percent) if isinstance(percent, (int, float)) else 0.0),
-                           error=wire.error_info_from_json(body) if status is OperationStatus.FAILED else None)
+                           error=arm_errors.error_info_from_json(body) if status is OperationStatus.FAILED else None)
         raise errors.ResourceNotFound(f"Operation '{operation_id}' was not found.", target=operation_id)
 
     @_edge

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ...domain.errors import AuthenticationFailed, AzureError, InvalidParameter
-from .wire import LOGIN_HINT
+from ...arm.errors import LOGIN_HINT
 
 AUTH_MODES = ("default", "cli", "env", "device", "emulator")
 """`emulator` signs in to `vmss-tui emulator serve`'s own token authority as this OS user's client."""
