@@ -1,0 +1,81 @@
+"""The errors Azure Resource Manager reports for a template, with its codes and message shapes.
+
+ARM wraps what went wrong in one sentence and a fixed prefix: "Deployment template parse failed" when
+the JSON itself is broken, "Deployment template validation failed" when the template or a parameter
+breaks a rule, "Deployment template language expression evaluation failed" when an expression cannot
+be evaluated. All are `InvalidTemplate` (400). Preflight failures of the resources themselves come back
+as `InvalidTemplateDeployment` with the per-resource errors in `details`; runtime failures as
+`DeploymentFailed` with one `ResourceDeploymentFailure` per failed resource. Sources and the exact
+texts: docs/emulator-fidelity.md, "ARM templates (issue 15)".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import AzureError
+
+DOCS_EXPRESSIONS = "https://aka.ms/arm-template-expressions"
+DOCS_TEMPLATE = "https://aka.ms/arm-template"
+DOCS_PARAMETER_FILES = "https://aka.ms/resource-manager-parameter-files"
+DOCS_DEPLOYMENT_OPERATIONS = "https://aka.ms/arm-deployment-operations"
+
+
+class InvalidTemplate(AzureError):
+    """400: the template, its JSON, an expression or a parameter value breaks ARM's rules.
+
+    Nothing was deployed: ARM checks all of this before it touches a resource."""
+
+    code = "InvalidTemplate"
+    http_status = 400
+    nothing_sent = True
+
+
+def parse_failed(reason: str) -> InvalidTemplate:
+    """The JSON text is not a JSON document (Newtonsoft's own words inside ARM's prefix)."""
+    return InvalidTemplate(f"Deployment template parse failed: '{reason}'.")
+
+
+def validation_failed(reason: str, docs: str = DOCS_TEMPLATE) -> InvalidTemplate:
+    """A rule of the template language is broken (segment lengths, a cycle, a parameter value)."""
+    sentence = reason if reason.endswith(".") else reason + "."
+    return InvalidTemplate(f"Deployment template validation failed: '{sentence} Please see {docs} for usage details.'.")
+
+
+def expression_failed(reason: str) -> InvalidTemplate:
+    """An expression could not be evaluated (an unknown function, a wrong type, a missing property)."""
+    sentence = reason if reason.endswith(".") else reason + "."
+    return InvalidTemplate("Deployment template language expression evaluation failed: "
+                           f"'{sentence} Please see {DOCS_EXPRESSIONS} for usage details.'.")
+
+
+class InvalidTemplateDeployment(AzureError):
+    """400: preflight refused the deployment; `details` holds one `{code, message, target?}` per reason."""
+
+    code = "InvalidTemplateDeployment"
+    http_status = 400
+
+    @classmethod
+    def for_deployment(cls, deployment_name: str, tracking_id: str,
+                       details: list[dict[str, Any]]) -> "InvalidTemplateDeployment":
+        """ARM's text: the deployment is not valid according to the validation procedure."""
+        return cls(f"The template deployment '{deployment_name}' is not valid according to the validation "
+                   f"procedure. The tracking id is '{tracking_id}'. See inner errors for details.",
+                   details=tuple(details))
+
+
+class DeploymentFailed(AzureError):
+    """A deployment ran and at least one resource operation failed; `details` has one entry per failure."""
+
+    code = "DeploymentFailed"
+    http_status = 400
+
+    @classmethod
+    def from_failures(cls, deployment_id: str, failures: list[tuple[str, dict[str, Any]]]) -> "DeploymentFailed":
+        """`failures` is (resource id, the provider's error `{code, message}`) for each failed resource."""
+        details = tuple({"code": "ResourceDeploymentFailure", "target": resource_id,
+                         "message": "The resource operation completed with terminal provisioning state 'Failed'.",
+                         "details": [error]} for resource_id, error in failures)
+        return cls("At least one resource deployment operation failed. Please list deployment operations for "
+                   f"details. Please see {DOCS_DEPLOYMENT_OPERATIONS} for usage details.",
+                   target=deployment_id, details=details)
