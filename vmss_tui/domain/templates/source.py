@@ -128,22 +128,25 @@ class _Reader:
             if char != '"':
                 raise self.fail(f"Invalid property identifier character: {char or 'end of text'}.")
             key = self.string()
+            if result:
+                self.path.pop()  # Newtonsoft's path names the last property read until the next one starts
+            self.path.append(key)
             if self.peek() != ":":
                 raise self.fail(f"Invalid character after parsing property name. Expected ':' but got: "
                                 f"{self.peek() or 'end of text'}.")
             self.index += 1
-            self.path.append(key)
             result[key] = self.value()
-            self.path.pop()
             char = self.peek()
             if char == ",":
                 self.index += 1
                 if self.peek() == "}":  # ARM's reader accepts a trailing comma
                     self.index += 1
+                    self.path.pop()
                     return result
                 continue
             if char == "}":
                 self.index += 1
+                self.path.pop()
                 return result
             raise self.fail(f"After parsing a value an unexpected character was encountered: {char or 'end of text'}.")
 
@@ -155,18 +158,21 @@ class _Reader:
             self.index += 1
             return result
         while True:
+            if result:
+                self.path.pop()
             self.path.append(len(result))
             result.append(self.value())
-            self.path.pop()
             char = self.peek()
             if char == ",":
                 self.index += 1
                 if self.peek() == "]":
                     self.index += 1
+                    self.path.pop()
                     return result
                 continue
             if char == "]":
                 self.index += 1
+                self.path.pop()
                 return result
             raise self.fail(f"After parsing a value an unexpected character was encountered: {char or 'end of text'}.")
 

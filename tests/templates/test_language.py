@@ -1,0 +1,144 @@
+"""The expression language as ARM evaluates it (Microsoft Learn template-syntax and template-functions pages)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vmss_tui.domain.templates import DeploymentContext, InvalidTemplate, SecureValue, masked, prepare
+
+from .conftest import SUBSCRIPTION, evaluate, template
+
+RG_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/my-rg"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("plain text", "plain text"),
+    ("[[not an expression]", "[not an expression]"),
+    ("text [concat('a')]", "text [concat('a')]"),
+    ("['it''s']", "it's"),
+    ("[json('null')]", None),
+    ("[add(2, 3)]", 5),
+    ("[json('{\"a\": [1, 2]}')]", {"a": [1, 2]}),
+    ("[json('{\"a\": [1, 2]}').a[1]]", 2),
+    ("[createObject('Key', 'v')['key']]", "v"),
+    ("[equals(1, 1)]", True),
+    ("[true()]", True),
+    ("[not(false())]", True),
+    ("[concat('a', 1, 'b')]", "a1b"),
+    ("[concat(createArray(1, 2), createArray(3))]", [1, 2, 3]),
+    ("[toUpper('ab')]", "AB"),
+    ("[substring('abcdef', 2, 3)]", "cde"),
+    ("[substring('abcdef', 2)]", "cdef"),
+    ("[length(createArray(1, 2, 3))]", 3),
+    ("[length('four')]", 4),
+    ("[if(equals(1, 2), 'yes', 'no')]", "no"),
+    ("[if(true(), 'safe', substring('ab', 5, 1))]", "safe"),
+    ("[string(true())]", "True"),
+    ("[string(createObject('a', 1))]", '{"a":1}'),
+    ("[int('42')]", 42),
+    ("[bool('TRUE')]", True),
+    ("[empty('')]", True),
+    ("[empty(createArray())]", True),
+    ("[contains('abc', 'b')]", True),
+    ("[contains(createObject('Name', 1), 'name')]", True),
+    ("[split('a,b;c', createArray(',', ';'))]", ["a", "b", "c"]),
+    ("[replace('a-b-c', '-', '')]", "abc"),
+    ("[trim('  x  ')]", "x"),
+    ("[format('{0}-{1:D3}', 'vm', 7)]", "vm-007"),
+    ("[padLeft('7', 3, '0')]", "007"),
+    ("[union(createObject('a', 1, 'b', createObject('x', 1)), createObject('b', createObject('y', 2)))]",
+     {"a": 1, "b": {"x": 1, "y": 2}}),
+    ("[union(createArray(1, 2), createArray(2, 3))]", [1, 2, 3]),
+    ("[first(createArray('x', 'y'))]", "x"),
+    ("[last('xyz')]", "z"),
+    ("[sub(10, 4)]", 6),
+    ("[mul(3, 4)]", 12),
+    ("[div(-7, 2)]", -3),
+    ("[mod(-7, 2)]", -1),
+    ("[less(1, 2)]", True),
+    ("[greaterOrEquals('b', 'a')]", True),
+    ("[resourceGroup().name]", "my-rg"),
+    ("[resourceGroup().id]", RG_ID),
+    ("[resourceGroup().location]", "westeurope"),
+    ("[subscription().subscriptionId]", SUBSCRIPTION),
+    ("[subscription().tenantId]", "11111111-1111-1111-1111-111111111111"),
+    ("[deployment().name]", "dep1"),
+    ("[RESOURCEGROUP().NAME]", "my-rg"),
+    ("[resourceId('Microsoft.Network/loadBalancers/', 'lb1')]",
+     f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb1"),
+    ("[resourceId('Microsoft.Network/loadBalancers/inboundNatPools/', 'lb1', 'pool')]",
+     f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb1/inboundNatPools/pool"),
+    ("[resourceId('other-rg', 'Microsoft.Network/virtualNetworks', 'v')]",
+     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/other-rg/providers/Microsoft.Network/virtualNetworks/v"),
+    ("[resourceId('sub2', 'rg2', 'Microsoft.Network/virtualNetworks', 'v')]",
+     "/subscriptions/sub2/resourceGroups/rg2/providers/Microsoft.Network/virtualNetworks/v"),
+])
+def test_expressions_evaluate_as_arm_does_and_keep_their_type(value: object, expected: object,
+                                                               context: DeploymentContext) -> None:
+    result = evaluate(value, context)
+    assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("[concat('a']", "Unable to parse language expression 'concat('a'': expected token 'RightParenthesis' and "
+                    "actual 'EndOfData'"),
+    ("[noSuchFunction()]", "The template function 'noSuchFunction' is not valid"),
+    ("[substring('abc', 1, 5)]", "The index and length parameters must refer to a location within the string. "
+                                 "The index parameter: '1', the length parameter: '5', the length of the string "
+                                 "parameter: '3'"),
+    ("[toLower(1)]", "The template language function 'toLower' expects its parameter to be of type 'String'. "
+                     "The provided value is of type 'Integer'"),
+    ("[resourceGroup().nope]", "The language expression property 'nope' doesn't exist, available properties are "
+                               "'id, name, type, location, tags, properties'"),
+    ("[createArray(1)[3]]", "The language expression property array index '3' is out of bounds"),
+    ("[copyIndex()]", "The template function 'copyIndex' is not expected at this location"),
+    ("[newGuid()]", "The template function 'newGuid' is not expected at this location"),
+    ("[resourceId('Microsoft.Network/loadBalancers/inboundNatPools', 'lb1')]",
+     "the type 'Microsoft.Network/loadBalancers/inboundNatPools' requires '2' resource name argument(s)"),
+])
+def test_bad_expressions_fail_with_arms_words(value: str, message: str, context: DeploymentContext) -> None:
+    with pytest.raises(InvalidTemplate) as caught:
+        evaluate(value, context)
+    assert caught.value.code == "InvalidTemplate" and caught.value.http_status == 400
+    assert message in caught.value.message
+    assert caught.value.message.startswith("Deployment template language expression evaluation failed: '")
+
+
+def test_variables_use_each_other_in_any_order_and_a_cycle_is_refused(context: DeploymentContext) -> None:
+    variables = {"full": "[concat(variables('prefix'), '-', variables('suffix'))]", "prefix": "[toLower('WEB')]",
+                 "suffix": "[string(variables('count'))]", "count": 3}
+    assert evaluate("[variables('full')]", context, variables=variables) == "web-3"
+    with pytest.raises(InvalidTemplate, match="The template variable 'a' is not valid: it refers to itself"):
+        evaluate("x", context, variables={"a": "[variables('b')]", "b": "[variables('a')]"})
+
+
+def test_variable_copy_loops_build_arrays(context: DeploymentContext) -> None:
+    variables = {"copy": [{"name": "disks", "count": 3, "input": {"lun": "[copyIndex('disks')]",
+                                                                   "name": "[concat('d', copyIndex('disks', 1))]"}}]}
+    assert evaluate("[variables('disks')]", context, variables=variables) == [
+        {"lun": 0, "name": "d1"}, {"lun": 1, "name": "d2"}, {"lun": 2, "name": "d3"}]
+
+
+def test_reference_is_not_allowed_in_variables(context: DeploymentContext) -> None:
+    with pytest.raises(InvalidTemplate, match="The template function 'reference' is not expected at this location"):
+        evaluate("x", context, variables={"a": "[reference('x').y]"})
+
+
+def test_parameter_defaults_may_be_expressions_over_other_parameters(context: DeploymentContext) -> None:
+    parameters = {"base": {"type": "string", "defaultValue": "[resourceGroup().location]"},
+                  "name": {"type": "string", "defaultValue": "[concat(parameters('base'), '-vm')]"},
+                  "id": {"type": "string", "defaultValue": "[newGuid()]"}}
+    assert evaluate("[parameters('name')]", context, parameters=parameters) == "westeurope-vm"
+    assert len(evaluate("[parameters('id')]", context, parameters=parameters)) == 36
+
+
+def test_secure_values_flow_into_properties_but_never_print(context: DeploymentContext) -> None:
+    parameters = {"password": {"type": "securestring"}}
+    value = evaluate("[concat('pw:', parameters('password'))]", context, {"password": "hunter2"},
+                     parameters=parameters)
+    assert isinstance(value, SecureValue) and value.reveal() == "pw:hunter2"
+    assert str(value) == repr(value) == f"{value}" == "***" and masked({"p": value}) == {"p": "***"}
+    text = template([], parameters=parameters)
+    plan = prepare(text, {"password": {"value": "hunter2"}}, context)
+    assert plan.shown_parameters() == {"password": {"type": "SecureString"}}
+    assert "hunter2" not in repr(plan.parameters)
