@@ -80,6 +80,14 @@ def test_az_cannot_reach_anything_off_loopback_and_fails_at_once(served_az: Serv
     assert run.seconds < 60, f"az took {run.seconds:.0f} s to give up on a public address"
 
 
+def test_azs_exit_code_and_its_own_options_pass_through(served_az: ServedAz) -> None:
+    missing = served_az.az("vmss", "show", "-g", RG, "-n", "no-such-set")
+    assert missing.code == 3 and "ResourceNotFound" in missing.stderr, missing.stderr  # az's code for a 404
+    bogus = "11111111-2222-3333-4444-555555555555"
+    other = served_az.az("account", "show", "--subscription", bogus)  # az's --subscription, not vmss-tui's
+    assert other.code != 0 and bogus in other.stderr, other.stderr
+
+
 # ------------------------------------------------------------------ reading
 
 
