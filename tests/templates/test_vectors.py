@@ -300,3 +300,25 @@ def test_the_201_scale_template_is_a_sku_only_put(context: DeploymentContext) ->
     assert scale_set.api_version == "2015-06-15"
     assert scale_set.body == {"location": "westeurope", "sku": {"name": "Standard_A2", "tier": "Standard",
                                                                 "capacity": 2}}
+
+
+def test_output_copy_loops_and_conditions(context: DeploymentContext) -> None:
+    outputs = {"names": {"type": "array", "copy": {"count": 3, "input": "[concat('vm', copyIndex())]"}},
+               "skipped": {"condition": "[equals(1, 2)]", "type": "string", "value": "never"}}
+    plan = prepare(template([], outputs=outputs), None, context)
+    assert plan.outputs(lambda target, api, full: {}) == {"names": {"type": "Array", "value": ["vm0", "vm1", "vm2"]}}
+
+
+def test_command_line_values_are_typed_by_the_declaration_and_parameter_files_read_both_shapes() -> None:
+    from vmss_tui.domain.templates import parameter_from_text, read_parameters_text
+
+    text = fixture_text(NAT)
+    assert parameter_from_text(text, "instanceCount", "5") == 5
+    assert parameter_from_text(text, "VMSSNAME", "5") == "5"
+    assert parameter_from_text(template([], parameters={"tags": {"type": "object"}}), "tags", '{"a": 1}') == {"a": 1}
+    file_shape = ('{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",'
+                  ' "contentVersion": "1.0.0.0", "parameters": {"vmssName": {"value": "myvmss"}}}')
+    assert read_parameters_text(file_shape) == {"vmssName": {"value": "myvmss"}}
+    assert read_parameters_text('{"vmssName": {"value": "myvmss"}}') == {"vmssName": {"value": "myvmss"}}
+    with pytest.raises(InvalidTemplate, match="line 1, position"):
+        read_parameters_text('{"vmssName": ')

@@ -402,7 +402,7 @@ class Plan:
         results: dict[str, dict[str, Any]] = {}
         host = self._host
         for name, output in declared.items():
-            scope = Scope(host, "output", reference=reference)
+            scope = Scope(host, "output", reference=reference, resource_loop=name)
             try:
                 if not isinstance(output, dict) or not isinstance(output.get("type"), str) \
                         or output["type"].lower() not in PARAMETER_TYPES:
