@@ -142,3 +142,30 @@ def test_secure_values_flow_into_properties_but_never_print(context: DeploymentC
     plan = prepare(text, {"password": {"value": "hunter2"}}, context)
     assert plan.shown_parameters() == {"password": {"type": "SecureString"}}
     assert "hunter2" not in repr(plan.parameters)
+
+
+def test_deployment_returns_the_local_template_shape(context: DeploymentContext) -> None:
+    value = evaluate("[deployment()]", context, parameters={"p": {"type": "string"}}, given={"p": "x"})
+    assert value["name"] == "dep1" and "templateLink" not in value["properties"]
+    assert value["properties"]["template"]["contentVersion"] == "1.0.0.0"
+    assert value["properties"]["parameters"] == {"p": {"value": "x"}}
+    assert value["properties"]["mode"] == "Incremental" and value["properties"]["templateHash"].isdigit()
+    linked = DeploymentContext(SUBSCRIPTION, "my-rg", "westeurope", "dep1", template_link="https://example/t.json")
+    assert evaluate("[deployment().properties.templateLink.uri]", linked) == "https://example/t.json"
+
+
+@pytest.mark.parametrize(("resource", "message"), [
+    ({"type": "Microsoft.Network/virtualNetworks", "name": "v"}, "the required property 'apiVersion' is missing"),
+    ({"type": "Microsoft.Network/virtualNetworks", "name": "v", "apiVersion": "2020-08-01", "condition": "yes"},
+     "The condition of the template resource 'v' at line '5' and column '5' must be a boolean"),
+    ({"type": "Microsoft.Network/virtualNetworks", "name": "[copyIndex()]", "apiVersion": "2020-08-01",
+      "copy": {"name": "n", "count": 801}}, "The copy count of 'n' must be between 0 and 800"),
+    ({"type": "Microsoft.Network/virtualNetworks", "name": "v", "apiVersion": "2020-08-01",
+      "copy": {"name": "n", "count": "[reference('x').count]"}},
+     "The template function 'reference' is not expected at this location"),
+])
+def test_resource_declarations_are_checked(resource: dict[str, object], message: str,
+                                           context: DeploymentContext) -> None:
+    with pytest.raises(InvalidTemplate) as caught:
+        prepare(template([resource]), None, context)
+    assert message in caught.value.message

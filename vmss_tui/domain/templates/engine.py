@@ -28,6 +28,7 @@ from .expressions import (
     dotnet_string,
     type_name,
 )
+from .hashing import murmur_hash64
 from .secure import SecureValue, masked
 from .source import SourceDocument, read_json
 
@@ -215,12 +216,16 @@ class _Template:
         return {"id": f"/tenants/{self.context.tenant_id}", "tenantId": self.context.tenant_id}
 
     def deployment(self) -> dict[str, Any]:
-        template = {key: self.template[key] for key in ("$schema", "contentVersion") if key in self.template}
-        properties: dict[str, Any] = {"template": template, "parameters": {}, "mode": self.context.mode,
-                                      "provisioningState": "Accepted"}
+        template = {key: self.template[key] for key in ("$schema", "contentVersion", "parameters", "variables",
+                                                        "resources", "outputs") if key in self.template}
+        given = {name: {"value": SecureValue(value) if self.parameter_value(name).secure else value}
+                 for name, value in self.given.items()}
+        template_hash = murmur_hash64(json.dumps(self.template, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+        properties: dict[str, Any] = {}
         if self.context.template_link:
-            properties["templateLink"] = {"uri": self.context.template_link,
-                                          "contentVersion": self.template.get("contentVersion", "1.0.0.0")}
+            properties["templateLink"] = {"uri": self.context.template_link}
+        properties.update({"template": template, "templateHash": str(template_hash), "parameters": given,
+                           "mode": self.context.mode, "provisioningState": "Accepted"})
         return {"name": self.context.deployment_name, "properties": properties}
 
     def resolve_reference_target(self, target: str) -> str:
@@ -481,7 +486,11 @@ def _declared_resources(host: _Template, declarations: list[Any], parent: _Decla
         for scope, loop_name, index, batch in instances:
             kind = _text(host, declaration.get("type"), scope, "type", declaration)
             name = _text(host, declaration.get("name"), scope, "name", declaration)
-            api_version = host.evaluator.value(declaration.get("apiVersion", ""), scope)
+            api_version = host.evaluator.value(declaration.get("apiVersion"), scope)
+            if not isinstance(api_version, str) or not api_version:
+                raise validation_failed(f"The template resource '{name}'{_at(host.document, declaration)} is not "
+                                        "valid: the required property 'apiVersion' is missing or not a string",
+                                        "https://aka.ms/arm-template/#resources")
             if parent is not None and kind.count("/") == 0:
                 kind, name = f"{parent.type}/{kind}", f"{parent.name}/{name}"
             type_segments = [part for part in kind.split("/") if part]
@@ -495,8 +504,6 @@ def _declared_resources(host: _Template, declarations: list[Any], parent: _Decla
             enabled = parent.enabled if parent else True
             if enabled and "condition" in declaration:
                 condition = host.evaluator.value(declaration["condition"], scope)
-                if isinstance(condition, str) and condition.lower() in ("true", "false"):
-                    condition = condition.lower() == "true"
                 if not isinstance(condition, bool):
                     raise validation_failed(f"The condition of the template resource '{name}'"
                                             f"{_at(host.document, declaration)} must be a boolean, not "
@@ -504,8 +511,8 @@ def _declared_resources(host: _Template, declarations: list[Any], parent: _Decla
                 enabled = condition
             resource_id = build_resource_id(host.context.subscription_id, host.context.resource_group, kind,
                                             name_segments)
-            item = _Declared(declaration, scope, kind, name, api_version if isinstance(api_version, str) else "",
-                             resource_id, loop_name, index, batch, enabled)
+            item = _Declared(declaration, scope, kind, name, api_version, resource_id, loop_name, index, batch,
+                             enabled)
             found.append(item)
             children = declaration.get("resources")
             if isinstance(children, list):

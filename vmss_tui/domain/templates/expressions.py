@@ -372,12 +372,10 @@ class Evaluator:
             raise expression_failed("The copy property must be an object with 'name', 'count' and 'input' properties")
         name = loop["name"]
         count = self.count(loop["count"], scope, name)
-        if isinstance(count, Deferred):
-            return name, count
         return name, [self.value(loop["input"], scope.inner(name, index)) for index in range(count)]
 
-    def count(self, value: Any, scope: Scope, loop: str) -> Any:
-        """A copy loop's count: an integer from 0 to 800 (ARM's limits)."""
+    def count(self, value: Any, scope: Scope, loop: str) -> int:
+        """A copy loop's count: an integer from 0 to 800 (ARM's limits); reference() is not allowed in it."""
         count = self.value(value, Scope(scope.host, scope.place, scope.copy_indexes, scope.resource_loop,
                                          None, scope.referenced))
         if isinstance(count, SecureValue):
