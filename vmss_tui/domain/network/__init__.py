@@ -3,8 +3,8 @@
 `models` holds the resources (virtual networks, NICs, public IPs, load balancers, NSGs),
 `addresses` prefixes and private-address allocation, `nat` the frontend port every instance gets from
 a NAT pool or a NAT rule V2 and the load balancer's rules, `security` NSG rules, `connection` what
-`az vmss list-instance-connection-info` prints, `plan` what `az vmss create` builds for networking, and
-`errors` Azure's error codes and texts. No I/O here, and no Azure SDK.
+`az vmss list-instance-connection-info` prints, `plan` what `az vmss create` builds for networking, `names` the allow-lists for names and DNS
+labels, `lifecycle` what may be deleted, and `errors` Azure's error codes and texts. No I/O here, and no Azure SDK.
 """
 
 from .addresses import SubnetAddresses, parse_prefix, usable_count, validate_subnet_prefixes
@@ -50,6 +50,7 @@ from .nat import (
     sync_nat_pool,
     validate_load_balancer,
 )
+from .names import validate_domain_name_label, validate_network_name
 from .plan import CreateNetworkOptions, NetworkPlan, plan_network
 
 __all__ = [
@@ -61,5 +62,6 @@ __all__ = [
     "SecurityRuleDirection", "SecurityRuleProtocol", "Sku", "Subnet", "SubnetAddresses", "TransportProtocol",
     "VirtualNetwork", "assign_frontend_ports", "az_frontend_port_range_end", "check_nat_pool_allowed",
     "flexible_connection_info", "list_instance_connection_info", "parse_prefix", "plan_network", "public_fqdn",
-    "sync_backend_pool", "sync_nat_pool", "usable_count", "validate_load_balancer", "validate_subnet_prefixes",
+    "sync_backend_pool", "sync_nat_pool", "usable_count", "validate_domain_name_label", "validate_load_balancer",
+    "validate_network_name", "validate_subnet_prefixes",
 ]
