@@ -29,7 +29,6 @@ from dataclasses import replace
 from ..errors import AzureError
 from . import errors
 from .models import (
-    BackendAddressPool,
     InboundNatPool,
     InboundNatRule,
     LoadBalancer,
