@@ -169,3 +169,27 @@ def test_resource_declarations_are_checked(resource: dict[str, object], message:
     with pytest.raises(InvalidTemplate) as caught:
         prepare(template([resource]), None, context)
     assert message in caught.value.message
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[]", "The template must be a JSON object"),
+    ('{"parameters": [], "resources": []}', "The template 'parameters' property must be an object, not 'Array'"),
+    ('{"outputs": [], "resources": []}', "The template 'outputs' property must be an object"),
+    ('{"variables": {"copy": 3}, "resources": []}', "The 'copy' property of the template variables must be an array"),
+    ('{"variables": {"copy": [{"name": 1}]}, "resources": []}', "Each variable copy loop must be an object"),
+    ('{"resources": {}}', "must be an array"),
+    ('{"parameters": {"a": {}}, "resources": []}', "has an invalid type"),
+    ("[" * 2000, "The JSON is nested deeper than 128 levels"),
+    ('{"resources": [{"type": "a/b", "apiVersion": "1", "name": "[' + "concat(" * 300 + "'a'" + ")" * 300 + ']"}]}',
+     "the expression nests deeper than 64 levels"),
+    ('{"resources": [{"type": "a/b", "apiVersion": "1", "name": "[concat(\'' + "x" * 25000 + '\')]"}]}',
+     "the limit is 24576"),
+    ('{"resources": [{"type": "a/b", "name": "[string(copyIndex())]", "apiVersion": "1", '
+     '"copy": {"name": "n", "count": 500}}, {"type": "a/c", "name": "[string(copyIndex())]", "apiVersion": "1", '
+     '"copy": {"name": "m", "count": 301}}]}', "The template declares 801 resources (copies counted); the limit is 800"),
+])
+def test_malformed_templates_are_refused_with_one_clear_error(text: str, message: str,
+                                                              context: DeploymentContext) -> None:
+    with pytest.raises(InvalidTemplate) as caught:
+        prepare(text, None, context)
+    assert message in caught.value.message and caught.value.code == "InvalidTemplate"

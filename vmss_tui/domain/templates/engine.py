@@ -39,6 +39,8 @@ PARAMETER_TYPES = {"string": "String", "int": "Int", "bool": "Bool", "object": "
 """Declared type (lower case) -> the spelling ARM uses when it reports the type back."""
 _JTOKEN_TYPE = {"string": "String, Uri", "securestring": "String, Uri", "int": "Integer", "bool": "Boolean",
                 "object": "Object", "secureobject": "Object", "array": "Array"}
+LIMITS = {"template_bytes": 4 * 1024 * 1024, "parameters": 256, "variables": 256, "resources": 800, "outputs": 64}
+"""ARM's template limits (Microsoft Learn, template best practices: template limits)."""
 _BODY_SKIP = {"type", "name", "apiversion", "dependson", "copy", "condition", "comments", "resources", "metadata"}
 
 
@@ -159,12 +161,29 @@ class _Template:
         self.template: dict[str, Any] = document.value
         self.context = context
         self.evaluator = Evaluator()
+        for section in ("parameters", "variables", "outputs"):
+            if not isinstance(self.template.get(section, {}), dict):
+                raise validation_failed(f"The template '{section}' property must be an object, not "
+                                        f"'{type_name(self.template[section])}'")
         self.declared_parameters: dict[str, Any] = self.template.get("parameters") or {}
         self.declared_variables: dict[str, Any] = dict(self.template.get("variables") or {})
         self.variable_loops: dict[str, dict[str, Any]] = {}
-        for loop in self.declared_variables.pop("copy", None) or []:
-            if isinstance(loop, dict) and isinstance(loop.get("name"), str):
-                self.variable_loops[loop["name"]] = loop
+        loops = self.declared_variables.pop("copy", [])
+        if not isinstance(loops, list):
+            raise validation_failed("The 'copy' property of the template variables must be an array",
+                                    "https://aka.ms/arm-copy")
+        for loop in loops:
+            if not isinstance(loop, dict) or not isinstance(loop.get("name"), str) or not loop["name"] \
+                    or "count" not in loop or "input" not in loop:
+                raise validation_failed("Each variable copy loop must be an object with 'name', 'count' and 'input'",
+                                        "https://aka.ms/arm-copy")
+            self.variable_loops[loop["name"]] = loop
+        for section, limit in (("parameters", LIMITS["parameters"]), ("variables", LIMITS["variables"]),
+                               ("outputs", LIMITS["outputs"])):
+            count = len(self.template.get(section) or {})
+            if count > limit:
+                raise validation_failed(f"The number of template {section} ({count}) exceeds the limit of {limit}",
+                                        "https://aka.ms/arm-template-limits")
         self.given: dict[str, Any] = {}
         self.parameter_values: dict[str, ParameterValue] = {}
         self.parameters_in_progress: list[str] = []
@@ -570,6 +589,17 @@ def prepare(template_text: str, parameters: Mapping[str, Any] | None, context: D
 
     `parameters` maps names to plain values or to ARM's parameter-file shape `{"value": ...}`.
     Raises InvalidTemplate (with ARM's message) for anything ARM would refuse."""
+    size = len(template_text.encode("utf-8"))
+    if size > LIMITS["template_bytes"]:
+        raise validation_failed(f"The template is {size} bytes; the limit is {LIMITS['template_bytes']} bytes",
+                                "https://aka.ms/arm-template-limits")
+    try:
+        return _prepare(template_text, parameters, context)
+    except RecursionError:
+        raise validation_failed("The template nests its values or expressions too deeply to evaluate") from None
+
+
+def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: DeploymentContext) -> Plan:
     document = read_json(template_text)
     if not isinstance(document.value, dict):
         raise validation_failed("The template must be a JSON object")
@@ -584,6 +614,9 @@ def prepare(template_text: str, parameters: Mapping[str, Any] | None, context: D
         raise validation_failed("The template 'resources' property must be an array (language version 2.0 "
                                 "symbolic resources are not supported)")
     declared = _declared_resources(host, declarations, None)
+    if len(declared) > LIMITS["resources"]:
+        raise validation_failed(f"The template declares {len(declared)} resources (copies counted); the limit is "
+                                f"{LIMITS['resources']}", "https://aka.ms/arm-template-limits")
     seen: dict[str, _Declared] = {}
     for item in declared:
         if item.enabled:

@@ -131,6 +131,7 @@ class _Parser:
                 self.tokens.append(_Token(kind, match.group(0), match.start()))
         self.tokens.append(_Token("end", "", len(source)))
         self.position = 0
+        self.depth = 0
 
     def error(self, detail: str) -> InvalidTemplate:
         return expression_failed(f"Unable to parse language expression '{self.source}': {detail}")
@@ -155,6 +156,15 @@ class _Parser:
         return node
 
     def expression(self) -> Node:
+        self.depth += 1
+        try:
+            return self._expression()
+        finally:
+            self.depth -= 1
+
+    def _expression(self) -> Node:
+        if self.depth > MAX_EXPRESSION_DEPTH:
+            raise self.error(f"the expression nests deeper than {MAX_EXPRESSION_DEPTH} levels")
         start = self.peek().start
         token = self.peek()
         node: Node
@@ -191,12 +201,19 @@ class _Parser:
 
 
 _PARSED: dict[str, Node] = {}
+MAX_EXPRESSION_LENGTH = 24_576
+"""ARM's limit on the characters of one template expression (template limits, Microsoft Learn best-practices)."""
+MAX_EXPRESSION_DEPTH = 64
+"""Function calls nested deeper than this are refused (an emulator limit, not ARM's)."""
 
 
 def parse_expression(source: str) -> Node:
     """The syntax tree of one expression (the text between the outer brackets)."""
     node = _PARSED.get(source)
     if node is None:
+        if len(source) + 2 > MAX_EXPRESSION_LENGTH:
+            raise expression_failed(f"The template language expression is {len(source) + 2} characters long; the "
+                                    f"limit is {MAX_EXPRESSION_LENGTH}")
         node = _Parser(source).parse()
         if len(_PARSED) < 4096:
             _PARSED[source] = node

@@ -17,6 +17,8 @@ from typing import Any
 
 from .errors import parse_failed
 
+MAX_DEPTH = 128
+"""Objects and arrays nested deeper than this are refused (an emulator limit: templates nest a dozen levels)."""
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 _WHITESPACE = " \t\n\r\ufeff"
 
@@ -89,6 +91,8 @@ class _Reader:
 
     # --- values ------------------------------------------------------------------------------------
     def value(self) -> Any:
+        if len(self.path) > MAX_DEPTH:
+            raise self.fail(f"The JSON is nested deeper than {MAX_DEPTH} levels.")
         char = self.peek()
         if not char:
             raise self.fail("Unexpected end when reading JSON.")
