@@ -22,6 +22,8 @@ RG = "route-rg"
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Any]:
     backend = open_backend("emulator", db=tmp_path / "store", speed="instant", durable=False)
+    if hasattr(backend, "create_or_update_resource_group"):  # sets need their group, as in Azure
+        backend.create_or_update_resource_group(RG, "westeurope")
     yield backend
     backend.close()
 
