@@ -103,7 +103,7 @@ def in_use_subnet_cannot_be_deleted(subnet: str, user_id: str) -> NetworkInUse:
 def public_ip_cannot_be_deleted(public_ip_id: str, user_id: str) -> NetworkInUse:
     return NetworkInUse(
         f"Public IP address {public_ip_id} can not be deleted since it is still allocated to resource {user_id}. "
-        "In order to delete the public IP, disassociate/detach the Public IP address from the resource. To learn "
+        "In order to delete the public IP, disassociate/detach the Public IP address from the resource.  To learn "
         "how to do this, see aka.ms/deletepublicip.",
         code="PublicIPAddressCannotBeDeleted", target=public_ip_id)
 
@@ -112,7 +112,7 @@ def nsg_cannot_be_deleted(nsg_id: str, user_ids: tuple[str, ...]) -> NetworkInUs
     return NetworkInUse(
         f"Network security group {nsg_id} cannot be deleted because it is in use by the following resources: "
         f"{', '.join(user_ids)}. In order to delete the Network security group, remove the association with the "
-        "resource(s). To learn how to do this, see aka.ms/deletensg.",
+        "resource(s).",
         code="InUseNetworkSecurityGroupCannotBeDeleted", target=nsg_id)
 
 
@@ -121,6 +121,21 @@ def load_balancer_in_use_by_scale_set(lb_id: str, child_names: tuple[str, ...], 
         f"Cannot delete load balancer {lb_id} since its child resources {', '.join(child_names)} are in use by "
         f"virtual machine scale set {scale_set_id}.",
         code="LoadBalancerInUseByVirtualMachineScaleSet", target=lb_id)
+
+
+def nat_pool_in_use_by_scale_set(pool_name: str, scale_set_id: str) -> NetworkInUse:
+    """Removing an inbound NAT pool a scale set's network profile still references."""
+    return NetworkInUse(
+        f"Cannot remove inbound nat pool {pool_name} from load balancer since it is in use by virtual machine scale "
+        f"set {scale_set_id}.", code="LoadBalancerInboundNatPoolInUseByVirtualMachineScaleSet", target=pool_name)
+
+
+def backend_pool_in_use_by_scale_set(pool_name: str, scale_set_id: str) -> NetworkInUse:
+    """Removing a backend address pool a scale set's network profile still references."""
+    return NetworkInUse(
+        f"Cannot remove backend address pool {pool_name} from load balancer since it is in use by virtual machine "
+        f"scale set {scale_set_id}", code="LoadBalancerBackendAddressPoolInUseByVirtualMachineScaleSet",
+        target=pool_name)
 
 
 # --- Load balancer rules and NAT ---------------------------------------------------------------

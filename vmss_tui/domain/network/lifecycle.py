@@ -50,6 +50,24 @@ def check_load_balancer_deletable(lb: LoadBalancer, users: Mapping[str, Sequence
             raise errors.load_balancer_in_use_by_scale_set(lb.id or lb.name, tuple(child_names), scale_set_id)
 
 
+def check_load_balancer_update(before: LoadBalancer, after: LoadBalancer,
+                               users: Mapping[str, Sequence[str]]) -> None:
+    """An update may not drop a NAT pool or backend pool a scale set still references.
+
+    `users` maps a scale set id to the names of this load balancer's children it references.
+    """
+    kept_nat_pools = {p.name.lower() for p in after.inbound_nat_pools}
+    kept_pools = {p.name.lower() for p in after.backend_address_pools}
+    for scale_set_id, child_names in users.items():
+        used = {name.lower() for name in child_names}
+        for pool in before.inbound_nat_pools:
+            if pool.name.lower() in used and pool.name.lower() not in kept_nat_pools:
+                raise errors.nat_pool_in_use_by_scale_set(pool.name, scale_set_id)
+        for pool in before.backend_address_pools:
+            if pool.name.lower() in used and pool.name.lower() not in kept_pools:
+                raise errors.backend_pool_in_use_by_scale_set(pool.name, scale_set_id)
+
+
 def next_public_address(in_use: Collection[str], prefix: str = EMULATED_PUBLIC_PREFIX) -> str:
     """The lowest address of `prefix` (network and broadcast addresses excluded) no public IP holds."""
     taken = set(in_use)
