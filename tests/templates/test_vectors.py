@@ -322,3 +322,21 @@ def test_command_line_values_are_typed_by_the_declaration_and_parameter_files_re
     assert read_parameters_text('{"vmssName": {"value": "myvmss"}}') == {"vmssName": {"value": "myvmss"}}
     with pytest.raises(InvalidTemplate, match="line 1, position"):
         read_parameters_text('{"vmssName": ')
+
+
+def test_the_output_az_vmss_create_writes_reads_the_newest_api_version_through_providers() -> None:
+    # azure-cli's ArmTemplateBuilder.add_output: reference(resourceId(...), providers(ns, type).apiVersions[0])
+    context = DeploymentContext(SUBSCRIPTION, "my-rg", "westeurope", "vmss_deploy_x",
+                                provider_api_versions={"Microsoft.Compute/virtualMachineScaleSets":
+                                                       ("2024-07-01", "2023-09-01")})
+    outputs = {"vmss": {"type": "object", "value": "[reference(resourceId('Microsoft.Compute/virtualMachineScaleSets', "
+                                                   "'web'),providers('Microsoft.Compute', "
+                                                   "'virtualMachineScaleSets').apiVersions[0])]"}}
+    plan = prepare(template([], outputs=outputs), None, context)
+    seen: list[Any] = []
+    result = plan.outputs(lambda target, api, full: seen.append((target, api)) or {"provisioningState": "Succeeded"})
+    assert result == {"vmss": {"type": "Object", "value": {"provisioningState": "Succeeded"}}}
+    assert seen == [(f"{RG_ID}/providers/Microsoft.Compute/virtualMachineScaleSets/web", "2024-07-01")]
+    unknown = {"x": {"type": "array", "value": "[providers('Microsoft.Nope', 'things').apiVersions]"}}
+    with pytest.raises(OutputEvaluationFailed):
+        prepare(template([], outputs=unknown), None, context).outputs(lambda target, api, full: {})

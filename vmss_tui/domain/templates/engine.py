@@ -56,6 +56,8 @@ class DeploymentContext:
     mode: str = "Incremental"
     template_link: str | None = None
     resource_group_tags: Mapping[str, str] = field(default_factory=dict)
+    provider_api_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """'Namespace/type' -> the API versions the target serves, newest first (what `providers()` reports)."""
 
     @property
     def resource_group_id(self) -> str:
@@ -246,6 +248,23 @@ class _Template:
         properties.update({"template": template, "templateHash": str(template_hash), "parameters": given,
                            "mode": self.context.mode, "provisioningState": "Accepted"})
         return {"name": self.context.deployment_name, "properties": properties}
+
+    def provider(self, namespace: str, resource_type: str | None) -> dict[str, Any]:
+        known = {key.lower(): (key, versions) for key, versions in self.context.provider_api_versions.items()}
+        if resource_type is None:
+            types = [{"resourceType": key.split("/", 1)[1], "locations": [self.context.location],
+                      "apiVersions": list(versions)}
+                     for key, versions in known.values() if key.lower().startswith(namespace.lower() + "/")]
+            if not types:
+                raise expression_failed(f"Unable to evaluate template language function 'providers': the resource "
+                                        f"provider namespace '{namespace}' is not registered")
+            return {"namespace": namespace, "resourceTypes": types}
+        found = known.get(f"{namespace}/{resource_type}".lower())
+        if found is None:
+            raise expression_failed(f"Unable to evaluate template language function 'providers': the resource type "
+                                    f"'{resource_type}' of the namespace '{namespace}' is not registered")
+        return {"resourceType": found[0].split("/", 1)[1], "locations": [self.context.location],
+                "apiVersions": list(found[1])}
 
     def resolve_reference_target(self, target: str) -> str:
         if target.lower().startswith("/subscriptions/"):

@@ -249,6 +249,7 @@ class Host(Protocol):
     def subscription(self) -> dict[str, Any]: ...
     def tenant(self) -> dict[str, Any]: ...
     def deployment(self) -> dict[str, Any]: ...
+    def provider(self, namespace: str, resource_type: str | None) -> dict[str, Any]: ...
     def resolve_reference_target(self, target: str) -> str: ...
 
 
@@ -610,6 +611,14 @@ def _tenant(evaluator: Evaluator, node: Call, args: list[Any], scope: Scope) -> 
 def _deployment(evaluator: Evaluator, node: Call, args: list[Any], scope: Scope) -> Any:
     _count("deployment", args, 0, 0)
     return scope.host.deployment()
+
+
+@_function("providers")
+def _providers(evaluator: Evaluator, node: Call, args: list[Any], scope: Scope) -> Any:
+    _count("providers", args, 1, 2)
+    for arg in args:
+        _expect("providers", arg, str)
+    return scope.host.provider(args[0], args[1] if len(args) > 1 else None)
 
 
 def build_resource_id(subscription_id: str, resource_group: str | None, resource_type: str, names: list[str]) -> str:
