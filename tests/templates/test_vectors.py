@@ -340,3 +340,17 @@ def test_the_output_az_vmss_create_writes_reads_the_newest_api_version_through_p
     unknown = {"x": {"type": "array", "value": "[providers('Microsoft.Nope', 'things').apiVersions]"}}
     with pytest.raises(OutputEvaluationFailed):
         prepare(template([], outputs=unknown), None, context).outputs(lambda target, api, full: {})
+
+
+def test_depending_on_an_empty_copy_loop_or_a_shared_name_is_not_an_error(context: DeploymentContext) -> None:
+    text = template([
+        {"type": "Microsoft.Network/publicIPAddresses", "name": "[concat('ip', copyIndex())]", "apiVersion": "1",
+         "copy": {"name": "ips", "count": 0}},
+        {"type": "Microsoft.Network/loadBalancers", "name": "web", "apiVersion": "1", "dependsOn": ["ips"]},
+        {"type": "Microsoft.Compute/virtualMachineScaleSets", "name": "web", "apiVersion": "1", "dependsOn": ["web"]},
+    ])
+    plan = prepare(text, None, context)
+    assert [resource.type.split("/")[-1] for resource in plan.resources] == ["loadBalancers", "virtualMachineScaleSets"]
+    assert plan.resources[1].depends_on == (plan.resources[0].id,)
+    with pytest.raises(KeyError):
+        plan.resource(f"{RG_ID}/providers/Microsoft.Network/publicIPAddresses/ip0")

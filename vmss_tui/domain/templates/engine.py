@@ -192,6 +192,7 @@ class _Template:
         self.variable_values: dict[str, Any] = {}
         self.variables_in_progress: list[str] = []
         self.resource_ids_by_name: dict[str, list[str]] = {}
+        self.loop_names: set[str] = set()
 
     # --- Host --------------------------------------------------------------------------------------
     def parameter(self, name: str) -> Any:
@@ -423,8 +424,12 @@ class Plan:
     _host: _Template = field(repr=False)
 
     def resource(self, resource_id: str) -> PlannedResource:
+        """The planned resource with this id (case-insensitive); KeyError when the plan has none."""
         lowered = resource_id.lower()
-        return next(resource for resource in self.resources if resource.id.lower() == lowered)
+        for resource in self.resources:
+            if resource.id.lower() == lowered:
+                return resource
+        raise KeyError(resource_id)
 
     def shown_parameters(self) -> dict[str, dict[str, Any]]:
         """`properties.parameters` of the deployment as ARM returns it (secure values without value)."""
@@ -506,9 +511,10 @@ def _declared_resources(host: _Template, declarations: list[Any], parent: _Decla
         instances: list[tuple[Scope, str | None, int | None, int | None]]
         if isinstance(loop, dict):
             loop_name = loop.get("name")
-            if not isinstance(loop_name, str) or "count" not in loop:
+            if not isinstance(loop_name, str) or not loop_name or "count" not in loop:
                 raise validation_failed(f"The copy property of the template resource{_at(host.document, declaration)} "
                                         "must have a 'name' and a 'count'", "https://aka.ms/arm-copy")
+            host.loop_names.add(loop_name.lower())
             count = host.evaluator.count(loop["count"], base, loop_name)
             serial = str(loop.get("mode", "parallel")).lower() == "serial"
             batch_size = loop.get("batchSize", 1) if serial else None
@@ -664,8 +670,11 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
             if not isinstance(target, str):
                 raise validation_failed(f"The 'dependsOn' of the template resource '{item.name}' must hold strings",
                                         "https://aka.ms/arm-template/#resources")
-            matches = index.get(target.lower().strip("/"), [])
-            if not matches:
+            key = target.lower().strip("/")
+            matches = index.get(key, [])
+            if "/" not in key:  # a plain name or loop name never means the resource itself
+                matches = [match for match in matches if match.id.lower() != item.id.lower()]
+            if not matches and key not in host.loop_names:  # a loop of count 0 is a dependency on nothing
                 raise validation_failed(f"The resource '{target}' is not defined in the template",
                                         "https://aka.ms/arm-syntax")
             needs.extend(match.id for match in matches if match.enabled)
