@@ -7,6 +7,11 @@ every damaged file (renamed `<file>.damaged-<time>`). What can be rebuilt is reb
 - a missing, empty or unparsable `subscription.json` next to existing sets: its subscription id
   (recorded in every set created since), its resource groups (from the sets) — quotas and groups
   without sets cannot be recovered, and the report says so;
+- a commit a crash interrupted after recording its journal is completed (every shard it wrote
+  gets its new file, every shard it deleted goes); one interrupted before its journal was whole is
+  discarded (none of it had happened). Any user who may write does this on opening the store;
+  `check` reports it without doing it. A journal that is whole but names files this store never
+  writes is set aside (`.commit-journal.damaged-<time>`), never applied;
 - stale temp files of interrupted writes are removed.
 
 A scale set whose own file is damaged cannot be rebuilt: it stays listed as Damaged until someone
@@ -26,7 +31,7 @@ from typing import Any, TextIO
 
 from ...domain import errors, names
 from .backend import META, SETS_PREFIX, _set_key
-from .store import DAMAGED_MARK, Store, Transaction
+from .store import DAMAGED_MARK, JOURNAL_NAME, Store, Transaction
 
 
 @dataclass
@@ -36,6 +41,8 @@ class Finding:
     path: Path
     problem: str
     remedy: str
+    label: str = "DAMAGED"
+    """PENDING for an interrupted commit, which is not damage: readers already see it whole."""
 
 
 @dataclass
@@ -50,7 +57,12 @@ class Report:
 def check_store(store: Store) -> Report:
     """Look for damage without changing anything (no lock, no writes)."""
     report = Report(store.root)
-    with store.snapshot() as txn:
+    journal_finding = _journal_finding(store)
+    if journal_finding is not None:
+        report.findings.append(journal_finding)
+        if not journal_finding.problem.startswith("a commit"):
+            return report  # a journal that is not ours: what it would change is unknown, so read nothing
+    with store.snapshot() as txn:  # through a whole journal: the store as it is once completed
         set_data = _readable_sets(txn, report)
         meta_problem = _meta_problem(txn, bool(set_data) or bool(report.findings))
     if meta_problem:
@@ -70,10 +82,35 @@ def check_store(store: Store) -> Report:
     return report
 
 
+def _journal_finding(store: Store) -> Finding | None:
+    """An interrupted commit waiting in the journal, as a finding (None when there is none)."""
+    if not store.journal_path.exists():
+        return None
+    try:
+        pending = store.pending_commit()
+    except errors.StoreDamaged as exc:
+        return Finding(store.journal_path, f"the commit journal is whole but cannot be applied: {exc.message}",
+                       "--repair sets it aside, unapplied (nothing of it has been done by this program)")
+    if pending is None:
+        return Finding(store.journal_path, "a commit was interrupted by a crash before its journal was whole, so "
+                                           "none of it happened (readers already ignore it)",
+                       "--repair discards it and its temp files", "PENDING")
+    return Finding(store.journal_path, f"a commit was interrupted by a crash half applied ({pending.describe()}); "
+                                       "readers already see it whole",
+                   "--repair completes it (so does any command run by a user who may write the store)", "PENDING")
+
+
 def repair_store(store: Store, discard: list[str]) -> Report:
-    """Under the write lock: keep and rebuild the subscription shard, set discarded sets aside, drop temps."""
+    """Under the write lock: finish an interrupted commit, keep and rebuild the subscription shard,
+    set discarded sets aside, drop temps."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
     report = Report(store.root)
+    try:
+        report.repaired += store.recover()
+    except errors.StoreDamaged:
+        kept = store.set_journal_aside(f"{JOURNAL_NAME}{DAMAGED_MARK}{stamp}")
+        report.repaired.append(f"set the commit journal that cannot be applied aside as {kept.name}, unapplied")
+        report.repaired += store.recover()
     with store.transaction() as txn:
         for tmp in store.stale_temp_files():
             tmp.unlink(missing_ok=True)
@@ -206,7 +243,7 @@ def render(report: Report, repairing: bool) -> str:
     if not report.findings:
         lines.append("  no damage found")
     for finding in report.findings:
-        lines.append(f"  DAMAGED {finding.path}: {finding.problem.rstrip('.')}. Way out: {finding.remedy.rstrip('.')}.")
+        lines.append(f"  {finding.label} {finding.path}: {finding.problem.rstrip('.')}. Way out: {finding.remedy.rstrip('.')}.")
     if report.findings and not repairing:
         lines.append("Nothing was changed. Run 'vmss-tui emulator check --repair' to mend what can be mended.")
     return "\n".join(lines)
@@ -236,7 +273,7 @@ def run_check(argv: list[str], backend_options: dict[str, Any], stdout: TextIO, 
         stdout.write(f"Emulator store {root}\n  there is no store here yet: nothing to check\n")
         return 0
     try:
-        store = Store(root)
+        store = Store(root, recover=False)  # check reports an interrupted commit; only --repair completes it
         report = repair_store(store, options.discard) if options.repair else check_store(store)
     except errors.AzureError as exc:
         stderr.write(" ".join(f"ERROR: {exc}".split()) + "\n")

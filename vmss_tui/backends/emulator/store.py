@@ -9,8 +9,16 @@ TinyDB's document API but changes what sits under it:
 - Every read-modify-write runs in `Store.transaction()`, which holds an exclusive
   `flock` on `<root>/.lock` for its whole duration, revalidates cached shards by
   (inode, mtime, size), and on success writes each changed shard once: temp file,
-  fsync, `os.replace`, fsync of the directory. Readers need no lock: they always see a
-  whole old file or a whole new one.
+  fsync, `os.replace`, fsync of the directory.
+- A commit that changes more than one shard (not counting the self-checking summary index)
+  is all or nothing, even after a kill -9 or a power cut at any moment: once every temp file
+  is fsynced, one journal file (`.commit-journal`, checksummed) names every rename and deletion
+  with the new content's digest; then they are applied, the directories fsynced, and the
+  journal removed. Whoever next takes the lock (a writer, a reader, opening the store) rolls a
+  whole journal forward and discards a partial one (the commit never happened) with its temps.
+- Readers (`Store.snapshot()`) hold a shared `flock` on the same file, so a commit is never
+  seen half applied; a reader that may not write (a read-only user) reads a pending journal's
+  new files in place instead of rolling it forward.
 - TinyDB writes go into memory during the transaction, so a bulk change (scale 0 ->
   1000) is one file write, however many TinyDB calls made it.
 - A shard that fails to parse is reported (StoreDamaged), never reset and never moved by a
@@ -29,12 +37,13 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import orjson
 from tinydb import TinyDB
@@ -49,6 +58,9 @@ if TYPE_CHECKING:
 
 SHARD_SUFFIX = ".json"
 LOCK_NAME = ".lock"
+JOURNAL_NAME = ".commit-journal"
+"""The intent record of a multi-shard commit in flight (or interrupted): see `_write_journal`."""
+JOURNAL_VERSION = 1
 DAMAGED_MARK = ".damaged-"
 """`<shard>.json.damaged-<time>`: a damaged file set aside by `emulator check --repair` (kept, never read)."""
 LEGACY_CORRUPT_MARK = ".corrupt-"
@@ -58,6 +70,97 @@ KEY_PART_MAX_BYTES = 200
 MTIME_TICK_NS = 50_000_000
 """Filesystem timestamps move in coarse ticks and inodes get reused, so two writes inside one tick
 can share (inode, mtime, size). A signature is only trusted once its mtime is this far in the past."""
+
+
+_fault_hook: Callable[[str], None] | None = None
+"""Tests only: called with the name of each step of a commit and of a roll-forward ("temps-written",
+"journal-written", "unlinked-N", "renamed-N", "dirs-synced", "journal-removed", "recover-renamed-N",
+...), so a crash test can os._exit at exactly that point. Nothing else sets it."""
+
+
+def _step(name: str) -> None:
+    if _fault_hook is not None:
+        _fault_hook(name)
+
+
+_TEMP_NAME = re.compile(r"[^/]+\.json\.[0-9]+\.tmp")
+_DIGEST = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class PendingCommit:
+    """A whole journal: what an interrupted multi-shard commit still has to do (or has done)."""
+
+    renames: tuple[tuple[str, str, str], ...]
+    """(key, temp file name in the key's directory, blake2b-128 hex of the new content)."""
+    unlinks: tuple[str, ...]
+    """Keys whose files the commit deletes."""
+    renamed: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.renamed.update({key: tmp for key, tmp, _digest in self.renames})
+
+    def describe(self) -> str:
+        """One line for a person: which shards the commit writes and deletes."""
+        parts = []
+        if self.renames:
+            parts.append("writes " + ", ".join(ascii(key)[1:-1] for key, _t, _d in self.renames))
+        if self.unlinks:
+            parts.append("deletes " + ", ".join(ascii(key)[1:-1] for key in self.unlinks))
+        return "; ".join(parts) or "nothing"
+
+
+def _digest_hex(payload: bytes) -> str:
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def _encode_journal(commit: PendingCommit) -> bytes:
+    """The journal's bytes: a JSON body, then its own digest on the last line (a torn write fails it)."""
+    body = orjson.dumps({"v": JOURNAL_VERSION, "renames": [list(r) for r in commit.renames],
+                         "unlinks": list(commit.unlinks)})
+    return body + b"\n" + _digest_hex(body).encode() + b"\n"
+
+
+def _decode_journal(raw: bytes) -> PendingCommit | None:
+    """A whole journal's commit, or None for a torn one (its own digest does not match: never applied).
+
+    Raises:
+        ValueError: The journal is whole but names something this store never writes (not ours).
+    """
+    body, sep, tail = raw.rstrip(b"\n").rpartition(b"\n")
+    if not sep or tail.decode("ascii", "replace") != _digest_hex(body):
+        return None
+    data = orjson.loads(body)
+    if not isinstance(data, dict) or data.get("v") != JOURNAL_VERSION:
+        raise ValueError("it is of an unknown version")
+    renames, unlinks = data.get("renames"), data.get("unlinks")
+    if not isinstance(renames, list) or not isinstance(unlinks, list):
+        raise ValueError("it is not a list of renames and deletions")
+    for item in renames:
+        if not (isinstance(item, list) and len(item) == 3 and all(isinstance(x, str) for x in item)
+                and _key_problem(item[0]) is None and _TEMP_NAME.fullmatch(item[1])
+                and item[1].startswith(item[0].rsplit("/", 1)[-1] + SHARD_SUFFIX + ".")
+                and _DIGEST.fullmatch(item[2])):
+            raise ValueError("it names a rename this store never makes")
+    if not all(isinstance(key, str) and _key_problem(key) is None for key in unlinks):
+        raise ValueError("it names a deletion this store never makes")
+    return PendingCommit(renames=tuple(tuple(item) for item in renames),  # type: ignore[misc]
+                         unlinks=tuple(unlinks))
+
+
+@dataclass
+class _HeldLock:
+    """This thread's hold on one store's lock file: its own descriptor, so threads exclude each other."""
+
+    fd: int | None
+    mode: int
+    depth: int
+    pid: int
+
+
+_held_locks = threading.local()
+"""Per thread: real store root -> _HeldLock. Keyed by root, not Store, so two Store objects on one
+directory in one thread nest instead of deadlocking on each other."""
 
 
 class _Table(Table):
@@ -202,13 +305,16 @@ class Transaction:
 class Store:
     """A directory of TinyDB shards with locked, atomic, batched transactions."""
 
-    def __init__(self, root: Path | str, *, durable: bool = True, index: "SummaryIndex | None" = None) -> None:
+    def __init__(self, root: Path | str, *, durable: bool = True, index: "SummaryIndex | None" = None,
+                 recover: bool = True) -> None:
         """Open (creating if needed) a store directory.
 
         Args:
             root: The store directory.
             durable: fsync files and directories (turn off only for throwaway test stores).
             index: Keeps a summary index shard in step with the shards, in the same commit (see summary.py).
+            recover: Complete (or discard) an interrupted commit on open and before reads. False for
+                `emulator check`, which reports it and reads through it; writers always recover first.
         """
         self.root = Path(root)
         self.durable = durable
@@ -220,8 +326,13 @@ class Store:
         self.index = index
         self._cache = ShardCache()  # bounded: a long-running TUI or endpoint never holds every set parsed
         self._cache_lock = threading.Lock()
-        self._thread_lock = threading.RLock()
-        self._remove_stale_temp_files()
+        self.recover_on_read = recover
+        self.journal_every_commit = False
+        """Journal single-shard commits too (only to measure what the journal costs; see bench/emulator.py)."""
+        self._pending: PendingCommit | None = None
+        """A whole journal this process could not (or was told not to) roll forward: reads go through it."""
+        if recover:
+            self._recover_on_open()
 
     # --- paths and files -------------------------------------------------------------
 
@@ -256,6 +367,11 @@ class Store:
             key = path.relative_to(self.root).as_posix()[: -len(SHARD_SUFFIX)]
             if key.startswith(prefix) and LEGACY_CORRUPT_MARK not in key and _key_problem(key) is None:
                 keys.append(key)
+        pending = self._pending
+        if pending is not None:  # read through an interrupted commit: as it will be once completed
+            found = set(keys) - set(pending.unlinks)
+            found |= {key for key in pending.renamed if key.startswith(prefix)}
+            return sorted(found)
         return sorted(keys)
 
     def legacy_corrupt_files(self, prefix: str = "") -> dict[str, list[Path]]:
@@ -275,22 +391,121 @@ class Store:
                 found.setdefault(key, []).append(path)
         return found
 
-    def _remove_stale_temp_files(self) -> None:
-        """A crash between writing a temp file and renaming it leaves the temp behind; it is garbage.
+    @property
+    def journal_path(self) -> Path:
+        """Where a multi-shard commit's intent record lives while it is applied."""
+        return self.root / JOURNAL_NAME
 
-        Temp files are only written under the store lock, so holding it here means none is in flight.
+    def _recover_on_open(self) -> None:
+        """A crash can leave a journal (complete: roll forward; torn: discard) or temp files (garbage).
+
+        Both are only written under the store lock, so holding it here means none is in flight.
         """
-        if not any(self.root.rglob("*.tmp")):
+        if not self.journal_path.exists() and not any(self.root.rglob("*.tmp")):
             return  # the usual case: no lock needed, so read-only users can open the store
         try:
-            with self._file_lock():
-                for tmp in self.root.rglob("*.tmp"):
-                    try:
-                        tmp.unlink()
-                    except OSError:
-                        pass
-        except StoreWriteFailed:
-            pass  # a read-only user cannot lock or delete: readers ignore temp files anyway
+            self.recover()
+        except (StoreWriteFailed, StoreDamaged):
+            pass  # a read-only user cannot mend; readers read through a whole journal, `check` reports
+
+    def recover(self) -> list[str]:
+        """Under the write lock: finish or discard an interrupted commit, delete stale temps; what was done.
+
+        Raises:
+            StoreWriteFailed: The lock or a file could not be written (read-only store or user).
+            StoreDamaged: A whole journal whose new files are not the ones it recorded (nothing more applied).
+        """
+        with self._lock(exclusive=True, required=True):
+            return self._recover_locked()
+
+    def pending_commit(self) -> PendingCommit | None:
+        """The whole journal of an interrupted commit, if one is waiting (None for none or a torn one).
+
+        Raises:
+            StoreDamaged: A journal that is whole but names files this store never writes.
+        """
+        try:
+            raw = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return _decode_journal(raw)
+        except ValueError as exc:
+            raise StoreDamaged(
+                f"The emulator store's commit journal '{self.journal_path}' cannot be applied ({exc}). Nothing "
+                "was changed; see 'vmss-tui emulator check'.", target=str(self.journal_path)) from None
+
+    def set_journal_aside(self, name: str) -> Path:
+        """Under the write lock, rename a journal that cannot be applied to `name` (kept, never applied)."""
+        with self._lock(exclusive=True, required=True):
+            kept = self.root / name
+            os.replace(self.journal_path, kept)
+            if self.durable:
+                _fsync_directory(self.root)
+            self._pending = None
+            return kept
+
+    def _recover_locked(self) -> list[str]:
+        done: list[str] = []
+        try:
+            if self.journal_path.exists():
+                pending = self.pending_commit()
+                if pending is not None:
+                    self._roll_forward(pending)
+                    done.append(f"completed a commit interrupted by a crash ({pending.describe()})")
+                else:
+                    done.append("discarded a commit that a crash interrupted before it was recorded whole "
+                                "(none of it had been applied)")
+            for tmp in self.root.rglob("*.tmp"):
+                tmp.unlink(missing_ok=True)
+                done.append(f"removed the stale temp file {tmp.name}")
+            if self.journal_path.exists():  # a torn journal goes last: its temps are gone by now
+                self.journal_path.unlink()
+                if self.durable:
+                    _fsync_directory(self.root)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise StoreWriteFailed(
+                f"The emulator store '{self.root}' could not complete a commit a crash interrupted: {reason}. "
+                "Readers still see it whole; a user who may write the store completes it by opening it.",
+                target=str(self.root)) from None
+        self._pending = None
+        return done
+
+    def _roll_forward(self, pending: PendingCommit) -> None:
+        """Apply a whole journal (idempotent: what was already renamed or deleted is skipped), then drop it."""
+        touched_dirs: set[Path] = set()
+        for number, key in enumerate(pending.unlinks, 1):
+            path = self.path_for(key)
+            try:
+                path.unlink()
+                touched_dirs.add(path.parent)
+            except FileNotFoundError:
+                pass
+            self.forget(key)
+            _step(f"recover-unlinked-{number}")
+        for number, (key, tmp_name, digest) in enumerate(pending.renames, 1):
+            path = self.path_for(key)
+            tmp = path.with_name(tmp_name)
+            try:
+                raw = tmp.read_bytes()
+            except FileNotFoundError:
+                continue  # renamed before the crash
+            if _digest_hex(raw) != digest:
+                raise StoreDamaged(
+                    f"The emulator store's interrupted commit cannot be completed: '{tmp}' is not the file it "
+                    "recorded. Nothing more was applied; see 'vmss-tui emulator check'.", target=str(tmp))
+            os.replace(tmp, path)
+            touched_dirs.add(path.parent)
+            self.forget(key)
+            _step(f"recover-renamed-{number}")
+        if self.durable:
+            for directory in touched_dirs:
+                _fsync_directory(directory)
+        self.journal_path.unlink(missing_ok=True)
+        if self.durable:
+            _fsync_directory(self.root)
+        _step("recover-journal-removed")
 
     def forget(self, key: str) -> None:
         """Drop a shard from this process's cache (after maintenance moved its file)."""
@@ -298,15 +513,22 @@ class Store:
             self._cache.pop(key, None)
 
     def stale_temp_files(self) -> list[Path]:
-        """Temp files a crashed or failed writer left (readers ignore them; writers under the lock may delete)."""
-        return sorted(self.root.rglob("*.tmp"))
+        """Temp files a crashed or failed writer left, not counting those a whole pending journal installs."""
+        try:
+            pending = self.pending_commit()
+        except StoreDamaged:
+            pending = None
+        keep = set()
+        if pending is not None:
+            keep = {self.path_for(key).with_name(tmp) for key, tmp, _d in pending.renames}
+        return sorted(path for path in self.root.rglob("*.tmp") if path not in keep)
 
     # --- reading ---------------------------------------------------------------------
 
     def load_shard(self, key: str, *, private_copy: bool) -> _Shard:
         """A shard's content, from the cache when the file has not changed since it was parsed."""
-        path = self.path_for(key)
-        signature = _signature(path)
+        path = self._source(key)
+        signature = _signature(path) if path is not None else None
         with self._cache_lock:
             cached = self._cache.get(key)
         if cached is None or cached.signature != signature or not cached.trusted:
@@ -318,10 +540,22 @@ class Store:
             return _Shard(key=key, data=_copy_tables(cached.data), signature=signature)
         return cached
 
-    def _read_shard(self, key: str, path: Path, signature: tuple[int, int, int] | None,
+    def _source(self, key: str) -> Path | None:
+        """The file that holds a shard now: its own, or a pending journal's new file (None: deleted)."""
+        path = self.path_for(key)
+        pending = self._pending
+        if pending is not None:
+            if key in pending.unlinks:
+                return None
+            tmp_name = pending.renamed.get(key)
+            if tmp_name is not None and path.with_name(tmp_name).exists():
+                return path.with_name(tmp_name)  # same inode, mtime and size as after the rename
+        return path
+
+    def _read_shard(self, key: str, path: Path | None, signature: tuple[int, int, int] | None,
                     cached: _Shard | None) -> _Shard:
         """Read a shard file, reusing the parsed cache when the bytes are the same."""
-        if signature is None:
+        if path is None or signature is None:
             return _Shard(key=key, data={}, signature=None, trusted=True)
         try:
             raw = path.read_bytes()
@@ -356,8 +590,31 @@ class Store:
 
     @contextmanager
     def snapshot(self) -> Iterator[Transaction]:
-        """A lock-free, read-only view; each shard is read whole (old or new, never partial)."""
-        yield Transaction(self, writable=False)
+        """A read-only view under a shared lock: every commit is wholly before or wholly after it.
+
+        A journal found here was left by a writer that died mid-commit (a live one holds the lock
+        exclusively until its journal is gone): it is rolled forward first, or read through when
+        this process may not write.
+        """
+        with self._lock(exclusive=False, required=False):
+            if self.journal_path.exists():
+                self._settle_pending()
+            elif self._pending is not None:
+                self._pending = None
+            yield Transaction(self, writable=False)
+
+    def _settle_pending(self) -> None:
+        if self.recover_on_read:
+            try:
+                self.recover()
+                return
+            except StoreWriteFailed:
+                pass  # a read-only user: read through the journal below
+        try:
+            self._pending = self.pending_commit()
+        except StoreDamaged:
+            self._pending = None
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -366,7 +623,9 @@ class Store:
         If the body raises, nothing is written and the exception propagates. If writing fails
         (StoreWriteFailed), no shard of the transaction changed.
         """
-        with self._thread_lock, self._file_lock():
+        with self._lock(exclusive=True, required=True):
+            if self.journal_path.exists() or self._pending is not None:
+                self._recover_locked()
             txn = Transaction(self, writable=True)
             try:
                 yield txn
@@ -387,36 +646,91 @@ class Store:
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
-        """flock on a sidecar file that is never replaced, held across the whole read-modify-write."""
-        # 0o666 less the umask: on a shared console (umask 007, setgid dir) every operator can lock.
+        """The exclusive store lock (kept for callers of the old name)."""
+        with self._lock(exclusive=True, required=True):
+            yield
+
+    @contextmanager
+    def _lock(self, *, exclusive: bool, required: bool) -> Iterator[None]:
+        """flock on a sidecar file that is never replaced: shared to read, exclusive to write.
+
+        Reentrant per thread and store directory: a snapshot inside a transaction keeps the
+        exclusive lock; a transaction inside a snapshot upgrades it for its duration (flock drops
+        the shared lock while it waits, so two upgrading threads cannot deadlock). Each thread holds
+        its own descriptor, so threads exclude each other as processes do.
+
+        Args:
+            exclusive: LOCK_EX (writers) rather than LOCK_SH (readers).
+            required: Fail (StoreWriteFailed) when the lock file cannot be opened at all; readers
+                of a store on a read-only file system with no lock file go on without it.
+        """
+        held: dict[str, _HeldLock] = getattr(_held_locks, "by_root", None) or {}
+        _held_locks.by_root = held
+        entry = held.get(self._real_root)
+        if entry is not None and entry.pid != os.getpid():  # inherited through fork: not ours
+            entry = None
+        want = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        if entry is not None:
+            previous = entry.mode
+            if want == fcntl.LOCK_EX and previous != fcntl.LOCK_EX:
+                if entry.fd is None:
+                    raise _write_error(self.root, OSError(errno.EROFS, os.strerror(errno.EROFS)))
+                _flock(entry.fd, fcntl.LOCK_EX)
+                entry.mode = fcntl.LOCK_EX
+            entry.depth += 1
+            try:
+                yield
+            finally:
+                entry.depth -= 1
+                if entry.mode != previous and entry.fd is not None:
+                    _flock(entry.fd, previous)
+                    entry.mode = previous
+            return
+        fd = self._open_lock_file(required)
+        if fd is not None:
+            try:
+                _flock(fd, want)
+            except BaseException:
+                os.close(fd)
+                raise
+        held[self._real_root] = _HeldLock(fd=fd, mode=want, depth=1, pid=os.getpid())
         try:
-            fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            raise _write_error(self.root, exc) from None
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                    break
-                except OSError as exc:  # EINTR from a signal: try again
-                    if exc.errno != errno.EINTR:
-                        raise
             yield
         finally:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            finally:
-                os.close(fd)
+            held.pop(self._real_root, None)
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                finally:
+                    os.close(fd)
+
+    def _open_lock_file(self, required: bool) -> int | None:
+        # 0o666 less the umask: on a shared console (umask 007, setgid dir) every operator can lock.
+        try:
+            return os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            try:  # a user who may only read: flock works on a read-only descriptor
+                return os.open(self.root / LOCK_NAME, os.O_RDONLY)
+            except OSError:
+                if required:
+                    raise _write_error(self.root, exc) from None
+                return None
 
     def _commit(self, txn: Transaction) -> None:
         """Write each dirty shard: every temp file (fsynced) first, then the renames, then directory fsyncs.
 
         Writing all temp files before renaming any means a full disk or a read-only store fails
-        the whole transaction with no shard changed and no temp file left behind.
+        the whole transaction with no shard changed and no temp file left behind. When more than
+        one shard changes, a journal recorded after the temps and removed after the directory
+        fsyncs makes the renames and deletions one atomic step (see `_recover_locked`). A single
+        shard needs none: its rename is atomic, and the summary index checks itself (summary.py).
         """
+        dirty = txn._dirty_shards()
+        removed = [shard for shard in dirty if shard.dropped or not shard.data]
         staged: list[tuple[_Shard, Path, Path, bytes]] = []
+        journaled = False
         try:
-            for shard in txn._dirty_shards():
+            for shard in dirty:
                 if shard.dropped or not shard.data:
                     continue
                 path = self.path_for(shard.key)
@@ -427,7 +741,7 @@ class Store:
                 self._write_temp(tmp, payload)
             if self.index is not None:  # staged last, so renamed after the shards it summarises
                 index_data = self.index.updated(self, [(s.key, s.data, t, b) for s, _p, t, b in staged],
-                                                [s.key for s in txn._dirty_shards() if s.dropped or not s.data])
+                                                [s.key for s in removed])
                 if index_data is not None:
                     index_shard = _Shard(key=self.index.key, data=index_data, signature=None, dirty=True)
                     path = self.path_for(index_shard.key)
@@ -435,20 +749,34 @@ class Store:
                     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
                     staged.append((index_shard, path, tmp, payload))
                     self._write_temp(tmp, payload)
+            _step("temps-written")
+            unlinks = [shard.key for shard in removed if self.path_for(shard.key).exists()]
+            index_key = self.index.key if self.index is not None else None
+            shard_changes = len(unlinks) + sum(1 for shard, *_rest in staged if shard.key != index_key)
+            if shard_changes > 1 or (self.journal_every_commit and staged + unlinks):
+                journaled = True
+                self._write_journal(PendingCommit(
+                    renames=tuple((shard.key, tmp.name, _digest_hex(payload)) for shard, _p, tmp, payload in staged),
+                    unlinks=tuple(unlinks)))
+                _step("journal-written")
         except OSError as exc:
             _discard_temps(tmp for _shard, _path, tmp, _payload in staged)
+            if journaled:
+                _discard_temps([self.journal_path])
             raise _write_error(self.root, exc) from None
         touched_dirs: set[Path] = set()
         try:
-            for shard in txn._dirty_shards():
-                if shard.dropped or not shard.data:
-                    path = self.path_for(shard.key)
-                    if path.exists():
-                        path.unlink()
-                        touched_dirs.add(path.parent)
-                    with self._cache_lock:
-                        self._cache.pop(shard.key, None)
-            for shard, path, tmp, payload in staged:
+            number = 0
+            for shard in removed:
+                path = self.path_for(shard.key)
+                if shard.key in unlinks:
+                    path.unlink(missing_ok=True)
+                    touched_dirs.add(path.parent)
+                    number += 1
+                    _step(f"unlinked-{number}")
+                with self._cache_lock:
+                    self._cache.pop(shard.key, None)
+            for number, (shard, path, tmp, payload) in enumerate(staged, 1):
                 os.replace(tmp, path)
                 touched_dirs.add(path.parent)
                 shard.signature = _signature(path)
@@ -457,12 +785,35 @@ class Store:
                 shard.dirty = False
                 with self._cache_lock:
                     self._cache[shard.key] = shard
+                _step(f"renamed-{number}")
             if self.durable:
                 for directory in touched_dirs:
                     _fsync_directory(directory)
+            _step("dirs-synced")
+            if journaled:  # only once every rename is durable: a journal gone too early could split the commit
+                self.journal_path.unlink()
+                if self.durable:
+                    _fsync_directory(self.root)
+                _step("journal-removed")
         except OSError as exc:  # a rename or unlink refused after the temp files were written
-            _discard_temps(tmp for _shard, _path, tmp, _payload in staged)
-            raise _write_error(self.root, exc) from None
+            if not journaled:
+                _discard_temps(tmp for _shard, _path, tmp, _payload in staged)
+                raise _write_error(self.root, exc) from None
+            reason = exc.strerror or str(exc)
+            raise StoreWriteFailed(
+                f"The emulator store '{self.root}' could not finish a commit: {reason}. The change is recorded "
+                f"whole in {JOURNAL_NAME} and is completed the next time the store is read or written "
+                "(or by 'vmss-tui emulator check --repair').", target=str(self.root)) from None
+
+    def _write_journal(self, commit: PendingCommit) -> None:
+        """Record a commit's renames and deletions durably before any of them happens.
+
+        The journal's last line is the digest of the rest, so a journal torn by a crash is told
+        apart from a whole one; the directory fsync makes its name durable before any rename is.
+        """
+        self._write_temp(self.journal_path, _encode_journal(commit))
+        if self.durable:
+            _fsync_directory(self.root)
 
     def _write_temp(self, tmp: Path, payload: bytes) -> None:
         """Write a temp file whole (os.write may write less than asked) and fsync it when durable."""
@@ -476,6 +827,16 @@ class Store:
                 os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _flock(fd: int, operation: int) -> None:
+    while True:
+        try:
+            fcntl.flock(fd, operation)
+            return
+        except OSError as exc:  # EINTR from a signal: try again
+            if exc.errno != errno.EINTR:
+                raise
 
 
 def _key_problem(key: object) -> str | None:
