@@ -97,7 +97,7 @@ def test_nat_rule_v2_on_a_standard_load_balancer_reads_the_pool_mappings() -> No
         frontend_port_range_end=50119, backend_address_pool_name="vLBBEPool"),))
     lb = sync_backend_pool(lb, "vLBBEPool", {i: ipconfig(i) for i in ("0", "2")})
     info = list_instance_connection_info("Uniform", nic_configs(nat_pool=False), *lookups(lb, "20.1.2.3"))
-    assert info == {"instance 0": "20.1.2.3:50000", "instance 2": "20.1.2.3:50002"}
+    assert info == {"instance 0": "20.1.2.3:50000", "instance 2": "20.1.2.3:50001"}
 
 
 def expect(code: str, message: str, orchestration="Uniform", nics=None, lb=None) -> None:

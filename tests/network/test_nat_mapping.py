@@ -1,8 +1,8 @@
 """Which frontend port every instance gets from a NAT pool (V1) or a NAT rule V2, over scale-out and scale-in.
 
 The rule (vmss_tui/domain/network/nat.py, docs/emulator-fidelity.md "NAT port mapping"): a member keeps its
-port while it stays; a new numeric instance n takes start + n when free and in range, else the lowest free
-port; members beyond the range's size fail the change as Azure fails it.
+port while it stays; new members take the lowest free ports in ascending instance-id order; members beyond
+the range's size fail the change as Azure fails it.
 """
 
 from __future__ import annotations
@@ -76,15 +76,24 @@ def test_the_docs_surviving_instances_1_and_3_sit_on_50001_and_50003() -> None:
 
 
 def test_scale_in_keeps_the_survivors_ports_and_scale_out_moves_nobody() -> None:
-    """C3/C4: instance 1 leaves; 3 keeps 50003; a new instance 4 comes in and no existing port changes."""
-    lb = sync_nat_pool(v1_lb(), "natpool", {i: ipconfig(i) for i in ("1", "3")})
+    """C3/C4: instance 1 leaves; 3 keeps 50003; new instances take the lowest free ports, nobody moves."""
+    lb = sync_nat_pool(v1_lb(), "natpool", {i: ipconfig(i) for i in ("0", "1", "2", "3")})
+    lb = sync_nat_pool(lb, "natpool", {i: ipconfig(i) for i in ("1", "3")})
     lb = sync_nat_pool(lb, "natpool", {"3": ipconfig("3")})
     assert v1_ports(lb) == {"3": 50003}
-    lb = sync_nat_pool(lb, "natpool", {i: ipconfig(i) for i in ("3", "4")})
-    assert v1_ports(lb) == {"3": 50003, "4": 50004}
+    lb = sync_nat_pool(lb, "natpool", {i: ipconfig(i) for i in ("3", "4", "5", "6", "7")})
+    assert v1_ports(lb) == {"3": 50003, "4": 50000, "5": 50001, "6": 50002, "7": 50004}
 
 
-def test_an_instance_past_the_end_of_the_range_takes_the_lowest_free_port() -> None:
+def test_a_late_batch_starts_again_at_the_start_of_the_range() -> None:
+    """A real set's listing: instances 117, 118, 119, 120, 122 on 50000-50004 once the earlier ones left."""
+    lb = sync_nat_pool(v1_lb(), "natpool", {i: ipconfig(i) for i in ("0", "1")})
+    lb = sync_nat_pool(lb, "natpool", {})
+    lb = sync_nat_pool(lb, "natpool", {i: ipconfig(i) for i in ("122", "117", "120", "119", "118")})
+    assert v1_ports(lb) == {"117": 50000, "118": 50001, "119": 50002, "120": 50003, "122": 50004}
+
+
+def test_instance_ids_beyond_the_range_still_fit_while_ports_are_free() -> None:
     lb = sync_nat_pool(v1_lb(50000, 50002), "natpool", {i: ipconfig(i) for i in ("0", "7", "9")})
     assert v1_ports(lb) == {"0": 50000, "7": 50001, "9": 50002}
 

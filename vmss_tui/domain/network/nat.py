@@ -2,22 +2,19 @@
 
 Azure documents no formula for the port an instance gets from an inbound NAT pool (V1) or a NAT rule
 V2; az only reads back what the load balancer shows. The emulator's rule (docs/emulator-fidelity.md,
-"Networking (issue 14)", "NAT port mapping"):
+"Networking (issue 14)", "NAT port mapping"), fitted to the three observations there is:
 
 1. An instance that already has a port keeps it for as long as it stays a member (scale-in never
    renumbers, as the NAT rule V2 documentation says of the remaining virtual machines).
-2. A new member whose instance id is a number n takes `start + n` if that port is in the range and free
-   (the docs' sample shows instances 1 and 3 on 50001 and 50003, the seed shows vmss_0 -> 50000,
-   vmss_1 -> 50001, vmss_2 -> 50002).
-3. Otherwise (a non-numeric id, as Flexible VM names are, or its port is taken or past the end) it takes
-   the lowest free port of the range.
-4. New members are placed in ascending instance-id order (numbers first, then names), so the result does
-   not depend on the order the caller lists them in.
-5. If the members outnumber the ports of the range, nothing changes and the request fails as Azure
+2. New members take the lowest free ports of the range, in ascending instance-id order (numbers in
+   numeric order, then names). So the seed's vmss_0, vmss_1, vmss_2 get 50000, 50001, 50002; the docs'
+   instances 0-3 get 50000-50003 and the survivors 1 and 3 keep 50001 and 50003; and a batch 117, 118,
+   ... created after every earlier instance left starts again at 50000, as a listing of a real set shows.
+3. If the members outnumber the ports of the range, nothing changes and the request fails as Azure
    fails a scale-out the range cannot hold.
 
 Since every member's port is either kept or chosen among the free ones, no two members ever share a
-port and no surviving member's port ever moves.
+port and no surviving member's port ever moves; the result does not depend on the caller's order.
 """
 
 from __future__ import annotations
@@ -84,15 +81,10 @@ def assign_frontend_ports(start: int, end: int, current: Mapping[str, int], memb
     for member in wanted:
         if member in ports:
             continue
-        preferred = start + int(member) if member.isdigit() else None
-        if preferred is not None and preferred <= end and preferred not in taken:
-            port = preferred
-        else:
-            while next_lowest in taken:
-                next_lowest += 1
-            port = next_lowest
-        ports[member] = port
-        taken.add(port)
+        while next_lowest in taken:
+            next_lowest += 1
+        ports[member] = next_lowest
+        taken.add(next_lowest)
     return {member: ports[member] for member in wanted}
 
 
