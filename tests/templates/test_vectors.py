@@ -314,7 +314,14 @@ def test_command_line_values_are_typed_by_the_declaration_and_parameter_files_re
 
     text = fixture_text(NAT)
     assert parameter_from_text(text, "instanceCount", "5") == 5
-    assert parameter_from_text(text, "VMSSNAME", "5") == "5"
+    assert parameter_from_text(text, "vmssName", "5") == "5"
+    with pytest.raises(InvalidTemplate, match="unrecognized template parameter 'VMSSNAME'. Allowed parameters: "
+                                              "adminPasswordOrKey, adminUsername, authenticationType, instanceCount"):
+        parameter_from_text(text, "VMSSNAME", "5")
+    with pytest.raises(InvalidTemplate, match="is not an integer"):
+        parameter_from_text(text, "instanceCount", "five")
+    assert parameter_from_text(template([], parameters={"on": {"type": "bool"}}), "on", "TRUE") is True
+    assert parameter_from_text(template([], parameters={"on": {"type": "bool"}}), "on", "yes") is False
     assert parameter_from_text(template([], parameters={"tags": {"type": "object"}}), "tags", '{"a": 1}') == {"a": 1}
     file_shape = ('{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",'
                   ' "contentVersion": "1.0.0.0", "parameters": {"vmssName": {"value": "myvmss"}}}')

@@ -710,24 +710,28 @@ def read_parameters_text(text: str) -> dict[str, Any]:
 
 
 def parameter_from_text(template_text: str, name: str, text: str) -> Any:
-    """A `-p name=value` given on a command line, typed by the template's declaration as az types it.
+    """A `-p name=value` from a command line, typed by the template's declaration exactly as az types it.
 
-    int -> an integer, bool -> true/false, object/array -> JSON, string -> the text as it is."""
+    azure-cli `_try_parse_key_value_object`: the name must be declared (same case), object/array/
+    secureObject values are JSON, bool is `value.lower() == 'true'`, int is `int(value)`, anything else
+    the text itself."""
     document = read_json(template_text)
     declared = (document.value.get("parameters") or {}) if isinstance(document.value, dict) else {}
-    key = _lookup_name(declared, name)
-    kind = str(declared[key].get("type", "string")).lower() if key and isinstance(declared[key], dict) else "string"
-    if kind == "int":
-        try:
-            return int(text.strip())
-        except ValueError:
-            return text
-    if kind == "bool":
-        lowered = text.strip().lower()
-        return lowered == "true" if lowered in ("true", "false") else text
+    if not isinstance(declared, dict) or name not in declared:
+        allowed = ", ".join(sorted(declared)) if isinstance(declared, dict) else ""
+        raise InvalidTemplate(f"unrecognized template parameter '{name}'. Allowed parameters: {allowed}")
+    declaration = declared[name]
+    kind = str(declaration.get("type", "")).lower() if isinstance(declaration, dict) else ""
     if kind in ("object", "array", "secureobject"):
         try:
             return json.loads(text)
         except ValueError:
-            return text
+            raise InvalidTemplate(f"The value of the parameter '{name}' is not valid JSON: {text!r}") from None
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise InvalidTemplate(f"The value of the parameter '{name}' is not an integer: {text!r}") from None
     return text
