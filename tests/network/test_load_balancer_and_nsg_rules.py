@@ -104,6 +104,8 @@ def test_the_labs_ssh_rule_lets_ssh_in_and_nothing_else() -> None:
     assert inbound_allowed(nsg, 22) and not inbound_allowed(nsg, 80) and not inbound_allowed(nsg, 3389)
     assert [(r.name, r.priority, r.destination_port_range) for r in portal_inbound_rules([22, 80, 443, 3389])] == [
         ("SSH", 300, "22"), ("HTTP", 320, "80"), ("HTTPS", 340, "443"), ("RDP", 360, "3389")]
+    assert [(r.name, r.priority) for r in portal_inbound_rules([3389, 22, 443, 80])] == [
+        ("RDP", 300), ("SSH", 320), ("HTTPS", 340), ("HTTP", 360)]  # as a portal-exported template has them
     with pytest.raises(AzureError):
         portal_inbound_rules([8080])
     assert az_default_rule("linux").name == "default-allow-ssh" and az_default_rule("windows").name == "rdp"
