@@ -704,9 +704,11 @@ def read_parameters_text(text: str) -> dict[str, Any]:
     value = document.value
     if not isinstance(value, dict):
         raise validation_failed("A parameters file must hold a JSON object", "https://aka.ms/resource-manager-parameter-files")
-    if isinstance(value.get("parameters"), dict) and ("$schema" in value or "contentVersion" in value):
-        return dict(value["parameters"])
-    return dict(value)
+    inner = value.get("parameters", value)  # az: parsed.get('parameters', parsed)
+    if not isinstance(inner, dict):
+        raise validation_failed("The 'parameters' of a parameters file must be a JSON object",
+                                "https://aka.ms/resource-manager-parameter-files")
+    return dict(inner)
 
 
 def parameter_from_text(template_text: str, name: str, text: str) -> Any:
