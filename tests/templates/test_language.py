@@ -101,7 +101,22 @@ def test_bad_expressions_fail_with_arms_words(value: str, message: str, context:
         evaluate(value, context)
     assert caught.value.code == "InvalidTemplate" and caught.value.http_status == 400
     assert message in caught.value.message
-    assert caught.value.message.startswith("Deployment template language expression evaluation failed: '")
+    assert caught.value.message.startswith("Deployment template validation failed: 'The template resource 'probe' at "
+                                           "line '5' and column '5' is not valid: ")
+    assert caught.value.message.endswith("Please see https://aka.ms/arm-template-expressions for usage details.'.")
+
+
+def test_an_expression_error_names_the_variable_or_parameter_it_sits_in(context: DeploymentContext) -> None:
+    with pytest.raises(InvalidTemplate) as caught:
+        evaluate("[variables('outer')]", context, variables={"outer": "[variables('inner')]",
+                                                             "inner": "[toLower(1)]"})
+    assert caught.value.message.startswith("Deployment template validation failed: 'The template variable 'inner' is "
+                                           "not valid: The template language function 'toLower' expects")
+    with pytest.raises(InvalidTemplate) as caught:
+        evaluate("x", context, parameters={"p": {"type": "string", "defaultValue": "[variables('v')]"}},
+                 variables={"v": "x"})
+    assert "The template parameter 'p' at line '5' and column '10' is not valid: The template function " \
+           "'variables' is not expected at this location" in caught.value.message
 
 
 def test_variables_use_each_other_in_any_order_and_a_cycle_is_refused(context: DeploymentContext) -> None:

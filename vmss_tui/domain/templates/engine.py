@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InvalidTemplate, expression_failed, validation_failed
+from .errors import InvalidTemplate, expression_failed, located, validation_failed
 from .expressions import (
     Deferred,
     Evaluator,
@@ -218,6 +218,8 @@ class _Template:
                 value = self.evaluator.value(self.declared_variables[key], scope)
             else:
                 value = self.evaluator.copy_array(self.variable_loops[key], scope)[1]
+        except InvalidTemplate as error:
+            raise located(error, f"The template variable '{key}'") from None
         finally:
             self.variables_in_progress.pop()
         self.variable_values[key] = value
@@ -326,6 +328,8 @@ class _Template:
             self.parameters_in_progress.append(name)
             try:
                 value = self.evaluator.value(declaration["defaultValue"], Scope(self, "parameter"))
+            except InvalidTemplate as error:
+                raise located(error, f"The template parameter '{name}'{_at(self.document, declaration)}") from None
             finally:
                 self.parameters_in_progress.pop()
             if isinstance(value, SecureValue):
@@ -506,62 +510,84 @@ def _declared_resources(host: _Template, declarations: list[Any], parent: _Decla
     for declaration in declarations:
         if not isinstance(declaration, dict):
             raise validation_failed("Each template resource must be an object", "https://aka.ms/arm-template/#resources")
-        base = parent.scope if parent else Scope(host, "resource-identity")
-        loop = declaration.get("copy")
-        instances: list[tuple[Scope, str | None, int | None, int | None]]
-        if isinstance(loop, dict):
-            loop_name = loop.get("name")
-            if not isinstance(loop_name, str) or not loop_name or "count" not in loop:
-                raise validation_failed(f"The copy property of the template resource{_at(host.document, declaration)} "
-                                        "must have a 'name' and a 'count'", "https://aka.ms/arm-copy")
-            host.loop_names.add(loop_name.lower())
-            count = host.evaluator.count(loop["count"], base, loop_name)
-            serial = str(loop.get("mode", "parallel")).lower() == "serial"
-            batch_size = loop.get("batchSize", 1) if serial else None
-            if serial and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
-                raise validation_failed(f"The batchSize of the copy loop '{loop_name}' must be a positive integer",
-                                        "https://aka.ms/arm-copy")
-            instances = [(Scope(host, "resource-identity", {**base.copy_indexes, loop_name.lower(): index}, loop_name),
-                          loop_name, index, index // batch_size if batch_size else None) for index in range(count)]
-        elif loop is not None:
-            raise validation_failed("The copy property of a resource must be an object", "https://aka.ms/arm-copy")
-        else:
-            instances = [(base, parent.copy_name if parent else None, parent.copy_index if parent else None, None)]
-        for scope, loop_name, index, batch in instances:
-            kind = _text(host, declaration.get("type"), scope, "type", declaration)
-            name = _text(host, declaration.get("name"), scope, "name", declaration)
-            api_version = host.evaluator.value(declaration.get("apiVersion"), scope)
-            if not isinstance(api_version, str) or not api_version:
-                raise validation_failed(f"The template resource '{name}'{_at(host.document, declaration)} is not "
-                                        "valid: the required property 'apiVersion' is missing or not a string",
-                                        "https://aka.ms/arm-template/#resources")
-            if parent is not None and kind.count("/") == 0:
-                kind, name = f"{parent.type}/{kind}", f"{parent.name}/{name}"
-            type_segments = [part for part in kind.split("/") if part]
-            name_segments = name.split("/")
-            if len(type_segments) < 2 or len(name_segments) != len(type_segments) - 1 or not all(name_segments):
-                raise validation_failed(
-                    f"The template resource '{name}' for type '{kind}'{_at(host.document, declaration)} has incorrect "
-                    "segment lengths. A nested resource type must have identical number of segments as its resource "
-                    "name. A root resource type must have segment length one greater than its resource name",
-                    "https://aka.ms/arm-template/#resources")
-            enabled = parent.enabled if parent else True
-            if enabled and "condition" in declaration:
-                condition = host.evaluator.value(declaration["condition"], scope)
-                if not isinstance(condition, bool):
-                    raise validation_failed(f"The condition of the template resource '{name}'"
-                                            f"{_at(host.document, declaration)} must be a boolean, not "
-                                            f"'{type_name(condition)}'", "https://aka.ms/arm-template/#resources")
-                enabled = condition
-            resource_id = build_resource_id(host.context.subscription_id, host.context.resource_group, kind,
-                                            name_segments)
-            item = _Declared(declaration, scope, kind, name, api_version, resource_id, loop_name, index, batch,
-                             enabled)
-            found.append(item)
-            children = declaration.get("resources")
-            if isinstance(children, list):
-                found.extend(_declared_resources(host, children, item))
+        try:
+            found.extend(_declared_resource(host, declaration, parent))
+        except InvalidTemplate as error:
+            raise located(error, _where(host, declaration)) from None
     return found
+
+
+def _where(host: _Template, declaration: dict[str, Any]) -> str:
+    """How ARM names a resource in its messages: the name as written, and where it starts."""
+    return f"The template resource '{declaration.get('name')}'{_at(host.document, declaration)}"
+
+
+def _declared_resource(host: _Template, declaration: dict[str, Any], parent: _Declared | None) -> list[_Declared]:
+    found: list[_Declared] = []
+    base = parent.scope if parent else Scope(host, "resource-identity")
+    loop = declaration.get("copy")
+    instances: list[tuple[Scope, str | None, int | None, int | None]]
+    if isinstance(loop, dict):
+        loop_name = loop.get("name")
+        if not isinstance(loop_name, str) or not loop_name or "count" not in loop:
+            raise validation_failed(f"The copy property of the template resource{_at(host.document, declaration)} "
+                                    "must have a 'name' and a 'count'", "https://aka.ms/arm-copy")
+        host.loop_names.add(loop_name.lower())
+        count = host.evaluator.count(loop["count"], base, loop_name)
+        serial = str(loop.get("mode", "parallel")).lower() == "serial"
+        batch_size = loop.get("batchSize", 1) if serial else None
+        if serial and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
+            raise validation_failed(f"The batchSize of the copy loop '{loop_name}' must be a positive integer",
+                                    "https://aka.ms/arm-copy")
+        instances = [(Scope(host, "resource-identity", {**base.copy_indexes, loop_name.lower(): index}, loop_name),
+                      loop_name, index, index // batch_size if batch_size else None) for index in range(count)]
+    elif loop is not None:
+        raise validation_failed("The copy property of a resource must be an object", "https://aka.ms/arm-copy")
+    else:
+        instances = [(base, parent.copy_name if parent else None, parent.copy_index if parent else None, None)]
+    for scope, loop_name, index, batch in instances:
+        kind = _text(host, declaration.get("type"), scope, "type", declaration)
+        name = _text(host, declaration.get("name"), scope, "name", declaration)
+        api_version = host.evaluator.value(declaration.get("apiVersion"), scope)
+        if not isinstance(api_version, str) or not api_version:
+            raise validation_failed(f"The template resource '{name}'{_at(host.document, declaration)} is not "
+                                    "valid: the required property 'apiVersion' is missing or not a string",
+                                    "https://aka.ms/arm-template/#resources")
+        if parent is not None and kind.count("/") == 0:
+            kind, name = f"{parent.type}/{kind}", f"{parent.name}/{name}"
+        type_segments = [part for part in kind.split("/") if part]
+        name_segments = name.split("/")
+        if len(type_segments) < 2 or len(name_segments) != len(type_segments) - 1 or not all(name_segments):
+            raise validation_failed(
+                f"The template resource '{name}' for type '{kind}'{_at(host.document, declaration)} has incorrect "
+                "segment lengths. A nested resource type must have identical number of segments as its resource "
+                "name. A root resource type must have segment length one greater than its resource name",
+                "https://aka.ms/arm-template/#resources")
+        enabled = parent.enabled if parent else True
+        if enabled and "condition" in declaration:
+            condition = host.evaluator.value(declaration["condition"], scope)
+            if not isinstance(condition, bool):
+                raise validation_failed(f"The condition of the template resource '{name}'"
+                                        f"{_at(host.document, declaration)} must be a boolean, not "
+                                        f"'{type_name(condition)}'", "https://aka.ms/arm-template/#resources")
+            enabled = condition
+        resource_id = build_resource_id(host.context.subscription_id, host.context.resource_group, kind,
+                                        name_segments)
+        item = _Declared(declaration, scope, kind, name, api_version, resource_id, loop_name, index, batch,
+                         enabled)
+        found.append(item)
+        children = declaration.get("resources")
+        if isinstance(children, list):
+            found.extend(_declared_resources(host, children, item))
+    return found
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
 
 
 def _dependency_index(declared: list[_Declared]) -> dict[str, list[_Declared]]:
@@ -659,14 +685,16 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
         referenced: set[str] = set()
         scope = Scope(host, "resource", item.scope.copy_indexes, item.scope.resource_loop,
                       lambda target, api_version, full: Deferred(target), referenced)
-        body = _evaluate_body(host, item.declaration, scope)
-        needs: list[str] = []
-        raw_depends = item.declaration.get("dependsOn") or []
-        if not isinstance(raw_depends, list):
+        try:
+            body = _evaluate_body(host, item.declaration, scope)
+            targets = [host.evaluator.value(entry, item.scope) for entry in _list(item.declaration.get("dependsOn"))]
+        except InvalidTemplate as error:
+            raise located(error, _where(host, item.declaration)) from None
+        except TypeError:
             raise validation_failed(f"The 'dependsOn' of the template resource '{item.name}' must be an array",
-                                    "https://aka.ms/arm-template/#resources")
-        for entry in raw_depends:
-            target = host.evaluator.value(entry, item.scope)
+                                    "https://aka.ms/arm-template/#resources") from None
+        needs: list[str] = []
+        for target in targets:
             if not isinstance(target, str):
                 raise validation_failed(f"The 'dependsOn' of the template resource '{item.name}' must hold strings",
                                         "https://aka.ms/arm-template/#resources")

@@ -43,10 +43,26 @@ def validation_failed(reason: str, docs: str = DOCS_TEMPLATE) -> InvalidTemplate
 
 
 def expression_failed(reason: str) -> InvalidTemplate:
-    """An expression could not be evaluated (an unknown function, a wrong type, a missing property)."""
+    """An expression could not be evaluated (an unknown function, a wrong type, a missing property).
+
+    `located()` later names the resource, variable or parameter it sits in, as ARM's message does."""
     sentence = reason if reason.endswith(".") else reason + "."
-    return InvalidTemplate("Deployment template language expression evaluation failed: "
-                           f"'{sentence} Please see {DOCS_EXPRESSIONS} for usage details.'.")
+    error = InvalidTemplate("Deployment template language expression evaluation failed: "
+                            f"'{sentence} Please see {DOCS_EXPRESSIONS} for usage details.'.")
+    error.reason = reason.rstrip(".")  # type: ignore[attr-defined]
+    return error
+
+
+def located(error: InvalidTemplate, where: str) -> InvalidTemplate:
+    """ARM's "The template resource 'x' at line 'L' and column 'C' is not valid: ..." around an expression error.
+
+    Only the innermost place names it (a variable used by a resource is named, not the resource)."""
+    reason = getattr(error, "reason", None)
+    if reason is None:
+        return error
+    wrapped = InvalidTemplate(f"Deployment template validation failed: '{where} is not valid: {reason}. "
+                              f"Please see {DOCS_EXPRESSIONS} for usage details.'.")
+    return wrapped
 
 
 class InvalidTemplateDeployment(AzureError):
