@@ -29,6 +29,13 @@ def test_uniform_windows_nat_pool_targets_rdp() -> None:
     assert plan.load_balancer.nat_pool.backend_port == 3389
 
 
+def test_a_windows_standard_set_gets_azs_ssh_rule_as_az_builds_it() -> None:
+    """create_vmss passes 'rdp' in lower case and build_nsg_resource tests for 'RDP': the rule is SSH on 22."""
+    plan = plan_network(CreateNetworkOptions("win", os_type="windows", lb_sku="Standard"))
+    assert (plan.nsg.rule_name, plan.nsg.rule_port, plan.load_balancer.nat_rule.backend_port) == (
+        "default-allow-ssh", 22, 3389)
+
+
 def test_standard_lb_gets_nat_rule_v2_an_lb_rule_on_80_a_static_ip_and_an_ssh_nsg() -> None:
     plan = plan_network(CreateNetworkOptions("web", lb_sku="Standard", instance_count=100))
     lb = plan.load_balancer
@@ -130,3 +137,29 @@ def test_nic_names_carry_azs_hashed_prefix() -> None:
     assert len(prefix) == 9 and prefix.startswith("myscal"[:5])
     assert plan_network(CreateNetworkOptions("my-scale-set", subscription_id="sub", resource_group="rg")).nic_name == \
         f"{prefix}Nic"
+
+
+def test_az_vm_create_defaults_nic_nsg_and_public_ip() -> None:
+    from vmss_tui.domain.network.plan import VmNetworkOptions, plan_vm_network
+    plan = plan_vm_network(VmNetworkOptions("newvm"))
+    assert (plan.nic_name, plan.ip_config_name, plan.private_ip_allocation_method) == (
+        "newvmVMNic", "ipconfignewvm", "Dynamic")
+    assert (plan.vnet.name, plan.vnet.subnet_name, plan.vnet.address_prefix, plan.vnet.subnet_address_prefix) == (
+        "newvmVNET", "newvmSubnet", "10.0.0.0/16", "10.0.0.0/24")
+    assert (plan.nsg.name, plan.nsg.rule_name, plan.nsg.rule_port) == ("newvmNSG", "default-allow-ssh", 22)
+    assert (plan.public_ip.name, plan.public_ip.allocation_method) == ("newvmPublicIP", "Dynamic")
+    windows = plan_vm_network(VmNetworkOptions("win", os_type="windows", public_ip_sku="Standard"))
+    assert (windows.nsg.rule_name, windows.nsg.rule_port, windows.public_ip.allocation_method) == ("rdp", 3389, "Static")
+
+
+def test_a_vm_added_next_to_a_set_joins_the_sets_virtual_network() -> None:
+    """Seed 003's `newvm`: az picks the first subnet of the group's virtual network in the location."""
+    from vmss_tui.domain.network.plan import VmNetworkOptions, plan_vm_network
+    lab = VirtualNetwork("app-grp-vnet", "centralindia", ("10.0.0.0/16",), (Subnet("default", "10.0.0.0/20"),))
+    plan = plan_vm_network(VmNetworkOptions("newvm", location="centralindia", existing_vnets=(lab,),
+                                            nsg_rule="NONE", public_ip_address="", nsg=""))
+    assert (plan.vnet.name, plan.vnet.subnet_name, plan.vnet.new) == ("app-grp-vnet", "default", False)
+    assert plan.nsg is None and plan.public_ip is None
+    named = plan_vm_network(VmNetworkOptions("newvm", vnet_name="app-grp-vnet", subnet="apps", existing_vnets=(lab,)))
+    assert (named.vnet.name, named.vnet.subnet_name, named.vnet.new, named.vnet.address_prefix) == (
+        "app-grp-vnet", "apps", True, None)

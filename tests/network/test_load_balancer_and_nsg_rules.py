@@ -13,7 +13,7 @@ from vmss_tui.domain.network import (
     SecurityRuleDirection, SecurityRuleProtocol, Sku, TransportProtocol, public_fqdn, validate_load_balancer,
 )
 from vmss_tui.domain.network.security import (
-    az_default_rule, deciding_rule, inbound_allowed, portal_basic_nsg_name, portal_inbound_rules,
+    az_nsg_rule, deciding_rule, inbound_allowed, portal_basic_nsg_name, portal_inbound_rules,
     validate_security_rules,
 )
 
@@ -108,7 +108,10 @@ def test_the_labs_ssh_rule_lets_ssh_in_and_nothing_else() -> None:
         ("RDP", 300), ("SSH", 320), ("HTTPS", 340), ("HTTP", 360)]  # as a portal-exported template has them
     with pytest.raises(AzureError):
         portal_inbound_rules([8080])
-    assert az_default_rule("linux").name == "default-allow-ssh" and az_default_rule("windows").name == "rdp"
+    assert (az_nsg_rule("SSH").name, az_nsg_rule("SSH").destination_port_range) == ("default-allow-ssh", "22")
+    assert (az_nsg_rule("RDP").name, az_nsg_rule("RDP").destination_port_range) == ("rdp", "3389")
+    assert az_nsg_rule("rdp").name == "default-allow-ssh"  # az compares case-sensitively
+    assert az_nsg_rule("NONE") is None
 
 
 def test_rule_priorities_and_ports_are_checked() -> None:

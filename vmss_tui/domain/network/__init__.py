@@ -51,7 +51,7 @@ from .nat import (
     validate_load_balancer,
 )
 from .names import validate_domain_name_label, validate_network_name
-from .plan import CreateNetworkOptions, NetworkPlan, plan_network
+from .plan import CreateNetworkOptions, NetworkPlan, VmNetworkOptions, VmNetworkPlan, plan_network, plan_vm_network
 
 __all__ = [
     "DEFAULT_SECURITY_RULES", "BackendAddressPool", "CreateNetworkOptions", "FlexibleVmEndpoints",
@@ -60,8 +60,8 @@ __all__ = [
     "NetworkSecurityGroup", "NicIpConfiguration", "Probe", "ProbeProtocol", "PublicIPAddress",
     "ScaleSetIpConfigurationRefs", "ScaleSetNicConfigurationRefs", "SecurityRule", "SecurityRuleAccess",
     "SecurityRuleDirection", "SecurityRuleProtocol", "Sku", "Subnet", "SubnetAddresses", "TransportProtocol",
-    "VirtualNetwork", "assign_frontend_ports", "az_frontend_port_range_end", "check_nat_pool_allowed",
-    "flexible_connection_info", "list_instance_connection_info", "parse_prefix", "plan_network", "public_fqdn",
+    "VirtualNetwork", "VmNetworkOptions", "VmNetworkPlan", "assign_frontend_ports", "az_frontend_port_range_end", "check_nat_pool_allowed",
+    "flexible_connection_info", "list_instance_connection_info", "parse_prefix", "plan_network", "plan_vm_network", "public_fqdn",
     "sync_backend_pool", "sync_nat_pool", "usable_count", "validate_domain_name_label", "validate_load_balancer",
     "validate_network_name", "validate_subnet_prefixes",
 ]

@@ -19,7 +19,7 @@ from ..errors import AzureError
 from . import errors
 from .models import Sku, VirtualNetwork
 from .nat import AZ_FRONTEND_PORT_RANGE_START, az_frontend_port_range_end
-from .security import az_default_rule
+from .security import az_nsg_rule
 
 DEFAULT_VNET_ADDRESS_PREFIX = "10.0.0.0/16"
 FRONTEND_IP_NAME = "loadBalancerFrontEnd"
@@ -303,9 +303,10 @@ def plan_network(options: CreateNetworkOptions) -> NetworkPlan:
             nat_pool=nat_pool, nat_rule=nat_rule,
             load_balancing_rule=LoadBalancingRulePlan("LBRule", 80, 80) if standard else None)
         if standard and options.nsg is None and options.os_type:
-            rule = az_default_rule(options.os_type)
-            nsg = NsgPlan(name=f"{options.name}NSG", new=True, rule_name=rule.name,
-                          rule_port=int(rule.destination_port_range))
+            # create_vmss passes 'rdp'/'ssh' in lower case; build_nsg_resource tests for 'RDP'.
+            rule = az_nsg_rule("rdp" if options.os_type.lower() == "windows" else "ssh")
+            nsg = NsgPlan(name=f"{options.name}NSG", new=True, rule_name=rule.name if rule else None,
+                          rule_port=int(rule.destination_port_range) if rule else None)
     elif load_balancer_type == "existing":
         load_balancer = LoadBalancerPlan(
             name=load_balancer_name, new=False, sku=lb_sku, backend_pool_name=backend_pool_name,
@@ -378,3 +379,97 @@ def _public_ip_type(options: CreateNetworkOptions, load_balancer_type: str | Non
     if options.public_ip_address is None:
         return "new"
     return "existing" if options.public_ip_address in options.existing_public_ips else "new"
+
+
+# --- `az vm create` (a VM added to a Flexible set: `add-vm`) -----------------------------------
+
+@dataclass(frozen=True)
+class VmNetworkOptions:
+    """The networking options of `az vm create`, with az's defaults (None = az's default, "" = none)."""
+
+    name: str
+    os_type: str = "linux"
+    location: str = "eastus"
+    vnet_name: str | None = None
+    subnet: str | None = None
+    vnet_address_prefix: str = DEFAULT_VNET_ADDRESS_PREFIX
+    subnet_address_prefix: str = "10.0.0.0/24"
+    private_ip_address: str | None = None
+    nsg: str | None = None
+    nsg_rule: str | None = None
+    """`SSH`, `RDP` or `NONE`; None: RDP for Windows, SSH otherwise."""
+    public_ip_address: str | None = None
+    public_ip_sku: str | None = None
+    public_ip_address_allocation: str | None = None
+    public_ip_address_dns_name: str | None = None
+    existing_vnets: tuple[VirtualNetwork, ...] = ()
+    existing_public_ips: frozenset[str] = frozenset()
+    existing_nsgs: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class VmNetworkPlan:
+    vnet: VnetPlan
+    nic_name: str
+    ip_config_name: str
+    private_ip_allocation_method: str
+    private_ip_address: str | None
+    nsg: NsgPlan | None
+    public_ip: PublicIpPlan | None
+
+
+def plan_vm_network(options: VmNetworkOptions) -> VmNetworkPlan:
+    """What `az vm create` builds for networking: NIC `{vm}VMNic` with IP configuration `ipconfig{vm}`,
+    the first existing subnet of the group's virtual networks in the location (or `{vm}VNET`/`{vm}Subnet`,
+    10.0.0.0/16 and 10.0.0.0/24), NSG `{vm}NSG` with az's SSH or RDP rule, public IP `{vm}PublicIP`."""
+    vnet = _plan_vm_vnet(options)
+    nsg = None
+    if options.nsg != "":
+        nsg_new = options.nsg is None or options.nsg not in options.existing_nsgs
+        rule = None
+        if nsg_new:
+            kind = options.nsg_rule or ("RDP" if options.os_type.lower() == "windows" else "SSH")
+            rule = az_nsg_rule(kind)
+        nsg = NsgPlan(name=options.nsg or f"{options.name}NSG", new=nsg_new, rule_name=rule.name if rule else None,
+                      rule_port=int(rule.destination_port_range) if rule else None)
+    public_ip = None
+    if options.public_ip_address != "":
+        sku = options.public_ip_sku
+        allocation = options.public_ip_address_allocation or (
+            "Static" if sku and sku.lower() == "standard" else "Dynamic")
+        public_ip = PublicIpPlan(
+            name=options.public_ip_address or f"{options.name}PublicIP", allocation_method=allocation.capitalize(),
+            sku=sku, domain_name_label=options.public_ip_address_dns_name,
+            new=options.public_ip_address is None or options.public_ip_address not in options.existing_public_ips)
+    return VmNetworkPlan(
+        vnet=vnet, nic_name=f"{options.name}VMNic", ip_config_name=f"ipconfig{options.name}",
+        private_ip_allocation_method="Static" if options.private_ip_address else "Dynamic",
+        private_ip_address=options.private_ip_address, nsg=nsg, public_ip=public_ip)
+
+
+def _plan_vm_vnet(options: VmNetworkOptions) -> VnetPlan:
+    vnet_name, subnet = options.vnet_name, options.subnet
+    if vnet_name and "/" in vnet_name:
+        raise _usage_error("incorrect usage: --subnet ID | --subnet NAME --vnet-name NAME", code="CLIError")
+    if not vnet_name and not subnet:
+        for candidate in options.existing_vnets:
+            if candidate.location.lower() != options.location.lower() or not candidate.subnets:
+                continue
+            match = next((s for s in candidate.subnets if s.name.lower() != "gatewaysubnet"), None)
+            if match is not None:
+                return VnetPlan(name=candidate.name, subnet_name=match.name, new=False)
+    if subnet:
+        subnet_is_id = subnet.startswith("/subscriptions/")
+        if subnet_is_id == bool(vnet_name):
+            raise _usage_error("incorrect usage: --subnet ID | --subnet NAME --vnet-name NAME", code="CLIError")
+        if subnet_is_id:
+            return VnetPlan(name=subnet.split("/virtualNetworks/")[-1].split("/")[0],
+                            subnet_name=subnet.rsplit("/", 1)[-1], new=False)
+        existing = next((v for v in options.existing_vnets if v.name.lower() == (vnet_name or "").lower()), None)
+        if existing is not None and existing.subnet(subnet) is not None:
+            return VnetPlan(name=existing.name, subnet_name=subnet, new=False)
+        if existing is not None:  # az adds the missing subnet to the existing virtual network
+            return VnetPlan(name=existing.name, subnet_name=subnet, new=True,
+                            subnet_address_prefix=options.subnet_address_prefix)
+    return VnetPlan(name=vnet_name or f"{options.name}VNET", subnet_name=subnet or f"{options.name}Subnet", new=True,
+                    address_prefix=options.vnet_address_prefix, subnet_address_prefix=options.subnet_address_prefix)

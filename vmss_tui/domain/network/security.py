@@ -91,12 +91,19 @@ def inbound_allowed(nsg: NetworkSecurityGroup | None, port: int,
 
 # --- The rules az and the portal add ------------------------------------------------------------
 
-def az_default_rule(os_type: str) -> SecurityRule:
-    """The rule `az vmss create` (Standard load balancer) and `az vm create` put in the NSG they create."""
-    windows = os_type.lower() == "windows"
-    return SecurityRule(name="rdp" if windows else "default-allow-ssh", priority=1000,
+def az_nsg_rule(nsg_rule: str) -> SecurityRule | None:
+    """The rule az's `build_nsg_resource` puts in an NSG it creates: `RDP` -> `rdp` (3389), `NONE` -> none,
+    anything else -> `default-allow-ssh` (22); Tcp, priority 1000, from anywhere.
+
+    The comparison is case-sensitive, as in az: `az vm create` passes `RDP`/`SSH`, but `az vmss create`
+    passes `rdp`/`ssh`, so a Windows scale set's NSG gets `default-allow-ssh` on 22, not RDP.
+    """
+    if nsg_rule == "NONE":
+        return None
+    rdp = nsg_rule == "RDP"
+    return SecurityRule(name="rdp" if rdp else "default-allow-ssh", priority=1000,
                         direction=SecurityRuleDirection.INBOUND, access=SecurityRuleAccess.ALLOW,
-                        protocol=SecurityRuleProtocol.TCP, destination_port_range="3389" if windows else "22")
+                        protocol=SecurityRuleProtocol.TCP, destination_port_range="3389" if rdp else "22")
 
 
 PORTAL_INBOUND_PORTS: dict[int, str] = {22: "SSH", 80: "HTTP", 443: "HTTPS", 3389: "RDP"}
