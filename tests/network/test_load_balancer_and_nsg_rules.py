@@ -93,7 +93,8 @@ def test_every_nsg_starts_with_azures_six_default_rules_and_denies_the_internet(
     assert not inbound_allowed(nsg, 22)
     assert deciding_rule(nsg, 22).name == "DenyAllInBound"
     assert inbound_allowed(nsg, 22, source="VirtualNetwork")
-    assert inbound_allowed(None, 22)
+    assert inbound_allowed(None, 22)  # a Basic frontend with no security group filters nothing
+    assert not inbound_allowed(None, 22, secure_by_default=True)  # Standard: closed until an NSG allows it
 
 
 def test_the_labs_ssh_rule_lets_ssh_in_and_nothing_else() -> None:

@@ -82,10 +82,15 @@ def deciding_rule(nsg: NetworkSecurityGroup, port: int, protocol: SecurityRulePr
 
 
 def inbound_allowed(nsg: NetworkSecurityGroup | None, port: int,
-                    protocol: SecurityRuleProtocol = SecurityRuleProtocol.TCP, source: str = "Internet") -> bool:
-    """Whether inbound traffic gets through; with no security group at all nothing is filtered."""
+                    protocol: SecurityRuleProtocol = SecurityRuleProtocol.TCP, source: str = "Internet",
+                    secure_by_default: bool = False) -> bool:
+    """Whether inbound traffic gets through the security group.
+
+    With no security group at all, a Basic public IP or load balancer lets traffic in, while a Standard
+    one (`secure_by_default`) is closed to inbound traffic until a security group allows it.
+    """
     if nsg is None:
-        return True
+        return not secure_by_default
     return deciding_rule(nsg, port, protocol, source).access is SecurityRuleAccess.ALLOW
 
 
