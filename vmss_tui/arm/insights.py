@@ -40,7 +40,7 @@ def setting_id(subscription_id: str, resource_group: str, name: str) -> str:
             f"/providers/microsoft.insights/autoscalesettings/{name}")
 
 
-def setting_from_arm(body: Mapping[str, Any], *, name: str) -> AutoscaleSetting:
+def setting_from_arm(body: Mapping[str, Any], *, name: str, resource_group: str = "") -> AutoscaleSetting:
     """A PUT body (or a stored resource) -> AutoscaleSetting, refusing what Azure's schema refuses."""
     if not isinstance(body, Mapping):
         raise _bad("The request body must be a JSON object.")
@@ -77,7 +77,8 @@ def setting_from_arm(body: Mapping[str, Any], *, name: str) -> AutoscaleSetting:
     target_location = properties.get("targetResourceLocation")
     return AutoscaleSetting(name=name, target_resource_uri=target, profiles=profiles, location=location,
                             enabled=enabled, notifications=tuple(dict(n) for n in notifications), tags=tags,
-                            target_resource_location=target_location if isinstance(target_location, str) else None)
+                            target_resource_location=target_location if isinstance(target_location, str) else None,
+                            resource_group=resource_group)
 
 
 def setting_to_arm(setting: AutoscaleSetting, *, resource_id: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The one registry of commands: declarations and their handlers, side by side.
 
 The CLI, the REPL and the TUI's `:` bar and palette are all generated from `COMMANDS`.
-Handlers return JSON-able data (flat camelCase, see `formatting`) and never print.
+Handlers return JSON-able data (ARM resources as az prints them, see `formatting`) and never print.
 """
 
 from __future__ import annotations
@@ -43,8 +43,15 @@ UPGRADE = ParamSpec("upgrade_policy", "How model changes reach instances.", flag
 FORCE = ParamSpec("force", "Force deletion (skip the graceful shutdown).", flags=("--force",), kind="flag")
 
 
-def _instances_result(instances: list[Instance], **extra: Any) -> Result:
-    return Result(data=[fmt.instance_json(i) for i in instances], table=fmt.instances_table, **extra)
+def _instances_result(inv: Invocation, instances: list[Instance], **extra: Any) -> Result:
+    scale_set = inv.scale_set if inv.scale_set is not None else inv.backend.get_scale_set(*inv.group_and_name)
+    return Result(data=[fmt.instance_json(i, scale_set) for i in instances],
+                  table=fmt.table_of(fmt.instances_table, [fmt.instance_row(i) for i in instances]), **extra)
+
+
+def _scale_set_result(scale_set: Any, **extra: Any) -> Result:
+    return Result(data=fmt.scale_set_json(scale_set),
+                  table=fmt.table_of(fmt.key_value_table, fmt.scale_set_row(scale_set)), **extra)
 
 
 def _operation_result(operation: Any) -> Result:
@@ -57,12 +64,13 @@ def _operation_result(operation: Any) -> Result:
 
 def _list(inv: Invocation) -> Result:
     sets = inv.backend.list_scale_sets(inv.resource_group)
-    return Result(data=[fmt.scale_set_json(s) for s in sets], table=fmt.scale_sets_table)
+    return Result(data=[fmt.scale_set_json(s) for s in sets],
+                  table=fmt.table_of(fmt.scale_sets_table, [fmt.scale_set_row(s) for s in sets]))
 
 
 def _show(inv: Invocation) -> Result:
     assert inv.scale_set is not None
-    return Result(data=fmt.scale_set_json(inv.scale_set), table=fmt.key_value_table)
+    return _scale_set_result(inv.scale_set)
 
 
 def _group_for_create(inv: Invocation) -> str:
@@ -96,7 +104,7 @@ def _create(inv: Invocation) -> Result:
         return _operation_result(operation)
     final = inv.wait(operation)
     created = inv.backend.get_scale_set(spec.resource_group, spec.name)
-    return Result(data=fmt.scale_set_json(created), table=fmt.key_value_table, operation=final, changed=True)
+    return _scale_set_result(created, operation=final, changed=True)
 
 
 def _update(inv: Invocation) -> Result:
@@ -120,8 +128,7 @@ def _update(inv: Invocation) -> Result:
     if inv.no_wait:
         return _operation_result(operation)
     final = inv.wait(operation)
-    return Result(data=fmt.scale_set_json(inv.backend.get_scale_set(group, name)), table=fmt.key_value_table,
-                  operation=final, changed=True)
+    return _scale_set_result(inv.backend.get_scale_set(group, name), operation=final, changed=True)
 
 
 def _delete(inv: Invocation) -> Result:
@@ -149,8 +156,7 @@ def _scale(inv: Invocation) -> Result:
     if inv.no_wait:
         return _operation_result(operation)
     final = inv.wait(operation)
-    return Result(data=fmt.scale_set_json(inv.backend.get_scale_set(group, name)), table=fmt.key_value_table,
-                  operation=final, changed=True)
+    return _scale_set_result(inv.backend.get_scale_set(group, name), operation=final, changed=True)
 
 
 def _confirm_scale(inv: Invocation) -> str | None:
@@ -184,12 +190,12 @@ def _add_vm(inv: Invocation) -> Result:
     final = inv.wait(operation)
     created = final.created_instance_ids or final.instance_ids
     instances = [inv.backend.get_instance(group, name, ident) for ident in created]
-    return _instances_result(instances, operation=final, changed=True)
+    return _instances_result(inv, instances, operation=final, changed=True)
 
 
 def _instances(inv: Invocation) -> Result:
     group, name = inv.group_and_name
-    return _instances_result(inv.backend.list_instances(group, name))
+    return _instances_result(inv, inv.backend.list_instances(group, name))
 
 
 def _delete_instances(inv: Invocation) -> Result:
@@ -223,7 +229,7 @@ def _power(action: PowerAction) -> Any:
         if final.skipped_instance_ids:
             warnings.append(f"skipped instances protected from scale-set actions: "
                             f"{', '.join(final.skipped_instance_ids)}")
-        return _instances_result(instances, operation=final, changed=True, warnings=warnings)
+        return _instances_result(inv, instances, operation=final, changed=True, warnings=warnings)
 
     return handler
 
@@ -235,7 +241,7 @@ def _protect(inv: Invocation) -> Result:
     instances = inv.backend.set_protection(
         group, name, list(inv.args["instance_ids"]), protect_from_scale_in=True,
         protect_from_scale_set_actions=True if scale_set_actions else None)
-    return _instances_result(instances, changed=True)
+    return _instances_result(inv, instances, changed=True)
 
 
 def _unprotect(inv: Invocation) -> Result:
@@ -245,7 +251,7 @@ def _unprotect(inv: Invocation) -> Result:
     instances = inv.backend.set_protection(
         group, name, list(inv.args["instance_ids"]),
         protect_from_scale_in=None if only_actions else False, protect_from_scale_set_actions=False)
-    return _instances_result(instances, changed=True)
+    return _instances_result(inv, instances, changed=True)
 
 
 def _upgrade(inv: Invocation) -> Result:
@@ -257,7 +263,7 @@ def _upgrade(inv: Invocation) -> Result:
     final = inv.wait(operation)
     touched = set(final.instance_ids or ids or ())
     instances = [i for i in inv.backend.list_instances(group, name) if i.instance_id in touched]
-    return _instances_result(instances, operation=final, changed=True)
+    return _instances_result(inv, instances, operation=final, changed=True)
 
 
 def _fd_map(inv: Invocation) -> Result:
@@ -312,11 +318,11 @@ def _operation(inv: Invocation) -> Result:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "list", "List scale sets (in one group with -g).", _list, aliases=("ls",),
-        examples=("list", "list -g practice-rg -o json", "list --query \"[].{name:name, capacity:capacity}\""),
+        examples=("list", "list -g practice-rg -o json", "list --query \"[].{name:name, capacity:sku.capacity}\""),
     ),
     CommandSpec(
         "show", "Show one scale set.", _show, params=(SET,), needs_set=True,
-        examples=("show web", "show web --query capacity -o tsv"),
+        examples=("show web", "show web --query sku.capacity -o tsv"),
     ),
     CommandSpec(
         "create", "Create a scale set.", _create, mutating=True, waits=True,
@@ -391,7 +397,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "instances", "List the instances of a set.", _instances, aliases=("list-instances",), needs_set=True,
-        params=(SET,), examples=("instances web", "instances web --query \"[?powerState=='running'].instanceId\""),
+        params=(SET,), examples=("instances web",
+                                 "instances web --query \"[?instanceView.statuses[?code=='PowerState/running']].instanceId\""),
     ),
     CommandSpec(
         "delete-instances", "Delete chosen instances (asks unless --yes).", _delete_instances, mutating=True,

@@ -45,6 +45,25 @@ def validate_scale_set_name(name: str) -> str:
     return name
 
 
+AUTOSCALE_SETTING_NAME_MAX = 260
+_AUTOSCALE_SETTING_NAME = re.compile(r"[A-Za-z0-9_(](?:[A-Za-z0-9 ._()-]{0,258}[A-Za-z0-9_()-])?")
+
+
+def validate_autoscale_setting_name(name: str) -> str:
+    """1-260 ASCII letters, digits, spaces and `_ . - ( )`; no space or period at the end.
+
+    Azure's rule for `Microsoft.Insights/autoscalesettings` is a deny-list (no `:<>+/&%\\?`, no
+    control characters, no trailing space or period); this allow-list is inside it and holds the
+    names az and the quickstart templates give (the target's name, `autoscalewad`, `cpuautoscale`).
+    """
+    if not isinstance(name, str) or not _AUTOSCALE_SETTING_NAME.fullmatch(name):
+        raise InvalidResourceName(
+            f"Autoscale setting name '{shown(name)}' is invalid. The name can be 1 to {AUTOSCALE_SETTING_NAME_MAX} "
+            "characters long and contain letters, numbers, spaces, underscores, periods, hyphens and parentheses; "
+            "it cannot end with a space or a period.", target="autoscalesettings")
+    return name
+
+
 def validate_vm_name(name: str) -> str:
     """A VM's resource name (a Flexible set's instance id): the same rule as a scale set name."""
     _check_resource_name(name, "virtualMachines", "Virtual Machine")

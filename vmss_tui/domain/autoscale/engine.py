@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .durations import short_duration
@@ -55,6 +55,8 @@ class Outcome(StrEnum):
     """A rule fired but its cooldown since the last scale action had not passed."""
     AT_LIMIT = "AtLimit"
     """A rule fired but the count is already at the maximum (or minimum)."""
+    SCALE_FAILED = "ScaleFailed"
+    """The engine decided to scale and the scale set refused (quota, a protected instance, a busy set)."""
     NO_RULE_FIRED = "NoRuleFired"
     METRICS_MISSING = "MetricsMissing"
     DISABLED = "Disabled"
@@ -95,6 +97,26 @@ class Evaluation:
     @property
     def acted(self) -> bool:
         return self.target != self.current
+
+    def to_doc(self) -> dict[str, object]:
+        """What the store keeps of a run (the history `autoscale history` prints)."""
+        return {"at": self.at.timestamp(), "profile": self.profile, "current": self.current, "target": self.target,
+                "outcome": self.outcome.value, "reason": self.reason,
+                "readings": [{"index": r.index, "direction": r.direction.value, "metric": r.metric_name,
+                              "operator": r.operator.value, "threshold": r.threshold, "value": r.value,
+                              "fired": r.fired, "proposed": r.proposed, "cooldown_left": r.cooldown_left}
+                             for r in self.readings]}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "Evaluation":
+        readings = tuple(RuleReading(str(doc.get("profile", "")), int(r["index"]), ScaleDirection(r["direction"]),
+                                     str(r["metric"]), ComparisonOperator(r["operator"]), float(r["threshold"]),
+                                     None if r.get("value") is None else float(r["value"]), bool(r["fired"]),
+                                     r.get("proposed"), float(r.get("cooldown_left", 0.0)))
+                         for r in doc.get("readings", []))
+        return cls(datetime.fromtimestamp(float(doc["at"]), timezone.utc), str(doc.get("profile", "")),
+                   int(doc["current"]), int(doc["target"]), Outcome(doc["outcome"]), str(doc.get("reason", "")),
+                   readings)
 
 
 MetricReader = Callable[[MetricTrigger], "float | None"]

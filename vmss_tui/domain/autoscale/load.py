@@ -73,24 +73,48 @@ class Spike:
         return self.start <= at < self.start + self.duration
 
 
+PATTERNS_KEPT = 50
+"""Earlier set-wide patterns kept so that a metric window reaching back past a change reads what ran then."""
+
+
 @dataclass(frozen=True)
 class Load:
-    """A set's load: one pattern for every instance, overrides per instance id, and spikes on top."""
+    """A set's load: set-wide patterns over time, overrides per instance id, and spikes on top.
 
-    pattern: Pattern | None = None
+    A pattern applies from its `since` on; before it, the pattern that was set earlier (none: 0 %).
+    So changing the load never rewrites the past that autoscale already evaluated.
+    """
+
+    patterns: tuple[Pattern, ...] = ()
     overrides: dict[str, Pattern] = field(default_factory=dict)
     spikes: tuple[Spike, ...] = ()
 
+    @property
+    def pattern(self) -> Pattern | None:
+        """The set-wide pattern in force now (the latest one)."""
+        return self.patterns[-1] if self.patterns else None
+
+    def pattern_at(self, at: float) -> Pattern | None:
+        for pattern in reversed(self.patterns):
+            if pattern.since <= at:
+                return pattern
+        return None
+
     def cpu(self, instance_id: str, at: float) -> float:
-        pattern = self.overrides.get(instance_id, self.pattern)
+        override = self.overrides.get(instance_id)
+        pattern = override if override is not None and override.since <= at else self.pattern_at(at)
         level = pattern.level(at) if pattern is not None else 0.0
         for spike in self.spikes:
             if spike.active(at):
                 level = max(level, spike.level)
         return max(0.0, min(100.0, level))
 
-    def with_pattern(self, pattern: Pattern | None) -> "Load":
-        return replace(self, pattern=pattern)
+    def with_pattern(self, pattern: Pattern | None, *, since: float | None = None) -> "Load":
+        """From `pattern.since` on, every instance without an override runs `pattern` (None: no load)."""
+        if pattern is None:
+            pattern = Pattern("steady", 0.0, since=since if since is not None else 0.0)
+        kept = tuple(p for p in self.patterns if p.since < pattern.since)[-(PATTERNS_KEPT - 1):]
+        return replace(self, patterns=kept + (pattern,))
 
     def with_override(self, instance_id: str, pattern: Pattern | None) -> "Load":
         overrides = dict(self.overrides)
@@ -101,16 +125,19 @@ class Load:
         return replace(self, overrides=overrides)
 
     def with_spike(self, spike: Spike) -> "Load":
-        return replace(self, spikes=tuple(s for s in self.spikes if s.start + s.duration > spike.start) + (spike,))
+        return replace(self, spikes=tuple(s for s in self.spikes if s.start + s.duration > spike.start - 43200)
+                       + (spike,))
 
-    def describe(self) -> str:
-        parts = [self.pattern.describe() if self.pattern else "no load"]
+    def describe(self, at: float | None = None) -> str:
+        current = self.pattern if at is None else self.pattern_at(at)
+        parts = [current.describe() if current else "no load"]
         parts += [f"instance {iid}: {p.describe()}" for iid, p in sorted(self.overrides.items())]
-        parts += [f"spike {_num(s.level)} for {short_duration(s.duration)}" for s in self.spikes]
+        parts += [f"spike {_num(s.level)} for {short_duration(s.duration)}" for s in self.spikes
+                  if at is None or s.start + s.duration > at]
         return "; ".join(parts)
 
     def to_doc(self) -> dict[str, object]:
-        return {"pattern": self.pattern.to_doc() if self.pattern else None,
+        return {"patterns": [p.to_doc() for p in self.patterns],
                 "overrides": {iid: p.to_doc() for iid, p in self.overrides.items()},
                 "spikes": [{"level": s.level, "start": s.start, "duration": s.duration} for s in self.spikes]}
 
@@ -118,10 +145,10 @@ class Load:
     def from_doc(cls, doc: Mapping[str, object] | None) -> "Load":
         if not doc:
             return cls()
-        pattern = doc.get("pattern")
+        patterns = doc.get("patterns") or []
         overrides = doc.get("overrides") or {}
         spikes = doc.get("spikes") or []
-        return cls(Pattern.from_doc(pattern) if isinstance(pattern, Mapping) else None,  # type: ignore[arg-type]
+        return cls(tuple(Pattern.from_doc(p) for p in patterns),  # type: ignore[union-attr]
                    {str(k): Pattern.from_doc(v) for k, v in overrides.items()},  # type: ignore[union-attr]
                    tuple(Spike(float(s["level"]), float(s["start"]), float(s["duration"])) for s in spikes))  # type: ignore[index,union-attr]
 

@@ -154,3 +154,16 @@ class AutoscaleSetting:
     notifications: tuple[dict[str, object], ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     target_resource_location: str | None = None
+    resource_group: str = ""
+    """The group the setting itself lives in (it may differ from the target's)."""
+
+    @property
+    def target(self) -> tuple[str, str] | None:
+        """(resource group, scale set name) of the target when it is a scale set, else None."""
+        parts = self.target_resource_uri.strip("/").split("/")
+        lowered = [p.lower() for p in parts]
+        if (len(parts) == 8 and lowered[0] == "subscriptions" and lowered[2] == "resourcegroups"
+                and lowered[4] == "providers" and lowered[5] == "microsoft.compute"
+                and lowered[6] == "virtualmachinescalesets"):
+            return parts[3], parts[7]
+        return None

@@ -394,8 +394,9 @@ class MainScreen(Screen[None]):
                                        _json(scale_set_json(scale_set)))
             else:
                 instance = backend.get_instance(resource_group, name, instance_id)
+                owner = backend.get_scale_set(resource_group, name)  # az's shape differs by mode
                 message = DetailLoaded(f"Instance {instance.name} of {name} ({resource_group})",
-                                       detail_fields(instance), _json(instance_json(instance)))
+                                       detail_fields(instance), _json(instance_json(instance, owner)))
         except Exception as error:
             self._failed("loading details", error)
             return

@@ -1,0 +1,146 @@
+"""Autoscale in the emulator: the seed's sentence end to end, driven by the clock, nothing sleeping.
+
+Seed 001: "adds VMs up to a pre-defined limit when average CPU usage is >50% with a time granularity
+of 1 minute over a sampling period of 5 minutes"; then load drops and it scales back in.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from vmss_tui.backends import open_backend
+from vmss_tui.backends.emulator.clock import FakeClock
+from vmss_tui.domain.autoscale.engine import Outcome
+from vmss_tui.domain.autoscale.load import parse_pattern, Spike
+from vmss_tui.domain.models import OrchestrationMode, PowerAction, ScaleSetSpec
+
+RG = "rg"
+START = FakeClock().now()
+
+
+def seed_rule(op: str, threshold: float, direction: str, cooldown: str = "PT5M") -> dict:
+    return {"metricTrigger": {"metricName": "Percentage CPU", "metricResourceUri": "", "timeGrain": "PT1M",
+                              "statistic": "Average", "timeWindow": "PT5M", "timeAggregation": "Average",
+                              "operator": op, "threshold": threshold},
+            "scaleAction": {"direction": direction, "type": "ChangeCount", "value": "1", "cooldown": cooldown}}
+
+
+@pytest.fixture
+def estate(tmp_path: Path):
+    clock = FakeClock(START)
+    backend = open_backend("emulator", db=tmp_path / "db", speed="fast", clock=clock)
+    backend.create_or_update_resource_group(RG, "westeurope")
+    backend.wait(backend.create_scale_set(ScaleSetSpec("web", RG, OrchestrationMode.UNIFORM, capacity=2)))
+    clock.advance(120)
+    from vmss_tui.backends.emulator.insights.service import InsightsService
+    insights = getattr(backend, "insights", None) or InsightsService(backend.ctx, backend.compute.scale_within)
+    set_id = backend.get_scale_set(RG, "web").id
+    body = {"location": "westeurope", "properties": {
+        "targetResourceUri": set_id, "enabled": True,
+        "profiles": [{"name": "default", "capacity": {"minimum": "2", "maximum": "5", "default": "2"},
+                      "rules": [{**seed_rule("GreaterThan", 50, "Increase"),
+                                 "metricTrigger": {**seed_rule("GreaterThan", 50, "Increase")["metricTrigger"],
+                                                   "metricResourceUri": set_id}},
+                                {**seed_rule("LessThan", 25, "Decrease"),
+                                 "metricTrigger": {**seed_rule("LessThan", 25, "Decrease")["metricTrigger"],
+                                                   "metricResourceUri": set_id}}]}]}}
+    insights.put_autoscale_setting(RG, "web-autoscale", body)
+    yield backend, insights, clock
+    backend.close()
+
+
+def capacity(backend) -> int:
+    return len([i for i in backend.list_instances(RG, "web") if i.provisioning_state.value != "Deleting"])
+
+
+def test_cpu_above_50_adds_vms_up_to_the_maximum_then_scales_back_in(estate) -> None:
+    backend, insights, clock = estate
+    insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("80", now)))
+    clock.advance(6 * 60)  # five minutes of 80 % fill the window; the first scale-out is due
+    insights.catch_up_scale_set(RG, "web")
+    assert capacity(backend) == 3
+    clock.advance(60 * 60)
+    insights.catch_up_scale_set(RG, "web")
+    assert capacity(backend) == 5  # the maximum, never above
+    runs = insights.autoscale_history(RG, "web-autoscale")
+    outs = [r for r in runs if r.outcome is Outcome.SCALE_OUT]
+    assert [(r.current, r.target) for r in outs] == [(2, 3), (3, 4), (4, 5)]
+    # the first run's 5-minute window still holds one minute from before the load: (0 + 4 x 80) / 5 = 64
+    assert [r.reason.split(":")[0] for r in outs] == ["Percentage CPU 64 > 50", "Percentage CPU 80 > 50",
+                                                      "Percentage CPU 80 > 50"]
+    gaps = [(b.at - a.at) for a, b in zip(outs, outs[1:])]
+    assert all(gap >= timedelta(minutes=5) for gap in gaps)  # the cooldown held each next one
+
+    insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("10", now)))
+    clock.advance(60 * 60)
+    insights.catch_up_scale_set(RG, "web")
+    assert capacity(backend) == 2  # back to the minimum
+    ins = [r for r in insights.autoscale_history(RG, "web-autoscale") if r.outcome is Outcome.SCALE_IN]
+    assert [(r.current, r.target) for r in ins] == [(5, 4), (4, 3), (3, 2)]
+
+
+def test_a_manual_scale_outside_min_max_is_undone_at_the_next_run(estate) -> None:
+    backend, insights, clock = estate
+    backend.wait(backend.set_capacity(RG, "web", 9))
+    clock.advance(90)
+    insights.catch_up_scale_set(RG, "web")
+    assert capacity(backend) == 5
+    assert insights.autoscale_history(RG, "web-autoscale")[-1].outcome is Outcome.MIN_MAX
+
+
+def test_instances_that_are_creating_or_stopped_add_no_load(estate) -> None:
+    backend, insights, clock = estate
+    insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("80", now)))
+    backend.wait(backend.power_action(RG, "web", PowerAction.POWER_OFF, ["0", "1"]))
+    clock.advance(10 * 60)
+    insights.catch_up_scale_set(RG, "web")
+    assert capacity(backend) == 2  # nothing ran: metrics are missing, and 2 is the default
+    last = insights.last_evaluation(RG, "web-autoscale")
+    assert last.outcome is Outcome.METRICS_MISSING
+
+
+def test_another_process_reads_the_same_history(estate, tmp_path: Path) -> None:
+    backend, insights, clock = estate
+    insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("80", now)))
+    clock.advance(20 * 60)
+    other = open_backend("emulator", db=tmp_path / "db", speed="fast", clock=clock)
+    from vmss_tui.backends.emulator.insights.service import InsightsService
+    other_insights = getattr(other, "insights", None) or InsightsService(other.ctx, other.compute.scale_within)
+    first = [(r.at, r.target) for r in other_insights.autoscale_history(RG, "web-autoscale")]
+    second = [(r.at, r.target) for r in insights.autoscale_history(RG, "web-autoscale")]
+    assert first == second and first
+    other.close()
+
+
+def test_one_setting_per_scale_set(estate) -> None:
+    backend, insights, clock = estate
+    existing = insights.get_autoscale_setting(RG, "web-autoscale")
+    from vmss_tui.arm.insights import AutoscaleBadRequest, setting_to_arm
+    body = setting_to_arm(existing, resource_id="/x")
+    with pytest.raises(AutoscaleBadRequest, match="already has an autoscale setting"):
+        insights.put_autoscale_setting(RG, "second", body)
+
+
+def test_a_spike_shows_in_the_metrics(estate) -> None:
+    backend, insights, clock = estate
+    insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("20", now))
+                      .with_spike(Spike(95, now + 120, 120)))
+    clock.advance(6 * 60)
+    now = clock.now().timestamp()
+    series = insights.metric_series(RG, "web", "Percentage CPU", start=now - 360, end=now)
+    values = [v for _at, v in series]
+    assert 95 in values and 20 in values
+
+
+def test_a_scale_out_refused_by_quota_is_recorded_and_changes_nothing(estate) -> None:
+    backend, insights, clock = estate
+    backend.set_quota("westeurope", "standardDSv3Family", 4)  # two D2s v3 already use all four vCPUs
+    insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("80", now)))
+    clock.advance(6 * 60)
+    insights.catch_up_scale_set(RG, "web")
+    assert capacity(backend) == 2
+    failed = [r for r in insights.autoscale_history(RG, "web-autoscale") if r.outcome is Outcome.SCALE_FAILED]
+    assert failed and "QuotaExceeded" in failed[0].reason

@@ -1,0 +1,332 @@
+"""Autoscale settings, simulated load and metrics (Microsoft.Insights), evaluated lazily from the clock.
+
+Nothing runs in the background. A setting remembers the next instant the engine is due
+(`next_tick`); whoever touches the target set next (a read of the set, a write to it, a read of
+the setting, its history or metrics) first catches up: every 60 s tick between then and now is
+evaluated in order, in one store transaction, and each scale it decides goes through compute's own
+scale path at that tick's time (scale-in policy and protection honoured). A second process reading
+later sees the same history because all of it follows from stored timestamps and the clock.
+
+Store shards (this room's own; keys unchanged once written):
+- `autoscale/<group>/<name>`: table `setting` (one doc: `arm` the resource as ARM JSON, `next_tick`,
+  `last_scale_at`, `created`), table `history` (evaluations that acted, flapped, were held by a
+  cooldown or by min/max; the last `HISTORY_KEPT`), table `last` (the latest evaluation).
+- `load/<group>/<set>`: table `load` (one doc: the set's simulated load).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+from ....arm.insights import AutoscaleBadRequest, setting_from_arm, setting_to_arm, setting_id
+from ....domain import errors, names
+from ....domain.autoscale.engine import EVALUATION_INTERVAL, Evaluation, Outcome, evaluate
+from ....domain.autoscale.load import Load
+from ....domain.autoscale.model import AutoscaleSetting, MetricStatistic
+from ....domain.sizes import find_size
+from ..compute.shard import SetShard, key_part, load as load_set, save as save_set, set_key
+from ..engine.context import Context
+from ..resources import groups
+from ..store import Transaction
+from .sampling import LoadSampler
+
+SETTINGS_PREFIX = "autoscale/"
+LOAD_PREFIX = "load/"
+HISTORY_KEPT = 5000
+CATCH_UP_LIMIT = 7 * 86400
+"""At most a week of evaluations is replayed; older ticks are skipped (and the skip is recorded)."""
+RECORDED = frozenset({Outcome.SCALE_FAILED, Outcome.SCALE_OUT, Outcome.SCALE_IN, Outcome.FLAPPING, Outcome.FLAPPING_OCCURRED,
+                      Outcome.MIN_MAX, Outcome.DEFAULT_CAPACITY, Outcome.COOLDOWN, Outcome.METRICS_MISSING})
+
+ScaleWithin = Callable[[Transaction, SetShard, int, float, str], None]
+"""Compute's scale path inside an open transaction at a given time (the scale set room provides it)."""
+
+
+def settings_key(resource_group: str, name: str) -> str:
+    names.validate_resource_group_name(resource_group)
+    names.validate_autoscale_setting_name(name)
+    return f"{SETTINGS_PREFIX}{key_part(resource_group)}/{key_part(name)}"
+
+
+def load_key(resource_group: str, scale_set: str) -> str:
+    names.validate_resource_group_name(resource_group)
+    names.validate_scale_set_name(scale_set)
+    return f"{LOAD_PREFIX}{key_part(resource_group)}/{key_part(scale_set)}"
+
+
+def _epoch(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, timezone.utc)
+
+
+class InsightsService:
+    """Autoscale settings and what the engine did; the load an operator sets; metrics."""
+
+    def __init__(self, ctx: Context, scale_within: ScaleWithin) -> None:
+        self.ctx = ctx
+        self._scale_within = scale_within
+
+    # --- settings ---------------------------------------------------------------------------
+
+    def put_autoscale_setting(self, resource_group: str, name: str, body: dict[str, Any]) -> tuple[AutoscaleSetting, bool]:
+        """Create or replace a setting (ARM's PUT); one setting per target resource [AS-SET]."""
+        key = settings_key(resource_group, name)
+        setting = setting_from_arm(body, name=name, resource_group=resource_group)
+        target = setting.target
+        with self.ctx.store.transaction() as txn:
+            now = self.ctx.now()
+            group = groups.require_group_for_change(txn, resource_group, now)
+            subscription_id = groups.meta_doc(txn)["id"]
+            if target is None:
+                raise AutoscaleBadRequest(
+                    f"The target resource '{setting.target_resource_uri}' is not a virtual machine scale set "
+                    "of this subscription; the emulator autoscales scale sets.", target="properties.targetResourceUri")
+            target_shard = load_set(txn, set_key(*target))
+            if target_shard is None:
+                raise errors.ResourceNotFound(
+                    f"The target resource '{setting.target_resource_uri}' could not be found.",
+                    target="properties.targetResourceUri")
+            for other_key, other in self._settings(txn):
+                other_setting = _setting_of(other)
+                if other_key != key and other_setting.target and _same_set(other_setting.target, target):
+                    raise AutoscaleBadRequest(
+                        f"The target resource '{setting.target_resource_uri}' already has an autoscale setting "
+                        f"('{other_setting.name}'); a resource can have only one.", target="properties.targetResourceUri")
+            table = txn.db(key).table("setting")
+            existing = table.all()
+            stored_name = existing[0]["arm"]["name"] if existing else name
+            resource_id = setting_id(subscription_id, group["name"], stored_name)
+            arm = setting_to_arm(setting, resource_id=resource_id)
+            doc = dict(existing[0]) if existing else {"created": now, "next_tick": now + EVALUATION_INTERVAL,
+                                                      "last_scale_at": None}
+            doc["arm"] = arm
+            table.truncate()
+            table.insert(doc)
+            return setting_from_arm(arm, name=stored_name, resource_group=group["name"]), not existing
+
+    def get_autoscale_setting(self, resource_group: str, name: str) -> AutoscaleSetting:
+        key = settings_key(resource_group, name)
+        self.catch_up(key)
+        with self.ctx.store.snapshot() as txn:
+            docs = txn.db(key).table("setting").all() if txn.exists(key) else []
+            if not docs:
+                groups.require_group(txn, resource_group, self.ctx.now())
+                raise _not_found(resource_group, name)
+            return _setting_of(docs[0])
+
+    def list_autoscale_settings(self, resource_group: str | None = None) -> list[AutoscaleSetting]:
+        with self.ctx.store.snapshot() as txn:
+            if resource_group is not None:
+                groups.require_group(txn, resource_group, self.ctx.now())
+            found = [_setting_of(doc) for _key, doc in self._settings(txn)]
+        if resource_group is not None:
+            found = [s for s in found if s.resource_group.lower() == resource_group.lower()]
+        return sorted(found, key=lambda s: (s.resource_group.lower(), s.name.lower()))
+
+    def delete_autoscale_setting(self, resource_group: str, name: str) -> None:
+        key = settings_key(resource_group, name)
+        with self.ctx.store.transaction() as txn:
+            if not txn.exists(key) or not txn.db(key).table("setting").all():
+                groups.require_group(txn, resource_group, self.ctx.now())
+                raise _not_found(resource_group, name)
+            txn.drop(key)
+
+    def setting_for_scale_set(self, resource_group: str, scale_set: str) -> AutoscaleSetting | None:
+        """The setting that targets this set, if any (after catching it up)."""
+        key = self._key_targeting(resource_group, scale_set)
+        if key is None:
+            return None
+        self.catch_up(key)
+        with self.ctx.store.snapshot() as txn:
+            docs = txn.db(key).table("setting").all() if txn.exists(key) else []
+            return _setting_of(docs[0]) if docs else None
+
+    def autoscale_history(self, resource_group: str, name: str, since: float | None = None) -> list[Evaluation]:
+        """Every recorded run (acted, flapped, held), oldest first; `since` is an epoch."""
+        key = settings_key(resource_group, name)
+        self.catch_up(key)
+        with self.ctx.store.snapshot() as txn:
+            if not txn.exists(key):
+                raise _not_found(resource_group, name)
+            tables = txn.view(key)
+        runs = [Evaluation.from_doc(doc) for _id, doc in sorted(tables.get("history", {}).items(),
+                                                                 key=lambda item: int(item[0]))]
+        return [run for run in runs if since is None or run.at.timestamp() >= since]
+
+    def last_evaluation(self, resource_group: str, name: str) -> Evaluation | None:
+        key = settings_key(resource_group, name)
+        with self.ctx.store.snapshot() as txn:
+            if not txn.exists(key):
+                return None
+            docs = list(txn.view(key).get("last", {}).values())
+        return Evaluation.from_doc(docs[0]) if docs else None
+
+    def next_evaluation_at(self, resource_group: str, name: str) -> datetime | None:
+        key = settings_key(resource_group, name)
+        with self.ctx.store.snapshot() as txn:
+            docs = list(txn.view(key).get("setting", {}).values()) if txn.exists(key) else []
+        return _epoch(float(docs[0]["next_tick"])) if docs else None
+
+    # --- load and metrics -------------------------------------------------------------------
+
+    def get_load(self, resource_group: str, scale_set: str) -> Load:
+        key = load_key(resource_group, scale_set)
+        with self.ctx.store.snapshot() as txn:
+            docs = list(txn.view(key).get("load", {}).values()) if txn.exists(key) else []
+        return Load.from_doc(docs[0]) if docs else Load()
+
+    def set_load(self, resource_group: str, scale_set: str, change: Callable[[Load, float], Load]) -> Load:
+        """Change a set's simulated load; the engine first catches up under the old load (it applied until now)."""
+        target_key = self._key_targeting(resource_group, scale_set)
+        if target_key is not None:
+            self.catch_up(target_key)
+        key = load_key(resource_group, scale_set)
+        with self.ctx.store.transaction() as txn:
+            now = self.ctx.now()
+            if load_set(txn, set_key(resource_group, scale_set)) is None:
+                raise errors.scale_set_not_found(resource_group, scale_set)
+            table = txn.db(key).table("load")
+            docs = table.all()
+            updated = change(Load.from_doc(docs[0]) if docs else Load(), now)
+            table.truncate()
+            table.insert(updated.to_doc())
+            return updated
+
+    def metric_series(self, resource_group: str, scale_set: str, metric: str, *, start: float, end: float,
+                      interval: float = 60.0, statistic: MetricStatistic = MetricStatistic.AVERAGE
+                      ) -> list[tuple[datetime, float | None]]:
+        """The metric across the set's running instances per interval, as `az monitor metrics list` reads it."""
+        target_key = self._key_targeting(resource_group, scale_set)
+        if target_key is not None:
+            self.catch_up(target_key)
+        load = self.get_load(resource_group, scale_set)
+        with self.ctx.store.snapshot() as txn:
+            shard = load_set(txn, set_key(resource_group, scale_set))
+            if shard is None:
+                raise errors.scale_set_not_found(resource_group, scale_set)
+        sampler = LoadSampler(shard.instances, load, since=start, memory_bytes=_memory_bytes(shard))
+        return [(_epoch(at), value) for at, value in sampler.series(metric, statistic, start, end, interval)]
+
+    # --- the engine -------------------------------------------------------------------------
+
+    def catch_up_scale_set(self, resource_group: str, scale_set: str) -> None:
+        """Run the evaluations due for the setting on this set, if there is one (before a write or a read)."""
+        if self.ctx.store.read_only if hasattr(self.ctx.store, "read_only") else False:
+            return
+        key = self._key_targeting(resource_group, scale_set)
+        if key is not None:
+            self.catch_up(key)
+
+    def catch_up(self, key: str) -> None:
+        """Evaluate every tick from the setting's `next_tick` up to now, in one transaction."""
+        now = self.ctx.now()
+        with self.ctx.store.snapshot() as txn:
+            if not txn.exists(key):
+                return
+            docs = list(txn.view(key).get("setting", {}).values())
+        if not docs or float(docs[0]["next_tick"]) > now:
+            return
+        with self.ctx.store.transaction() as txn:
+            now = self.ctx.now()
+            table = txn.db(key).table("setting")
+            stored = table.all()
+            if not stored or float(stored[0]["next_tick"]) > now:
+                return  # another process caught up first
+            doc = dict(stored[0])
+            setting = _setting_of(doc)
+            runs = self._run(txn, setting, doc, now)
+            table.truncate()
+            table.insert(doc)
+            if runs:
+                history = txn.db(key).table("history")
+                kept = history.all()[-(HISTORY_KEPT - len(runs)):] if len(runs) < HISTORY_KEPT else []
+                recorded = [r.to_doc() for r in runs if r.outcome in RECORDED][-HISTORY_KEPT:]
+                if recorded:
+                    history.truncate()
+                    history.insert_multiple([dict(d) for d in kept] + recorded)
+                last = txn.db(key).table("last")
+                last.truncate()
+                last.insert(runs[-1].to_doc())
+
+    def _run(self, txn: Transaction, setting: AutoscaleSetting, doc: dict[str, Any], now: float) -> list[Evaluation]:
+        tick = float(doc["next_tick"])
+        runs: list[Evaluation] = []
+        if now - tick > CATCH_UP_LIMIT:
+            tick = now - CATCH_UP_LIMIT
+        target = setting.target
+        shard = load_set(txn, set_key(*target)) if target else None
+        if shard is None:
+            doc["next_tick"] = now + EVALUATION_INTERVAL
+            return runs
+        load = Load.from_doc(next(iter(txn.view(load_key(*target)).get("load", {}).values()), None)
+                             if txn.exists(load_key(*target)) else None)
+        sampler = LoadSampler(shard.instances, load, since=tick, memory_bytes=_memory_bytes(shard))
+        last_scale = doc.get("last_scale_at")
+        changed = False
+        while tick <= now:
+            current = len(shard.live_instances())
+            run = evaluate(setting, now=_epoch(tick), current=current,
+                           last_scale_at=_epoch(last_scale) if last_scale is not None else None,
+                           read_metric=lambda trigger, at=tick, count=current: sampler.value(trigger, at, count))
+            if run.acted:
+                before = copy.deepcopy((shard.set_doc, shard.instances, shard.operations))
+                try:
+                    self._scale_within(txn, shard, run.target, tick, f"autoscale {setting.name}: {run.reason}")
+                except errors.AzureError as exc:  # Azure logs a failed scale action and tries again next run
+                    shard.set_doc, shard.instances, shard.operations = before
+                    run = replace(run, target=run.current, outcome=Outcome.SCALE_FAILED,
+                                  reason=f"{run.reason}; the scale failed: {exc}")
+                else:
+                    last_scale = tick
+                    changed = True
+                    sampler.reset(shard.instances, tick)
+            runs.append(run)
+            tick += EVALUATION_INTERVAL
+        doc["next_tick"] = tick
+        doc["last_scale_at"] = last_scale
+        if changed:
+            save_set(txn, shard)
+        return runs
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _settings(self, txn: Transaction) -> Iterator[tuple[str, dict[str, Any]]]:
+        for key in txn.shard_keys(SETTINGS_PREFIX):
+            try:
+                docs = list(txn.view(key).get("setting", {}).values())
+            except errors.StoreDamaged:
+                continue
+            if docs:
+                yield key, docs[0]
+
+    def _key_targeting(self, resource_group: str, scale_set: str) -> str | None:
+        with self.ctx.store.snapshot() as txn:
+            for key, doc in self._settings(txn):
+                target = _setting_of(doc).target
+                if target and _same_set(target, (resource_group, scale_set)):
+                    return key
+        return None
+
+
+def _setting_of(doc: dict[str, Any]) -> AutoscaleSetting:
+    arm = doc["arm"]
+    resource_group = arm["id"].split("/")[4]
+    return setting_from_arm(arm, name=arm["name"], resource_group=resource_group)
+
+
+def _same_set(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    return a[0].lower() == b[0].lower() and a[1].lower() == b[1].lower()
+
+
+def _memory_bytes(shard: SetShard) -> float:
+    size = find_size(shard.set_doc.get("vm_size", ""))
+    memory_gib = getattr(size, "memory_gib", None) if size is not None else None
+    return float(memory_gib or 8) * 2**30
+
+
+def _not_found(resource_group: str, name: str) -> errors.ResourceNotFound:
+    return errors.ResourceNotFound(
+        f"The Resource 'microsoft.insights/autoscalesettings/{name}' under resource group '{resource_group}' "
+        "was not found.", target=name)
