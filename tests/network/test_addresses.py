@@ -99,6 +99,13 @@ def test_prefixes_are_checked_as_azure_checks_them() -> None:
         "InvalidCIDRNotation": {"a": "10.0.0.1/24"},
         "InvalidAddressPrefixFormat": {"a": "10.0.0.0"},
     }
+    for bad in ("10.0.0.0/255.255.255.0", "10.0.0.0/33", "010.0.0.0/8", "10.0.0.0/ 8", "fe80::/64", ""):
+        with pytest.raises(AzureError) as raised:
+            validate_subnet_prefixes("vnet", [bad], {})
+        assert raised.value.code == "InvalidAddressPrefixFormat", bad
+    with pytest.raises(AzureError) as raised:
+        validate_subnet_prefixes("vnet", ["10.0.0.0/16"], {"a": "10.0.0.0/24\x1b[2J"})
+    assert "\x1b" not in raised.value.message
     for code, subnets in cases.items():
         with pytest.raises(AzureError) as raised:
             validate_subnet_prefixes("vnet", ["10.0.0.0/16"], subnets)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from ..names import shown
 from . import errors
 
 RESERVED_AT_START = 4
@@ -25,8 +26,8 @@ def parse_prefix(prefix: str, resource_id: str) -> ipaddress.IPv4Network:
     """An IPv4 CIDR prefix as Azure accepts it: host bits clear, prefix length given."""
     text = (prefix or "").strip()
     try:
-        if "/" not in text:
-            raise ValueError(text)
+        if not text.partition("/")[2].isdigit():
+            raise ValueError(text)  # CIDR only: a prefix length, not a netmask
         interface = ipaddress.IPv4Interface(text)
     except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError):
         raise errors.invalid_address_prefix_format(prefix, resource_id) from None
@@ -147,7 +148,7 @@ class SubnetAddresses:
         try:
             wanted = ipaddress.IPv4Address(address)
         except ipaddress.AddressValueError:
-            raise errors.invalid_network_value(f"Private IP address '{address}' is not a valid IPv4 address.",
+            raise errors.invalid_network_value(f"Private IP address '{shown(address)}' is not a valid IPv4 address.",
                                                target="privateIPAddress") from None
         network = self.network
         if wanted not in network:

@@ -8,6 +8,7 @@ say so. Every builder returns an `AzureError` subclass, so front ends print `(Co
 from __future__ import annotations
 
 from ..errors import AzureError, BadRequest, InvalidInputValue, ResourceNotFound
+from ..names import shown
 
 
 class NetworkBadRequest(BadRequest):
@@ -37,7 +38,7 @@ def invalid_cidr_notation(prefix: str, resource_id: str, expected: str) -> Netwo
     """A prefix whose address has host bits set (10.0.0.1/24)."""
     return _bad_request(
         "InvalidCIDRNotation",
-        f"The address prefix {prefix} in resource {resource_id} has an invalid CIDR notation. For the "
+        f"The address prefix {shown(prefix)} in resource {resource_id} has an invalid CIDR notation. For the "
         f"given prefix length, the address prefix should be {expected}.",
         resource_id)
 
@@ -45,48 +46,48 @@ def invalid_cidr_notation(prefix: str, resource_id: str, expected: str) -> Netwo
 def invalid_address_prefix_format(prefix: str, resource_id: str) -> NetworkBadRequest:
     """A prefix that is not an IPv4 CIDR at all."""
     return _bad_request("InvalidAddressPrefixFormat",
-                        f"Address prefix {prefix} of resource {resource_id} is not formatted correctly. "
+                        f"Address prefix {shown(prefix)} of resource {resource_id} is not formatted correctly. "
                         "It should follow CIDR notation, for example 10.0.0.0/24.", resource_id)
 
 
 def subnet_range_outside_vnet(subnet: str, vnet: str) -> NetworkBadRequest:
     return _bad_request(
         "NetcfgSubnetRangeOutsideVnet",
-        f"Subnet '{subnet}' is not valid because its IP address range is outside the IP address range "
-        f"of virtual network '{vnet}'.", subnet)
+        f"Subnet '{shown(subnet)}' is not valid because its IP address range is outside the IP address range "
+        f"of virtual network '{shown(vnet)}'.", subnet)
 
 
 def subnet_ranges_overlap(subnet: str, vnet: str) -> NetworkBadRequest:
     return _bad_request(
         "NetcfgSubnetRangesOverlap",
-        f"Subnet '{subnet}' is not valid because its IP address range overlaps with that of an existing "
-        f"subnet in virtual network '{vnet}'.", subnet)
+        f"Subnet '{shown(subnet)}' is not valid because its IP address range overlaps with that of an existing "
+        f"subnet in virtual network '{shown(vnet)}'.", subnet)
 
 
 def invalid_subnet(subnet: str, vnet: str) -> NetworkBadRequest:
     """Azure's generic refusal of a subnet (used for a prefix smaller than /29)."""
-    return _bad_request("NetcfgInvalidSubnet", f"Subnet '{subnet}' is not valid in virtual network '{vnet}'.",
+    return _bad_request("NetcfgInvalidSubnet", f"Subnet '{shown(subnet)}' is not valid in virtual network '{shown(vnet)}'.",
                         subnet)
 
 
 def private_ip_in_use(address: str, subnet_id: str, holder_id: str) -> NetworkBadRequest:
     return _bad_request(
         "PrivateIPAddressInUse",
-        f"IP configuration is using the private IP address {address} in subnet {subnet_id}, which is already "
+        f"IP configuration is using the private IP address {shown(address)} in subnet {subnet_id}, which is already "
         f"allocated to resource {holder_id}.", address)
 
 
 def private_ip_not_in_subnet(address: str, subnet_id: str) -> NetworkBadRequest:
     return _bad_request(
         "PrivateIPAddressNotInSubnet",
-        f"IP configuration has private IP address {address} which is not within the subnet {subnet_id}.",
+        f"IP configuration has private IP address {shown(address)} which is not within the subnet {subnet_id}.",
         address)
 
 
 def private_ip_reserved(address: str, subnet_id: str) -> NetworkBadRequest:
     return _bad_request(
         "PrivateIPAddressInReservedRange",
-        f"Private static IP address {address} falls within the reserved IP range of subnet {subnet_id}. Azure "
+        f"Private static IP address {shown(address)} falls within the reserved IP range of subnet {subnet_id}. Azure "
         "reserves the first four addresses and the last address of every subnet.", address)
 
 
@@ -260,17 +261,17 @@ def standard_lb_required(reason: str) -> AzCliError:
 
 def security_rule_conflict(first: str, second: str) -> NetworkBadRequest:
     return _bad_request("SecurityRuleConflict",
-                        f"Security rule {first} conflicts with rule {second}. Rules cannot have the same Priority and "
+                        f"Security rule {shown(first)} conflicts with rule {shown(second)}. Rules cannot have the same Priority and "
                         "Direction. To learn more, see aka.ms/nsgrules.", second)
 
 
 def security_rule_invalid_priority(rule: str, priority: int) -> NetworkBadRequest:
     return _bad_request("SecurityRuleInvalidPriority",
-                        f"Security rule {rule} has invalid Priority. Value provided: {priority} Allowed range 100-4096.",
+                        f"Security rule {shown(rule)} has invalid Priority. Value provided: {priority} Allowed range 100-4096.",
                         rule)
 
 
 def security_rule_invalid_port_range(rule: str, value: str) -> NetworkBadRequest:
     return _bad_request("SecurityRuleInvalidPortRange",
-                        f"Security rule {rule} has invalid Port range. Value provided: {value}. Value should be an "
+                        f"Security rule {shown(rule)} has invalid Port range. Value provided: {shown(value)}. Value should be an "
                         "integer OR integer range with '-' delimiter. Valid range 0-65535.", rule)
