@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from vmss_tui.cli import main
 
 from .conftest import make_uniform
+
+
+@pytest.fixture
+def served(served):
+    """The endpoint with its token authority, as `emulator serve` runs it: `--auth emulator` signs in to it."""
+    from vmss_tui.armserver.authority import attach_authority
+
+    attach_authority(served.server.settings, served.server.ca_path.parent)
+    yield served
+    served.server.settings.authority = None
 
 
 def _azure_argv(served) -> list[str]:
@@ -18,9 +30,9 @@ def test_list_and_scale_through_the_cli_reach_the_endpoint(served, capsys, tmp_p
     make_uniform(served.emulator, "web", capacity=2)
     assert main([*_azure_argv(served), "list", "-o", "json"]) == 0
     [scale_set] = json.loads(capsys.readouterr().out)
-    assert scale_set["name"] == "web" and scale_set["capacity"] == 2
+    assert scale_set["name"] == "web" and scale_set["sku"]["capacity"] == 2
     assert main([*_azure_argv(served), "scale", "web", "4", "-o", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["capacity"] == 4
+    assert json.loads(capsys.readouterr().out)["sku"]["capacity"] == 4
     assert served.emulator.get_scale_set(scale_set["resourceGroup"], "web").capacity == 4
 
 

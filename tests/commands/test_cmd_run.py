@@ -11,12 +11,19 @@ from vmss_tui.backends import open_backend
 from vmss_tui.backends.emulator.clock import FakeClock
 from vmss_tui.commands import Session, confirmation_prompt, run_line
 
-SCALE_SET_KEYS = ["name", "resourceGroup", "location", "orchestrationMode", "capacity", "vmSize", "image",
-                  "platformFaultDomainCount", "zones", "singlePlacementGroup", "scaleInPolicy", "upgradePolicy",
-                  "provisioningState", "timeCreated", "id"]
-INSTANCE_KEYS = ["instanceId", "name", "computerName", "zone", "faultDomain", "updateDomain", "powerState",
-                 "provisioningState", "latestModelApplied", "protectFromScaleIn", "protectFromScaleSetActions",
-                 "vmSize", "timeCreated", "id"]
+SCALE_SET_KEYS = {"id", "location", "name", "orchestrationMode", "platformFaultDomainCount", "provisioningState",
+                  "resourceGroup", "scaleInPolicy", "sku", "tags", "timeCreated", "type", "uniqueId", "upgradePolicy"}
+"""Keys every scale set has as `az vmss show` prints it (tests/test_azure_shape.py checks the whole shape)."""
+INSTANCE_KEYS = ["hardwareProfile", "id", "instanceId", "instanceView", "latestModelApplied", "location",
+                 "modelDefinitionApplied", "name", "osProfile", "protectionPolicy", "provisioningState",
+                 "resourceGroup", "sku", "storageProfile", "timeCreated", "type", "vmId", "zones"]
+"""A Uniform instance as `az vmss list-instances --expand instanceView` prints it, keys sorted."""
+
+
+def power(instance: dict) -> str:
+    """The power state az shows in a scale-set VM's instance view (`PowerState/running` -> running)."""
+    codes = [s["code"] for s in instance["instanceView"]["statuses"] if s["code"].startswith("PowerState/")]
+    return codes[0].split("/", 1)[1]
 
 
 def ok(line: str, session: Session):
@@ -29,7 +36,7 @@ def ok(line: str, session: Session):
 def test_list_prints_every_set_with_the_documented_fields(session: Session) -> None:
     outcome = ok("list", session)
     assert [s["name"] for s in outcome.data] == ["batch", "demo-set", "web"]
-    assert all(list(s) == SCALE_SET_KEYS for s in outcome.data)
+    assert all(SCALE_SET_KEYS <= set(s) and list(s) == sorted(s) for s in outcome.data)
     assert json.loads(outcome.rendered) == outcome.data
 
 
@@ -41,7 +48,7 @@ def test_list_in_a_group_that_does_not_exist_is_an_azure_error(session: Session)
 
 def test_show_prints_one_set(session: Session) -> None:
     data = ok("show web", session).data
-    assert data["name"] == "web" and data["capacity"] == 6 and data["zones"] == ["1", "2", "3"]
+    assert data["name"] == "web" and data["sku"]["capacity"] == 6 and data["zones"] == ["1", "2", "3"]
     assert data["orchestrationMode"] == "Uniform"
 
 
@@ -55,14 +62,14 @@ def test_instances_prints_every_instance_with_the_documented_fields(session: Ses
     data = ok("instances web", session).data
     assert len(data) == 6
     assert all(list(i) == INSTANCE_KEYS for i in data)
-    assert {i["zone"] for i in data} == {"1", "2", "3"}
+    assert {zone for i in data for zone in i["zones"]} == {"1", "2", "3"}
     assert ok("list-instances web", session).data == data
 
 
 def test_create_makes_a_set_and_prints_it(session: Session) -> None:
     data = ok("create api --mode uniform --capacity 2 --zones 1 2 --vm-size Standard_D2s_v5", session).data
     assert data["name"] == "api" and data["resourceGroup"] == "practice-rg"
-    assert data["capacity"] == 2 and data["vmSize"] == "Standard_D2s_v5" and data["zones"] == ["1", "2"]
+    assert data["sku"]["capacity"] == 2 and data["sku"]["name"] == "Standard_D2s_v5" and data["zones"] == ["1", "2"]
     assert len(session.backend.list_instances("practice-rg", "api")) == 2
 
 
@@ -91,7 +98,7 @@ def test_create_of_an_existing_name_is_refused(session: Session) -> None:
 
 def test_update_changes_the_model_and_marks_instances_outdated(session: Session) -> None:
     data = ok("update web --vm-size Standard_D4s_v3 --scale-in-policy OldestVM", session).data
-    assert data["vmSize"] == "Standard_D4s_v3" and data["scaleInPolicy"] == "OldestVM"
+    assert data["sku"]["name"] == "Standard_D4s_v3" and data["scaleInPolicy"]["rules"] == ["OldestVM"]
     instances = ok("instances web", session).data
     assert not any(i["latestModelApplied"] for i in instances)
 
@@ -112,7 +119,7 @@ def test_upgrade_brings_instances_to_the_latest_model(session: Session) -> None:
 
 def test_scale_out_prints_the_set_with_its_new_capacity(session: Session) -> None:
     outcome = ok("scale web 8", session)
-    assert outcome.data["capacity"] == 8 and outcome.changed
+    assert outcome.data["sku"]["capacity"] == 8 and outcome.changed
     assert len(session.backend.list_instances("practice-rg", "web")) == 8
 
 
@@ -151,17 +158,17 @@ def test_scale_in_asks_and_a_no_changes_nothing(session: Session) -> None:
 
 def test_scale_in_asks_and_a_yes_goes_ahead(session: Session) -> None:
     session.confirm = lambda text: True
-    assert ok("scale web 4", session).data["capacity"] == 4
+    assert ok("scale web 4", session).data["sku"]["capacity"] == 4
 
 
 def test_scale_in_with_yes_on_the_line_does_not_ask(session: Session) -> None:
     session.confirm = lambda text: pytest.fail("asked although --yes was given")
-    assert ok("scale web 3 --yes", session).data["capacity"] == 3
+    assert ok("scale web 3 --yes", session).data["sku"]["capacity"] == 3
 
 
 def test_scale_out_needs_no_confirmation(session: Session) -> None:
     assert confirmation_prompt("scale web 7", session) is None
-    assert ok("scale web 7", session).data["capacity"] == 7
+    assert ok("scale web 7", session).data["sku"]["capacity"] == 7
 
 
 def test_confirmation_prompt_for_scale_in_lists_the_instances_the_policy_removes(session: Session) -> None:
@@ -203,19 +210,19 @@ def test_delete_of_a_flexible_set_with_vms_is_refused_by_azure(session: Session)
     assert outcome.exit_code == 1 and outcome.error.startswith("ERROR: (OperationNotAllowed)")
 
 
-@pytest.mark.parametrize(("verb", "power"), [("stop", "stopped"), ("deallocate", "deallocated")])
-def test_power_actions_on_chosen_instances_print_those_instances(session: Session, verb: str, power: str) -> None:
+@pytest.mark.parametrize(("verb", "state"), [("stop", "stopped"), ("deallocate", "deallocated")])
+def test_power_actions_on_chosen_instances_print_those_instances(session: Session, verb: str, state: str) -> None:
     data = ok(f"{verb} web 0 1", session).data
-    assert [i["instanceId"] for i in data] == ["0", "1"] and {i["powerState"] for i in data} == {power}
+    assert [i["instanceId"] for i in data] == ["0", "1"] and {power(i) for i in data} == {state}
     others = [i for i in ok("instances web", session).data if i["instanceId"] not in ("0", "1")]
-    assert {i["powerState"] for i in others} == {"running"}
+    assert {power(i) for i in others} == {"running"}
 
 
 def test_start_restart_and_reimage_of_the_whole_set(session: Session) -> None:
     ok("stop web", session)
-    assert {i["powerState"] for i in ok("start web", session).data} == {"running"}
+    assert {power(i) for i in ok("start web", session).data} == {"running"}
     assert len(ok("restart web", session).data) == 6
-    assert {i["powerState"] for i in ok("reimage web 2", session).data} == {"running"}
+    assert {power(i) for i in ok("reimage web 2", session).data} == {"running"}
 
 
 def test_restart_of_a_stopped_instance_is_refused_by_azure(session: Session) -> None:
@@ -231,14 +238,14 @@ def test_a_set_wide_action_warns_about_instances_it_skipped(session: Session) ->
 
 
 def test_protect_and_unprotect_change_the_flags(session: Session) -> None:
-    data = ok("protect web 0 1", session).data
-    assert all(i["protectFromScaleIn"] and not i["protectFromScaleSetActions"] for i in data)
-    data = ok("protect web 0 --scale-set-actions", session).data
-    assert data[0]["protectFromScaleIn"] and data[0]["protectFromScaleSetActions"]
-    data = ok("unprotect web 0 --scale-set-actions", session).data
-    assert data[0]["protectFromScaleIn"] and not data[0]["protectFromScaleSetActions"]
-    data = ok("unprotect web 0 1", session).data
-    assert not any(i["protectFromScaleIn"] or i["protectFromScaleSetActions"] for i in data)
+    def policies(line: str) -> list[tuple[bool, bool]]:
+        return [(i["protectionPolicy"]["protectFromScaleIn"], i["protectionPolicy"]["protectFromScaleSetActions"])
+                for i in ok(line, session).data]
+
+    assert policies("protect web 0 1") == [(True, False), (True, False)]
+    assert policies("protect web 0 --scale-set-actions") == [(True, True)]
+    assert policies("unprotect web 0 --scale-set-actions") == [(True, False)]
+    assert policies("unprotect web 0 1") == [(False, False), (False, False)]
 
 
 def test_protected_instances_are_kept_by_a_scale_in(session: Session) -> None:
@@ -249,7 +256,7 @@ def test_protected_instances_are_kept_by_a_scale_in(session: Session) -> None:
 
 def test_add_vm_adds_a_named_vm_to_a_flexible_set(session: Session) -> None:
     data = ok("add-vm demo-set --name extra1", session).data
-    assert [i["instanceId"] for i in data] == ["extra1"]
+    assert [vm["name"] for vm in data] == ["extra1"] and data[0]["powerState"] == "VM running"
     assert "extra1" in [i.instance_id for i in session.backend.list_instances("practice-rg", "demo-set")]
 
 
@@ -293,7 +300,7 @@ def test_waiting_reports_progress_until_the_operation_is_done(estate_db) -> None
     backend = open_backend("emulator", db=estate_db, speed="fast", clock=FakeClock(start=datetime.now(timezone.utc)), durable=False)
     snapshots = []
     session = Session(backend, output="json", progress=snapshots.append)
-    assert ok("scale web 8", session).data["capacity"] == 8
+    assert ok("scale web 8", session).data["sku"]["capacity"] == 8
     assert snapshots and snapshots[-1].done and any(not s.done for s in snapshots)
 
 
@@ -331,11 +338,11 @@ def test_query_is_applied_before_formatting(session: Session) -> None:
     outcome = ok("list --query [].name -o tsv", session)
     assert outcome.data == ["batch", "demo-set", "web"]
     assert outcome.rendered == "batch\ndemo-set\nweb"
-    assert ok("show web --query capacity -o json", session).rendered == "6"
+    assert ok("show web --query sku.capacity -o json", session).rendered == "6"
 
 
 def test_query_result_as_a_table_gets_generic_columns(session: Session) -> None:
-    rendered = ok("list --query \"[].{Name:name, Cap:capacity}\" -o table", session).rendered
+    rendered = ok("list --query \"[].{Name:name, Cap:sku.capacity}\" -o table", session).rendered
     assert rendered.splitlines()[0].split() == ["Name", "Cap"]
     assert rendered.splitlines()[-1].split() == ["web", "6"]
 
@@ -347,7 +354,7 @@ def test_an_invalid_query_is_a_usage_error_and_nothing_runs(session: Session) ->
 
 
 def test_line_options_override_the_session_for_one_line_only(session: Session) -> None:
-    assert ok("show web -o yaml", session).rendered.startswith("name: web")
+    assert ok("show web -o yaml", session).rendered.startswith("id: /subscriptions/")
     assert ok("show web", session).rendered.startswith("{")
 
 
@@ -355,9 +362,9 @@ def test_use_sets_the_context_so_later_lines_may_omit_the_set(session: Session) 
     ok("use web", session)
     assert session.current_set == ("practice-rg", "web") and session.prompt() == "vmss web> "
     assert ok("show", session).data["name"] == "web"
-    assert ok("scale 7", session).data["capacity"] == 7
+    assert ok("scale 7", session).data["sku"]["capacity"] == 7
     assert [i["instanceId"] for i in ok("stop 0 1", session).data] == ["0", "1"]
-    assert ok("instances demo-set", session).data[0]["instanceId"].startswith("demo-set_")
+    assert ok("instances demo-set", session).data[0]["name"].startswith("demo-set_")
     assert [i["instanceId"] for i in ok("start web 0", session).data] == ["0"]
     ok("use -", session)
     assert session.current_set is None and session.prompt() == "vmss> "
@@ -375,7 +382,7 @@ def test_a_name_in_two_groups_must_be_disambiguated_with_g(session: Session) -> 
     outcome = run_line("show web", session)
     assert outcome.exit_code == 2
     assert "practice-rg" in outcome.error and "second-rg" in outcome.error and "-g" in outcome.error
-    assert ok("show web -g second-rg", session).data["capacity"] == 1
+    assert ok("show web -g second-rg", session).data["sku"]["capacity"] == 1
 
 
 def test_help_lists_commands_and_explains_one(session: Session) -> None:

@@ -96,17 +96,36 @@ class EmulatorCredential:
         cached = self._cached.get(scope)
         if cached is not None and cached.expires_on - 300 > time.time():
             return cached
-        sign_in = emulator_sign_in(self.state_dir)
         import requests
 
+        from ...domain.errors import ServiceUnavailable
+
+        verify = str(self.ca_bundle) if self.ca_bundle else True
+        try:  # the discovery document first: an untrusted or absent endpoint is named before any secret is read
+            discovery = requests.get(f"{self.base_url}/organizations/v2.0/.well-known/openid-configuration",
+                                     verify=verify, timeout=self.timeout)
+            token_endpoint = discovery.json()["token_endpoint"] if discovery.status_code == 200 else None
+        except requests.RequestException as error:
+            text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            hint = (" Point --ca-bundle (connection_verify) at the endpoint's CA bundle."
+                    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text else "")
+            raise ServiceUnavailable(f"Could not reach the emulator's token authority at {self.base_url}: "
+                                     f"{text}.{hint}") from None
+        except (ValueError, KeyError, TypeError):
+            token_endpoint = None
+        if not isinstance(token_endpoint, str) or not token_endpoint.startswith(self.base_url + "/"):
+            raise AuthenticationFailed(f"{self.base_url} serves no emulator token authority "
+                                       f"(HTTP {discovery.status_code} for its OpenID configuration): --auth emulator "
+                                       "signs in to `vmss-tui emulator serve` only.")
+        sign_in = emulator_sign_in(self.state_dir)
         try:
-            answer = requests.post(f"{self.base_url}/{sign_in.tenant_id}/oauth2/v2.0/token",
+            answer = requests.post(token_endpoint,
                                    data={"grant_type": "client_credentials", "client_id": sign_in.client_id,
                                          "client_secret": sign_in.secret, "scope": scope},
-                                   verify=str(self.ca_bundle) if self.ca_bundle else True, timeout=self.timeout)
+                                   verify=verify, timeout=self.timeout)
         except requests.RequestException as error:
-            raise AuthenticationFailed(f"Cannot reach the emulator's token authority at {self.base_url}: "
-                                       f"{type(error).__name__}.") from None
+            raise ServiceUnavailable(f"Could not reach the emulator's token authority at {self.base_url}: "
+                                     f"{type(error).__name__}.") from None
         try:
             body = answer.json()
         except ValueError:
