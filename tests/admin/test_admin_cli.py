@@ -107,7 +107,7 @@ def test_a_remote_command_runs_on_the_consoles_store_and_cannot_pick_another(con
     monkeypatch.setenv("SSH_CONNECTION", "198.51.100.4 52000 127.0.0.1 22")
     monkeypatch.setenv("SSH_ORIGINAL_COMMAND", "scale web 3 --yes -o json")
     assert main(["--config", str(config), "ssh-console"]) == 0
-    assert json.loads(capsys.readouterr().out)["capacity"] == 3
+    assert json.loads(capsys.readouterr().out)["sku"]["capacity"] == 3
     assert _audit(audit_log)[-1]["source_address"] == "198.51.100.4"
     for forbidden, code in (("list --db /tmp/elsewhere", "NotAllowedOverSsh"), ("emulator serve", "NotAllowedOverSsh"),
                             ("ssh-console", "NotAllowedOverSsh"), ("list 'unterminated", "UnrecognizedArguments")):

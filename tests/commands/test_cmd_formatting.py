@@ -41,11 +41,13 @@ def test_yaml_output_parses_back_to_the_data(session: Session) -> None:
     assert yaml.safe_load(outcome.rendered) == outcome.data
 
 
-def test_tsv_prints_one_line_per_object_with_values_in_field_order(session: Session) -> None:
-    lines = rendered("instances web -o tsv", session).splitlines()
+def test_tsv_prints_one_line_per_object_with_values_in_azs_sorted_key_order(session: Session) -> None:
+    outcome = run_line("instances web -o tsv", session)
+    lines = outcome.rendered.splitlines()
     assert len(lines) == 6
-    first = lines[0].split("\t")
-    assert first[0] == "0" and first[1] == "web_0"
+    first = dict(zip(sorted(outcome.data[0]), lines[0].split("\t")))
+    assert (first["id"].endswith("/virtualMachines/0"), first["instanceId"], first["name"]) == (True, "0", "web_0")
+    assert first["instanceView"] == "" and first["zones"] == "1"  # an object is an empty cell, a list its length
 
 
 def test_none_output_prints_nothing(session: Session) -> None:
@@ -101,7 +103,8 @@ def test_generic_table_renders_any_query_result(data, expected: str) -> None:
 def test_tsv_of_scalars_and_lists() -> None:
     assert tsv(5) == "5"
     assert tsv(["a", "b"]) == "a\nb"
-    assert tsv([{"a": 1, "zones": ["1", "2"], "nested": {"x": 1}}]) == "1\t1\t2"
+    assert tsv([{"a": 1, "zones": ["1", "2"], "nested": {"x": 1}, "none": None}]) == "1\t2\t\tNone"
+    assert tsv(True) == "true" and tsv([[True, None]]) == "True\tNone"
 
 
 def test_render_rejects_nothing_and_json_keeps_unicode() -> None:

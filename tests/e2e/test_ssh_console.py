@@ -81,7 +81,7 @@ def test_viewer_is_refused_operator_scale_lands_and_both_are_in_the_audit_trail(
                                               "--capacity", "3", "--yes", "-o", "json"),
                              capture_output=True, text=True, timeout=60)
     assert created.returncode == 0, created.stderr
-    assert json.loads(created.stdout)["capacity"] == 3
+    assert json.loads(created.stdout)["sku"]["capacity"] == 3
 
     viewer = _open_console(bastion, VIEWER)
     _wait_for(viewer, r"read-only")

@@ -32,7 +32,7 @@ def drive(session: Session, keys: str, history=None) -> tuple[int, str, str]:
 
 
 def test_a_command_typed_at_the_prompt_prints_its_result(session: Session) -> None:
-    code, out, err = drive(session, "show web --query capacity\rexit\r")
+    code, out, err = drive(session, "show web --query sku.capacity\rexit\r")
     assert code == 0 and out == "6\n" and err == ""
 
 
@@ -42,13 +42,13 @@ def test_ctrl_d_leaves_the_repl(session: Session) -> None:
 
 
 def test_ctrl_c_cancels_the_line_without_running_it(session: Session) -> None:
-    code, out, _ = drive(session, "scale web 9" + CTRL_C + "show web --query capacity\rexit\r")
+    code, out, _ = drive(session, "scale web 9" + CTRL_C + "show web --query sku.capacity\rexit\r")
     assert code == 0 and out == "6\n"
     assert session.backend.get_scale_set("practice-rg", "web").capacity == 6
 
 
 def test_use_sets_the_context_shown_in_the_prompt_and_later_lines_omit_the_set(session: Session) -> None:
-    code, out, _ = drive(session, "use web\rscale 8\rshow --query capacity\r" + CTRL_D)
+    code, out, _ = drive(session, "use web\rscale 8\rshow --query sku.capacity\r" + CTRL_D)
     assert code == 0
     assert session.current_set == ("practice-rg", "web") and session.prompt() == "vmss web> "
     assert out.splitlines()[-1] == "8"
@@ -100,8 +100,8 @@ def test_read_only_refuses_mutations_in_the_repl(session: Session) -> None:
 
 def test_history_is_kept_in_a_file_across_runs(session: Session, tmp_path: Path) -> None:
     history_file = tmp_path / "history"
-    drive(session, "show web --query capacity\rexit\r", history=FileHistory(str(history_file)))
-    assert "show web --query capacity" in history_file.read_text()
+    drive(session, "show web --query sku.capacity\rexit\r", history=FileHistory(str(history_file)))
+    assert "show web --query sku.capacity" in history_file.read_text()
     # A new REPL on the same file: Up twice recalls the command before `exit`.
     _, out, _ = drive(session, UP + UP + "\rexit\r", history=FileHistory(str(history_file)))
     assert out == "6\n"

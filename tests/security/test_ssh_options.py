@@ -115,7 +115,7 @@ def test_only_known_command_words_run_over_ssh(console, monkeypatch, capsys):
         assert _remote(monkeypatch, config, command) == 2, command
         error = capsys.readouterr().err
         assert error.startswith("ERROR: (") and len(error.splitlines()) == 1, error
-    assert _remote(monkeypatch, config, "show web -g practice-rg -o json --query capacity") == 0
+    assert _remote(monkeypatch, config, "show web -g practice-rg -o json --query sku.capacity") == 0
     assert json.loads(capsys.readouterr().out) == 6
     assert _remote(monkeypatch, config, "--version") == 0
 

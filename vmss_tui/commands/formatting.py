@@ -1,4 +1,11 @@
-"""Domain values as az-style flat camelCase JSON, and that JSON as table, json, jsonc, tsv or yaml.
+"""Domain values as az prints them, and that JSON as table, json, jsonc, tsv or yaml.
+
+Scale sets and instances print as the Azure CLI prints the same resource (`az vmss show`,
+`az vmss list-instances --expand instanceView`, `az vm show -d`): the ARM body from the one
+codec the endpoint serves (`arm.compute`), shaped by `arm.flatten.az_shape`. So `--query
+sku.capacity` and every az habit work. Tables stay the operator's concise view: they are drawn
+from flat rows of the domain values (`scale_set_row`, `instance_row`), not from the JSON.
+Results that are not ARM resources (operations, plans, placement maps) keep shapes of their own.
 
 Handlers return JSON-able data; `--query` applies to that data; only then is it rendered.
 Tables are plain text like az's (header, dashes, left-aligned columns) so they read at
@@ -15,6 +22,8 @@ import json
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
+from ..arm import compute as arm_compute
+from ..arm.flatten import az_shape
 from ..domain.models import (
     CapacityPlan,
     Instance,
@@ -32,8 +41,47 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+# ---------------------------------------------------------------- ARM resources as az prints them
+
+
 def scale_set_json(scale_set: ScaleSet) -> dict[str, JSON]:
-    """A scale set as `-o json` prints it."""
+    """A scale set as `az vmss show` prints it."""
+    return az_shape(arm_compute.scale_set_to_json(scale_set))
+
+
+def instance_json(instance: Instance, scale_set: ScaleSet) -> dict[str, JSON]:
+    """An instance as az prints it: a Uniform set's as `az vmss list-instances --expand
+    instanceView`, a Flexible set's VM as `az vm show -d`."""
+    if scale_set.is_flexible:
+        body = arm_compute.vm_to_json(instance, scale_set.location, scale_set, expand_instance_view=True)
+        return vm_details(az_shape(body))
+    body = arm_compute.scale_set_vm_to_json(instance, scale_set.location, expand_instance_view=True)
+    return az_shape(body)
+
+
+DETAIL_KEYS = ("fqdns", "macAddresses", "powerState", "privateIps", "publicIps")
+"""What `az vm show -d` adds (azure-cli vm/custom.py `get_vm_details`)."""
+
+
+def vm_details(vm: dict[str, JSON]) -> dict[str, JSON]:
+    """`az vm show -d`: `powerState` joins the display statuses of the `PowerState/` codes
+    ("VM running"), the network fields join addresses with "," (no NICs here: empty), and the
+    instance view is dropped, as azure-cli's `get_vm_details` does."""
+    view = vm.get("instanceView") or {}
+    statuses = view.get("statuses") or []
+    details: dict[str, JSON] = {key: "" for key in DETAIL_KEYS}
+    details["powerState"] = ",".join(str(status.get("displayStatus") or "") for status in statuses
+                                     if str(status.get("code") or "").startswith("PowerState/"))
+    merged = {key: value for key, value in vm.items() if key != "instanceView"}
+    merged.update(details)
+    return {key: merged[key] for key in sorted(merged)}
+
+
+# ---------------------------------------------------------------- the operator's concise rows (tables)
+
+
+def scale_set_row(scale_set: ScaleSet) -> dict[str, JSON]:
+    """A scale set as one flat row, for the `list` and `show` tables."""
     return {
         "name": scale_set.name,
         "resourceGroup": scale_set.resource_group,
@@ -53,8 +101,8 @@ def scale_set_json(scale_set: ScaleSet) -> dict[str, JSON]:
     }
 
 
-def instance_json(instance: Instance) -> dict[str, JSON]:
-    """An instance as `-o json` prints it."""
+def instance_row(instance: Instance) -> dict[str, JSON]:
+    """An instance as one flat row, for the `instances` table."""
     return {
         "instanceId": instance.instance_id,
         "name": instance.name,
@@ -71,6 +119,13 @@ def instance_json(instance: Instance) -> dict[str, JSON]:
         "timeCreated": _iso(instance.time_created),
         "id": instance.id,
     }
+
+
+def table_of(renderer: Callable[[Any], str], rows: Any) -> TableRenderer:
+    """A table renderer that draws `rows` (the concise view) whatever JSON the command prints.
+
+    `render` hands a table its escaped JSON; these rows are escaped here the same way."""
+    return lambda _data: renderer(escaped_data(rows))
 
 
 def operation_json(operation: Operation) -> dict[str, JSON]:
@@ -230,20 +285,32 @@ def generic_table(data: JSON) -> str:
 
 
 def tsv(data: JSON) -> str:
-    """Tab-separated values like az: one line per object, nested objects left out."""
+    """Tab-separated values as az prints them (knack's `_TsvOutput`): one line per item of a list
+    (or for the one object), a cell per value in the object's order (az resources are printed
+    with sorted keys, a `--query` projection keeps its own order); a nested object is an empty
+    cell and a list is its length, so every line of one list has the same columns; null is
+    `None` and a bare boolean line is `true`/`false`."""
     if data is None:
         return ""
-    items = data if isinstance(data, list) else [data]
     lines = []
-    for item in items:
+    for item in data if isinstance(data, list) else [data]:
         if isinstance(item, dict):
-            lines.append("\t".join(_cell(v) if not isinstance(v, list) else "\t".join(_cell(x) for x in v)
-                                   for v in item.values() if not isinstance(v, dict)))
+            lines.append("\t".join(_tsv_cell(value) for value in item.values()))
         elif isinstance(item, list):
-            lines.append("\t".join(_cell(v) for v in item))
+            lines.append("\t".join(_tsv_cell(value) for value in item))
+        elif isinstance(item, bool):
+            lines.append(str(item).lower())
         else:
-            lines.append(_cell(item))
+            lines.append(_tsv_cell(item))
     return "\n".join(lines)
+
+
+def _tsv_cell(value: JSON) -> str:
+    if isinstance(value, list):
+        return str(len(value))
+    if isinstance(value, dict):
+        return ""
+    return escape_control(value if isinstance(value, str) else str(value))
 
 
 _KEY, _STRING, _NUMBER, _LITERAL, _RESET = "\x1b[94m", "\x1b[32m", "\x1b[36m", "\x1b[35m", "\x1b[0m"
