@@ -361,3 +361,24 @@ def test_depending_on_an_empty_copy_loop_or_a_shared_name_is_not_an_error(contex
     assert plan.resources[1].depends_on == (plan.resources[0].id,)
     with pytest.raises(KeyError):
         plan.resource(f"{RG_ID}/providers/Microsoft.Network/publicIPAddresses/ip0")
+
+
+def test_nested_templates_are_evaluated_in_the_outer_scope_unless_they_ask_for_inner(context: DeploymentContext) -> None:
+    inner_template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                      "contentVersion": "1.0.0.0", "parameters": {"who": {"type": "string"}},
+                      "resources": [], "outputs": {"greeting": {"type": "string",
+                                                                "value": "[concat('hi ', parameters('who'))]"}}}
+    outer_template = {**inner_template, "parameters": {}, "outputs": {"where": {"type": "string",
+                                                                             "value": "[resourceGroup().name]"}}}
+    text = template([
+        {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "inner",
+         "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                        "parameters": {"who": {"value": "[resourceGroup().location]"}}, "template": inner_template}},
+        {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "outer",
+         "properties": {"mode": "Incremental", "template": outer_template}},
+    ])
+    plan = prepare(text, None, context)
+    inner, outer = plan.resources
+    assert inner.properties["template"] == inner_template
+    assert inner.properties["parameters"] == {"who": {"value": "westeurope"}}
+    assert outer.properties["template"]["outputs"]["where"]["value"] == "my-rg"

@@ -444,7 +444,7 @@ class Plan:
         if not resource.deferred or resource._scope is None:
             return resource.body
         scope = Scope(self._host, "resource", resource._scope.copy_indexes, resource._scope.resource_loop, reference)
-        return _evaluate_body(self._host, resource._declaration, scope)
+        return _evaluate_body(self._host, resource._declaration, scope, resource.type)
 
     def outputs(self, reference: ReferenceCallback) -> dict[str, dict[str, Any]]:
         """The template's outputs as ARM returns them: `{name: {"type", "value"}}` (secure ones without value)."""
@@ -487,13 +487,28 @@ class Plan:
         return results
 
 
-def _evaluate_body(host: _Template, declaration: dict[str, Any], scope: Scope) -> dict[str, Any]:
+def _evaluate_body(host: _Template, declaration: dict[str, Any], scope: Scope, kind: str) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for key, value in declaration.items():
         if key.lower() in _BODY_SKIP:
             continue
+        if key.lower() == "properties" and _inner_scoped_deployment(kind, value):
+            # A nested template with inner scope is evaluated by its own deployment, with its own parameters.
+            body[key] = {name: item if name.lower() == "template"
+                         else host.evaluator.value(item, scope) for name, item in value.items()}
+            continue
         body[key] = host.evaluator.value(value, scope, property_copy=key.lower() == "properties")
     return body
+
+
+def _inner_scoped_deployment(kind: str, properties: Any) -> bool:
+    """A nested `Microsoft.Resources/deployments` whose `expressionEvaluationOptions.scope` is 'inner'."""
+    if kind.lower() != "microsoft.resources/deployments" or not isinstance(properties, dict):
+        return False
+    options = next((item for name, item in properties.items() if name.lower() == "expressionevaluationoptions"), None)
+    scope = next((item for name, item in options.items() if name.lower() == "scope"), None) \
+        if isinstance(options, dict) else None
+    return isinstance(scope, str) and scope.lower() == "inner"
 
 
 def _text(host: _Template, value: Any, scope: Scope, what: str, declaration: Any) -> str:
@@ -686,7 +701,7 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
         scope = Scope(host, "resource", item.scope.copy_indexes, item.scope.resource_loop,
                       lambda target, api_version, full: Deferred(target), referenced)
         try:
-            body = _evaluate_body(host, item.declaration, scope)
+            body = _evaluate_body(host, item.declaration, scope, item.type)
             targets = [host.evaluator.value(entry, item.scope) for entry in _list(item.declaration.get("dependsOn"))]
         except InvalidTemplate as error:
             raise located(error, _where(host, item.declaration)) from None
