@@ -93,7 +93,7 @@ def test_b2_to_b6_bad_parameters_fail_before_anything_is_evaluated(changes: dict
         nat_plan(context, **changes)
     assert caught.value.message.startswith("Deployment template validation failed: '")
     assert message in caught.value.message
-    assert caught.value.nothing_sent
+    assert (caught.value.code, caught.value.http_status) == ("InvalidTemplate", 400)
 
 
 def test_parameter_checks_come_before_a_broken_variable(context: DeploymentContext) -> None:

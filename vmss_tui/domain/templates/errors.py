@@ -24,11 +24,12 @@ DOCS_DEPLOYMENT_OPERATIONS = "https://aka.ms/arm-deployment-operations"
 class InvalidTemplate(AzureError):
     """400: the template, its JSON, an expression or a parameter value breaks ARM's rules.
 
-    Nothing was deployed: ARM checks all of this before it touches a resource."""
+    Nothing was deployed: ARM checks all of this before it touches a resource. It is Azure's answer (the
+    emulator's deployments provider raises it as ARM would), so `nothing_sent` stays False; a command that
+    checks a template locally before sending it may set it on the error it shows."""
 
     code = "InvalidTemplate"
     http_status = 400
-    nothing_sent = True
 
 
 def parse_failed(reason: str) -> InvalidTemplate:
