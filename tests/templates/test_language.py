@@ -194,6 +194,7 @@ def test_resource_declarations_are_checked(resource: dict[str, object], message:
     ('{"variables": {"copy": [{"name": 1}]}, "resources": []}', "Each variable copy loop must be an object"),
     ('{"resources": {}}', "must be an array"),
     ('{"parameters": {"a": {}}, "resources": []}', "has an invalid type"),
+    ('{"functions": [{"namespace": "n", "members": {}}], "resources": []}', "declares user-defined functions"),
     ("[" * 2000, "The JSON is nested deeper than 128 levels"),
     ('{"resources": [{"type": "a/b", "apiVersion": "1", "name": "[' + "concat(" * 300 + "'a'" + ")" * 300 + ']"}]}',
      "the expression nests deeper than 64 levels"),

@@ -669,6 +669,9 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
     document = read_json(template_text)
     if not isinstance(document.value, dict):
         raise validation_failed("The template must be a JSON object")
+    if document.value.get("functions"):
+        raise validation_failed("The template declares user-defined functions (its 'functions' section), which "
+                                "the emulator does not evaluate", "https://aka.ms/arm-template/#functions")
     host = _Template(document, context)
     host.check_parameters(dict(parameters or {}))
     for name in list(host.declared_variables) + list(host.variable_loops):
