@@ -368,3 +368,61 @@ class _Capture:
     def write(self, text: str) -> int:
         self.text += text
         return len(text)
+
+
+def test_a_reader_holding_a_lock_a_writer_needs_does_not_deadlock_with_it(tmp_path):
+    """A reader waits for a commit's renames, never for a writer's whole transaction.
+
+    Thread B holds an ordinary lock (as the emulated clock holds its own) and opens a snapshot
+    while thread A, inside a transaction, waits for that lock: had readers waited for A's whole
+    transaction, neither would ever go on.
+    """
+    import threading
+
+    store = Store(tmp_path, index=SummaryIndex())
+    _prepare(tmp_path, 2)
+    shared = threading.Lock()
+    reader_has_it = threading.Event()
+    seen: list[int] = []
+
+    def reader() -> None:
+        with shared:
+            reader_has_it.set()
+            time.sleep(0.3)  # A is inside its transaction by now, waiting for `shared`
+            with store.snapshot() as txn:
+                seen.append(txn.view("subscription")["counter"]["1"]["gen"])
+
+    thread = threading.Thread(target=reader, daemon=True)
+    commit: dict = {}
+    exec(COMMIT, commit)
+    with store.transaction() as txn:
+        thread.start()
+        assert reader_has_it.wait(10)
+        got_it = shared.acquire(timeout=10)
+        assert got_it, "the reader never let go: it was waiting for this transaction"
+        shared.release()
+        txn.db("subscription").table("note").insert({"by": "A"})
+    thread.join(10)
+    assert seen == [2]
+    commit["commit"](store, 3)  # and a multi-shard commit after it still goes through
+    assert _generation(tmp_path) == 3
+
+
+def test_a_transaction_inside_a_snapshot_does_not_deadlock_with_another_writer(tmp_path):
+    import threading
+
+    _prepare(tmp_path, 2)
+    store = Store(tmp_path, index=SummaryIndex())
+    commit: dict = {}
+    exec(COMMIT, commit)
+    other = threading.Thread(target=lambda: [commit["commit"](Store(tmp_path, index=SummaryIndex()), g)
+                                             for g in range(3, 9)], daemon=True)
+    with store.snapshot() as txn:
+        assert txn.view("subscription")["counter"]["1"]["gen"] == 2
+        other.start()
+        time.sleep(0.2)
+        with store.transaction() as inner:
+            inner.db("subscription").table("note").insert({"inside": "snapshot"})
+    other.join(30)
+    assert not other.is_alive(), "the other writer never finished"
+    assert _generation(tmp_path) == 8

@@ -16,8 +16,10 @@ TinyDB's document API but changes what sits under it:
   with the new content's digest; then they are applied, the directories fsynced, and the
   journal removed. Whoever next takes the lock (a writer, a reader, opening the store) rolls a
   whole journal forward and discards a partial one (the commit never happened) with its temps.
-- Readers (`Store.snapshot()`) hold a shared `flock` on the same file, so a commit is never
-  seen half applied; a reader that may not write (a read-only user) reads a pending journal's
+- Readers (`Store.snapshot()`) hold a shared `flock` on a second file, `.commit-lock`, which a
+  writer holds exclusively only from writing its journal to removing it: a commit is never seen
+  half applied, and a reader waits for a commit's renames (milliseconds), never for a writer's
+  whole transaction. A reader that may not write (a read-only user) reads a pending journal's
   new files in place instead of rolling it forward.
 - TinyDB writes go into memory during the transaction, so a bulk change (scale 0 ->
   1000) is one file write, however many TinyDB calls made it.
@@ -58,6 +60,8 @@ if TYPE_CHECKING:
 
 SHARD_SUFFIX = ".json"
 LOCK_NAME = ".lock"
+COMMIT_LOCK_NAME = ".commit-lock"
+"""Readers share it; a writer holds it exclusively while it applies a journaled commit."""
 JOURNAL_NAME = ".commit-journal"
 """The intent record of a multi-shard commit in flight (or interrupted): see `_write_journal`."""
 JOURNAL_VERSION = 1
@@ -159,8 +163,8 @@ class _HeldLock:
 
 
 _held_locks = threading.local()
-"""Per thread: real store root -> _HeldLock. Keyed by root, not Store, so two Store objects on one
-directory in one thread nest instead of deadlocking on each other."""
+"""Per thread: (real store root, lock file name) -> _HeldLock. Keyed by root, not Store, so two Store
+objects on one directory in one thread nest instead of deadlocking on each other."""
 
 
 class _Table(Table):
@@ -415,7 +419,7 @@ class Store:
             StoreWriteFailed: The lock or a file could not be written (read-only store or user).
             StoreDamaged: A whole journal whose new files are not the ones it recorded (nothing more applied).
         """
-        with self._lock(exclusive=True, required=True):
+        with self._shared_released(), self._lock(LOCK_NAME, exclusive=True, required=True):
             return self._recover_locked()
 
     def pending_commit(self) -> PendingCommit | None:
@@ -437,7 +441,8 @@ class Store:
 
     def set_journal_aside(self, name: str) -> Path:
         """Under the write lock, rename a journal that cannot be applied to `name` (kept, never applied)."""
-        with self._lock(exclusive=True, required=True):
+        with (self._shared_released(), self._lock(LOCK_NAME, exclusive=True, required=True),
+              self._lock(COMMIT_LOCK_NAME, exclusive=True, required=True)):
             kept = self.root / name
             os.replace(self.journal_path, kept)
             if self.durable:
@@ -446,23 +451,25 @@ class Store:
             return kept
 
     def _recover_locked(self) -> list[str]:
+        """Holding the write lock: the same, with readers held off while files move."""
         done: list[str] = []
         try:
-            if self.journal_path.exists():
-                pending = self.pending_commit()
-                if pending is not None:
-                    self._roll_forward(pending)
-                    done.append(f"completed a commit interrupted by a crash ({pending.describe()})")
-                else:
-                    done.append("discarded a commit that a crash interrupted before it was recorded whole "
-                                "(none of it had been applied)")
-            for tmp in self.root.rglob("*.tmp"):
-                tmp.unlink(missing_ok=True)
-                done.append(f"removed the stale temp file {tmp.name}")
-            if self.journal_path.exists():  # a torn journal goes last: its temps are gone by now
-                self.journal_path.unlink()
-                if self.durable:
-                    _fsync_directory(self.root)
+            with self._lock(COMMIT_LOCK_NAME, exclusive=True, required=True):
+                if self.journal_path.exists():
+                    pending = self.pending_commit()
+                    if pending is not None:
+                        self._roll_forward(pending)
+                        done.append(f"completed a commit interrupted by a crash ({pending.describe()})")
+                    else:
+                        done.append("discarded a commit that a crash interrupted before it was recorded whole "
+                                    "(none of it had been applied)")
+                for tmp in self.root.rglob("*.tmp"):
+                    tmp.unlink(missing_ok=True)
+                    done.append(f"removed the stale temp file {tmp.name}")
+                if self.journal_path.exists():  # a torn journal goes last: its temps are gone by now
+                    self.journal_path.unlink()
+                    if self.durable:
+                        _fsync_directory(self.root)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise StoreWriteFailed(
@@ -590,31 +597,26 @@ class Store:
 
     @contextmanager
     def snapshot(self) -> Iterator[Transaction]:
-        """A read-only view under a shared lock: every commit is wholly before or wholly after it.
+        """A read-only view under the shared commit lock: every commit is wholly before or after it.
 
-        A journal found here was left by a writer that died mid-commit (a live one holds the lock
-        exclusively until its journal is gone): it is rolled forward first, or read through when
-        this process may not write.
+        A journal seen under that lock was left by a writer that died mid-commit (a live one holds
+        the lock exclusively until its journal is gone): it is rolled forward first, or read
+        through when this process may not write (or was told not to: `emulator check`).
+
+        Raises:
+            StoreDamaged: A journal this store never wrote (nothing of it is applied or read).
         """
-        with self._lock(exclusive=False, required=False):
+        if self.recover_on_read and self.journal_path.exists() and not self._holds(LOCK_NAME):
+            try:
+                self.recover()
+            except StoreWriteFailed:
+                pass  # a read-only user: read through the journal below
+        with self._lock(COMMIT_LOCK_NAME, exclusive=False, required=False):
             if self.journal_path.exists():
-                self._settle_pending()
+                self._pending = self.pending_commit()
             elif self._pending is not None:
                 self._pending = None
             yield Transaction(self, writable=False)
-
-    def _settle_pending(self) -> None:
-        if self.recover_on_read:
-            try:
-                self.recover()
-                return
-            except StoreWriteFailed:
-                pass  # a read-only user: read through the journal below
-        try:
-            self._pending = self.pending_commit()
-        except StoreDamaged:
-            self._pending = None
-            raise
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -623,7 +625,7 @@ class Store:
         If the body raises, nothing is written and the exception propagates. If writing fails
         (StoreWriteFailed), no shard of the transaction changed.
         """
-        with self._lock(exclusive=True, required=True):
+        with self._shared_released(), self._lock(LOCK_NAME, exclusive=True, required=True):
             if self.journal_path.exists() or self._pending is not None:
                 self._recover_locked()
             txn = Transaction(self, writable=True)
@@ -646,37 +648,52 @@ class Store:
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
-        """The exclusive store lock (kept for callers of the old name)."""
-        with self._lock(exclusive=True, required=True):
+        """The exclusive write lock (kept for callers of the old name)."""
+        with self._lock(LOCK_NAME, exclusive=True, required=True):
             yield
 
-    @contextmanager
-    def _lock(self, *, exclusive: bool, required: bool) -> Iterator[None]:
-        """flock on a sidecar file that is never replaced: shared to read, exclusive to write.
+    def _held(self) -> dict[tuple[str, str], _HeldLock]:
+        held: dict[tuple[str, str], _HeldLock] | None = getattr(_held_locks, "by_root", None)
+        if held is None:
+            held = _held_locks.by_root = {}
+        return held
 
-        Reentrant per thread and store directory: a snapshot inside a transaction keeps the
-        exclusive lock; a transaction inside a snapshot upgrades it for its duration (flock drops
-        the shared lock while it waits, so two upgrading threads cannot deadlock). Each thread holds
-        its own descriptor, so threads exclude each other as processes do.
+    def _holds(self, name: str) -> bool:
+        """True if this thread holds the lock file `name` of this store directory (in any mode)."""
+        entry = self._held().get((self._real_root, name))
+        return entry is not None and entry.pid == os.getpid() and entry.mode != fcntl.LOCK_UN
+
+    @contextmanager
+    def _lock(self, name: str, *, exclusive: bool, required: bool) -> Iterator[None]:
+        """flock on a sidecar file that is never replaced: `.lock` (writers, for a whole transaction)
+        or `.commit-lock` (shared by readers, exclusive while a journaled commit is applied).
+
+        Reentrant per thread and store directory (an inner exclusive request upgrades the thread's
+        hold for its duration). Each thread holds its own descriptor, so threads exclude each other
+        as processes do. Order: `.lock` before `.commit-lock`, never the other way round (a
+        transaction inside a snapshot lets the snapshot's shared hold go first: `_shared_released`).
 
         Args:
-            exclusive: LOCK_EX (writers) rather than LOCK_SH (readers).
+            name: The lock file.
+            exclusive: LOCK_EX rather than LOCK_SH.
             required: Fail (StoreWriteFailed) when the lock file cannot be opened at all; readers
                 of a store on a read-only file system with no lock file go on without it.
         """
-        held: dict[str, _HeldLock] = getattr(_held_locks, "by_root", None) or {}
-        _held_locks.by_root = held
-        entry = held.get(self._real_root)
+        held = self._held()
+        slot = (self._real_root, name)
+        entry = held.get(slot)
         if entry is not None and entry.pid != os.getpid():  # inherited through fork: not ours
             entry = None
         want = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         if entry is not None:
             previous = entry.mode
-            if want == fcntl.LOCK_EX and previous != fcntl.LOCK_EX:
+            if previous == fcntl.LOCK_UN or (want == fcntl.LOCK_EX and previous != fcntl.LOCK_EX):
                 if entry.fd is None:
-                    raise _write_error(self.root, OSError(errno.EROFS, os.strerror(errno.EROFS)))
-                _flock(entry.fd, fcntl.LOCK_EX)
-                entry.mode = fcntl.LOCK_EX
+                    if required:
+                        raise _write_error(self.root, OSError(errno.EROFS, os.strerror(errno.EROFS)))
+                else:
+                    _flock(entry.fd, want)
+                    entry.mode = want
             entry.depth += 1
             try:
                 yield
@@ -686,31 +703,47 @@ class Store:
                     _flock(entry.fd, previous)
                     entry.mode = previous
             return
-        fd = self._open_lock_file(required)
+        fd = self._open_lock_file(name, required)
         if fd is not None:
             try:
                 _flock(fd, want)
             except BaseException:
                 os.close(fd)
                 raise
-        held[self._real_root] = _HeldLock(fd=fd, mode=want, depth=1, pid=os.getpid())
+        held[slot] = _HeldLock(fd=fd, mode=want, depth=1, pid=os.getpid())
         try:
             yield
         finally:
-            held.pop(self._real_root, None)
+            held.pop(slot, None)
             if fd is not None:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_UN)
                 finally:
                     os.close(fd)
 
-    def _open_lock_file(self, required: bool) -> int | None:
+    @contextmanager
+    def _shared_released(self) -> Iterator[None]:
+        """Let go of this thread's shared commit lock while it takes the write lock (a transaction
+        inside a snapshot): holding it while waiting for a writer that waits for it would deadlock."""
+        entry = self._held().get((self._real_root, COMMIT_LOCK_NAME))
+        if entry is None or entry.pid != os.getpid() or entry.mode != fcntl.LOCK_SH or entry.fd is None:
+            yield
+            return
+        _flock(entry.fd, fcntl.LOCK_UN)
+        entry.mode = fcntl.LOCK_UN
+        try:
+            yield
+        finally:
+            _flock(entry.fd, fcntl.LOCK_SH)
+            entry.mode = fcntl.LOCK_SH
+
+    def _open_lock_file(self, name: str, required: bool) -> int | None:
         # 0o666 less the umask: on a shared console (umask 007, setgid dir) every operator can lock.
         try:
-            return os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+            return os.open(self.root / name, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
             try:  # a user who may only read: flock works on a read-only descriptor
-                return os.open(self.root / LOCK_NAME, os.O_RDONLY)
+                return os.open(self.root / name, os.O_RDONLY)
             except OSError:
                 if required:
                     raise _write_error(self.root, exc) from None
@@ -753,17 +786,34 @@ class Store:
             unlinks = [shard.key for shard in removed if self.path_for(shard.key).exists()]
             index_key = self.index.key if self.index is not None else None
             shard_changes = len(unlinks) + sum(1 for shard, *_rest in staged if shard.key != index_key)
-            if shard_changes > 1 or (self.journal_every_commit and staged + unlinks):
-                journaled = True
-                self._write_journal(PendingCommit(
-                    renames=tuple((shard.key, tmp.name, _digest_hex(payload)) for shard, _p, tmp, payload in staged),
-                    unlinks=tuple(unlinks)))
-                _step("journal-written")
+            journaled = shard_changes > 1 or bool(self.journal_every_commit and staged + unlinks)
         except OSError as exc:
             _discard_temps(tmp for _shard, _path, tmp, _payload in staged)
-            if journaled:
-                _discard_temps([self.journal_path])
             raise _write_error(self.root, exc) from None
+        if not journaled:
+            self._apply(removed, staged, unlinks, journaled=False)
+            return
+        recorded = False
+        try:  # readers wait from here until the journal is gone: they see all of the commit or none
+            with self._lock(COMMIT_LOCK_NAME, exclusive=True, required=True):
+                try:
+                    self._write_journal(PendingCommit(
+                        renames=tuple((shard.key, tmp.name, _digest_hex(payload))
+                                      for shard, _p, tmp, payload in staged),
+                        unlinks=tuple(unlinks)))
+                except OSError as exc:
+                    raise _write_error(self.root, exc) from None
+                recorded = True
+                _step("journal-written")
+                self._apply(removed, staged, unlinks, journaled=True)
+        except StoreWriteFailed:
+            if not recorded:  # nothing happened: leave no debris (a torn journal would be discarded anyway)
+                _discard_temps([*(tmp for _shard, _path, tmp, _payload in staged), self.journal_path])
+            raise
+
+    def _apply(self, removed: list[_Shard], staged: list[tuple[_Shard, Path, Path, bytes]], unlinks: list[str],
+               *, journaled: bool) -> None:
+        """Delete, rename, fsync the directories, then (journaled) drop the journal: the commit's visible part."""
         touched_dirs: set[Path] = set()
         try:
             number = 0
