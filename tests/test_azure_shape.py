@@ -246,3 +246,10 @@ def test_tables_stay_the_concise_view(session: Session) -> None:
     assert len(lines) == 4 and all("  running  " in line for line in lines[2:])
     shown = printed("show web -o table", session).splitlines()
     assert "Capacity                  6" in shown
+
+
+def test_json_and_yaml_sort_keys_as_az_does_and_tsv_keeps_the_projections_order(session: Session) -> None:
+    query = '--query "[?name==\'web\'].{name:name, capacity:sku.capacity}"'
+    assert printed(f"list {query} -o json", session) == '[\n  {\n    "capacity": 6,\n    "name": "web"\n  }\n]'
+    assert printed(f"list {query} -o yaml", session) == "- capacity: 6\n  name: web"
+    assert printed(f"list {query} -o tsv", session) == "web\t6"

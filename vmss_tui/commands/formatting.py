@@ -179,21 +179,25 @@ def placement_json(placement: PlacementMap) -> dict[str, dict[str, list[str]]]:
 def render(data: JSON, output: str, table: TableRenderer | None = None, *, color: bool = True) -> str:
     """Render data in one of the output formats; the result has no trailing newline.
 
-    None renders as nothing in every format, as az prints nothing for an empty result.
+    None renders as nothing in every format, as az prints nothing for an empty result. JSON, jsonc
+    and YAML sort keys at every level, as az does (knack dumps JSON with `sort_keys=True` and YAML
+    with PyYAML's default sorting), so a `--query` projection prints as az prints it too; tables and
+    tsv keep the data's order (a projection's own order, resources' sorted keys).
     """
     if output == "none" or data is None:
         return ""
     if output == "json":
-        return escape_json_text(json.dumps(data, indent=2, ensure_ascii=False))
+        return escape_json_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
     if output == "jsonc":
-        return colour_json(data) if color else escape_json_text(json.dumps(data, indent=2, ensure_ascii=False))
+        return (colour_json(data) if color
+                else escape_json_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)))
     if output == "yaml":
         import yaml  # lazy: only yaml output pays for it
 
         # PyYAML escapes C0 and C1 itself but prints bidi and format characters raw when
         # allow_unicode is on: data holding any of them is dumped all-ASCII instead.
         unicode_ok = not _holds_control(data)
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=unicode_ok,
+        return yaml.safe_dump(data, sort_keys=True, allow_unicode=unicode_ok,
                               default_flow_style=False).rstrip("\n")
     data = escaped_data(data)  # every text renderer below, custom table lambdas included, sees safe text
     if output == "tsv":
@@ -317,14 +321,14 @@ _KEY, _STRING, _NUMBER, _LITERAL, _RESET = "\x1b[94m", "\x1b[32m", "\x1b[36m", "
 
 
 def colour_json(data: JSON, indent: int = 0) -> str:
-    """Indented JSON with ANSI colours for keys, strings, numbers and literals (`-o jsonc`)."""
+    """Indented JSON with ANSI colours for keys, strings, numbers and literals (`-o jsonc`), keys sorted."""
     pad, inner = "  " * indent, "  " * (indent + 1)
     if isinstance(data, dict):
         if not data:
             return "{}"
         parts = [f"{inner}{_KEY}{escape_json_text(json.dumps(str(k), ensure_ascii=False))}{_RESET}: "
                  f"{colour_json(v, indent + 1)}"
-                 for k, v in data.items()]
+                 for k, v in sorted(data.items())]
         return "{\n" + ",\n".join(parts) + f"\n{pad}}}"
     if isinstance(data, list):
         if not data:
