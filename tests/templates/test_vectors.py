@@ -382,3 +382,14 @@ def test_nested_templates_are_evaluated_in_the_outer_scope_unless_they_ask_for_i
     assert inner.properties["template"] == inner_template
     assert inner.properties["parameters"] == {"who": {"value": "westeurope"}}
     assert outer.properties["template"]["outputs"]["where"]["value"] == "my-rg"
+
+
+def test_a_longer_cycle_names_a_resource_on_it_not_one_waiting_behind_it(context: DeploymentContext) -> None:
+    def ip(name: str, *needs: str) -> dict[str, Any]:
+        return {"type": "Microsoft.Network/publicIPAddresses", "name": name, "apiVersion": "1", "dependsOn": list(needs)}
+
+    text = template([ip("free"), ip("behind", "a"), ip("a", "b"), ip("b", "c"), ip("c", "a")])
+    with pytest.raises(InvalidTemplate) as caught:
+        prepare(text, None, context)
+    named = caught.value.message.split("Circular dependency detected on resource: '")[1].split("'")[0]
+    assert named.rsplit("/", 1)[1] in {"a", "b", "c"}

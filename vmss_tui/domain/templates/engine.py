@@ -397,7 +397,7 @@ def _unwrap_parameter(name: str, value: Any) -> Any:
     return value
 
 
-@dataclass
+@dataclass(eq=False)
 class _Declared:
     """One resource instance found in the template before its body is evaluated."""
 
@@ -607,11 +607,13 @@ def _list(value: Any) -> list[Any]:
 
 def _dependency_index(declared: list[_Declared]) -> dict[str, list[_Declared]]:
     index: dict[str, list[_Declared]] = {}
+    filed: set[tuple[str, int]] = set()
 
     def add(key: str, item: _Declared) -> None:
-        bucket = index.setdefault(key.lower().strip("/"), [])
-        if item not in bucket:
-            bucket.append(item)
+        key = key.lower().strip("/")
+        if (key, id(item)) not in filed:
+            filed.add((key, id(item)))
+            index.setdefault(key, []).append(item)
 
     for item in declared:
         add(item.id, item)
@@ -624,19 +626,31 @@ def _dependency_index(declared: list[_Declared]) -> dict[str, list[_Declared]]:
 
 
 def _levels(host: _Template, resources: list[PlannedResource]) -> tuple[tuple[str, ...], ...]:
+    """Kahn's layering: level k holds the resources whose dependencies all sit in levels before k."""
     order = {resource.id: position for position, resource in enumerate(resources)}
-    waiting = {resource.id: set(resource.depends_on) for resource in resources}
+    missing = {resource.id: len(set(resource.depends_on)) for resource in resources}
+    dependents: dict[str, list[str]] = {}
+    for resource in resources:
+        for need in set(resource.depends_on):
+            dependents.setdefault(need, []).append(resource.id)
+    level = sorted((rid for rid, count in missing.items() if count == 0), key=order.__getitem__)
     levels: list[tuple[str, ...]] = []
-    done: set[str] = set()
-    while waiting:
-        ready = sorted((rid for rid, needs in waiting.items() if needs <= done), key=order.__getitem__)
-        if not ready:
-            raise validation_failed(f"Circular dependency detected on resource: '{_cycle_member(waiting, done)}'",
-                                    "https://aka.ms/arm-template/#resources")
-        levels.append(tuple(ready))
-        done.update(ready)
-        for rid in ready:
-            del waiting[rid]
+    placed = 0
+    while level:
+        levels.append(tuple(level))
+        placed += len(level)
+        following: list[str] = []
+        for rid in level:
+            for dependent in dependents.get(rid, ()):
+                missing[dependent] -= 1
+                if missing[dependent] == 0:
+                    following.append(dependent)
+        level = sorted(following, key=order.__getitem__)
+    if placed < len(resources):
+        done = {rid for layer in levels for rid in layer}
+        waiting = {resource.id: set(resource.depends_on) for resource in resources if resource.id not in done}
+        raise validation_failed(f"Circular dependency detected on resource: '{_cycle_member(waiting, done)}'",
+                                "https://aka.ms/arm-template/#resources")
     return tuple(levels)
 
 
@@ -698,6 +712,10 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
     enabled = [item for item in declared if item.enabled]
     index = _dependency_index(declared)
     by_id = {item.id.lower(): item for item in enabled}
+    batches: dict[tuple[int, int], list[str]] = {}
+    for item in enabled:
+        if item.batch is not None:
+            batches.setdefault((id(item.declaration), item.batch), []).append(item.id)
     resources: list[PlannedResource] = []
     for item in enabled:
         referenced: set[str] = set()
@@ -726,8 +744,7 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
             needs.extend(match.id for match in matches if match.enabled)
         needs.extend(by_id[rid].id for rid in referenced if rid in by_id)
         if item.batch:
-            needs.extend(other.id for other in enabled if other.copy_name == item.copy_name
-                         and other.declaration is item.declaration and other.batch == item.batch - 1)
+            needs.extend(batches.get((id(item.declaration), item.batch - 1), ()))
         position = document.position_of(item.declaration)
         if any(need.lower() == item.id.lower() for need in needs):
             raise validation_failed(f"Circular dependency detected on resource: '{item.id}'",
