@@ -209,3 +209,15 @@ def test_malformed_templates_are_refused_with_one_clear_error(text: str, message
     with pytest.raises(InvalidTemplate) as caught:
         prepare(text, None, context)
     assert message in caught.value.message and caught.value.code == "InvalidTemplate"
+
+
+def test_a_missing_comma_is_reported_as_newtonsoft_reports_it(context: DeploymentContext) -> None:
+    # MicrosoftDocs/azure-docs deploy-powershell (Test-AzResourceGroupDeployment): "After parsing a value an
+    # unexpected character was encountered: ". Path 'variables', line 31, position 3."
+    lines = template([], variables={"a": 1}).splitlines()
+    at = next(number for number, line in enumerate(lines) if line.startswith('  "resources"'))
+    lines[at - 1] = lines[at - 1].rstrip(",")
+    with pytest.raises(InvalidTemplate) as caught:
+        prepare("\n".join(lines), None, context)
+    assert caught.value.message == ("Deployment template parse failed: 'After parsing a value an unexpected character "
+                                    f"was encountered: \". Path 'variables', line {at + 1}, position 3.'.")
