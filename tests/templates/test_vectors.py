@@ -393,3 +393,31 @@ def test_a_longer_cycle_names_a_resource_on_it_not_one_waiting_behind_it(context
         prepare(text, None, context)
     named = caught.value.message.split("Circular dependency detected on resource: '")[1].split("'")[0]
     assert named.rsplit("/", 1)[1] in {"a", "b", "c"}
+
+
+def test_errors_carry_arms_template_violation_with_line_column_and_path(context: DeploymentContext) -> None:
+    with pytest.raises(InvalidTemplate) as caught:
+        nat_plan(context, adminUsername=None)
+    assert caught.value.to_body()["error"]["additionalInfo"] == [
+        {"type": "TemplateViolation",
+         "info": {"lineNumber": 45, "linePosition": 22, "path": "properties.template.parameters.adminUsername"}}]
+    with pytest.raises(InvalidTemplate) as caught:
+        prepare(template([{"type": "Microsoft.Network/virtualNetworks", "name": "a/b", "apiVersion": "1"}]), None,
+                context)
+    assert caught.value.to_body()["error"]["additionalInfo"][0]["info"] == {
+        "lineNumber": 5, "linePosition": 5, "path": "properties.template.resources[0]"}
+    with pytest.raises(InvalidTemplate) as caught:
+        prepare(template([{"type": "Microsoft.Network/virtualNetworks", "name": "a", "apiVersion": "1",
+                           "dependsOn": ["ghost"]}]), None, context)
+    assert caught.value.to_body()["error"]["additionalInfo"][0]["info"] == {"lineNumber": 0, "linePosition": 0,
+                                                                            "path": ""}
+    assert "Please see https://aka.ms/arm-template for usage details" in caught.value.message
+
+
+def test_reference_is_refused_where_arm_needs_the_value_before_deploying(context: DeploymentContext) -> None:
+    text = template([{"type": "Microsoft.Network/publicIPAddresses", "name": "a", "apiVersion": "1"},
+                     {"type": "Microsoft.Network/publicIPAddresses", "name": "b", "apiVersion": "1",
+                      "sku": {"name": "[reference('a').sku]"}}])
+    with pytest.raises(InvalidTemplate, match="The template resource 'b' at line '10' and column '5' is not valid: "
+                                              "The template function 'reference' is not expected at this location"):
+        prepare(text, None, context)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InvalidTemplate, expression_failed, located, validation_failed
+from .errors import InvalidTemplate, expression_failed, located, placed, validation_failed
 from .expressions import (
     Deferred,
     Evaluator,
@@ -41,6 +41,9 @@ _JTOKEN_TYPE = {"string": "String, Uri", "securestring": "String, Uri", "int": "
                 "object": "Object", "secureobject": "Object", "array": "Array"}
 LIMITS = {"template_bytes": 4 * 1024 * 1024, "parameters": 256, "variables": 256, "resources": 800, "outputs": 64}
 """ARM's template limits (Microsoft Learn, template best practices: template limits)."""
+_NO_REFERENCE = {"location", "sku"}
+"""Resource keys ARM needs before anything is deployed: reference() is refused there (a public report of ARM's
+"The template function 'reference' is not expected at this location" for sku; location by the same rule, INF)."""
 _BODY_SKIP = {"type", "name", "apiversion", "dependson", "copy", "condition", "comments", "resources", "metadata"}
 
 
@@ -300,7 +303,8 @@ class _Template:
                 kind = declaration.get("type") if isinstance(declaration, dict) else declaration
                 raise validation_failed(f"The template parameter '{name}'{_at(self.document, declaration)} has an "
                                         f"invalid type '{kind}'. The supported types are "
-                                        f"'{', '.join(PARAMETER_TYPES)}'", "https://aka.ms/arm-template/#parameters")
+                                        f"'{', '.join(PARAMETER_TYPES)}'", "https://aka.ms/arm-template/#parameters",
+                                        self.document.place_of(declaration))
         for name, value in given.items():
             declared = _lookup_name(self.declared_parameters, name)
             assert declared is not None
@@ -310,7 +314,8 @@ class _Template:
                 self.check_value(name, declaration, self.given[name])
             elif "defaultValue" not in declaration:
                 raise validation_failed(f"The value for the template parameter '{name}'{_at(self.document, declaration)}"
-                                        " is not provided", "https://aka.ms/resource-manager-parameter-files")
+                                        " is not provided", "https://aka.ms/resource-manager-parameter-files",
+                                        self.document.place_of(declaration))
         for name in self.declared_parameters:
             self.parameter_value(name)
 
@@ -329,7 +334,8 @@ class _Template:
             try:
                 value = self.evaluator.value(declaration["defaultValue"], Scope(self, "parameter"))
             except InvalidTemplate as error:
-                raise located(error, f"The template parameter '{name}'{_at(self.document, declaration)}") from None
+                raise located(error, f"The template parameter '{name}'{_at(self.document, declaration)}",
+                              self.document.place_of(declaration)) from None
             finally:
                 self.parameters_in_progress.pop()
             if isinstance(value, SecureValue):
@@ -341,6 +347,12 @@ class _Template:
         return result
 
     def check_value(self, name: str, declaration: dict[str, Any], value: Any) -> None:
+        try:
+            self._check_value(name, declaration, value)
+        except InvalidTemplate as error:
+            raise placed(error, self.document.place_of(declaration)) from None
+
+    def _check_value(self, name: str, declaration: dict[str, Any], value: Any) -> None:
         kind = declaration["type"].lower()
         secure = kind.startswith("secure")
         expected = {"string": str, "securestring": str, "int": int, "bool": bool, "object": dict,
@@ -497,6 +509,10 @@ def _evaluate_body(host: _Template, declaration: dict[str, Any], scope: Scope, k
             body[key] = {name: item if name.lower() == "template"
                          else host.evaluator.value(item, scope) for name, item in value.items()}
             continue
+        if key.lower() in _NO_REFERENCE:
+            fixed = Scope(host, "resource", scope.copy_indexes, scope.resource_loop, None, scope.referenced)
+            body[key] = host.evaluator.value(value, fixed, property_copy=False)
+            continue
         body[key] = host.evaluator.value(value, scope, property_copy=key.lower() == "properties")
     return body
 
@@ -528,7 +544,7 @@ def _declared_resources(host: _Template, declarations: list[Any], parent: _Decla
         try:
             found.extend(_declared_resource(host, declaration, parent))
         except InvalidTemplate as error:
-            raise located(error, _where(host, declaration)) from None
+            raise placed(located(error, _where(host, declaration)), host.document.place_of(declaration)) from None
     return found
 
 
@@ -577,7 +593,7 @@ def _declared_resource(host: _Template, declaration: dict[str, Any], parent: _De
                 f"The template resource '{name}' for type '{kind}'{_at(host.document, declaration)} has incorrect "
                 "segment lengths. A nested resource type must have identical number of segments as its resource "
                 "name. A root resource type must have segment length one greater than its resource name",
-                "https://aka.ms/arm-template/#resources")
+                "https://aka.ms/arm-syntax-resources")
         enabled = parent.enabled if parent else True
         if enabled and "condition" in declaration:
             condition = host.evaluator.value(declaration["condition"], scope)
@@ -650,7 +666,7 @@ def _levels(host: _Template, resources: list[PlannedResource]) -> tuple[tuple[st
         done = {rid for layer in levels for rid in layer}
         waiting = {resource.id: set(resource.depends_on) for resource in resources if resource.id not in done}
         raise validation_failed(f"Circular dependency detected on resource: '{_cycle_member(waiting, done)}'",
-                                "https://aka.ms/arm-template/#resources")
+                                "https://aka.ms/arm-syntax-resources")
     return tuple(levels)
 
 
@@ -706,7 +722,7 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
             if item.id.lower() in seen:
                 raise validation_failed(f"The resource '{item.id.split('/providers/', 1)[1]}'"
                                         f"{_at(document, item.declaration)} is defined multiple times in a template",
-                                        "https://aka.ms/arm-template/#resources")
+                                        "https://aka.ms/arm-template/#resources", document.place_of(item.declaration))
             seen[item.id.lower()] = item
             host.resource_ids_by_name.setdefault(item.name.lower(), []).append(item.id)
     enabled = [item for item in declared if item.enabled]
@@ -725,7 +741,8 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
             body = _evaluate_body(host, item.declaration, scope, item.type)
             targets = [host.evaluator.value(entry, item.scope) for entry in _list(item.declaration.get("dependsOn"))]
         except InvalidTemplate as error:
-            raise located(error, _where(host, item.declaration)) from None
+            raise placed(located(error, _where(host, item.declaration)),
+                         host.document.place_of(item.declaration)) from None
         except TypeError:
             raise validation_failed(f"The 'dependsOn' of the template resource '{item.name}' must be an array",
                                     "https://aka.ms/arm-template/#resources") from None
@@ -740,7 +757,7 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
                 matches = [match for match in matches if match.id.lower() != item.id.lower()]
             if not matches and key not in host.loop_names:  # a loop of count 0 is a dependency on nothing
                 raise validation_failed(f"The resource '{target}' is not defined in the template",
-                                        "https://aka.ms/arm-syntax")
+                                        "https://aka.ms/arm-template")
             needs.extend(match.id for match in matches if match.enabled)
         needs.extend(by_id[rid].id for rid in referenced if rid in by_id)
         if item.batch:
@@ -748,7 +765,7 @@ def _prepare(template_text: str, parameters: Mapping[str, Any] | None, context: 
         position = document.position_of(item.declaration)
         if any(need.lower() == item.id.lower() for need in needs):
             raise validation_failed(f"Circular dependency detected on resource: '{item.id}'",
-                                    "https://aka.ms/arm-template/#resources")
+                                    "https://aka.ms/arm-syntax-resources")
         unique_needs = tuple(dict.fromkeys(needs))
         resources.append(PlannedResource(item.id, item.type, item.name, item.api_version, body, unique_needs,
                                          item.copy_name, item.copy_index, position[0] if position else None,

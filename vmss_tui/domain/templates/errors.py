@@ -30,17 +30,36 @@ class InvalidTemplate(AzureError):
 
     code = "InvalidTemplate"
     http_status = 400
+    place: tuple[int, int, str] | None = None
+    """(line, column, JSON path) of what is wrong; ARM reports it as `additionalInfo` of type TemplateViolation."""
+
+    def to_body(self) -> dict[str, Any]:
+        """ARM's body, with the TemplateViolation entry ARM adds (zeros and an empty path when it has no place)."""
+        body = super().to_body()
+        line, column, path = self.place or (0, 0, "")
+        body["error"]["additionalInfo"] = [{"type": "TemplateViolation",
+                                            "info": {"lineNumber": line, "linePosition": column, "path": path}}]
+        return body
 
 
-def parse_failed(reason: str) -> InvalidTemplate:
+def placed(error: InvalidTemplate, place: tuple[int, int, str] | None) -> InvalidTemplate:
+    """`error` with the template place it is about (kept when it already has one)."""
+    if place is not None and error.place is None:
+        error.place = place
+    return error
+
+
+def parse_failed(reason: str, place: tuple[int, int, str] | None = None) -> InvalidTemplate:
     """The JSON text is not a JSON document (Newtonsoft's own words inside ARM's prefix)."""
-    return InvalidTemplate(f"Deployment template parse failed: '{reason}'.")
+    return placed(InvalidTemplate(f"Deployment template parse failed: '{reason}'."), place)
 
 
-def validation_failed(reason: str, docs: str = DOCS_TEMPLATE) -> InvalidTemplate:
+def validation_failed(reason: str, docs: str = DOCS_TEMPLATE,
+                      place: tuple[int, int, str] | None = None) -> InvalidTemplate:
     """A rule of the template language is broken (segment lengths, a cycle, a parameter value)."""
     sentence = reason if reason.endswith(".") else reason + "."
-    return InvalidTemplate(f"Deployment template validation failed: '{sentence} Please see {docs} for usage details.'.")
+    return placed(InvalidTemplate(f"Deployment template validation failed: '{sentence} Please see {docs} for usage "
+                                  "details.'."), place)
 
 
 def expression_failed(reason: str) -> InvalidTemplate:
@@ -54,7 +73,7 @@ def expression_failed(reason: str) -> InvalidTemplate:
     return error
 
 
-def located(error: InvalidTemplate, where: str) -> InvalidTemplate:
+def located(error: InvalidTemplate, where: str, place: tuple[int, int, str] | None = None) -> InvalidTemplate:
     """ARM's "The template resource 'x' at line 'L' and column 'C' is not valid: ..." around an expression error.
 
     Only the innermost place names it (a variable used by a resource is named, not the resource)."""
@@ -63,7 +82,7 @@ def located(error: InvalidTemplate, where: str) -> InvalidTemplate:
         return error
     wrapped = InvalidTemplate(f"Deployment template validation failed: '{where} is not valid: {reason}. "
                               f"Please see {DOCS_EXPRESSIONS} for usage details.'.")
-    return wrapped
+    return placed(wrapped, place)
 
 
 class InvalidTemplateDeployment(AzureError):

@@ -29,10 +29,19 @@ class SourceDocument:
 
     value: Any
     positions: dict[int, tuple[int, int]] = field(default_factory=dict)
+    paths: dict[int, str] = field(default_factory=dict)
 
     def position_of(self, node: Any) -> tuple[int, int] | None:
         """Where `node` (an object or array of this document) starts, or None for a value built later."""
         return self.positions.get(id(node))
+
+    def place_of(self, node: Any, prefix: str = "properties.template") -> tuple[int, int, str] | None:
+        """(line, column, path) of `node` as ARM's TemplateViolation names it (the path inside the request)."""
+        position = self.positions.get(id(node))
+        if position is None:
+            return None
+        path = self.paths.get(id(node), "")
+        return position[0], position[1], prefix + ("." if path and not path.startswith("[") else "") + path
 
 
 class _Reader:
@@ -41,6 +50,7 @@ class _Reader:
         self.index = 0
         self.line_starts = [0] + [match.end() for match in re.finditer(r"\n", text)]
         self.positions: dict[int, tuple[int, int]] = {}
+        self.paths: dict[int, str] = {}
         self.path: list[str | int] = []
 
     # --- positions and errors -------------------------------------------------------------------
@@ -64,7 +74,8 @@ class _Reader:
         if (self.index if index is None else index) >= len(self.text):
             line, column = self.line_column(len(self.text))
             column = max(column - 1, 0)
-        return parse_failed(f"{reason} Path '{self.path_text()}', line {line}, position {column}.")
+        return parse_failed(f"{reason} Path '{self.path_text()}', line {line}, position {column}.",
+                            (line, column, self.path_text()))
 
     # --- lexing ------------------------------------------------------------------------------------
     def skip_space(self) -> None:
@@ -123,6 +134,7 @@ class _Reader:
     def object(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
         self.positions[id(result)] = self.line_column(self.index)
+        self.paths[id(result)] = self.path_text()
         self.index += 1
         if self.peek() == "}":
             self.index += 1
@@ -157,6 +169,7 @@ class _Reader:
     def array(self) -> list[Any]:
         result: list[Any] = []
         self.positions[id(result)] = self.line_column(self.index)
+        self.paths[id(result)] = self.path_text()
         self.index += 1
         if self.peek() == "]":
             self.index += 1
@@ -187,4 +200,4 @@ def read_json(text: str) -> SourceDocument:
     value = reader.value()
     if reader.peek():
         raise reader.fail(f"Additional text encountered after finished reading JSON content: {reader.peek()}.")
-    return SourceDocument(value, reader.positions)
+    return SourceDocument(value, reader.positions, reader.paths)
