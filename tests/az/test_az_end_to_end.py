@@ -48,7 +48,7 @@ def test_az_login_signs_in_to_the_emulator_and_prints_the_shells_exports(served_
     assert account["user"]["name"] in {c["clientId"] for c in authority["clients"]}
     # The secret never appears on a command line or in what is printed.
     assert all(c["secret"] not in run.stdout + run.stderr for c in authority["clients"])
-    assert not (served_az.state_dir / "az" / ".client-secret").exists()
+    assert not any("secret" in path.name for path in (served_az.state_dir / "az").iterdir())
 
 
 def test_account_show_names_the_emulators_subscription_and_tenant(served_az: ServedAz) -> None:
@@ -66,7 +66,7 @@ def test_a_plain_az_login_service_principal_lists_the_subscriptions(served_az: S
     secret = tmp_path / "secret"
     secret.write_text(client["secret"])
     secret.chmod(0o600)
-    run = served_az.az("login", "--service-principal", "-u", client["clientId"], "-p", f"@{secret}",
+    run = served_az.az("login", "--service-principal", "-u", client["clientId"], f"--password=@{secret}",
                        "--tenant", authority["tenantId"], "-o", "json")
     accounts = run.json()
     assert [a["id"] for a in accounts] == [served_az.subscription]

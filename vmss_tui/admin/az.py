@@ -161,9 +161,10 @@ def _write_core_config(config_dir: Path) -> None:
         parser.write(handle)
 
 
-def _run_az(az: str, arguments: Sequence[str], env: dict[str, str], what: str) -> subprocess.CompletedProcess[str]:
+def _run_az(az: str, arguments: Sequence[str], env: dict[str, str], what: str, *,
+            stdin: str = "") -> subprocess.CompletedProcess[str]:
     try:
-        done = subprocess.run([az, *arguments], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        done = subprocess.run([az, *arguments], env=env, capture_output=True, text=True, input=stdin,
                               timeout=AZ_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         raise AzSetupError(f"az took over {AZ_TIMEOUT_SECONDS:.0f} s to {what}.", code="AzFailed",
@@ -172,8 +173,9 @@ def _run_az(az: str, arguments: Sequence[str], env: dict[str, str], what: str) -
         raise AzSetupError(f"az ({az}) cannot be run: {error.strerror or error}.", code="AzNotFound",
                            http_status=400) from None
     if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        detail = lines[-1] if lines else f"exit code {done.returncode}"
+        lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+        errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
+        detail = (errors or lines or [f"exit code {done.returncode}"])[0]
         raise AzSetupError(f"az could not {what}: {detail}", code="AzFailed", http_status=500)
     return done
 
@@ -192,25 +194,19 @@ def az_login(az: str, endpoint: Endpoint, sign_in: EmulatorSignIn | None = None)
                  "--endpoint-vm-image-alias-doc", base + "/vmss-tui/image-aliases.json"]
     clouds = configparser.ConfigParser()
     clouds.read(endpoint.config_dir / "clouds.config", encoding="utf-8")
-    verb = "update" if clouds.has_section(CLOUD_NAME) else "register"
-    extra = ["--skip-endpoint-discovery"] if verb == "register" else []
-    _run_az(az, ["cloud", verb, "--name", CLOUD_NAME, *endpoints, *extra, "--only-show-errors"], env,
+    verb = "update" if clouds.has_section(CLOUD_NAME) else "register"  # the port may have changed
+    _run_az(az, ["cloud", verb, "--name", CLOUD_NAME, *endpoints, "--skip-endpoint-discovery", "--only-show-errors"],
+            env,
             f"{verb} the emulator's cloud")
     _run_az(az, ["cloud", "set", "--name", CLOUD_NAME, "--only-show-errors"], env, "make the emulator's cloud active")
-    # The secret goes through az's `@file` argument expansion, never on a command line another user can read.
-    secret_file = endpoint.config_dir / ".client-secret"
-    descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(sign_in.secret)
-    try:
-        # One subscription, the endpoint's, by id: `--skip-subscription-discovery --subscription` reads
-        # GET /subscriptions/{id} only (a plain `az login --service-principal` lists them all).
-        _run_az(az, ["login", "--service-principal", "--username", sign_in.client_id, "--password", f"@{secret_file}",
-                     "--tenant", sign_in.tenant_id, "--skip-subscription-discovery", "--subscription",
-                     endpoint.subscription_id, "--only-show-errors", "--output", "none"], env,
-                "sign in to the emulator's token authority")
-    finally:
-        secret_file.unlink(missing_ok=True)
+    # The secret reaches az on its standard input (az's `@-` expansion), never on a command line another
+    # local user could read, nor in a file; `--password=` because a secret may start with '-'.
+    # One subscription, the endpoint's, by id: `--skip-subscription-discovery --subscription` reads
+    # GET /subscriptions/{id} only (a plain `az login --service-principal` lists them all).
+    _run_az(az, ["login", "--service-principal", "--username", sign_in.client_id, "--password=@-",
+                 "--tenant", sign_in.tenant_id, "--skip-subscription-discovery", "--subscription",
+                 endpoint.subscription_id, "--only-show-errors", "--output", "none"], env,
+            "sign in to the emulator's token authority", stdin=sign_in.secret)
     marker = {"baseUrl": base, "tenantId": sign_in.tenant_id, "clientId": sign_in.client_id}
     (endpoint.config_dir / LOGIN_MARKER).write_text(json.dumps(marker), encoding="utf-8")
     return sign_in
@@ -271,6 +267,8 @@ def run_az_login(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                  "Run the lines below in your shell (eval \"$(vmss-tui emulator az-login)\" does it); in that shell az "
                  "reaches only the emulator: anything off this machine fails at once.\n")
     stdout.write("".join(f"export {name}={shlex.quote(value)}\n" for name, value in export_variables(endpoint).items()))
+    if shutil.which("az") != az:  # found through --az or VMSS_TUI_AZ: let plain `az` in that shell be this one
+        stdout.write(f"alias az={shlex.quote(az)}\n")
     return 0
 
 

@@ -150,8 +150,10 @@ class TokenAuthority:
                 if entry.get("name") == name:
                     break
             else:
-                data.setdefault("clients", []).append(
-                    {"clientId": str(uuid.uuid4()), "name": name, "secret": secrets.token_urlsafe(32)})
+                secret = secrets.token_urlsafe(32)
+                while secret.startswith("-"):  # `az login -p <secret>` would read it as an option
+                    secret = secrets.token_urlsafe(32)
+                data.setdefault("clients", []).append({"clientId": str(uuid.uuid4()), "name": name, "secret": secret})
                 _write(self.authority_path, json.dumps(data, indent=2).encode(), private=True)
         self._loaded_mtime = -1.0
         self._reload_clients()
