@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from vmss_tui.arm import compute as arm_compute
+from vmss_tui.arm import resources as arm_resources
+from vmss_tui.domain.images import MARKETPLACE_IMAGES
 from vmss_tui.domain.models import (
     OrchestrationMode,
     PowerState,
@@ -17,8 +19,10 @@ from vmss_tui.domain.models import (
     ScaleSetSpec,
     ScaleSetUpdate,
     UpgradeMode,
+    Usage,
     VmSpec,
 )
+from vmss_tui.domain.sizes import SIZES
 
 from .schema_oracle import round_trips, schema_problems, sdk
 from .test_arm_compute_codec import uniform_instance, uniform_set
@@ -49,6 +53,21 @@ RESPONSES = {
             uniform_instance(name="batch_1a2b3c4d", instance_id="batch_1a2b3c4d", power_state=PowerState.RUNNING,
                              update_domain=None, fault_domain=2),
             "westeurope", flexible_set(), expand_instance_view=True)),
+    "scale-set sku row (az vmss list-skus)": (
+        lambda: sdk.VirtualMachineScaleSetSku,
+        lambda: arm_compute.scale_set_sku_json(SIZES["standard_d2s_v3"], 1000, 1)),
+    "usage row (az vm list-usage)": (
+        lambda: sdk.Usage,
+        lambda: arm_resources.usage_json(Usage(name="cores", localized_name="Total Regional vCPUs",
+                                               current_value=4, limit=100))),
+    "marketplace image version list entry": (
+        lambda: sdk.VirtualMachineImageResource,
+        lambda: arm_compute.image_version_resource_json("sub", "westeurope", MARKETPLACE_IMAGES[0],
+                                                        MARKETPLACE_IMAGES[0].versions[-1])),
+    "marketplace image version": (
+        lambda: sdk.VirtualMachineImage,
+        lambda: arm_compute.image_version_json("sub", "westeurope", MARKETPLACE_IMAGES[3],
+                                               MARKETPLACE_IMAGES[3].versions[0])),
     "Flexible VM instance view": (
         lambda: sdk.VirtualMachineInstanceView,
         lambda: arm_compute.instance_view_json(uniform_instance(update_domain=None), flexible=True)),

@@ -133,7 +133,7 @@ def test_a_post_action_answers_202_with_both_status_urls_and_no_body(app: ArmApp
     assert response.status == 202 and response.body is None
     status_url = response.headers["Azure-AsyncOperation"]
     assert "/providers/Microsoft.Compute/locations/westeurope/operations/" in status_url
-    assert "/operationResults/" in response.headers["Location"]
+    assert "/operations/" in response.headers["Location"] and "monitor=true" in response.headers["Location"]
     status = call(app, "GET", status_url.removeprefix(BASE))
     assert status.status == 200 and status.body["status"] == "Succeeded" and status.body["name"]
     assert call(app, "GET", response.headers["Location"].removeprefix(BASE)).status == 204
@@ -199,7 +199,7 @@ def test_invalid_json_is_invalid_request_content(app: ArmApp) -> None:
 
 def test_uniform_only_calls_on_a_flexible_set_are_operation_not_allowed(app: ArmApp, emulator: Any) -> None:
     create_sets(emulator, "flex", mode=OrchestrationMode.FLEXIBLE)
-    for suffix in ("/flex/virtualMachines", "/flex/instanceView"):
+    for suffix in ("/flex/instanceView",):
         response = call(app, "GET", sets_path(app) + suffix)
         assert response.status == 409 and response.body["error"]["code"] == "OperationNotAllowed"
 

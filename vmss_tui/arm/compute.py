@@ -10,7 +10,8 @@ Public names (the endpoint and the adapter use only these):
   `scale_set_spec_from_json`, `scale_set_update_body`, `scale_set_update_from_json`, `update_is_empty`;
 - scale-set VMs: `scale_set_vm_to_json`, `instance_from_scale_set_vm`, `instance_view_json`;
 - Flexible VMs: `vm_to_json`, `instance_from_vm`, `vm_create_body`, `vm_spec_from_json`;
-- images: `image_reference`, `image_from_reference`.
+- images: `image_reference`, `image_from_reference`, `image_version_resource_json`, `image_version_json`;
+- skus: `scale_set_sku_json`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Mapping
 
 from ..domain.errors import InvalidParameter
 from ..domain.ids import SCALE_SET_TYPE, parse_scale_set_id
-from ..domain.images import IMAGE_ALIASES
+from ..domain.images import IMAGE_ALIASES, MarketplaceImage
 from ..domain.models import (
     Instance,
     OrchestrationMode,
@@ -32,6 +33,7 @@ from ..domain.models import (
     ScaleSetSpec,
     ScaleSetUpdate,
     UpgradeMode,
+    VmSize,
     VmSpec,
     unknown_value,
 )
@@ -591,3 +593,40 @@ def vm_spec_from_json(name: str, body: Mapping[str, Any]) -> VmSpec:
     )
 
 
+
+
+# ---------------------------------------------------------------- skus and marketplace images
+
+def scale_set_sku_json(size: VmSize, maximum_capacity: int, default_capacity: int) -> dict[str, Any]:
+    """A `VirtualMachineScaleSetSku` row of `GET .../virtualMachineScaleSets/{name}/skus` (`az vmss list-skus`)."""
+    return {"resourceType": SCALE_SET_TYPE,
+            "sku": {"name": size.name, "tier": "Standard"},
+            "capacity": {"minimum": 0, "maximum": maximum_capacity, "defaultCapacity": default_capacity,
+                         "scaleType": "Automatic"}}
+
+
+def image_version_id(subscription_id: str, location: str, image: MarketplaceImage, version: str) -> str:
+    """The id Azure gives an image version (its own capitalised path segments)."""
+    return (f"/Subscriptions/{subscription_id}/Providers/Microsoft.Compute/Locations/{location}/Publishers/"
+            f"{image.publisher}/ArtifactTypes/VMImage/Offers/{image.offer}/Skus/{image.sku}/Versions/{version}")
+
+
+def image_version_resource_json(subscription_id: str, location: str, image: MarketplaceImage,
+                                version: str) -> dict[str, Any]:
+    """A `VirtualMachineImageResource`: one entry of the versions list."""
+    return {"location": location, "name": version,
+            "id": image_version_id(subscription_id, location, image, version)}
+
+
+def image_version_json(subscription_id: str, location: str, image: MarketplaceImage, version: str) -> dict[str, Any]:
+    """A `VirtualMachineImage`: one version with the OS and generation `az vmss create` checks."""
+    body = image_version_resource_json(subscription_id, location, image, version)
+    body["properties"] = {
+        "osDiskImage": {"operatingSystem": image.operating_system},
+        "dataDiskImages": [],
+        "automaticOSUpgradeProperties": {"automaticOSUpgradeSupported": image.operating_system == "Windows"},
+        "hyperVGeneration": image.hyper_v_generation,
+        "architecture": "x64",
+        "imageDeprecationStatus": {"imageState": "Active"},
+    }
+    return body

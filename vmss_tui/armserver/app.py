@@ -191,7 +191,12 @@ class ArmApp:
             validation.check_body(parsed_body, route.schema)
         request = Request(method=method, path=path, query=query_lower, raw_query=query,
                           body=parsed_body, base_url=base_url, headers=dict(headers))
-        return handler(self, request, **params)
+        try:
+            return handler(self, request, **params)
+        except errors.ResourceNotFound:
+            if "rg" in params and route.pattern not in resources.GROUP_ROUTE_PATTERNS:
+                resources.require_group(self, params["rg"])  # ARM answers for the group first: ResourceGroupNotFound
+            raise
 
     def _take_throttle(self) -> bool:
         with self._state_lock:

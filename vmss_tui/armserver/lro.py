@@ -50,10 +50,12 @@ class OperationTracker:
     def _compute_status_url(self, request: Request, operation: Operation, location: str, *, monitor: bool) -> str:
         with self._lock:
             self._operations[operation.id] = _Tracked(location=location)
-        query = {"p": str(uuid.uuid5(uuid.NAMESPACE_URL, operation.id)), "api-version": request.api_version}
-        kind = "operationResults" if monitor else "operations"
+        query = {"p": str(uuid.uuid5(uuid.NAMESPACE_URL, operation.id))}
+        if monitor:
+            query["monitor"] = "true"
+        query["api-version"] = request.api_version
         return (f"{request.base_url}/subscriptions/{self.subscription_id}/providers/Microsoft.Compute/"
-                f"locations/{location}/{kind}/{quote(operation.id, safe='')}?{urlencode(query)}")
+                f"locations/{location}/operations/{quote(operation.id, safe='')}?{urlencode(query)}")
 
     def _headers(self, request: Request, operation: Operation, location: str, *, with_location: bool) -> dict[str, str]:
         headers = {"Azure-AsyncOperation": self._compute_status_url(request, operation, location, monitor=False)}
@@ -118,3 +120,7 @@ class OperationTracker:
         error = operation.error or ErrorInfo("OperationCanceled", "The operation was canceled.")
         return error_response(errors.error_from_code(error.code, error.message, target=error.target))
 
+    def resources_result(self, request: Request, op: str) -> Response:
+        """Microsoft.Resources' operationresults: 202 (same URL) while running, 200 when done, else the error."""
+        response = self.result(request, op)
+        return Response(200, None, response.headers) if response.status == 204 else response

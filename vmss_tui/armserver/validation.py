@@ -283,7 +283,9 @@ _NAME_CHECKS: dict[str, Callable[[str], Any]] = {
     "iid": lambda value: names.validate_instance_id(value, uniform=None),
 }
 _OPAQUE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-"""Locations and operation ids: what this endpoint hands out (uuids, region names)."""
+"""Locations, operation ids and marketplace image names: what this endpoint hands out or lists."""
+_OPAQUE_KINDS = {"loc": "location", "op": "operation id", "publisher": "publisher", "offer": "offer",
+                 "skuname": "image sku", "version": "image version"}
 
 
 def check_path_names(params: Mapping[str, str | None]) -> None:
@@ -294,6 +296,6 @@ def check_path_names(params: Mapping[str, str | None]) -> None:
         check = _NAME_CHECKS.get(key)
         if check is not None:
             check(value)
-        elif key in ("loc", "op") and not _OPAQUE.fullmatch(value):
-            raise errors.InvalidParameter(f"The {'location' if key == 'loc' else 'operation id'} "
-                                          f"'{names.shown(value, 40)}' is not valid.", target=key)
+        elif key in _OPAQUE_KINDS and not _OPAQUE.fullmatch(value):
+            raise errors.InvalidParameter(f"The {_OPAQUE_KINDS[key]} '{names.shown(value, 40)}' is not valid.",
+                                          target=key)

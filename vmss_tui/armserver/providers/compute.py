@@ -6,14 +6,21 @@ and writes the answer with the `vmss_tui.arm.compute` codec.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any, Sequence
 
+import orjson
+
 from ...arm import compute as arm_compute
+from ...arm import resources as arm_resources
 from ...arm.jsonpath import get_path
 from ...domain import errors
 from ...domain import ids as resource_ids
+from ...backends.protocol import ResourceGroups
+from ...domain.images import find_marketplace_image, version_key
 from ...domain.models import Instance, Operation, PowerAction, ScaleSet
+from ...domain.sizes import FLEXIBLE_FORBIDDEN_SIZES, SIZES
 from .. import validation
 from ..routing import COMPUTE, LOCATION, RG, SUB, VM, VMSS, VMSS_VM, Request, Response, Route
 from ..views import ChainedRows
@@ -28,8 +35,12 @@ POWER_ACTIONS: dict[str, PowerAction] = {
     "deallocate": PowerAction.DEALLOCATE,
     "restart": PowerAction.RESTART,
     "reimage": PowerAction.REIMAGE,
+    "reimageall": PowerAction.REIMAGE,  # what `az vmss reimage --instance-ids` sends (all disks; one disk here)
 }
 _ACTION = r"/(?P<action>start|powerOff|deallocate|restart|reimage)"
+_VMSS_VM_ACTION = r"/(?P<action>start|powerOff|deallocate|restart|reimage|reimageall)"
+_IMAGE_VERSIONS = (r"/publishers/(?P<publisher>[^/]+)/artifacttypes/vmimage/offers/(?P<offer>[^/]+)"
+                   r"/skus/(?P<skuname>[^/]+)/versions")
 
 
 # ---------------------------------------------------------------- scale sets
@@ -40,19 +51,23 @@ def list_all_scale_sets(app: ArmApp, request: Request, sub: str) -> Response:
 
 
 def list_scale_sets(app: ArmApp, request: Request, sub: str, rg: str) -> Response:
+    require_group(app, rg)
     sets = app.call(app.backend.list_scale_sets, rg)
     return app.page(request, [arm_compute.scale_set_to_json(s) for s in sets])
 
 
 def get_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
-    return Response(200, arm_compute.scale_set_to_json(app.call(app.backend.get_scale_set, rg, vmss)))
+    return with_etag(Response(200, arm_compute.scale_set_to_json(app.call(app.backend.get_scale_set, rg, vmss))))
 
 
 def delete_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
     try:
         scale_set = app.call(app.backend.get_scale_set, rg, vmss)
     except errors.ResourceNotFound:
+        require_group(app, rg)  # a missing group is ResourceGroupNotFound, not an idempotent 204
+        check_preconditions(request, None)
         return Response(204)  # ARM deletes are idempotent
+    check_preconditions(request, arm_compute.scale_set_to_json(scale_set))
     operation = app.call(app.backend.delete_scale_set, rg, vmss, force=_flag(request.query.get("forcedeletion")))
     return app.operations.accepted(request, operation, scale_set.location)
 
@@ -66,21 +81,19 @@ def _existing_scale_set(app: ArmApp, rg: str, vmss: str) -> ScaleSet | None:
 
 def put_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
     existing = _existing_scale_set(app, rg, vmss)
+    check_preconditions(request, arm_compute.scale_set_to_json(existing) if existing is not None else None)
     if existing is None:
         spec = arm_compute.scale_set_spec_from_json(vmss, rg, require_object(request.body))
         operation = app.call(app.backend.create_scale_set, spec)
         created = app.call(app.backend.get_scale_set, rg, vmss)
-        return app.operations.started(request, operation, created.location, 201,
-                                      arm_compute.scale_set_to_json(created))
-    if request.headers.get("if-none-match", "").strip() == "*":
-        return Response(412, {"error": {
-            "code": "PreconditionFailed",
-            "message": "The condition specified using HTTP conditional header(s) is not met."}})
+        return with_etag(app.operations.started(request, operation, created.location, 201,
+                                                _creating(arm_compute.scale_set_to_json(created))))
     return _update_scale_set(app, request, rg, vmss, existing)
 
 
 def patch_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
     existing = _existing_scale_set(app, rg, vmss)
+    check_preconditions(request, arm_compute.scale_set_to_json(existing) if existing is not None else None)
     if existing is None:
         raise errors.scale_set_not_found(rg, vmss)
     return _update_scale_set(app, request, rg, vmss, existing)
@@ -97,8 +110,9 @@ def _update_scale_set(app: ArmApp, request: Request, rg: str, vmss: str, existin
         operation = app.call(app.backend.set_capacity, rg, vmss, new_capacity)
     current = app.call(app.backend.get_scale_set, rg, vmss)
     if operation is None:
-        return Response(200, arm_compute.scale_set_to_json(current))
-    return app.operations.started(request, operation, current.location, 200, arm_compute.scale_set_to_json(current))
+        return with_etag(Response(200, arm_compute.scale_set_to_json(current)))
+    return with_etag(app.operations.started(request, operation, current.location, 200,
+                                            arm_compute.scale_set_to_json(current)))
 
 
 def get_scale_set_instance_view(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
@@ -151,37 +165,45 @@ def post_scale_set_action(app: ArmApp, request: Request, sub: str, rg: str, vmss
 # ---------------------------------------------------------------- Uniform instances (scale-set VMs)
 
 def list_scale_set_vms(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
+    """Uniform: the set's instances. Flexible: its VMs, each by its VM id (Azure's documented behaviour)."""
     scale_set = app.call(app.backend.get_scale_set, rg, vmss)
-    if scale_set.is_flexible:
-        raise errors.OperationNotAllowed(
-            f"Operation 'VirtualMachineScaleSetVMs.List' is not allowed on Virtual Machine Scale Set "
-            f"'{scale_set.name}' since it is in Flexible orchestration mode; list its virtual machines "
-            f"with the filter 'virtualMachineScaleSet/id' instead.", target=scale_set.name)
     instances = app.call(app.backend.list_instances, rg, vmss)
     expand = request.expand_instance_view
-    location = scale_set.location
+    location, flexible = scale_set.location, scale_set.is_flexible
     # Only the requested page is converted; rows are reused while the backend's views are unchanged.
-    rows = app.rows.rows(("vmss", rg.lower(), vmss.lower(), location, expand), instances,
-                         lambda i: arm_compute.scale_set_vm_to_json(i, location, expand_instance_view=expand))
+    rows = app.rows.rows(("vmss", rg.lower(), vmss.lower(), location, expand, flexible), instances,
+                         lambda i: arm_compute.scale_set_vm_to_json(i, location, expand_instance_view=expand,
+                                                                    flexible=flexible))
     return app.page(request, rows)
+
+
+def _instance(app: ArmApp, rg: str, vmss: str, iid: str) -> Instance:
+    """The set's instance; Compute's NotFound when the set exists and the instance does not."""
+    try:
+        return app.call(app.backend.get_instance, rg, vmss, iid)
+    except errors.ResourceNotFound:
+        raise errors.AzureError("The entity was not found in this Azure location.", code="NotFound",
+                                http_status=404, target=iid) from None
 
 
 def get_scale_set_vm(app: ArmApp, request: Request, sub: str, rg: str, vmss: str, iid: str) -> Response:
     scale_set = app.call(app.backend.get_scale_set, rg, vmss)
-    instance = app.call(app.backend.get_instance, rg, vmss, iid)
-    return Response(200, arm_compute.scale_set_vm_to_json(instance, scale_set.location,
-                                                          expand_instance_view=request.expand_instance_view,
-                                                          flexible=scale_set.is_flexible))
+    instance = _instance(app, rg, vmss, iid)
+    return with_etag(Response(200, arm_compute.scale_set_vm_to_json(
+        instance, scale_set.location, expand_instance_view=request.expand_instance_view,
+        flexible=scale_set.is_flexible)))
 
 
 def put_scale_set_vm(app: ArmApp, request: Request, sub: str, rg: str, vmss: str, iid: str) -> Response:
     scale_set = app.call(app.backend.get_scale_set, rg, vmss)
+    check_preconditions(request, arm_compute.scale_set_vm_to_json(_instance(app, rg, vmss, iid), scale_set.location,
+                                                                  flexible=scale_set.is_flexible))
     policy = get_path(require_object(request.body), "properties", "protectionPolicy") or {}
     updated = app.call(app.backend.set_protection, rg, vmss, [iid],
                        protect_from_scale_in=policy.get("protectFromScaleIn"),
                        protect_from_scale_set_actions=policy.get("protectFromScaleSetActions"))
-    return Response(200, arm_compute.scale_set_vm_to_json(updated[0], scale_set.location,
-                                                          flexible=scale_set.is_flexible))
+    return with_etag(Response(200, arm_compute.scale_set_vm_to_json(updated[0], scale_set.location,
+                                                                    flexible=scale_set.is_flexible)))
 
 
 def delete_scale_set_vm(app: ArmApp, request: Request, sub: str, rg: str, vmss: str, iid: str) -> Response:
@@ -194,13 +216,14 @@ def delete_scale_set_vm(app: ArmApp, request: Request, sub: str, rg: str, vmss: 
 def get_scale_set_vm_instance_view(app: ArmApp, request: Request, sub: str, rg: str, vmss: str,
                                    iid: str) -> Response:
     scale_set = app.call(app.backend.get_scale_set, rg, vmss)
-    instance = app.call(app.backend.get_instance, rg, vmss, iid)
+    instance = _instance(app, rg, vmss, iid)
     return Response(200, arm_compute.instance_view_json(instance, flexible=scale_set.is_flexible))
 
 
 def post_scale_set_vm_action(app: ArmApp, request: Request, sub: str, rg: str, vmss: str, iid: str,
                              action: str) -> Response:
     scale_set = app.call(app.backend.get_scale_set, rg, vmss)
+    _instance(app, rg, vmss, iid)
     operation = app.call(app.backend.power_action, rg, vmss, POWER_ACTIONS[action.lower()], [iid])
     return app.operations.accepted(request, operation, scale_set.location)
 
@@ -254,15 +277,18 @@ def _find_vm(app: ArmApp, rg: str, vm: str) -> tuple[ScaleSet, Instance]:
 
 def get_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Response:
     scale_set, instance = _find_vm(app, rg, vm)
-    return Response(200, arm_compute.vm_to_json(instance, scale_set.location, scale_set,
-                                                expand_instance_view=request.expand_instance_view))
+    return with_etag(Response(200, arm_compute.vm_to_json(instance, scale_set.location, scale_set,
+                                                          expand_instance_view=request.expand_instance_view)))
 
 
 def delete_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Response:
     try:
         scale_set, instance = _find_vm(app, rg, vm)
     except errors.ResourceNotFound:
+        require_group(app, rg)  # a missing group is ResourceGroupNotFound, not an idempotent 204
+        check_preconditions(request, None)
         return Response(204)
+    check_preconditions(request, arm_compute.vm_to_json(instance, scale_set.location, scale_set))
     operation = app.call(app.backend.delete_instances, scale_set.resource_group, scale_set.name,
                          [instance.instance_id], force=_flag(request.query.get("forcedeletion")))
     return app.operations.accepted(request, operation, scale_set.location)
@@ -273,10 +299,12 @@ def put_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Respons
     try:
         scale_set, instance = _find_vm(app, rg, vm)
     except errors.ResourceNotFound:
-        pass
+        check_preconditions(request, None)
     else:  # an update of an existing VM changes nothing modelled: Azure's VM model has no
         # protectionPolicy; protection is PUT on virtualMachineScaleSets/{set}/virtualMachines/{vm}.
-        return Response(200, arm_compute.vm_to_json(instance, scale_set.location, scale_set))
+        current = arm_compute.vm_to_json(instance, scale_set.location, scale_set)
+        check_preconditions(request, current)
+        return with_etag(Response(200, current))
     parsed = resource_ids.parse_scale_set_id(get_path(body, "properties", "virtualMachineScaleSet", "id") or "")
     if parsed is None:
         raise errors.InvalidParameter(
@@ -290,8 +318,8 @@ def put_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Respons
     spec = arm_compute.vm_spec_from_json(vm, body)
     operation = app.call(app.backend.add_vm, set_rg, set_name, spec)
     scale_set, instance = _find_vm(app, rg, vm)
-    return app.operations.started(request, operation, scale_set.location, 201,
-                                  arm_compute.vm_to_json(instance, scale_set.location, scale_set))
+    return with_etag(app.operations.started(request, operation, scale_set.location, 201,
+                                            _creating(arm_compute.vm_to_json(instance, scale_set.location, scale_set))))
 
 
 def get_vm_instance_view(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Response:
@@ -314,6 +342,107 @@ def get_operation_status(app: ArmApp, request: Request, sub: str, loc: str, op: 
 
 def get_operation_result(app: ArmApp, request: Request, sub: str, loc: str, op: str) -> Response:
     return app.operations.result(request, op)
+
+
+# ---------------------------------------------------------------- skus, usage, marketplace images
+
+def list_scale_set_skus(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
+    """`az vmss list-skus`: each size the set may move to, with the capacity range the set allows."""
+    scale_set = app.call(app.backend.get_scale_set, rg, vmss)
+    # Uniform sets in one placement group stop at 100 VMs; others at 1000 (Azure's documented limits).
+    maximum = 100 if (not scale_set.is_flexible and scale_set.single_placement_group) else 1000
+    sizes = [size for key, size in SIZES.items()
+             if not (scale_set.is_flexible and key in FLEXIBLE_FORBIDDEN_SIZES)]
+    return app.page(request, [arm_compute.scale_set_sku_json(size, maximum, 1) for size in sizes])
+
+
+def list_usages(app: ArmApp, request: Request, sub: str, loc: str) -> Response:
+    """`az vm list-usage --location L`: the region's compute quotas and what is used of them."""
+    groups = app.backend if isinstance(app.backend, ResourceGroups) else None
+    if groups is None:
+        raise errors.OperationNotAllowed("This endpoint's backend does not report usage.")
+    usages = app.call(groups.list_usage, loc)
+    return app.page(request, [arm_resources.usage_json(usage) for usage in usages])
+
+
+def _marketplace_image(publisher: str, offer: str, skuname: str) -> Any:
+    image = find_marketplace_image(publisher, offer, skuname)
+    if image is None:
+        raise errors.AzureError("Artifact: VMImage was not found.", code="NotFound", http_status=404)
+    return image
+
+
+def list_image_versions(app: ArmApp, request: Request, sub: str, loc: str, publisher: str, offer: str,
+                        skuname: str) -> Response:
+    """The versions of one marketplace image: a bare JSON array, as Azure answers (no `value`, no paging)."""
+    image = _marketplace_image(publisher, offer, skuname)
+    versions = sorted(image.versions, key=version_key)
+    if request.query.get("$orderby", "").strip().lower() == "name desc":
+        versions.reverse()
+    top = request.query.get("$top")
+    if top is not None:
+        if not top.isdigit():
+            raise errors.InvalidParameter(f"The value '{top}' of parameter '$top' is not valid.", target="$top")
+        versions = versions[:int(top)]
+    return Response(200, [arm_compute.image_version_resource_json(app.subscription_id, loc, image, version)
+                          for version in versions])
+
+
+def get_image_version(app: ArmApp, request: Request, sub: str, loc: str, publisher: str, offer: str,
+                      skuname: str, version: str) -> Response:
+    image = _marketplace_image(publisher, offer, skuname)
+    chosen = {v.lower(): v for v in image.versions}
+    if version.lower() == "latest":
+        version = max(image.versions, key=version_key)
+    elif version.lower() not in chosen:
+        raise errors.AzureError("Artifact: VMImage was not found.", code="NotFound", http_status=404)
+    else:
+        version = chosen[version.lower()]
+    return Response(200, arm_compute.image_version_json(app.subscription_id, loc, image, version))
+
+
+# ---------------------------------------------------------------- etags and preconditions
+
+def etag_of(body: dict[str, Any]) -> str:
+    """A strong entity tag of the resource as served: it changes whenever what a GET shows changes."""
+    content = {key: value for key, value in body.items() if key != "etag"}
+    return '"' + hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16] + '"'
+
+
+def with_etag(response: Response) -> Response:
+    """The resource body with its `etag`, and the same tag in the `ETag` header."""
+    if isinstance(response.body, dict):
+        etag = etag_of(response.body)
+        response.body["etag"] = etag
+        response.headers["ETag"] = etag
+    return response
+
+
+def _tags(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+def check_preconditions(request: Request, current: dict[str, Any] | None) -> None:
+    """`If-Match` / `If-None-Match` against the resource as it is now (None: it does not exist); 412 if unmet."""
+    if_match = request.headers.get("if-match")
+    if_none_match = request.headers.get("if-none-match")
+    etag = etag_of(current) if current is not None else None
+    failed = False
+    if if_match is not None and if_match.strip():
+        tags = _tags(if_match)
+        failed = etag is None or ("*" not in tags and etag not in tags)
+    if not failed and if_none_match is not None and if_none_match.strip() and etag is not None:
+        tags = _tags(if_none_match)
+        failed = "*" in tags or etag in tags
+    if failed:
+        raise errors.AzureError("The condition specified using HTTP conditional header(s) is not met.",
+                                code="PreconditionFailed", http_status=412)
+
+
+def _creating(body: dict[str, Any]) -> dict[str, Any]:
+    """A create's 201 says `Creating`, whatever the backend reached already (Azure answers before it works)."""
+    body.setdefault("properties", {})["provisioningState"] = "Creating"
+    return body
 
 
 # ---------------------------------------------------------------- helpers
@@ -340,17 +469,22 @@ ROUTES = [
     Route(SUB + COMPUTE + r"/virtualMachines", {"GET": list_all_vms}, resource_type="virtualMachines"),
     Route(LOCATION + r"/operations/(?P<op>[^/]+)", {"GET": get_operation_status}),
     Route(LOCATION + r"/operationResults/(?P<op>[^/]+)", {"GET": get_operation_result}),
+    Route(LOCATION + r"/usages", {"GET": list_usages}, resource_type="locations/usages"),
+    Route(LOCATION + _IMAGE_VERSIONS, {"GET": list_image_versions}, resource_type="locations/publishers"),
+    Route(LOCATION + _IMAGE_VERSIONS + r"/(?P<version>[^/]+)", {"GET": get_image_version},
+          resource_type="locations/publishers"),
     Route(RG + COMPUTE + r"/virtualMachineScaleSets", {"GET": list_scale_sets}),
     Route(VMSS, {"GET": get_scale_set, "PUT": put_scale_set, "PATCH": patch_scale_set, "DELETE": delete_scale_set},
           schema=validation.SCALE_SET_BODY),
     Route(VMSS + r"/instanceView", {"GET": get_scale_set_instance_view}),
-    Route(VMSS + r"/(?P<action>start|powerOff|deallocate|restart|reimage|manualUpgrade|delete)",
+    Route(VMSS + r"/skus", {"GET": list_scale_set_skus}),
+    Route(VMSS + r"/(?P<action>start|powerOff|deallocate|restart|reimage|reimageall|manualUpgrade|delete)",
           {"POST": post_scale_set_action}, schema=validation.INSTANCE_IDS_BODY),
     Route(VMSS + r"/virtualMachines", {"GET": list_scale_set_vms}),
     Route(VMSS_VM, {"GET": get_scale_set_vm, "PUT": put_scale_set_vm, "DELETE": delete_scale_set_vm},
           schema=validation.SCALE_SET_VM_BODY),
     Route(VMSS_VM + r"/instanceView", {"GET": get_scale_set_vm_instance_view}),
-    Route(VMSS_VM + _ACTION, {"POST": post_scale_set_vm_action}),
+    Route(VMSS_VM + _VMSS_VM_ACTION, {"POST": post_scale_set_vm_action}),
     Route(RG + COMPUTE + r"/virtualMachines", {"GET": list_vms}, resource_type="virtualMachines"),
     Route(VM, {"GET": get_vm, "PUT": put_vm, "DELETE": delete_vm}, resource_type="virtualMachines",
           schema=validation.VM_BODY),
