@@ -27,6 +27,7 @@ from azure.mgmt.compute import models as sdk  # noqa: E402
 from azure.mgmt.compute._utils import model_base  # noqa: E402
 
 from vmss_tui.arm import compute as arm_compute  # noqa: E402
+from vmss_tui.armserver.providers.compute import etag_of as endpoint_etag  # noqa: E402
 from vmss_tui.arm.flatten import VERBATIM_KEYS, az_shape  # noqa: E402
 from vmss_tui.cli import main  # noqa: E402
 from vmss_tui.commands import Session, run_line  # noqa: E402
@@ -113,11 +114,23 @@ def printed(line: str, session: Session) -> str:
 # ---------------------------------------------------------------- the three resources
 
 
+def _served(body: dict[str, Any]) -> dict[str, Any]:
+    """A single resource as the endpoint's GET serves it: with the endpoint's `etag`."""
+    return {**body, "etag": endpoint_etag(body)}
+
+
 def test_show_prints_the_scale_set_as_az_vmss_show(session: Session, backend) -> None:
     for name in ("web", "demo-set", "batch"):
         scale_set = backend.get_scale_set("practice-rg", name)
-        expected = az_prints(sdk.VirtualMachineScaleSet, arm_compute.scale_set_to_json(scale_set))
+        expected = az_prints(sdk.VirtualMachineScaleSet, _served(arm_compute.scale_set_to_json(scale_set)))
         assert printed(f"show {name} -o json", session) == expected
+
+
+def test_list_prints_the_sets_as_az_vmss_list_without_etags(session: Session, backend) -> None:
+    expected = [json.loads(az_prints(sdk.VirtualMachineScaleSet, arm_compute.scale_set_to_json(s)))
+                for s in backend.list_scale_sets()]
+    listed = json.loads(printed("list -o json", session))
+    assert listed == expected and not any("etag" in s for s in listed)
 
 
 def test_uniform_instances_print_as_az_vmss_list_instances_expand_instance_view(session: Session,
@@ -133,7 +146,7 @@ def test_uniform_instances_print_as_az_vmss_list_instances_expand_instance_view(
 
 def test_flexible_vms_print_as_az_vm_show_with_details(session: Session, backend) -> None:
     scale_set = backend.get_scale_set("practice-rg", "demo-set")
-    bodies = [arm_compute.vm_to_json(i, scale_set.location, scale_set, expand_instance_view=True)
+    bodies = [_served(arm_compute.vm_to_json(i, scale_set.location, scale_set, expand_instance_view=True))
               for i in backend.list_instances("practice-rg", "demo-set")]
     expected = [json.loads(az_prints(sdk.VirtualMachine, body, details=True)) for body in bodies]
     data = json.loads(printed("instances demo-set -o json", session))
@@ -253,3 +266,32 @@ def test_json_and_yaml_sort_keys_as_az_does_and_tsv_keeps_the_projections_order(
     assert printed(f"list {query} -o json", session) == '[\n  {\n    "capacity": 6,\n    "name": "web"\n  }\n]'
     assert printed(f"list {query} -o yaml", session) == "- capacity: 6\n  name: web"
     assert printed(f"list {query} -o tsv", session) == "web\t6"
+
+
+# ---------------------------------------------------------------- the real az, when it is installed
+
+
+@pytest.mark.slow
+def test_the_real_az_prints_what_vmss_tui_prints(tmp_path) -> None:
+    """az 2.91 against `emulator serve` on the practice estate, and vmss-tui on the same store."""
+    from tests.az.conftest import find_az_or_skip, serve_practice_estate
+
+    az = find_az_or_skip()
+    for served in serve_practice_estate(tmp_path, az):
+        assert served.vmss_tui("emulator", "az-login", "--state-dir", str(served.state_dir)).code == 0
+        pairs = [
+            (["vmss", "show", "-g", "practice-rg", "-n", "web"], ["show", "web"]),
+            (["vmss", "list", "-g", "practice-rg"], ["list"]),
+            (["vmss", "list-instances", "-g", "practice-rg", "-n", "web", "--expand", "instanceView"],
+             ["instances", "web"]),
+            (["vm", "show", "-d", "-g", "practice-rg", "-n", "newvm"],
+             ["instances", "demo-set", "--query", "[?name=='newvm'] | [0]"]),
+            (["vmss", "show", "-g", "practice-rg", "-n", "web", "--query", "sku.capacity"],
+             ["show", "web", "--query", "sku.capacity"]),
+        ]
+        for az_args, ours in pairs:
+            by_az = served.az(*az_args, "-o", "json")
+            by_us = served.vmss_tui(*ours, "--db", str(served.db), "--speed", "instant", "-o", "json")
+            assert (by_az.code, by_us.code) == (0, 0), (az_args, by_az.stderr, by_us.stderr)
+            assert json.loads(by_us.stdout) == json.loads(by_az.stdout), az_args
+            assert by_us.stdout.strip() == by_az.stdout.strip(), az_args  # the same text: keys sorted alike

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from ..arm import compute as arm_compute
+from ..arm.etag import with_etag
 from ..arm.flatten import az_shape
 from ..domain.models import (
     CapacityPlan,
@@ -44,9 +45,11 @@ def _iso(moment: datetime | None) -> str | None:
 # ---------------------------------------------------------------- ARM resources as az prints them
 
 
-def scale_set_json(scale_set: ScaleSet) -> dict[str, JSON]:
-    """A scale set as `az vmss show` prints it."""
-    return az_shape(arm_compute.scale_set_to_json(scale_set))
+def scale_set_json(scale_set: ScaleSet, *, etag: bool = True) -> dict[str, JSON]:
+    """A scale set as `az vmss show` prints it; `etag=False` for an item of a list (`az vmss list`),
+    which the endpoint serves without one."""
+    body = arm_compute.scale_set_to_json(scale_set)
+    return az_shape(with_etag(body) if etag else body)
 
 
 def instance_json(instance: Instance, scale_set: ScaleSet) -> dict[str, JSON]:
@@ -54,7 +57,7 @@ def instance_json(instance: Instance, scale_set: ScaleSet) -> dict[str, JSON]:
     instanceView`, a Flexible set's VM as `az vm show -d`."""
     if scale_set.is_flexible:
         body = arm_compute.vm_to_json(instance, scale_set.location, scale_set, expand_instance_view=True)
-        return vm_details(az_shape(body))
+        return vm_details(az_shape(with_etag(body)))  # az vm show -d GETs the VM itself: it has an etag
     body = arm_compute.scale_set_vm_to_json(instance, scale_set.location, expand_instance_view=True)
     return az_shape(body)
 

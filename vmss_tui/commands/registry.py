@@ -64,7 +64,7 @@ def _operation_result(operation: Any) -> Result:
 
 def _list(inv: Invocation) -> Result:
     sets = inv.backend.list_scale_sets(inv.resource_group)
-    return Result(data=[fmt.scale_set_json(s) for s in sets],
+    return Result(data=[fmt.scale_set_json(s, etag=False) for s in sets],
                   table=fmt.table_of(fmt.scale_sets_table, [fmt.scale_set_row(s) for s in sets]))
 
 
