@@ -6,13 +6,11 @@ and writes the answer with the `vmss_tui.arm.compute` codec.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING, Any, Sequence
 
-import orjson
-
 from ...arm import compute as arm_compute
+from ...arm import etag as arm_etag
 from ...arm import resources as arm_resources
 from ...arm.jsonpath import get_path
 from ...domain import errors
@@ -403,10 +401,8 @@ def get_image_version(app: ArmApp, request: Request, sub: str, loc: str, publish
 
 # ---------------------------------------------------------------- etags and preconditions
 
-def etag_of(body: dict[str, Any]) -> str:
-    """A strong entity tag of the resource as served: it changes whenever what a GET shows changes."""
-    content = {key: value for key, value in body.items() if key != "etag"}
-    return '"' + hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16] + '"'
+etag_of = arm_etag.etag_of
+"""A strong entity tag of the resource as served (one rule with the CLI's `-o json`: `arm/etag.py`)."""
 
 
 def with_etag(response: Response) -> Response:
