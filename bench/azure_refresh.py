@@ -33,6 +33,7 @@ def run(quick: bool = False, sets: int = 10, latency_ms: float = 100.0, runs: in
 
     with tempfile.TemporaryDirectory() as scratch:
         emulator = open_backend("emulator", db=Path(scratch) / "store", speed="instant", durable=False)
+        emulator.create_or_update_resource_group(RG, "westeurope")
         for index in range(options.sets):
             mode = OrchestrationMode.UNIFORM if index % 2 == 0 else OrchestrationMode.FLEXIBLE
             emulator.wait(emulator.create_scale_set(ScaleSetSpec(

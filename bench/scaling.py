@@ -4,9 +4,12 @@
 - the ARM endpoint: a full nextLink walk of a 1000-instance set's VMs against its first page, both
   right after a change to the set (nothing reusable yet), served in process by `ArmApp.handle`
   including the JSON encoding (TLS and sockets excluded: the same for every request);
-- one-shot `vmss-tui stop <set> 5` (waiting, and --no-wait) on a 1000-instance set against `list`.
+- one-shot `vmss-tui stop <set> 5` (waiting, and --no-wait) on a 1000-instance set against `list`;
+- in process: `list_instances` of a 1000-instance set right after a stop (or start) of all of it, what a
+  TUI status refresh costs after every change (issue 11: the refresh <= 50 ms), against the same call
+  on an unchanged set.
 
-Run: python -m bench.scaling [--quick]
+Run: python -m bench.scaling [--quick] [--list-only]
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ RG = "rg"
 
 def _estate(root: Path, sets: int, instances: int = 1000) -> None:
     backend = open_backend("emulator", db=root, speed="instant")
+    backend.create_or_update_resource_group(RG, "westeurope")
     backend.set_quota("westeurope", "standardDSv3Family", 10**7)
     backend.set_quota("westeurope", "Total Regional vCPUs", 10**7)
     for index in range(sets):
@@ -35,6 +39,26 @@ def _estate(root: Path, sets: int, instances: int = 1000) -> None:
             name=f"web{index}", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM,
             capacity=instances, vm_size="Standard_D2s_v3", single_placement_group=False))
     backend.close()
+
+
+def list_after_change(runs: int = 11) -> list[Figure]:
+    """`list_instances` of 1000 instances right after every instance changed (a stop or start of the set)."""
+    work = Path(tempfile.mkdtemp(prefix="vmss-bench-list-"))
+    try:
+        _estate(work, 1)
+        backend = open_backend("emulator", db=work, speed="instant")
+        actions = iter([PowerAction.POWER_OFF, PowerAction.START] * runs)
+
+        def change_all() -> None:  # every instance's stored doc changes
+            backend.power_action(RG, "web0", next(actions), None)
+
+        fresh = measure(lambda: backend.list_instances(RG, "web0"), runs, setup=change_all)
+        unchanged = measure(lambda: backend.list_instances(RG, "web0"), runs)
+        backend.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return [Figure("list_instances 1000, right after a stop/start of all", fresh,
+                   "list_instances 1000, set unchanged", unchanged, target="<= 50 ms")]
 
 
 def run(quick: bool = False) -> list[Figure]:
@@ -101,13 +125,17 @@ def run(quick: bool = False) -> list[Figure]:
         backend.power_action(RG, "web0", PowerAction.START, None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return figures
+    return figures + list_after_change(runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--list-only", action="store_true", help="only list_instances after a change (in process)")
     options = parser.parse_args()
+    if options.list_only:
+        print_table("list_instances after a change", list_after_change(5 if options.quick else 11))
+        return
     print_table("Growth with sets, endpoint paging, one-shot stop", run(quick=options.quick))
 
 

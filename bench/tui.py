@@ -49,6 +49,7 @@ def make_store(path: Path, sets: int = 1) -> None:
     from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
 
     backend = open_backend("emulator", db=path, speed="instant", rng=random.Random(1), durable=False)
+    backend.create_or_update_resource_group(GROUP, "westeurope")
     backend.set_quota("westeurope", "standardDSv3Family", 10_000 * sets)
     backend.set_quota("westeurope", "Total Regional vCPUs", 10_000 * sets)
     for index in range(sets):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from vmss_tui.backends import open_backend
 from vmss_tui.cli import main
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
@@ -18,7 +19,10 @@ ME = pwd.getpwuid(os.geteuid()).pw_name
 
 @pytest.fixture
 def console(tmp_path, monkeypatch):
-    """A config naming this user's role, a fresh store and an audit log, like a bastion's."""
+    """A config naming this user's role, a store holding one empty group `rg` and an audit log, like a bastion's."""
+    store = open_backend("emulator", db=tmp_path / "store", speed="instant")
+    store.create_or_update_resource_group("rg", "westeurope")  # sets need their group, as in Azure
+    store.close()
     monkeypatch.setenv("VMSS_TUI_DB", str(tmp_path / "store"))
     monkeypatch.setenv("VMSS_TUI_SPEED", "instant")
     monkeypatch.delenv("SSH_ORIGINAL_COMMAND", raising=False)

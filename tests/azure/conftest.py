@@ -41,6 +41,7 @@ def served(tmp_path: Path, arm_state_dir: Path) -> Iterator[Served]:
     from vmss_tui.backends.azure.testing import StaticTokenCredential
 
     emulator = open_backend("emulator", db=tmp_path / "store", speed="instant", durable=False)
+    emulator.create_or_update_resource_group(RG, "westeurope")  # sets need their group, as in Azure
     server = serve_in_thread(emulator, state_dir=arm_state_dir)
     adapters: list[Any] = []
 

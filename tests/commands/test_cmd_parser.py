@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vmss_tui.commands import COMMAND_INDEX, COMMANDS
-from vmss_tui.commands.parser import UsageError, bind, parse, tokenize
+from vmss_tui.commands.parser import UsageError, bind, command_words, parse, tokenize
 
 
 def parse_line(line: str):
@@ -16,7 +16,8 @@ def parse_line(line: str):
 @pytest.mark.parametrize("example", [e for spec in COMMANDS for e in spec.examples], ids=lambda e: e)
 def test_every_example_in_the_registry_parses(example: str) -> None:
     parsed, _ = parse_line(example)
-    assert parsed.spec.name == COMMAND_INDEX[example.split()[0]].name
+    words = example.split()
+    assert parsed.spec.name == COMMAND_INDEX[" ".join(words[:command_words(words, COMMAND_INDEX)])].name
 
 
 @pytest.mark.parametrize(
@@ -108,6 +109,7 @@ def test_every_command_and_parameter_has_help_text() -> None:
 
 def test_mutating_and_destructive_flags_match_what_the_commands_do() -> None:
     destructive = {spec.name for spec in COMMANDS if spec.destructive}
-    assert destructive == {"delete", "delete-instances", "scale"}
+    assert destructive == {"delete", "delete-instances", "scale", "group delete"}
     read_only = {spec.name for spec in COMMANDS if not spec.mutating}
-    assert read_only == {"list", "show", "instances", "fd-map", "operation", "use", "help", "exit"}
+    assert read_only == {"list", "show", "instances", "fd-map", "operation", "use", "help", "exit", "group list",
+                         "group show", "usage"}

@@ -73,7 +73,12 @@ def test_create_makes_a_set_and_prints_it(session: Session) -> None:
     assert len(session.backend.list_instances("practice-rg", "api")) == 2
 
 
-def test_create_in_a_new_group_with_g(session: Session) -> None:
+def test_create_in_a_group_that_does_not_exist_fails_as_azure_until_the_group_is_created(session: Session) -> None:
+    refused = run_line("create pool --mode flexible --capacity 1 -g other-rg", session)
+    assert refused.exit_code == 1
+    assert refused.error == "ERROR: (ResourceGroupNotFound) Resource group 'other-rg' could not be found."
+    assert "other-rg" not in session.backend.list_resource_groups()
+    ok("group create other-rg -l westeurope", session)
     data = ok("create pool --mode flexible --capacity 1 -g other-rg", session).data
     assert data["resourceGroup"] == "other-rg" and data["orchestrationMode"] == "Flexible"
 
@@ -378,6 +383,7 @@ def test_use_of_an_unknown_set_keeps_the_old_context(session: Session) -> None:
 
 
 def test_a_name_in_two_groups_must_be_disambiguated_with_g(session: Session) -> None:
+    ok("group create second-rg -l westeurope", session)
     ok("create web --mode uniform --capacity 1 -g second-rg", session)
     outcome = run_line("show web", session)
     assert outcome.exit_code == 2

@@ -25,7 +25,10 @@ from vmss_tui.domain.models import (
 )
 
 RG = "contract-rg"
-"""Every contract test works in this resource group (the backend creates it on first use)."""
+"""Every contract test works in this resource group (the fixture creates it)."""
+OTHER_RG = "another-rg"
+"""A second group, for listing across groups."""
+CONTRACT_GROUPS = (RG, OTHER_RG)
 
 SIZE = "Standard_D2s_v3"
 """A memory-preserving, 2-vCPU size: the everyday choice."""

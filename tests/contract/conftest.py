@@ -3,6 +3,9 @@
 Every test here talks to a backend only through `vmss_tui.backends.protocol.Backend` and the
 domain types, so the same test can run against each backend kind in `BACKEND_KINDS`:
 
+Every fresh backend holds the groups in `CONTRACT_GROUPS` (created on the emulator underneath, so
+both kinds start alike) and nothing else.
+
 - `emulator`: the in-process emulator on a fresh store in `tmp_path`, speed `instant`, with a
   FakeClock so creation times only move when a test lets time pass.
 - `azure`: the live Azure adapter -> azure-mgmt-compute -> HTTPS -> `vmss_tui.armserver` ->
@@ -23,6 +26,9 @@ import pytest
 from vmss_tui.backends import open_backend
 from vmss_tui.backends.emulator.clock import FakeClock
 from vmss_tui.backends.protocol import Backend
+from vmss_tui.domain.sizes import DEFAULT_LOCATION
+
+from ._support import CONTRACT_GROUPS
 
 BACKEND_KINDS = ["emulator", "azure"]
 
@@ -47,6 +53,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock,
     """A fresh, empty backend for one test."""
     kind = request.param
     emulator = open_backend("emulator", db=tmp_path / "store", speed="instant", clock=clock)
+    for group in CONTRACT_GROUPS:  # Azure creates nothing in a group that does not exist
+        emulator.create_or_update_resource_group(group, DEFAULT_LOCATION)
     if kind == "emulator":
         try:
             yield emulator

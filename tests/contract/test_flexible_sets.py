@@ -204,6 +204,16 @@ def test_a_flexible_set_with_vms_cannot_be_deleted(backend: Backend) -> None:
     assert error.http_status == 409
 
 
+def test_a_flexible_set_with_vms_is_deleted_with_them_when_forced(backend: Backend) -> None:
+    """REST spec, Virtual Machine Scale Sets - Delete: `forceDeletion=true` force-deletes the set; its VMs go with it."""
+    create(backend, flexible_spec("flex", capacity=1))
+    add(backend, "flex", VmSpec(name="newvm"))
+    assert len(instance_ids(backend, "flex")) == 2
+    finish(backend, backend.delete_scale_set(RG, "flex", force=True))
+    with pytest.raises(ResourceNotFound):
+        backend.get_scale_set(RG, "flex")
+
+
 def test_a_flexible_set_can_be_deleted_once_its_vms_are_gone(backend: Backend) -> None:
     """Seed 000: VMs have to be deleted individually first; then the set goes."""
     create(backend, flexible_spec("flex", capacity=1))

@@ -25,6 +25,7 @@ from vmss_tui.domain.models import (
 )
 
 from ._support import (
+    OTHER_RG,
     RG,
     assert_nothing_changes,
     check_error,
@@ -256,11 +257,11 @@ def test_scale_sets_are_listed_sorted_by_group_then_name(backend: Backend) -> No
     """protocol.list_scale_sets: sorted by (resource group, name), filterable by group."""
     create(backend, uniform_spec("zeta"))
     create(backend, uniform_spec("alpha"))
-    create(backend, uniform_spec("mid", resource_group="another-rg"))
+    create(backend, uniform_spec("mid", resource_group=OTHER_RG))
     listed = [(s.resource_group, s.name) for s in backend.list_scale_sets()]
-    assert listed == [("another-rg", "mid"), (RG, "alpha"), (RG, "zeta")]
+    assert listed == [(OTHER_RG, "mid"), (RG, "alpha"), (RG, "zeta")]
     assert [s.name for s in backend.list_scale_sets(RG)] == ["alpha", "zeta"]
-    assert backend.list_resource_groups() == ["another-rg", RG]
+    assert backend.list_resource_groups() == [OTHER_RG, RG]
 
 
 def test_listing_an_unknown_resource_group_is_resource_group_not_found(backend: Backend) -> None:

@@ -11,7 +11,9 @@ import pytest
 from vmss_tui.backends import open_backend
 from vmss_tui.backends.emulator.clock import FakeClock
 
-from ._support import CLOCK_START
+from vmss_tui.domain.sizes import DEFAULT_LOCATION
+
+from ._support import CLOCK_START, RG
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def store_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def open_emulator(store_dir: Path, clock: FakeClock) -> Iterator[Callable[..., Any]]:
-    """Open emulators on the test's store and clock; every one opened is closed afterwards."""
+    """Open emulators on the test's store and clock, with the group RG; every one opened is closed afterwards."""
     opened: list[Any] = []
 
     def _open(speed: str = "instant", **options: Any) -> Any:
@@ -36,6 +38,8 @@ def open_emulator(store_dir: Path, clock: FakeClock) -> Iterator[Callable[..., A
         options.setdefault("clock", clock)
         backend = open_backend("emulator", speed=speed, **options)
         opened.append(backend)
+        if RG not in backend.list_resource_groups():  # Azure creates nothing in a group that does not exist
+            backend.create_or_update_resource_group(RG, DEFAULT_LOCATION)
         return backend
 
     yield _open

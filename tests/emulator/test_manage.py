@@ -9,6 +9,7 @@ from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
 
 def test_quota_rows_show_what_the_family_uses_against_its_limit(tmp_path):
     backend = open_backend("emulator", db=tmp_path, speed="instant")
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg", orchestration_mode=OrchestrationMode.UNIFORM,
                                           capacity=3, vm_size="Standard_D4s_v3", location="westeurope"))
     backend.set_quota("westeurope", "standardDSv3Family", 40)

@@ -167,6 +167,7 @@ KILLED_WRITER = textwrap.dedent(
 def test_summary_agrees_after_a_kill_9_mid_write(tmp_path, trial):
     store_dir = tmp_path / "store"
     backend = open_backend("emulator", db=store_dir, speed="instant")
+    backend.create_or_update_resource_group(RG, "eastus")
     backend.create_scale_set(uniform_spec("web", capacity=20))
     proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(store_dir)], stdout=subprocess.PIPE,
                             text=True)

@@ -85,6 +85,7 @@ class Endpoint:
 @pytest.fixture
 def endpoint(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     emulator = open_backend("emulator", db=tmp_path / "store", speed="instant", durable=False)
+    emulator.create_or_update_resource_group(RG, "westeurope")
     emulator.wait(emulator.create_scale_set(ScaleSetSpec(name="web", resource_group=RG, capacity=2,
                                                          orchestration_mode=OrchestrationMode.UNIFORM)))
     handle = serve_in_thread(emulator, state_dir=tmp_path_factory.getbasetemp() / "arm-input-state")

@@ -26,6 +26,7 @@ def store_and_victim(tmp_path: Path) -> tuple[Path, Path]:
     """A store with one set in `rg`, and a file outside it where a traversal would land."""
     store = tmp_path / "store"
     backend = open_backend("emulator", db=store, speed="instant", durable=False)
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=1))
     victim = tmp_path / "victim" / "notes.json"
@@ -85,6 +86,8 @@ def test_bad_resource_group_names_get_invalid_resource_group_name(store_and_vict
 def test_names_azure_accepts_still_work(tmp_path):
     backend = open_backend("emulator", db=tmp_path / "s", speed="instant", durable=False)
     group = "Prod_(eu).rg-" + "é" * 5   # resource groups take parentheses and Unicode letters
+    backend.create_or_update_resource_group(group, "westeurope")
+    backend.create_or_update_resource_group("r" * 90, "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="a" * 64, resource_group=group,
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=1))
     backend.create_scale_set(ScaleSetSpec(name="flex_1", resource_group="r" * 90,
@@ -98,6 +101,7 @@ def test_names_azure_accepts_still_work(tmp_path):
 def test_the_backend_refuses_bad_names_at_every_entry_point(tmp_path):
     """The ARM endpoint and the TUI call the backend directly: it checks names itself."""
     backend = open_backend("emulator", db=tmp_path / "s", speed="instant", durable=False)
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=1))
     bad = "../../x"
@@ -180,6 +184,7 @@ def test_the_store_refuses_a_symlinked_directory_leading_outside(tmp_path):
 
 def test_a_reader_never_moves_an_unparsable_file(tmp_path):
     backend = open_backend("emulator", db=tmp_path / "s", speed="instant", durable=False)
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=1))
     shard = tmp_path / "s" / "sets" / "rg" / "web.json"

@@ -24,6 +24,8 @@ from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
 def _estate(root: Path) -> str:
     """Two groups, two sets and a quota; returns the subscription id."""
     backend = open_backend("emulator", db=root, speed="instant", durable=False)
+    backend.create_or_update_resource_group("rg-a", "westeurope")
+    backend.create_or_update_resource_group("rg-b", "northeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg-a", location="westeurope",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=2))
     backend.create_scale_set(ScaleSetSpec(name="api", resource_group="rg-b", location="northeurope",
@@ -234,7 +236,7 @@ def test_a_failed_write_of_one_shard_leaves_every_shard_of_the_transaction_as_it
     monkeypatch.setattr(store_module.os, "fsync", fsync_then_fail)
     backend = open_backend("emulator", db=root, speed="instant")  # durable: fsyncs every file
     with pytest.raises(errors.AzureError) as raised:
-        backend.create_scale_set(ScaleSetSpec(name="new", resource_group="rg-new",
+        backend.create_scale_set(ScaleSetSpec(name="new", resource_group="rg-a",
                                               orchestration_mode=OrchestrationMode.UNIFORM, capacity=1))
     assert raised.value.code == "StoreWriteFailed"
     assert {p: p.read_bytes() for p in root.rglob("*.json")} == before

@@ -123,6 +123,7 @@ SCALER = textwrap.dedent(
 
 def test_concurrent_scale_outs_from_several_processes_never_reuse_an_instance_id(tmp_path):
     backend = open_backend("emulator", db=tmp_path, speed="instant")
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg", orchestration_mode=OrchestrationMode.UNIFORM,
                                           capacity=0, single_placement_group=False))
     workers = [subprocess.Popen([PYTHON, "-c", SCALER, str(tmp_path), "10"], stdout=subprocess.PIPE, text=True)
@@ -138,6 +139,7 @@ def test_concurrent_scale_outs_from_several_processes_never_reuse_an_instance_id
 
 def test_a_state_file_that_does_not_parse_is_reported_where_it_lies_never_moved_or_reset(tmp_path):
     backend = open_backend("emulator", db=tmp_path, speed="instant")
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=2))
     shard = tmp_path / "sets" / "rg" / "web.json"
@@ -154,6 +156,7 @@ def test_a_state_file_that_does_not_parse_is_reported_where_it_lies_never_moved_
 
 def test_scaling_zero_to_a_thousand_writes_the_store_once(tmp_path, monkeypatch):
     backend = open_backend("emulator", db=tmp_path, speed="instant")
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="big", resource_group="rg", orchestration_mode=OrchestrationMode.UNIFORM,
                                           capacity=0, single_placement_group=False))
     replaced: list[str] = []
@@ -172,6 +175,7 @@ def test_scaling_zero_to_a_thousand_writes_the_store_once(tmp_path, monkeypatch)
 
 def test_a_failed_operation_writes_nothing(tmp_path, monkeypatch):
     backend = open_backend("emulator", db=tmp_path, speed="instant")
+    backend.create_or_update_resource_group("rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=2))
     shard = tmp_path / "sets" / "rg" / "web.json"
@@ -184,6 +188,7 @@ def test_a_failed_operation_writes_nothing(tmp_path, monkeypatch):
 
 def test_another_process_reading_later_sees_operations_finished_from_their_timestamps(tmp_path):
     backend = open_backend("emulator", db=tmp_path, speed="fast")
+    backend.create_or_update_resource_group("rg", "westeurope")
     op = backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                                orchestration_mode=OrchestrationMode.UNIFORM, capacity=3))
     assert {i.provisioning_state.value for i in backend.list_instances("rg", "web")} == {"Creating"}
@@ -207,6 +212,7 @@ def test_a_user_without_write_access_can_still_open_and_read_an_existing_store()
     root = Path(tempfile.mkdtemp(prefix="vmss-readonly-"))  # outside pytest's 0700 tmp tree
     try:
         backend = open_backend("emulator", db=root / "store", speed="instant")
+        backend.create_or_update_resource_group("rg", "westeurope")
         backend.create_scale_set(ScaleSetSpec(name="web", resource_group="rg",
                                               orchestration_mode=OrchestrationMode.UNIFORM, capacity=2))
         for path in [root, *root.rglob("*")]:

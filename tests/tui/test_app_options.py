@@ -60,6 +60,7 @@ async def test_a_backend_reporting_production_colours_the_header_too(make_app: A
 async def test_sets_in_several_groups_are_named_with_their_group(make_app: Any, backend: Any) -> None:
     from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
 
+    backend.create_or_update_resource_group("other-rg", "westeurope")
     backend.create_scale_set(ScaleSetSpec(name="web", resource_group="other-rg",
                                           orchestration_mode=OrchestrationMode.UNIFORM, capacity=1))
     app = make_app()

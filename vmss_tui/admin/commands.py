@@ -33,7 +33,7 @@ SESSION_COMMANDS_OVER_SSH = frozenset({"shell", "audit"})
 def _allowed_command_words() -> frozenset[str]:
     from ..commands.registry import COMMAND_INDEX
 
-    return frozenset(COMMAND_INDEX) | SESSION_COMMANDS_OVER_SSH
+    return frozenset(key.split(" ", 1)[0] for key in COMMAND_INDEX) | SESSION_COMMANDS_OVER_SSH  # `group create`: `group`
 
 
 class _Parser(argparse.ArgumentParser):

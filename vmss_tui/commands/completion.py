@@ -140,10 +140,15 @@ def _complete(text: str, session: Session) -> list[Completion]:
     if not words:
         return _matches([(spec.name, spec.summary) for spec in commands]
                         + [(alias, f"= {spec.name}") for spec in commands for alias in spec.aliases], word)
-    spec = index.get(words[0].lower())
+    noun_verbs = [(key.split(" ", 1)[1], index[key].summary) for key in index
+                  if key.startswith(f"{words[0].lower()} ")]
+    if noun_verbs and len(words) == 1:  # `group <Tab>`: the verbs of that noun
+        return _matches(noun_verbs, word)
+    taken = 2 if noun_verbs else 1
+    spec = index.get(" ".join(words[:taken]).lower())
     if spec is None:
         return []
-    positionals, active, used, option_values = _walk(spec, words[1:])
+    positionals, active, used, option_values = _walk(spec, words[taken:])
     group = (option_values.get("resource_group") or [session.resource_group])[-1]
     set_ref: tuple[str, str] | None = None
     context = session.current_set if spec.needs_set else None

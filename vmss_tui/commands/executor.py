@@ -19,7 +19,8 @@ from typing import Any, TextIO
 from ..domain.errors import AzureError
 from ..domain.limits import MAX_LINE_CHARACTERS
 from .formatting import render
-from .parser import OUTPUT_FORMATS, ParsedLine, UsageError, bind, parse, required_positional_count, tokenize
+from .parser import (OUTPUT_FORMATS, ParsedLine, UsageError, bind, command_words, parse, required_positional_count,
+                     tokenize)
 from .registry import COMMAND_INDEX
 from .session import (ConfirmCallback, Invocation, Outcome, Result, Session, StoppedWaiting, find_scale_set,
                       is_mutating)
@@ -201,7 +202,9 @@ def _record(session: Session, typed: str, outcome: Outcome) -> None:
 
 def _names_mutating_command(word: str) -> bool:
     spec = COMMAND_INDEX.get(word.lower())
-    return spec is not None and spec.mutating
+    if spec is None:  # a noun alone (`group`): it counts when any of its verbs changes something
+        return any(s.mutating for key, s in COMMAND_INDEX.items() if key.startswith(f"{word.lower()} "))
+    return spec.mutating
 
 
 def _is_mutating_line(tokens: list[str]) -> bool:
@@ -213,7 +216,7 @@ def _is_mutating_line(tokens: list[str]) -> bool:
     try:
         parsed = parse(tokens, COMMAND_INDEX)
     except (UsageError, AzureError):
-        return bool(tokens) and _names_mutating_command(tokens[0])
+        return bool(tokens) and _names_mutating_command(" ".join(tokens[:command_words(tokens, COMMAND_INDEX)]))
     return not parsed.line_options.get("help") and is_mutating(parsed.spec, parsed.options)
 
 

@@ -81,11 +81,22 @@ def looks_like_option(token: str) -> bool:
     return token.startswith("-") and token != "-" and not _NEGATIVE_NUMBER.match(token)
 
 
+def command_words(tokens: list[str], commands: dict[str, CommandSpec]) -> int:
+    """How many leading words name the command: 2 for a noun and its verb (`group create`), else 1."""
+    if len(tokens) > 1 and f"{tokens[0]} {tokens[1]}".lower() in commands:
+        return 2
+    return 1
+
+
 def find_command(word: str, commands: dict[str, CommandSpec]) -> CommandSpec:
     """The command named (or aliased) `word`; an unknown word suggests the closest."""
     spec = commands.get(word.lower())
     if spec is not None:
         return spec
+    verbs = sorted(key.split(" ", 1)[1] for key in commands if key.startswith(f"{word.lower()} "))
+    if verbs:
+        raise UsageError("MissingSubcommand", f"'{word}' needs one of: {', '.join(verbs)} "
+                                              f"(e.g. '{word.lower()} {verbs[0]}'). Try 'help {word.lower()} {verbs[0]}'.")
     import difflib
 
     suggestion = difflib.get_close_matches(word.lower(), sorted(commands), n=1, cutoff=0.5)
@@ -147,9 +158,9 @@ def parse(tokens: list[str], commands: dict[str, CommandSpec]) -> ParsedLine:
     """Parse the words of one line (the first is the command)."""
     if not tokens:
         raise UsageError("MissingCommand", "no command given. Try 'help'.")
-    spec = find_command(tokens[0], commands)
+    index = command_words(tokens, commands)
+    spec = find_command(" ".join(tokens[:index]), commands)
     parsed = ParsedLine(spec=spec)
-    index = 1
     only_positionals = False
     while index < len(tokens):
         token = tokens[index]

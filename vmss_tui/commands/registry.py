@@ -21,6 +21,7 @@ from ..domain.models import (
     VmSpec,
 )
 from . import formatting as fmt
+from .resource_groups import RESOURCE_COMMANDS
 from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
 from .spec import CommandSpec, ParamSpec
@@ -298,9 +299,13 @@ def _help(inv: Invocation) -> Result:
     from .help import command_help, overview
     from .parser import find_command
 
-    topic = inv.args["topic"]
-    if topic is None:
+    words = inv.args["topic"]
+    if not words:
         return _text(overview(COMMANDS))
+    topic = " ".join(words).lower()
+    nouns = tuple(spec for spec in COMMANDS if spec.name.startswith(f"{topic} "))
+    if nouns and topic not in COMMAND_INDEX:  # `help group`: the commands of that noun
+        return _text(overview(nouns))
     return _text(command_help(find_command(topic, COMMAND_INDEX)))
 
 
@@ -453,10 +458,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "help", "List commands, or explain one.", _help,
-        params=(ParamSpec("topic", "A command name.", completion="commands", metavar="<command>"),),
-        examples=("help", "help scale"),
+        params=(ParamSpec("topic", "A command name.", completion="commands", metavar="<command>", multiple=True),),
+        examples=("help", "help scale", "help group create"),
     ),
     CommandSpec("exit", "Leave the shell (Ctrl-D works too).", _exit, aliases=("quit",), repl_only=True),
+    *RESOURCE_COMMANDS,
 )
 
 COMMAND_INDEX: dict[str, CommandSpec] = {

@@ -121,6 +121,20 @@ class ResourceGroupNotFound(AzureError):
     http_status = 404
 
 
+class InvalidResourceGroupLocation(AzureError):
+    """409: `group create` of an existing group with a different location."""
+
+    code = "InvalidResourceGroupLocation"
+    http_status = 409
+
+
+class ResourceGroupBeingDeleted(AzureError):
+    """409: the group is being deleted; nothing can be created or changed in it."""
+
+    code = "ResourceGroupBeingDeleted"
+    http_status = 409
+
+
 class TooManyRequests(AzureError):
     """429: throttled; `retry_after` says how long Azure asked us to wait."""
 
@@ -194,7 +208,8 @@ _ERRORS_BY_CODE: dict[str, type[AzureError]] = {
         InvalidParameter, BadRequest, OperationNotAllowed, PropertyChangeNotAllowed, Conflict,
         QuotaExceeded, ResourceNotFound, ResourceGroupNotFound, TooManyRequests,
         AuthenticationFailed, AuthorizationFailed, ServiceUnavailable, ReadOnlyMode, StoreDamaged,
-        InvalidResourceName, InvalidResourceGroupName, StoreWriteFailed,
+        InvalidResourceName, InvalidResourceGroupName, StoreWriteFailed, InvalidResourceGroupLocation,
+        ResourceGroupBeingDeleted,
     )
 }
 
@@ -233,6 +248,20 @@ def instance_not_found(resource_group: str, scale_set_name: str, instance_id: st
 def resource_group_not_found(resource_group: str) -> ResourceGroupNotFound:
     """404 for a resource group that does not exist."""
     return ResourceGroupNotFound(f"Resource group '{resource_group}' could not be found.", target=resource_group)
+
+
+def invalid_resource_group_location(requested: str, existing: str) -> InvalidResourceGroupLocation:
+    """409 for `group create` with another location than the existing group's (Azure's text)."""
+    return InvalidResourceGroupLocation(
+        f"Invalid resource group location '{requested}'. The Resource group already exists in location "
+        f"'{existing}'.", target="location")
+
+
+def resource_group_being_deleted(resource_group: str) -> ResourceGroupBeingDeleted:
+    """409 for any change in a group whose deletion is under way (Azure's text)."""
+    return ResourceGroupBeingDeleted(
+        f"The resource group '{resource_group}' is in deprovisioning state and cannot perform this operation.",
+        target=resource_group)
 
 
 def property_change_not_allowed(prop: str) -> PropertyChangeNotAllowed:

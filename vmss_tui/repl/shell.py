@@ -24,7 +24,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 
 from ..commands import COMMAND_INDEX, LINE_OPTIONS, Session, complete, run_line
 from ..commands.executor import print_outcome, refuse_overlong_line
-from ..commands.parser import tokenize
+from ..commands.parser import command_words, tokenize
 from ..domain.limits import MAX_LINE_CHARACTERS
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def usage_hint(text: str) -> str:
         words = text.split()
     if not words:
         return "Tab completes · help lists commands · Ctrl-D exits"
-    spec = COMMAND_INDEX.get(words[0].lower())
+    spec = COMMAND_INDEX.get(" ".join(words[:command_words(words, COMMAND_INDEX)]).lower())
     if spec is None:
         return f"unknown command '{words[0]}' · help lists commands"
     hint = f"{spec.usage()}  —  {spec.summary}"

@@ -29,15 +29,24 @@ from ...domain.models import (
     PlacementMap,
     PowerAction,
     ProgressCallback,
+    ResourceGroup,
     ScaleSet,
     ScaleSetSpec,
     ScaleSetUpdate,
+    Usage,
     VmSpec,
 )
 from ...domain.sizes import DEFAULT_LOCATION
 from ...domain.summary import ScaleSetSummary
 from .clock import Clock, SystemClock
-from .compute.quota import DEFAULT_FAMILY_QUOTA, DEFAULT_TOTAL_REGIONAL_QUOTA, TOTAL_REGIONAL, quota_usage, set_quota
+from .compute.quota import (
+    DEFAULT_FAMILY_QUOTA,
+    DEFAULT_TOTAL_REGIONAL_QUOTA,
+    TOTAL_REGIONAL,
+    list_usage,
+    quota_usage,
+    set_quota,
+)
 from .compute.service import ComputeService
 from .compute.shard import SETS_PREFIX, set_key
 from .compute.views import DAMAGED
@@ -48,7 +57,7 @@ from .resources.groups import DEFAULT_RESOURCE_GROUP, META
 from .seed import seed_practice_estate
 from .store import Store, Transaction
 from .summary import SummaryIndex
-from .timing import Speed, parse_speed
+from .timing import Speed, duration, parse_speed
 
 _set_key = set_key  # the name `emulator check` imports
 
@@ -109,8 +118,9 @@ class EmulatorBackend:
                            speed=str(self.speed))
 
     def list_resource_groups(self) -> list[str]:
+        now = self.ctx.now()
         with self.store.snapshot() as txn:
-            return [row["name"] for row in groups.group_rows(txn)]
+            return [row["name"] for row in groups.group_rows(txn, now)]
 
     def get_operation(self, operation_id: str) -> Operation:
         return operations.operation_view(self.compute.operation_record(operation_id), self.ctx.now())
@@ -178,6 +188,49 @@ class EmulatorBackend:
 
     def upgrade_instances(self, resource_group: str, name: str, instance_ids: list[str] | None = None) -> Operation:
         return self.compute.upgrade_instances(resource_group, name, instance_ids)
+
+    # --- capability: resource groups and usage (Microsoft.Resources) -----------------------
+
+    def get_resource_group(self, name: str) -> ResourceGroup:
+        now = self.ctx.now()
+        with self.store.snapshot() as txn:
+            return groups.group_view(groups.require_group(txn, name, now), groups.meta_doc(txn)["id"])
+
+    def list_resource_group_details(self) -> list[ResourceGroup]:
+        now = self.ctx.now()
+        with self.store.snapshot() as txn:
+            subscription_id = groups.meta_doc(txn)["id"]
+            return [groups.group_view(row, subscription_id) for row in groups.group_rows(txn, now)]
+
+    def create_or_update_resource_group(self, name: str, location: str,
+                                        tags: dict[str, str] | None = None) -> tuple[ResourceGroup, bool]:
+        with self.store.transaction() as txn:
+            row, created = groups.create_or_update(txn, name, location, tags, self.ctx.now())
+            return groups.group_view(row, groups.meta_doc(txn)["id"]), created
+
+    def delete_resource_group(self, name: str) -> Operation:
+        """Delete a group and every set and VM in it: one transaction marks them all (all or nothing)."""
+        with self.store.transaction() as txn:
+            now = self.ctx.now()  # under the lock: whatever others committed is in the past
+            groups.purge_deleted(txn, now)
+            row = groups.require_group(txn, name, now)
+            if row.get("deleting"):  # already under way: the same operation again, as ARM answers a repeat
+                record = operations.find_record(row["deleting"]["op"], [(META, txn.view(META))])
+                if record is not None:
+                    return operations.operation_view(record, now)
+            op = operations.new_operation(self.ctx, [], row["name"], "", "deleteResourceGroup", now, "")
+            end = self.compute.delete_group_contents(txn, row["name"], now, op)
+            op["end"] = max(end, now + duration("deleteSet", self.speed))
+            sets = sum(1 for r in op["removed"] if r.startswith("virtualMachineScaleSets/"))
+            vms = len(op["removed"]) - sets
+            op["message"] = (f"delete resource group {row['name']} and everything in it: {sets} scale set(s)"
+                             + (f", {vms} Flexible VM(s)" if vms else ""))
+            groups.mark_deleting(txn, row["name"], op["end"], op["id"])
+            groups.keep_operations(txn, [op])
+        return operations.operation_view(op, now)
+
+    def list_usage(self, location: str) -> list[Usage]:
+        return list_usage(self.ctx, location)
 
     # --- emulator-only administration ------------------------------------------------------
 

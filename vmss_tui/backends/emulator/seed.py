@@ -17,6 +17,7 @@ def seed_practice_estate(backend: EmulatorBackend) -> None:
     """A zone-spanning Uniform set, the seed-003 Flexible lab and an empty Flexible set, in practice-rg."""
     speed, backend.speed = backend.speed, Speed.INSTANT
     try:
+        backend.create_or_update_resource_group(DEFAULT_RESOURCE_GROUP, DEFAULT_LOCATION)
         backend.create_scale_set(ScaleSetSpec(
             name="web", resource_group=DEFAULT_RESOURCE_GROUP, orchestration_mode=OrchestrationMode.UNIFORM,
             location=DEFAULT_LOCATION, capacity=6, vm_size="Standard_D2s_v3", image="Ubuntu2204",

@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from ....domain import errors, names
-from ....domain.sizes import find_size
-from ....domain.models import PowerState
+from ....domain.models import PowerState, Usage
+from ....domain.sizes import SIZES, find_size
 from .. import rules
 from ..engine.context import Context
 from ..resources.groups import META
@@ -23,6 +23,13 @@ DEFAULT_FAMILY_QUOTA = 2500
 DEFAULT_TOTAL_REGIONAL_QUOTA = 5000
 TOTAL_REGIONAL = "Total Regional vCPUs"
 QUOTA_FAMILY = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ]{0,63}")
+CORES = "cores"
+VIRTUAL_MACHINES = "virtualMachines"
+VIRTUAL_MACHINE_SCALE_SETS = "virtualMachineScaleSets"
+DEFAULT_COUNT_LIMITS = {VIRTUAL_MACHINES: 25000, VIRTUAL_MACHINE_SCALE_SETS: 2500}
+"""Azure's default per-region limits for VMs and scale sets (azure-subscription-service-limits, "Virtual
+Machines limits"); `emulator quota set` may change them by these names."""
+_COUNT_NAMES = {VIRTUAL_MACHINES: "Virtual Machines", VIRTUAL_MACHINE_SCALE_SETS: "Virtual Machine Scale Sets"}
 
 
 def quota_limits(txn: Transaction, location: str) -> dict[str, int]:
@@ -115,3 +122,35 @@ def quota_usage(ctx: Context, location: str) -> dict[str, tuple[int, int]]:
     result = {f: (held.get(f, 0), limits.get(f, DEFAULT_FAMILY_QUOTA)) for f in sorted(families)}
     result[TOTAL_REGIONAL] = (sum(held.values()), limits.get(TOTAL_REGIONAL, DEFAULT_TOTAL_REGIONAL_QUOTA))
     return result
+
+
+def family_display_name(family: str) -> str:
+    """What az prints for a family quota: `standardDSv3Family` -> `Standard DSv3 Family vCPUs`."""
+    if family.startswith("standard") and family.endswith("Family") and len(family) > len("standardFamily"):
+        return f"Standard {family[len('standard'):-len('Family')]} Family vCPUs"
+    return family
+
+
+def list_usage(ctx: Context, location: str) -> list[Usage]:
+    """`az vm list-usage --location L`: regional vCPUs (`cores`), VM and scale-set counts, then each family."""
+    location = rules.validate_location(location)
+    now = ctx.now()
+    sets = machines = 0
+    with ctx.store.snapshot() as txn:
+        held = usage(ctx.store, txn, location, now)
+        limits = quota_limits(txn, location)
+        for _key, found in read_summaries(ctx.store, txn, SETS_PREFIX):
+            if isinstance(found, SetSummary) and found.set_doc["location"] == location and found.visible(now):
+                sets += 1
+                machines += found.live
+    special = {TOTAL_REGIONAL, *DEFAULT_COUNT_LIMITS}
+    families = sorted({size.family for size in SIZES.values()} | set(held) | (set(limits) - special),
+                      key=str.lower)
+    rows = [Usage(name=CORES, localized_name=TOTAL_REGIONAL, current_value=sum(held.values()),
+                  limit=limits.get(TOTAL_REGIONAL, DEFAULT_TOTAL_REGIONAL_QUOTA))]
+    for name, count in ((VIRTUAL_MACHINES, machines), (VIRTUAL_MACHINE_SCALE_SETS, sets)):
+        rows.append(Usage(name=name, localized_name=_COUNT_NAMES[name], current_value=count,
+                          limit=limits.get(name, DEFAULT_COUNT_LIMITS[name])))
+    rows += [Usage(name=family, localized_name=family_display_name(family), current_value=held.get(family, 0),
+                   limit=limits.get(family, DEFAULT_FAMILY_QUOTA)) for family in families]
+    return rows

@@ -92,7 +92,7 @@ class ComputeService:
         with self.ctx.store.snapshot() as txn:
             prefix = SETS_PREFIX if resource_group is None else group_prefix(resource_group)
             if resource_group is not None:
-                groups.require_group(txn, resource_group)
+                groups.require_group(txn, resource_group, now)
             result = []
             meta = groups.meta_doc(txn)
             damaged: dict[str, str] = {key: "an older version moved its unreadable file aside"
@@ -134,12 +134,7 @@ class ComputeService:
         with self.ctx.store.snapshot() as txn:
             tables = self._visible_set_tables(txn, key, resource_group, name, now)
             meta_id = groups.meta_doc(txn)["id"]
-        found = self._views.get(key, tables, now, meta_id)  # reused while the shard is unchanged and nothing is due
-        if found is None:
-            set_doc = next(iter(tables["scale_set"].values()))  # read-only: the views copy what they show
-            found = self._views.put(key, tables, now, meta_id,
-                                    views.instance_views(set_doc, tables.get("instances", {}).values(), now, meta_id))
-        return list(found)
+        return list(self._views.views(key, tables, now, meta_id))  # reused whole, or per unchanged instance
 
     def _visible_set_tables(self, txn: Transaction, key: str, resource_group: str, name: str,
                             now: float) -> dict[str, dict[str, Any]]:
@@ -177,7 +172,7 @@ class ComputeService:
         mode = OrchestrationMode(spec.orchestration_mode)
         with self.ctx.store.transaction() as txn:
             now = self._now()  # read under the lock: state committed by others is in the past
-            group_location = groups.ensure_group(self.ctx, txn, spec.resource_group, spec.location)
+            group_location = groups.require_group_for_change(txn, spec.resource_group, now)["location"]
             location = rules.validate_location(spec.location or group_location)
             if key in self.ctx.store.legacy_corrupt_files(group_prefix(spec.resource_group)):
                 raise damaged_set_error(spec.resource_group, spec.name, "an older version moved its file aside")
@@ -320,10 +315,12 @@ class ComputeService:
         with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             live = shard.live_instances()
-            if doc["mode"] == OrchestrationMode.FLEXIBLE.value and live:
+            if doc["mode"] == OrchestrationMode.FLEXIBLE.value and live and not force:
+                # S000: not while it has VMs; forceDeletion=true (REST spec) deletes them with it (fidelity doc)
                 raise errors.OperationNotAllowed(
                     f"Virtual Machine Scale Set '{doc['name']}' with Flexible orchestration mode cannot be deleted "
-                    f"while it contains virtual machines ({len(live)}). Delete its VMs first.", target=doc["name"])
+                    f"while it contains virtual machines ({len(live)}). Delete its VMs first, or delete it with "
+                    "forceDeletion=true to delete them with it.", target=doc["name"])
             op = self._new_operation(shard, "delete", now, f"delete {doc['name']}")
             transitions.schedule(self.ctx.speed, live, "delete", now, op, force=force)
             until = max([now + duration("deleteSet", self.ctx.speed) * (0.5 if force else 1.0), *op["untils"]])
@@ -340,24 +337,33 @@ class ComputeService:
 
     def set_capacity(self, resource_group: str, name: str, capacity: int) -> Operation:
         with self._changing(resource_group, name) as (txn, shard, now):
-            doc = shard.set_doc
-            plan = planning.plan(shard, capacity)
-            op = self._new_operation(shard, "scale", now,
-                                     f"scale {doc['name']} {plan.current_capacity} -> {plan.target_capacity}")
-            if plan.to_create:
-                size = find_size(doc["vm_size"])
-                assert size is not None
-                quota.check_quota(self.ctx, txn, doc["location"], {size.family: size.vcpus * len(plan.to_create)})
-                self._add_instances(shard, len(plan.to_create), now, op, by_set=True)
-            if plan.to_remove:
-                victims = {r.instance_id for r in plan.to_remove}
-                removed_docs = [d for d in shard.live_instances() if d["instance_id"] in victims]
-                transitions.schedule(self.ctx.speed, removed_docs, "delete", now, op, force=doc["force"])
-                op["removed"] = [r.instance_id for r in plan.to_remove]
-            if op["untils"]:
-                doc["busy"] = {"kind": ProvisioningState.UPDATING.value, "until": max(op["untils"])}
-            op["end"] = max([now, *op["untils"]])
+            op = self.scale_within(txn, shard, capacity, now)
         return operations.operation_view(op, now)
+
+    def scale_within(self, txn: Transaction, shard: SetShard, capacity: int, now: float,
+                     message: str | None = None) -> dict[str, Any]:
+        """The one scale path, inside the caller's transaction at `now`: a manual scale and autoscale's.
+
+        The caller saves the shard. Scale-in policy, protection, quota and zone balance apply alike.
+        """
+        doc = shard.set_doc
+        plan = planning.plan(shard, capacity)
+        op = self._new_operation(shard, "scale", now, message or
+                                 f"scale {doc['name']} {plan.current_capacity} -> {plan.target_capacity}")
+        if plan.to_create:
+            size = find_size(doc["vm_size"])
+            assert size is not None
+            quota.check_quota(self.ctx, txn, doc["location"], {size.family: size.vcpus * len(plan.to_create)})
+            self._add_instances(shard, len(plan.to_create), now, op, by_set=True)
+        if plan.to_remove:
+            victims = {r.instance_id for r in plan.to_remove}
+            removed_docs = [d for d in shard.live_instances() if d["instance_id"] in victims]
+            transitions.schedule(self.ctx.speed, removed_docs, "delete", now, op, force=doc["force"])
+            op["removed"] = [r.instance_id for r in plan.to_remove]
+        if op["untils"]:
+            doc["busy"] = {"kind": ProvisioningState.UPDATING.value, "until": max(op["untils"])}
+        op["end"] = max([now, *op["untils"]])
+        return op
 
     def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
         if spec.name is not None:
@@ -542,7 +548,7 @@ class ComputeService:
                         target["protect_scale_in"] = True
             meta_id = groups.meta_doc(txn)["id"]
             wanted = {d["instance_id"] for d in targets}
-            return [i for i in views.instance_views(shard.set_doc, shard.instances, now, meta_id) if i.instance_id in wanted]
+            return [i for i in views.instance_views(shard.set_doc, shard.instances, now, meta_id)[0] if i.instance_id in wanted]
 
     def upgrade_instances(self, resource_group: str, name: str,
                           instance_ids: list[str] | None = None) -> Operation:
@@ -693,3 +699,42 @@ class ComputeService:
             if found is not None:
                 return found
         raise operations.not_found(operation_id)
+
+    # --- resource group deletion ---------------------------------------------------------------
+
+    def delete_group_contents(self, txn: Transaction, resource_group: str, now: float,
+                              group_op: dict[str, Any]) -> float:
+        """Start deleting every set (and its instances or Flexible VMs) of a group, in the caller's transaction.
+
+        Returns when the last of them is gone; the group operation lists what is removed.
+        """
+        prefix = group_prefix(resource_group)
+        for key in self.ctx.store.legacy_corrupt_files(prefix):
+            raise damaged_set_error(resource_group, split_key(key)[1], "an older version moved its file aside")
+        ends = [now]
+        removed: list[str] = []
+        for key in txn.shard_keys(prefix):
+            shard = load(txn, key)  # a damaged set fails the whole delete: nothing is changed
+            if shard is None or not set_visible(shard.set_doc, now):
+                continue
+            transitions.settle(shard, now)
+            doc = shard.set_doc
+            live = shard.live_instances()
+            removed.append(f"virtualMachineScaleSets/{doc['name']}")
+            if doc["mode"] == OrchestrationMode.FLEXIBLE.value:
+                removed += [f"virtualMachines/{d['name']}" for d in live]
+            busy = doc.get("busy")
+            if busy and busy["kind"] == ProvisioningState.DELETING.value:
+                ends.append(busy["until"])  # already on its way out
+                continue
+            op = self._new_operation(shard, "delete", now,
+                                     f"delete {doc['name']} (its resource group {resource_group} is deleted)")
+            transitions.schedule(self.ctx.speed, live, "delete", now, op)
+            until = max([now + duration("deleteSet", self.ctx.speed), *op["untils"]])
+            doc["busy"] = {"kind": ProvisioningState.DELETING.value, "until": until}
+            op["end"] = until
+            op["removed"] = [d["instance_id"] for d in live]
+            save(txn, shard)
+            ends.append(until)
+        group_op["removed"] = removed
+        return max(ends)

@@ -11,8 +11,7 @@ import bisect
 from typing import Any
 
 from ....domain.models import PowerState, ProvisioningState
-from ..engine.operations import OPERATIONS_KEPT
-from ..resources.groups import META
+from ..resources import groups
 from ..store import Store, Transaction
 from ..summary import SetSummary, read_summaries
 from ..timing import Speed, duration, staggered
@@ -115,13 +114,5 @@ def purge_finished_deletes(store: Store, txn: Transaction, now: float) -> None:
     """Remove shards of sets whose deletion finished, keeping their operations in the subscription shard."""
     for key, found in list(read_summaries(store, txn, SETS_PREFIX)):  # no instance is read
         if isinstance(found, SetSummary) and not found.visible(now):
-            keep_operations(txn, [dict(d) for d in txn.db(key).table("operations").all()])
+            groups.keep_operations(txn, [dict(d) for d in txn.db(key).table("operations").all()])
             txn.drop(key)
-
-
-def keep_operations(txn: Transaction, operations: list[dict[str, Any]]) -> None:
-    """Move operation records into the subscription shard (their set's shard is going away)."""
-    meta_ops = txn.db(META).table("operations")
-    kept = ([dict(d) for d in meta_ops.all()] + operations)[-OPERATIONS_KEPT:]
-    meta_ops.truncate()
-    meta_ops.insert_multiple(kept)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ....domain import errors, names
-from ....domain.sizes import DEFAULT_LOCATION
+from ....domain.models import ResourceGroup
 from .. import rules
 from ..engine.context import Context
+from ..engine.operations import OPERATIONS_KEPT
 from ..store import Transaction
 
 META = "subscription"
@@ -49,33 +50,136 @@ def meta_doc(txn: Transaction) -> dict[str, Any]:
     return dict(docs[0])
 
 
-def find_group(txn: Transaction, resource_group: str) -> dict[str, Any] | None:
-    """The stored group of that name (case-insensitive, as ARM), or None."""
+def visible(row: dict[str, Any], now: float | None) -> bool:
+    """False once the group's deletion has finished (its row goes at the next group write)."""
+    deleting = row.get("deleting")
+    return not (deleting and now is not None and now >= deleting["until"])
+
+
+def find_group(txn: Transaction, resource_group: str, now: float | None = None) -> dict[str, Any] | None:
+    """The stored group of that name (case-insensitive, as ARM), or None; with `now`, a deleted group is None."""
     for row in txn.db(META).table(GROUPS_TABLE).all():
-        if row["name"].lower() == resource_group.lower():
+        if row["name"].lower() == resource_group.lower() and visible(row, now):
             return dict(row)
     return None
 
 
-def require_group(txn: Transaction, resource_group: str) -> dict[str, Any]:
+def require_group(txn: Transaction, resource_group: str, now: float | None = None) -> dict[str, Any]:
     """The stored group, or Azure's ResourceGroupNotFound."""
     names.validate_resource_group_name(resource_group)
-    found = find_group(txn, resource_group)
+    found = find_group(txn, resource_group, now)
     if found is None:
         raise errors.resource_group_not_found(resource_group)
     return found
 
 
-def group_rows(txn: Transaction) -> list[dict[str, Any]]:
-    """Every stored group, sorted by name (case-insensitive)."""
-    return sorted((dict(row) for row in txn.db(META).table(GROUPS_TABLE).all()), key=lambda r: r["name"].lower())
+def require_group_for_change(txn: Transaction, resource_group: str, now: float) -> dict[str, Any]:
+    """A group something is created in: it must exist and not be on its way out (Azure's two errors)."""
+    found = require_group(txn, resource_group, now)
+    if found.get("deleting"):
+        raise errors.resource_group_being_deleted(found["name"])
+    return found
 
 
-def ensure_group(ctx: Context, txn: Transaction, resource_group: str, location: str | None) -> str:
-    """The group's location, creating the group first when it does not exist."""
-    found = find_group(txn, resource_group)
-    if found is not None:
-        return found["location"]
-    group_location = rules.validate_location(location or DEFAULT_LOCATION)
-    txn.db(META).table(GROUPS_TABLE).insert({"name": resource_group, "location": group_location})
-    return group_location
+def group_rows(txn: Transaction, now: float | None = None) -> list[dict[str, Any]]:
+    """Every stored group (with `now`: not deleted yet), sorted by name (case-insensitive)."""
+    return sorted((dict(row) for row in txn.db(META).table(GROUPS_TABLE).all() if visible(row, now)),
+                  key=lambda r: r["name"].lower())
+
+
+def group_view(row: dict[str, Any], subscription_id: str) -> ResourceGroup:
+    """The stored group as ARM shows it: `Deleting` while a delete runs."""
+    return ResourceGroup(name=row["name"], location=row["location"], subscription_id=subscription_id,
+                         tags=dict(row.get("tags") or {}),
+                         provisioning_state="Deleting" if row.get("deleting") else "Succeeded")
+
+
+TAGS_MAX = 50
+TAG_NAME_MAX = 512
+TAG_VALUE_MAX = 256
+TAG_NAME_FORBIDDEN = set("<>%&\\?/")
+
+
+def validate_tags(tags: dict[str, str] | None) -> dict[str, str]:
+    """Azure's tag limits for a resource group: 50 tags, names 1-512 characters without `<>%&\\?/`,
+    values up to 256 characters (learn.microsoft.com, "Use tags to organize your Azure resources", Limitations)."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise errors.InvalidParameter("Tags must be a map of names to values.", target="tags")
+    if len(tags) > TAGS_MAX:
+        raise errors.InvalidParameter(f"A resource can have at most {TAGS_MAX} tags; {len(tags)} were given.",
+                                      target="tags")
+    checked: dict[str, str] = {}
+    for name, value in tags.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise errors.InvalidParameter("Tag names and values must be strings.", target="tags")
+        if not 1 <= len(name) <= TAG_NAME_MAX or any(ch in TAG_NAME_FORBIDDEN for ch in name) \
+                or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            raise errors.InvalidParameter(
+                f"The tag name '{names.shown(name)}' is not valid: 1 to {TAG_NAME_MAX} characters, none of "
+                "< > % & \\ ? / or control characters.", target="tags")
+        if len(value) > TAG_VALUE_MAX:
+            raise errors.InvalidParameter(
+                f"The value of tag '{names.shown(name)}' is longer than {TAG_VALUE_MAX} characters.", target="tags")
+        checked[name] = value
+    return checked
+
+
+def _write_rows(txn: Transaction, rows: list[dict[str, Any]]) -> None:
+    table = txn.db(META).table(GROUPS_TABLE)
+    table.truncate()
+    table.insert_multiple(rows)
+
+
+def create_or_update(txn: Transaction, resource_group: str, location: str, tags: dict[str, str] | None,
+                     now: float) -> tuple[dict[str, Any], bool]:
+    """Create a group, or replace an existing one's tags (a PUT replaces them, as ARM does).
+
+    Returns the stored row and whether it was created.
+    """
+    names.validate_resource_group_name(resource_group)
+    if not isinstance(location, str) or not location.strip():
+        raise errors.InvalidParameter("A resource group needs a location.", target="location")
+    normalized = rules.validate_location(location)
+    checked = validate_tags(tags)
+    purge_deleted(txn, now)
+    rows = [dict(row) for row in txn.db(META).table(GROUPS_TABLE).all()]
+    for row in rows:
+        if row["name"].lower() == resource_group.lower():
+            if row.get("deleting"):
+                raise errors.resource_group_being_deleted(row["name"])
+            if row["location"] != normalized:
+                raise errors.invalid_resource_group_location(location, row["location"])
+            row["tags"] = checked
+            _write_rows(txn, rows)
+            return row, False
+    row = {"name": resource_group, "location": normalized, "tags": checked}
+    rows.append(row)
+    _write_rows(txn, rows)
+    return row, True
+
+
+def mark_deleting(txn: Transaction, resource_group: str, until: float, op_id: str) -> None:
+    """Record that the group goes away at `until` (reads show it `Deleting` until then)."""
+    rows = [dict(row) for row in txn.db(META).table(GROUPS_TABLE).all()]
+    for row in rows:
+        if row["name"].lower() == resource_group.lower():
+            row["deleting"] = {"until": until, "op": op_id}
+    _write_rows(txn, rows)
+
+
+def purge_deleted(txn: Transaction, now: float) -> None:
+    """Drop the rows of groups whose deletion has finished."""
+    rows = [dict(row) for row in txn.db(META).table(GROUPS_TABLE).all()]
+    kept = [row for row in rows if visible(row, now)]
+    if len(kept) != len(rows):
+        _write_rows(txn, kept)
+
+
+def keep_operations(txn: Transaction, operations: list[dict[str, Any]]) -> None:
+    """Store operation records in the subscription shard (a group's, or those of a set that is gone)."""
+    meta_ops = txn.db(META).table("operations")
+    kept = ([dict(d) for d in meta_ops.all()] + operations)[-OPERATIONS_KEPT:]
+    meta_ops.truncate()
+    meta_ops.insert_multiple(kept)
