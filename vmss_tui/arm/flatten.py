@@ -28,33 +28,34 @@ _NO_GROUP_BELOW = "sourceVault"
 
 def az_shape(resource: Mapping[str, Any]) -> dict[str, Any]:
     """`resource` (an ARM body) as az prints it: flattened, with `resourceGroup`, keys sorted."""
-    flat = _flatten(resource)
-    _add_resource_group(flat)
-    return _sorted(flat)
+    return _shape(resource, True, True)
 
 
-def _flatten(value: Any) -> Any:
-    if isinstance(value, Mapping):
+def _shape(value: Any, flatten: bool, group: bool) -> Any:
+    """One pass: merge `properties` (when `flatten`), add `resourceGroup` (when `group`), sort keys."""
+    if isinstance(value, dict) or isinstance(value, Mapping):  # dict first: the ABC check is slow
         out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key in VERBATIM_KEYS:
-                out[key] = _copy(item)
-            elif key == "properties" and isinstance(item, Mapping):
-                out.update(_flatten(item))
-            else:
-                out[key] = _flatten(item)
-        return out
+        _merge(value, flatten, group, out)
+        if group and "resourceGroup" not in out:
+            resource_group = resource_group_of(out.get("id"))
+            if resource_group is not None:
+                out["resourceGroup"] = resource_group
+        return {key: out[key] for key in sorted(out)}
     if isinstance(value, list):
-        return [_flatten(item) for item in value]
+        return [_shape(item, flatten, group) for item in value]
     return value
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
+def _merge(value: Mapping[str, Any], flatten: bool, group: bool, out: dict[str, Any]) -> None:
+    """`value`'s members into `out`, a `properties` object's members merged in (az checks the
+    merged object for `resourceGroup`, so the check waits for the caller)."""
+    for key, item in value.items():
+        if flatten and key == "properties" and isinstance(item, Mapping):
+            _merge(item, True, group, out)
+        elif isinstance(item, (str, int, float, bool)) or item is None:
+            out[key] = item  # the common case, without a call
+        else:
+            out[key] = _shape(item, flatten and key not in VERBATIM_KEYS, group and key != _NO_GROUP_BELOW)
 
 
 def resource_group_of(resource_id: Any) -> str | None:
@@ -66,25 +67,3 @@ def resource_group_of(resource_id: Any) -> str | None:
     if len(parts) < 9 or parts[3].lower() != "resourcegroups":
         return None
     return parts[4]
-
-
-def _add_resource_group(value: Any) -> None:
-    if isinstance(value, list):
-        for item in value:
-            _add_resource_group(item)
-    elif isinstance(value, dict):
-        if "resourceGroup" not in value:
-            group = resource_group_of(value.get("id"))
-            if group is not None:
-                value["resourceGroup"] = group
-        for key, item in value.items():
-            if key != _NO_GROUP_BELOW:
-                _add_resource_group(item)
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(item) for item in value]
-    return value
