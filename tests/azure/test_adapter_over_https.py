@@ -259,6 +259,7 @@ def test_an_operation_that_fails_after_acceptance_ends_failed_with_azures_code(
     from vmss_tui.backends.azure.testing import StaticTokenCredential
 
     emulator = open_backend("emulator", db=tmp_path / "store", speed="instant", durable=False)
+    emulator.create_or_update_resource_group(RG, "westeurope")  # sets need their group, as in Azure
     failing = _PreemptedOperations(emulator)
     server = serve_in_thread(failing, state_dir=arm_state_dir)  # type: ignore[arg-type]
     adapter = open_backend("azure", subscription=server.subscription_id, credential=StaticTokenCredential(),

@@ -35,9 +35,11 @@ from ...domain.models import (
     PowerAction,
     ProgressCallback,
     ProvisioningState,
+    ResourceGroup,
     ScaleSet,
     ScaleSetSpec,
     ScaleSetUpdate,
+    Usage,
     VmSpec,
     placement_map,
 )
@@ -227,6 +229,12 @@ class AzureBackend:
             raise
         except Exception as error:
             raise _translate(error, self.endpoint) from error
+        # For the resource-groups client, built on first use (azure-mgmt-resource is imported only then).
+        self._resource_client: Any = None
+        self._resource_client_options = {
+            "base_url": base_url.rstrip("/") if base_url else None, "connection_verify": connection_verify,
+            "polling_interval": polling_interval, "retry_total": retry_total,
+            "connection_timeout": connection_timeout, "read_timeout": read_timeout}
 
     # ------------------------------------------------------------ plumbing
 
@@ -314,6 +322,73 @@ class AzureBackend:
             names.extend(str(item["name"]) for item in page.get("value") or ())
             url = page.get("nextLink")
         return sorted(names, key=str.lower)
+
+    # ------------------------------------------------------------ resource groups and usage (ResourceGroups)
+
+    def _groups_client(self) -> Any:
+        """azure-mgmt-resource's ResourceManagementClient on the same credential, endpoint and timeouts."""
+        with self._lock:
+            if self._resource_client is None:
+                from azure.mgmt.resource.resources import ResourceManagementClient
+
+                options = {key: value for key, value in self._resource_client_options.items() if value is not None}
+                self._resource_client = ResourceManagementClient(
+                    self._credential, self.subscription_id, api_version=RESOURCE_GROUP_API_VERSION,
+                    raw_response_hook=self._observe_response, **options)
+            return self._resource_client
+
+    def _group_from(self, model: Any) -> ResourceGroup:
+        properties = getattr(model, "properties", None)
+        return ResourceGroup(name=str(model.name), location=str(model.location), subscription_id=self.subscription_id,
+                             tags=dict(model.tags or {}),
+                             provisioning_state=str(getattr(properties, "provisioning_state", None) or "Succeeded"))
+
+    @_edge
+    def get_resource_group(self, name: str) -> ResourceGroup:
+        from ...domain import names
+
+        names.validate_resource_group_name(name)
+        return self._group_from(self._groups_client().resource_groups.get(name))
+
+    @_edge
+    def list_resource_group_details(self) -> list[ResourceGroup]:
+        groups = [self._group_from(model) for model in self._groups_client().resource_groups.list()]
+        return sorted(groups, key=lambda group: group.name.lower())
+
+    @_edge
+    def create_or_update_resource_group(self, name: str, location: str,
+                                        tags: dict[str, str] | None = None) -> tuple[ResourceGroup, bool]:
+        from ...domain import names
+
+        names.validate_resource_group_name(name)
+        self._refuse_if_read_only("group create")
+        operations = self._groups_client().resource_groups
+        statuses: list[int] = []
+        body = {"location": location, "tags": dict(tags or {})}
+        model = operations.create_or_update(name, body,
+                                            raw_response_hook=lambda r: statuses.append(r.http_response.status_code))
+        return self._group_from(model), bool(statuses) and statuses[-1] == 201  # ARM: 201 created, 200 updated
+
+    @_edge
+    def delete_resource_group(self, name: str) -> Operation:
+        self._refuse_if_read_only("group delete")
+        current = self.get_resource_group(name)  # ARM's DELETE of a missing group is a 404 too; say it first
+        sets = [s.name for s in self.list_scale_sets(current.name)]
+        poller = self._groups_client().resource_groups.begin_delete(current.name)
+        message = f"delete resource group {current.name} and everything in it: {len(sets)} scale set(s)"
+        return self._track(self._template("deleteResourceGroup", current.name, "", message,
+                                          removed=tuple(f"virtualMachineScaleSets/{s}" for s in sets)), poller)
+
+    @_edge
+    def list_usage(self, location: str) -> list[Usage]:
+        rows = []
+        for usage in self._client.usage.list(location):
+            name = getattr(usage, "name", None)
+            rows.append(Usage(name=str(getattr(name, "value", "") or ""),
+                              localized_name=str(getattr(name, "localized_value", "") or ""),
+                              current_value=int(usage.current_value or 0), limit=int(usage.limit or 0),
+                              unit=str(usage.unit or "Count")))
+        return rows
 
     @_edge
     def list_scale_sets(self, resource_group: str | None = None) -> list[ScaleSet]:
@@ -889,7 +964,7 @@ class AzureBackend:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        for closable in (self._client, self._credential if self._owns_credential else None):
+        for closable in (self._client, self._resource_client, self._credential if self._owns_credential else None):
             try:
                 if closable is not None and hasattr(closable, "close"):
                     closable.close()
