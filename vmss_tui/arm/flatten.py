@@ -11,7 +11,9 @@ az 2.91 prints `az vmss show`, `az vmss list-instances` and `az vm show` through
 3. keys sorted at every level (knack prints JSON with `sort_keys=True`).
 
 Free-form values (extension `settings`/`protectedSettings`, `tags`) are data, not schema: a key
-named `properties` in them is kept where it is. docs/emulator-fidelity.md, "One Azure shape
+named `properties` in them is kept where it is. Rule 1 is Compute's (and Network's) convention, not
+ARM's: a resource whose SDK model keeps `properties` nested, such as a resource group
+(`az group show`), must not go through `az_shape`. docs/emulator-fidelity.md, "One Azure shape
 (issue 12)", lists the sources; tests/test_azure_shape.py checks the result against the SDK.
 """
 
