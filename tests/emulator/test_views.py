@@ -42,3 +42,18 @@ def test_a_model_change_of_the_set_rebuilds_every_view(open_emulator) -> None:
     assert all(view.latest_model_applied for view in backend.list_instances(RG, "web"))
     finish(backend, backend.update_scale_set(RG, "web", ScaleSetUpdate(vm_size="Standard_D4s_v3")))
     assert not any(view.latest_model_applied for view in backend.list_instances(RG, "web"))
+
+
+def test_views_carried_over_a_change_of_state_equal_views_built_afresh(open_emulator) -> None:
+    backend = open_emulator()
+    finish(backend, backend.create_scale_set(uniform_spec("web", capacity=4)))
+    backend.set_protection(RG, "web", ["2"], protect_from_scale_in=True)
+    before = backend.list_instances(RG, "web")
+    finish(backend, backend.power_action(RG, "web", PowerAction.DEALLOCATE, None))
+    carried = backend.list_instances(RG, "web")  # state copied onto the earlier views
+    fresh = open_emulator().list_instances(RG, "web")  # another backend: nothing cached, every view built
+    assert carried == fresh
+    assert all(view.power_state is PowerState.DEALLOCATED for view in carried)
+    assert [view.protect_from_scale_in for view in carried] == [view.protect_from_scale_in for view in before]
+    for view in carried:
+        assert _rebuilt_by_constructor(view) == view

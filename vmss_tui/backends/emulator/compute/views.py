@@ -93,7 +93,7 @@ def _build(set_doc: dict[str, Any], record: dict[str, Any], resolved: Resolved, 
         "protect_from_scale_set_actions": bool(record.get("protect_actions")), "vm_size": vm_size,
         "time_created": time_created, "id": resource_id, "image": image,
         "priority": _PRIORITY[record.get("priority", _REGULAR)], "vm_id": record["vm_id"],
-        "created_by_scale_set": by_set,
+        "created_by_scale_set": by_set, "private_ip": record.get("ip"), "public_endpoint": record.get("ep"),
     })
 
 
@@ -103,8 +103,17 @@ def instance_view(set_doc: dict[str, Any], record: dict[str, Any], now: float, s
     return None if resolved is None else _build(set_doc, record, resolved, subscription_id)
 
 
-ViewMemo = dict[str, tuple[tuple[Any, ...], Instance]]
-"""instance id -> (everything its view was built from, the view): reused while those inputs are equal."""
+ViewMemo = dict[str, tuple[tuple[Any, ...], Resolved, Instance]]
+"""instance id -> (its stored fields, its resolved state, the view built from them)."""
+
+
+def _with_state(view: Instance, resolved: Resolved, set_model: int) -> Instance:
+    """`view` with another resolved state (power, provisioning, model, size, image); the rest is unchanged."""
+    power, prov, model, vm_size, image = resolved
+    values = dict(vars(view))
+    values.update(power_state=_POWER[power], provisioning_state=_PROVISIONING[prov], vm_size=vm_size, image=image,
+                  latest_model_applied=(not view.created_by_scale_set) or model >= set_model)
+    return _new_instance(values)
 
 
 def set_fingerprint(set_doc: dict[str, Any], subscription_id: str) -> tuple[Any, ...]:
@@ -117,9 +126,10 @@ def instance_views(set_doc: dict[str, Any], records: Iterable[dict[str, Any]], n
     """A set's instances at `now` (Uniform by numeric id, Flexible in creation order), the memo for the next
     call, and the first time after `now` at which any of them changes state (inf when none is pending).
 
-    A view from `memo` is reused when the instance's resolved state and stored fields are what it was
+    A view from `memo` is reused when the instance's stored fields and resolved state are what it was
     built from (the caller keeps a memo only while `set_fingerprint` is unchanged): after a change to a
-    few instances of a 1000-instance set, only those are rebuilt.
+    few instances of a 1000-instance set, only those are rebuilt; when only the state moved (a stop of
+    every instance), the old view is copied with the new state instead of built again.
     """
     memo = memo or {}
     created_at: dict[float, datetime] = {}
@@ -139,13 +149,18 @@ def instance_views(set_doc: dict[str, Any], records: Iterable[dict[str, Any]], n
         if resolved is None:
             continue
         instance_id = record["instance_id"]
-        inputs = (resolved, record["name"], record["computer_name"], record["zone"], record["fd"], record.get("ud"),
+        stored = (record["name"], record["computer_name"], record["zone"], record["fd"], record.get("ud"),
                   record.get("protect_scale_in"), record.get("protect_actions"), record["created"],
-                  record.get("priority"), record["vm_id"], record.get("by_set", True))
+                  record.get("priority"), record["vm_id"], record.get("by_set", True), record.get("ip"),
+                  record.get("ep"))
         known = memo.get(instance_id)
-        view = known[1] if known is not None and known[0] == inputs else _build(set_doc, record, resolved,
-                                                                               subscription_id, created_at)
-        fresh[instance_id] = (inputs, view)
+        if known is None or known[0] != stored:
+            view = _build(set_doc, record, resolved, subscription_id, created_at)
+        elif known[1] != resolved:
+            view = _with_state(known[2], resolved, set_doc["model"])
+        else:
+            view = known[2]
+        fresh[instance_id] = (stored, resolved, view)
         views.append(view)
         order[instance_id] = record["seq"]
     if set_doc["mode"] == _UNIFORM:
