@@ -1,4 +1,4 @@
-"""Shared helpers for the template tests: a deployment context and the saved quickstart templates."""
+"""Shared helpers for the template tests: a deployment context and the quickstart-shaped templates."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The seed-features vectors B1-B8, B12, B13, B17 and the real quickstart templates, at the library level.
+"""The seed-features vectors B1-B8, B12, B13, B17 and templates shaped like the quickstarts, at the library level.
 
-Templates in tests/fixtures/templates are the quickstart files verbatim (see SOURCES.md there)."""
+Templates in tests/fixtures/templates are our own, written to the shapes seed-features.md B.1/B.2 describes
+(see SOURCES.md there)."""
 
 from __future__ import annotations
 
@@ -72,17 +73,17 @@ def test_b1_levels_put_the_network_first_and_the_scale_set_after_its_dependencie
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"instanceCount": 4}, "The provided value '4' for the template parameter 'instanceCount' at line '30' and "
+    ({"instanceCount": 4}, "The provided value '4' for the template parameter 'instanceCount' at line '24' and "
                            "column '22' is not valid. The parameter value is less than the minimum allowed value '5'"),
-    ({"instanceCount": 101}, "The provided value '101' for the template parameter 'instanceCount' at line '30' and "
+    ({"instanceCount": 101}, "The provided value '101' for the template parameter 'instanceCount' at line '24' and "
                              "column '22' is not valid. The parameter value is greater than the maximum allowed "
                              "value '100'"),
-    ({"vmssName": "v" * 62}, "for the template parameter 'vmssName' at line '23' and column '17' is not valid. "
+    ({"vmssName": "v" * 62}, "for the template parameter 'vmssName' at line '19' and column '17' is not valid. "
                              "Length of the value should be less than or equal to '61'"),
     ({"ubuntuOSVersion": "18.04-LTS"}, "The provided value '18.04-LTS' for the template parameter 'ubuntuOSVersion' "
-                                       "at line '12' and column '24' is not valid. The parameter value is not part "
+                                       "at line '13' and column '24' is not valid. The parameter value is not part "
                                        "of the allowed value(s): '14.04.4-LTS,16.04-LTS'"),
-    ({"adminUsername": None}, "The value for the template parameter 'adminUsername' at line '45' and column '22' is "
+    ({"adminUsername": None}, "The value for the template parameter 'adminUsername' at line '35' and column '22' is "
                               "not provided"),
     ({"instanceCount": "5"}, "Template parameter JToken type is not valid. Expected 'Integer'. Actual 'String'"),
     ({"noSuchParameter": 1}, "The template parameters 'noSuchParameter' in the parameters file are not valid"),
@@ -265,11 +266,11 @@ def test_an_output_of_the_wrong_type_fails_with_arms_code(context: DeploymentCon
 
 
 def test_broken_json_names_its_line_and_position(context: DeploymentContext) -> None:
-    text = fixture_text(NAT).replace('"maxLength": 61', '"maxLength": 61,,', 1)
+    text = fixture_text(NAT).replace('"maxLength": 61,', '"maxLength": 61,,', 1)
     with pytest.raises(InvalidTemplate) as caught:
         prepare(text, TYPICAL, context)
     assert caught.value.message == ("Deployment template parse failed: 'Invalid property identifier character: ,. "
-                                    "Path 'parameters.vmssName.maxLength', line 28, position 23.'.")
+                                    "Path 'parameters.vmssName.maxLength', line 21, position 23.'.")
 
 
 def test_the_autoscale_quickstart_targets_the_scale_set_it_creates(context: DeploymentContext) -> None:
@@ -400,7 +401,7 @@ def test_errors_carry_arms_template_violation_with_line_column_and_path(context:
         nat_plan(context, adminUsername=None)
     assert caught.value.to_body()["error"]["additionalInfo"] == [
         {"type": "TemplateViolation",
-         "info": {"lineNumber": 45, "linePosition": 22, "path": "properties.template.parameters.adminUsername"}}]
+         "info": {"lineNumber": 35, "linePosition": 22, "path": "properties.template.parameters.adminUsername"}}]
     with pytest.raises(InvalidTemplate) as caught:
         prepare(template([{"type": "Microsoft.Network/virtualNetworks", "name": "a/b", "apiVersion": "1"}]), None,
                 context)
