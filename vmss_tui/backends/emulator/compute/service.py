@@ -37,7 +37,7 @@ from ..resources import groups
 from ..store import Transaction
 from ..summary import read_summaries, read_summary, scale_set_view, summary_view
 from ..timing import duration, staggered
-from ..view_cache import InstanceViewCache
+from .view_cache import InstanceViewCache
 from . import planning, quota, transitions, views
 from .shard import (
     SETS_PREFIX,

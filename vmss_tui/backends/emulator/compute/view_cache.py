@@ -17,8 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ...domain.models import Instance
-from .compute.views import ViewMemo, instance_views, set_fingerprint
+from ....domain.models import Instance
+from .views import ViewMemo, instance_views, set_fingerprint
 
 DEFAULT_SETS_KEPT = 4
 
