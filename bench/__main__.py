@@ -21,6 +21,7 @@ AREAS = (
     ("scaling", "bench.scaling", "Growth with sets, endpoint paging, one-shot stop"),
     ("tui", "bench.tui", "TUI: first frame, repaint, bytes to the terminal"),
     ("azure", "bench.azure_refresh", "Azure adapter: concurrent refresh through the ARM endpoint"),
+    ("autoscale", "bench.autoscale", "Autoscale: a day of evaluations caught up lazily"),
     ("az", "bench.az", "The real az against the endpoint vs vmss-tui: start-up of one list"),
 )
 

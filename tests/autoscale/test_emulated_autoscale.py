@@ -77,7 +77,7 @@ def test_cpu_above_50_adds_vms_up_to_the_maximum_then_scales_back_in(estate) -> 
     insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("10", now)))
     clock.advance(60 * 60)
     insights.catch_up_scale_set(RG, "web")
-    assert capacity(backend) == 2  # back to the minimum
+    assert capacity(backend) == 2, [(r.at.time(), r.outcome, r.reason) for r in insights.autoscale_history(RG, 'web-autoscale')][-6:]  # back to the minimum
     ins = [r for r in insights.autoscale_history(RG, "web-autoscale") if r.outcome is Outcome.SCALE_IN]
     assert [(r.current, r.target) for r in ins] == [(5, 4), (4, 3), (3, 2)]
 

@@ -11,8 +11,13 @@ Every method raises only `vmss_tui.domain.errors.AzureError` subclasses.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, runtime_checkable
+from datetime import datetime
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
+from ..domain.autoscale.engine import Evaluation
+from ..domain.autoscale.load import Load
+from ..domain.autoscale.model import AutoscaleSetting, MetricStatistic
+from ..domain.autoscale.status import AutoscaleStatus
 from ..domain.errors import AzureError
 
 from ..domain.models import (
@@ -326,4 +331,65 @@ class ResourceGroups(Protocol):
 
     def list_usage(self, location: str) -> list[Usage]:
         """Compute quotas and usage in a region, as `az vm list-usage --location L` reports them."""
+        ...
+
+
+@runtime_checkable
+class Autoscale(Protocol):
+    """Capability: autoscale settings (Microsoft.Insights/autoscaleSettings), what the engine did, and metrics.
+
+    The emulator evaluates lazily from its clock; the Azure adapter reads and writes Azure's settings
+    and reads Azure Monitor's metrics and autoscale activity log.
+    """
+
+    def put_autoscale_setting(self, resource_group: str, name: str,
+                              body: dict[str, Any]) -> tuple[AutoscaleSetting, bool]:
+        """Create or replace a setting from its ARM JSON; returns it and whether it was created.
+
+        Raises:
+            BadRequest: What Azure's schema refuses (limits, bounds, a second setting on one target).
+        """
+        ...
+
+    def get_autoscale_setting(self, resource_group: str, name: str) -> AutoscaleSetting:
+        ...
+
+    def list_autoscale_settings(self, resource_group: str | None = None) -> list[AutoscaleSetting]:
+        ...
+
+    def delete_autoscale_setting(self, resource_group: str, name: str) -> None:
+        ...
+
+    def autoscale_setting_for(self, resource_group: str, scale_set: str) -> AutoscaleSetting | None:
+        """The setting whose target is this scale set, if any."""
+        ...
+
+    def autoscale_history(self, resource_group: str, name: str, since: datetime | None = None) -> list[Evaluation]:
+        """Runs that acted, flapped, failed or were held (cooldown, min/max), oldest first."""
+        ...
+
+    def autoscale_status(self, resource_group: str, name: str) -> AutoscaleStatus:
+        """A setting (by its name or its scale set's) with what the engine would decide now."""
+        ...
+
+    def metric_series(self, resource_group: str, scale_set: str, metric: str, *, start: datetime, end: datetime,
+                      interval: float = 60.0, statistic: MetricStatistic = MetricStatistic.AVERAGE
+                      ) -> list[tuple[datetime, float | None]]:
+        """A scale set's metric per interval (None where no instance reported)."""
+        ...
+
+
+@runtime_checkable
+class LoadSimulation(Protocol):
+    """Emulator only: the load that drives the metrics, and autoscale dry runs under a load."""
+
+    def get_load(self, resource_group: str, scale_set: str) -> Load:
+        ...
+
+    def change_load(self, resource_group: str, scale_set: str, change: Callable[[Load, float], Load]) -> Load:
+        """Apply `change(load, now)` and store the result; autoscale first catches up under the old load."""
+        ...
+
+    def simulate_autoscale(self, resource_group: str, scale_set: str, load: Load, seconds: float) -> list[Evaluation]:
+        """What autoscale would do under `load` for `seconds`, on a copy: nothing is stored."""
         ...

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from datetime import datetime
+from typing import Any, Callable
 
 from ...domain import errors
 from ...domain.models import (
@@ -36,9 +37,13 @@ from ...domain.models import (
     Usage,
     VmSpec,
 )
+from ...domain.autoscale.engine import Evaluation
+from ...domain.autoscale.load import Load
+from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic
+from ...domain.autoscale.status import AutoscaleStatus
 from ...domain.sizes import DEFAULT_LOCATION
 from ...domain.summary import ScaleSetSummary
-from .clock import Clock, SystemClock
+from .clock import Clock, StoreClock, SystemClock
 from .compute.quota import (
     DEFAULT_FAMILY_QUOTA,
     DEFAULT_TOTAL_REGIONAL_QUOTA,
@@ -52,6 +57,7 @@ from .compute.shard import SETS_PREFIX, set_key
 from .compute.views import DAMAGED
 from .engine import operations
 from .engine.context import Context
+from .insights.service import InsightsService
 from .resources import groups
 from .resources.groups import DEFAULT_RESOURCE_GROUP, META
 from .seed import seed_practice_estate
@@ -73,6 +79,7 @@ class EmulatorBackend:
         self.ctx = Context(store=store, clock=clock or SystemClock(), speed=parse_speed(speed),
                            rng=rng or random.Random())
         self.compute = ComputeService(self.ctx)
+        self.insights = InsightsService(self.ctx, self.compute.scale_within)
         with self.store.snapshot() as snapshot:
             initialised = bool(groups.view_meta(snapshot).get("subscription"))
         if not initialised:  # only a new store needs the write lock just to open it
@@ -139,54 +146,79 @@ class EmulatorBackend:
         return self.compute.list_scale_sets(resource_group)
 
     def list_scale_set_summaries(self, resource_group: str | None = None) -> list[ScaleSetSummary]:
+        self._autoscale_first()
         return self.compute.list_scale_set_summaries(resource_group)
 
+    def _autoscale_first(self, resource_group: str | None = None, name: str | None = None) -> None:
+        """Let autoscale run what was due before anyone reads or changes a set it watches.
+
+        A store this process cannot write (a viewer's read-only copy) shows the last stored state.
+        """
+        try:
+            if name is None:
+                self.insights.catch_up_all()
+            else:
+                self.insights.catch_up_scale_set(resource_group or "", name)
+        except (errors.StoreWriteFailed, errors.ReadOnlyMode):
+            pass
+
     def get_scale_set(self, resource_group: str, name: str) -> ScaleSet:
+        self._autoscale_first(resource_group, name)
         return self.compute.get_scale_set(resource_group, name)
 
     def list_instances(self, resource_group: str, name: str) -> list[Instance]:
+        self._autoscale_first(resource_group, name)
         return self.compute.list_instances(resource_group, name)
 
     def get_instance(self, resource_group: str, name: str, instance_id: str) -> Instance:
         return self.compute.get_instance(resource_group, name, instance_id)
 
     def placement(self, resource_group: str, name: str) -> PlacementMap:
+        self._autoscale_first(resource_group, name)
         return self.compute.placement(resource_group, name)
 
     def create_scale_set(self, spec: ScaleSetSpec) -> Operation:
         return self.compute.create_scale_set(spec)
 
     def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
+        self._autoscale_first(resource_group, name)
         return self.compute.update_scale_set(resource_group, name, update)
 
     def delete_scale_set(self, resource_group: str, name: str, *, force: bool = False) -> Operation:
+        self._autoscale_first(resource_group, name)
         return self.compute.delete_scale_set(resource_group, name, force=force)
 
     def plan_capacity(self, resource_group: str, name: str, capacity: int) -> CapacityPlan:
         return self.compute.plan_capacity(resource_group, name, capacity)
 
     def set_capacity(self, resource_group: str, name: str, capacity: int) -> Operation:
+        self._autoscale_first(resource_group, name)
         return self.compute.set_capacity(resource_group, name, capacity)
 
     def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
+        self._autoscale_first(resource_group, name)
         return self.compute.add_vm(resource_group, name, spec)
 
     def delete_instances(self, resource_group: str, name: str, instance_ids: list[str], *,
                          force: bool = False) -> Operation:
+        self._autoscale_first(resource_group, name)
         return self.compute.delete_instances(resource_group, name, instance_ids, force=force)
 
     def power_action(self, resource_group: str, name: str, action: PowerAction,
                      instance_ids: list[str] | None = None) -> Operation:
+        self._autoscale_first(resource_group, name)
         return self.compute.power_action(resource_group, name, action, instance_ids)
 
     def set_protection(self, resource_group: str, name: str, instance_ids: list[str], *,
                        protect_from_scale_in: bool | None = None,
                        protect_from_scale_set_actions: bool | None = None) -> list[Instance]:
+        self._autoscale_first(resource_group, name)
         return self.compute.set_protection(resource_group, name, instance_ids,
                                            protect_from_scale_in=protect_from_scale_in,
                                            protect_from_scale_set_actions=protect_from_scale_set_actions)
 
     def upgrade_instances(self, resource_group: str, name: str, instance_ids: list[str] | None = None) -> Operation:
+        self._autoscale_first(resource_group, name)
         return self.compute.upgrade_instances(resource_group, name, instance_ids)
 
     # --- capability: resource groups and usage (Microsoft.Resources) -----------------------
@@ -232,6 +264,45 @@ class EmulatorBackend:
     def list_usage(self, location: str) -> list[Usage]:
         return list_usage(self.ctx, location)
 
+    # --- capability: autoscale, load and metrics (Microsoft.Insights) ----------------------
+
+    def put_autoscale_setting(self, resource_group: str, name: str, body: dict[str, Any]) -> tuple[AutoscaleSetting, bool]:
+        return self.insights.put_autoscale_setting(resource_group, name, body)
+
+    def get_autoscale_setting(self, resource_group: str, name: str) -> AutoscaleSetting:
+        return self.insights.get_autoscale_setting(resource_group, name)
+
+    def list_autoscale_settings(self, resource_group: str | None = None) -> list[AutoscaleSetting]:
+        self._autoscale_first()
+        return self.insights.list_autoscale_settings(resource_group)
+
+    def delete_autoscale_setting(self, resource_group: str, name: str) -> None:
+        self.insights.delete_autoscale_setting(resource_group, name)
+
+    def autoscale_setting_for(self, resource_group: str, scale_set: str) -> AutoscaleSetting | None:
+        return self.insights.setting_for_scale_set(resource_group, scale_set)
+
+    def autoscale_history(self, resource_group: str, name: str, since: datetime | None = None) -> list[Evaluation]:
+        return self.insights.autoscale_history(resource_group, name, since.timestamp() if since else None)
+
+    def autoscale_status(self, resource_group: str, name: str) -> AutoscaleStatus:
+        return self.insights.status(resource_group, name)
+
+    def metric_series(self, resource_group: str, scale_set: str, metric: str, *, start: datetime, end: datetime,
+                      interval: float = 60.0, statistic: MetricStatistic = MetricStatistic.AVERAGE
+                      ) -> list[tuple[datetime, float | None]]:
+        return self.insights.metric_series(resource_group, scale_set, metric, start=start.timestamp(),
+                                           end=end.timestamp(), interval=interval, statistic=statistic)
+
+    def get_load(self, resource_group: str, scale_set: str) -> Load:
+        return self.insights.get_load(resource_group, scale_set)
+
+    def change_load(self, resource_group: str, scale_set: str, change: Callable[[Load, float], Load]) -> Load:
+        return self.insights.set_load(resource_group, scale_set, change)
+
+    def simulate_autoscale(self, resource_group: str, scale_set: str, load: Load, seconds: float) -> list[Evaluation]:
+        return self.insights.simulate(resource_group, scale_set, load, seconds)
+
     # --- emulator-only administration ------------------------------------------------------
 
     def set_quota(self, location: str, family: str, vcpus: int) -> None:
@@ -272,7 +343,8 @@ def open_emulator(db: str | Path | None = None, speed: Speed | str | None = None
         raise errors.InvalidParameter(f"The emulator store '{root}' is a file; --db needs a directory.",
                                       target="db")
     is_new = not (root / f"{META}.json").exists()
-    backend = EmulatorBackend(Store(root, durable=durable, index=SummaryIndex()), clock=clock,
+    store = Store(root, durable=durable, index=SummaryIndex())
+    backend = EmulatorBackend(store, clock=clock or StoreClock(store),
                               speed=parse_speed(speed), rng=rng)
     if is_new and seed:
         backend.seed_practice_estate()

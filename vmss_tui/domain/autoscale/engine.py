@@ -208,6 +208,9 @@ def _apply(action: ScaleAction, current: int, profile: Profile) -> int:
 
 def _scale_out(now: datetime, profile: Profile, current: int, fired: list[RuleReading],
                readings: tuple[RuleReading, ...]) -> Evaluation:
+    if all((r.proposed or current) <= current for r in fired):
+        return Evaluation(now, profile.name, current, current, Outcome.AT_LIMIT,
+                          f"{_words(fired[0])} fired, already at the maximum {profile.capacity.maximum}", readings)
     ready = [r for r in fired if r.cooldown_left <= 0]
     if not ready:
         left = min(r.cooldown_left for r in fired)
@@ -225,6 +228,9 @@ def _scale_out(now: datetime, profile: Profile, current: int, fired: list[RuleRe
 
 def _scale_in(now: datetime, profile: Profile, current: int, ins: list[RuleReading], outs: list[RuleReading],
               readings: tuple[RuleReading, ...]) -> Evaluation:
+    if all((r.proposed if r.proposed is not None else current) >= current for r in ins):
+        return Evaluation(now, profile.name, current, current, Outcome.AT_LIMIT,
+                          f"{_words(ins[0])} fired, already at the minimum {profile.capacity.minimum}", readings)
     waiting = [r for r in ins if r.cooldown_left > 0]
     if waiting:
         left = max(r.cooldown_left for r in waiting)

@@ -41,21 +41,29 @@ class LoadSampler:
     """Answers a trigger's aggregated value at any instant after `since` for one set."""
 
     def __init__(self, docs: Sequence[dict[str, Any]], load: Load, *, since: float,
-                 memory_bytes: float = 8 * 2**30) -> None:
+                 memory_bytes: float = 8 * 2**30, lookback: float = 12 * 3600) -> None:
         self.load = load
+        self.lookback = lookback
+        """How far before `since` a window may reach: instances settled before that count once."""
         self.memory_bytes = memory_bytes
         self._minutes: dict[float, Minute] = {}
+        self._grains: dict[tuple[str, str, float], float | None] = {}
         self.reset(docs, since)
 
     def reset(self, docs: Sequence[dict[str, Any]], since: float) -> None:
-        """The set changed at `since`: minutes before it stay as computed, later ones are recomputed."""
-        self._minutes = {m: v for m, v in self._minutes.items() if m + MINUTE <= since}
+        """The set changed at `since`. Windows end at or before `since`, so no minute computed so far
+        changes (new instances start running later, deletions start now); old minutes are dropped."""
+        if len(self._minutes) > 4 * (self.lookback / MINUTE + 2):
+            horizon = since - self.lookback - MINUTE
+            self._minutes = {m: v for m, v in self._minutes.items() if m >= horizon}
+            self._grains = {k: v for k, v in self._grains.items() if k[2] >= horizon}
+        self._changes = sorted({t for doc in docs if doc.get("tr") for t in (doc["tr"]["start"], doc["tr"]["until"])})
         static_plain = 0
         static_overridden: list[str] = []
         self._dynamic: list[dict[str, Any]] = []
         for doc in docs:
             tr = doc.get("tr")
-            if tr and tr["until"] > since - 3600 * 12:  # may change inside any window we will be asked about
+            if tr and tr["until"] > since - self.lookback:  # may change inside a window we will be asked about
                 self._dynamic.append(doc)
             elif effective_power(doc, since)[0] is PowerState.RUNNING:
                 if doc["instance_id"] in self.load.overrides:
@@ -104,6 +112,40 @@ class LoadSampler:
         return float(value)
 
     def _grain(self, trigger: MetricTrigger, at: float) -> float | None:
+        key = (trigger.metric_name, trigger.statistic.value, at)
+        if key in self._grains:
+            return self._grains[key]
+        value = self._grain_uncached(trigger, at)
+        self._grains[key] = value
+        return value
+
+    def stable_span(self, at: float) -> tuple[float, float] | None:
+        """(since, until) around `at` during which no input of any metric changes, or None while one moves.
+
+        Inputs are who runs (instance transitions) and the load (pattern changes, ramps, spikes);
+        a sine moves all the time, a ramp until it ends. The engine skips runs inside a stable span
+        whose window is stable too: their outcome is the same (the catch-up's main saving).
+        """
+        load = self.load
+        points = list(self._changes)
+        for pattern in (*load.patterns, *load.overrides.values()):
+            points.append(pattern.since)
+            if pattern.kind == "ramp":
+                points.append(pattern.since + pattern.period)
+        for spike in load.spikes:
+            points += [spike.start, spike.start + spike.duration]
+        for pattern in (load.pattern_at(at), *load.overrides.values()):
+            if pattern is None:
+                continue
+            if pattern.kind == "sine" and pattern.since <= at:
+                return None
+            if pattern.kind == "ramp" and pattern.since <= at < pattern.since + pattern.period:
+                return None
+        before = [p for p in points if p <= at]
+        after = [p for p in points if p > at]
+        return (max(before) if before else float("-inf"), min(after) if after else float("inf"))
+
+    def _grain_uncached(self, trigger: MetricTrigger, at: float) -> float | None:
         minute = self.minute(at)
         if minute.running == 0:
             return None

@@ -16,7 +16,6 @@ Store shards (this room's own; keys unchanged once written):
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -26,6 +25,7 @@ from ....domain import errors, names
 from ....domain.autoscale.engine import EVALUATION_INTERVAL, Evaluation, Outcome, evaluate
 from ....domain.autoscale.load import Load
 from ....domain.autoscale.model import AutoscaleSetting, MetricStatistic
+from ....domain.autoscale.status import AutoscaleStatus
 from ....domain.sizes import find_size
 from ..compute.shard import SetShard, key_part, load as load_set, save as save_set, set_key
 from ..engine.context import Context
@@ -209,6 +209,63 @@ class InsightsService:
         sampler = LoadSampler(shard.instances, load, since=start, memory_bytes=_memory_bytes(shard))
         return [(_epoch(at), value) for at, value in sampler.series(metric, statistic, start, end, interval)]
 
+    def status(self, resource_group: str, name: str) -> AutoscaleStatus:
+        """The setting on a set with a dry run now: the rules' metrics against their thresholds."""
+        key = self._key_targeting(resource_group, name) if _is_set(resource_group, name, self) else None
+        key = key or settings_key(resource_group, name)
+        self.catch_up(key)
+        with self.ctx.store.snapshot() as txn:
+            if not txn.exists(key):
+                raise _not_found(resource_group, name)
+            tables = txn.view(key)
+            doc = next(iter(tables.get("setting", {}).values()))
+            last_docs = list(tables.get("last", {}).values())
+            setting = _setting_of(doc)
+            target = setting.target
+            shard = load_set(txn, set_key(*target)) if target else None
+            load = self._stored_load(txn, *target) if target else Load()
+        now = self.ctx.now()
+        last_scale = doc.get("last_scale_at")
+        current = len(shard.live_instances()) if shard else 0
+        lookback = max((r.metric_trigger.time_window for p in setting.profiles for r in p.rules), default=0.0)
+        sampler = LoadSampler(shard.instances if shard else [], load, since=now, lookback=lookback,
+                              memory_bytes=_memory_bytes(shard) if shard else 8 * 2**30)
+        dry = evaluate(setting, now=_epoch(now), current=current,
+                       last_scale_at=_epoch(last_scale) if last_scale is not None else None,
+                       read_metric=lambda trigger: sampler.value(trigger, now, current))
+        cooldowns = [r.scale_action.cooldown for p in setting.profiles for r in p.rules]
+        left = max(0.0, last_scale + max(cooldowns) - now) if last_scale is not None and cooldowns else 0.0
+        return AutoscaleStatus(setting, current, dry, Evaluation.from_doc(last_docs[0]) if last_docs else None,
+                               _epoch(float(doc["next_tick"])), left, load.describe(now))
+
+    def simulate(self, resource_group: str, scale_set: str, load: Load, seconds: float) -> list[Evaluation]:
+        """What autoscale would do under `load` for the next `seconds`, on a copy: nothing is stored."""
+        key = self._key_targeting(resource_group, scale_set)
+        if key is None:
+            raise errors.ResourceNotFound(
+                f"Scale set '{scale_set}' in resource group '{resource_group}' has no autoscale setting; "
+                "create one first (autoscale create).", target=scale_set)
+        self.catch_up(key)
+        with self.ctx.store.snapshot() as txn:
+            doc = dict(next(iter(txn.view(key).get("setting", {}).values())))
+            setting = _setting_of(doc)
+            now = self.ctx.now()
+            doc["next_tick"] = max(float(doc["next_tick"]), now)
+            runs = self._run(txn, setting, doc, now + seconds, load=load, store=False)
+        return [run for run in runs if run.outcome is not Outcome.NO_RULE_FIRED or run is runs[-1]]
+
+    def catch_up_all(self) -> None:
+        """Catch up every setting that is due (the sets pane reads every set)."""
+        now = self.ctx.now()
+        with self.ctx.store.snapshot() as txn:
+            due = [key for key, doc in self._settings(txn) if float(doc["next_tick"]) <= now]
+        for key in due:
+            self.catch_up(key)
+
+    def _stored_load(self, txn: Transaction, resource_group: str, scale_set: str) -> Load:
+        key = load_key(resource_group, scale_set)
+        return Load.from_doc(next(iter(txn.view(key).get("load", {}).values()), None) if txn.exists(key) else None)
+
     # --- the engine -------------------------------------------------------------------------
 
     def catch_up_scale_set(self, resource_group: str, scale_set: str) -> None:
@@ -240,17 +297,19 @@ class InsightsService:
             table.truncate()
             table.insert(doc)
             if runs:
-                history = txn.db(key).table("history")
-                kept = history.all()[-(HISTORY_KEPT - len(runs)):] if len(runs) < HISTORY_KEPT else []
                 recorded = [r.to_doc() for r in runs if r.outcome in RECORDED][-HISTORY_KEPT:]
                 if recorded:
-                    history.truncate()
-                    history.insert_multiple([dict(d) for d in kept] + recorded)
+                    history = txn.db(key).table("history")
+                    history.insert_multiple(recorded)  # appended; the oldest go once there are too many
+                    if len(history) > HISTORY_KEPT + HISTORY_KEPT // 10:
+                        ids = sorted(doc.doc_id for doc in history.all())
+                        history.remove(doc_ids=ids[:len(ids) - HISTORY_KEPT])
                 last = txn.db(key).table("last")
                 last.truncate()
                 last.insert(runs[-1].to_doc())
 
-    def _run(self, txn: Transaction, setting: AutoscaleSetting, doc: dict[str, Any], now: float) -> list[Evaluation]:
+    def _run(self, txn: Transaction, setting: AutoscaleSetting, doc: dict[str, Any], now: float, *,
+             load: Load | None = None, store: bool = True) -> list[Evaluation]:
         tick = float(doc["next_tick"])
         runs: list[Evaluation] = []
         if now - tick > CATCH_UP_LIMIT:
@@ -260,18 +319,20 @@ class InsightsService:
         if shard is None:
             doc["next_tick"] = now + EVALUATION_INTERVAL
             return runs
-        load = Load.from_doc(next(iter(txn.view(load_key(*target)).get("load", {}).values()), None)
-                             if txn.exists(load_key(*target)) else None)
-        sampler = LoadSampler(shard.instances, load, since=tick, memory_bytes=_memory_bytes(shard))
+        if load is None:
+            load = self._stored_load(txn, *target)
+        lookback = max((r.metric_trigger.time_window for p in setting.profiles for r in p.rules), default=0.0)
+        sampler = LoadSampler(shard.instances, load, since=tick, memory_bytes=_memory_bytes(shard), lookback=lookback)
         last_scale = doc.get("last_scale_at")
         changed = False
+        simple = len(setting.profiles) == 1 and setting.profiles[0].kind == "default"
+        current = len(shard.live_instances())
         while tick <= now:
-            current = len(shard.live_instances())
             run = evaluate(setting, now=_epoch(tick), current=current,
                            last_scale_at=_epoch(last_scale) if last_scale is not None else None,
                            read_metric=lambda trigger, at=tick, count=current: sampler.value(trigger, at, count))
             if run.acted:
-                before = copy.deepcopy((shard.set_doc, shard.instances, shard.operations))
+                before = (dict(shard.set_doc), list(shard.instances), list(shard.operations))  # checks come first
                 try:
                     self._scale_within(txn, shard, run.target, tick, f"autoscale {setting.name}: {run.reason}")
                 except errors.AzureError as exc:  # Azure logs a failed scale action and tries again next run
@@ -282,13 +343,40 @@ class InsightsService:
                     last_scale = tick
                     changed = True
                     sampler.reset(shard.instances, tick)
-            runs.append(run)
+                    current = len(shard.live_instances())
+            if not runs or not _same(runs[-1], run):
+                runs.append(run)
             tick += EVALUATION_INTERVAL
+            if not run.acted and simple:
+                skipped_to = self._skip_quiet_runs(sampler, setting, run, tick, lookback, last_scale)
+                if skipped_to > now:  # never past now: a later change (of load, say) must be evaluated
+                    skipped_to = tick + (-(-(now - tick) // EVALUATION_INTERVAL)) * EVALUATION_INTERVAL
+                    if skipped_to <= now:
+                        skipped_to += EVALUATION_INTERVAL
+                tick = skipped_to
         doc["next_tick"] = tick
         doc["last_scale_at"] = last_scale
-        if changed:
+        if changed and store:
             save_set(txn, shard)
         return runs
+
+    @staticmethod
+    def _skip_quiet_runs(sampler: LoadSampler, setting: AutoscaleSetting, run: Evaluation, tick: float,
+                         lookback: float, last_scale: float | None) -> float:
+        """The next tick whose outcome can differ from `run`'s: inputs steady over its window and after."""
+        span = sampler.stable_span(tick - EVALUATION_INTERVAL)
+        if span is None or span[0] > tick - EVALUATION_INTERVAL - lookback:
+            return tick
+        until = span[1]
+        if run.outcome is Outcome.COOLDOWN and last_scale is not None:
+            cooldown = max((r.scale_action.cooldown for p in setting.profiles for r in p.rules), default=0.0)
+            until = min(until, last_scale + cooldown)
+        if until <= tick:
+            return tick
+        if until == float("inf"):
+            return until
+        steps = -(-(until - tick) // EVALUATION_INTERVAL)
+        return tick + steps * EVALUATION_INTERVAL
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -308,6 +396,21 @@ class InsightsService:
                 if target and _same_set(target, (resource_group, scale_set)):
                     return key
         return None
+
+
+def _is_set(resource_group: str, name: str, service: "InsightsService") -> bool:
+    """Whether `name` names a scale set with a setting (status takes a set name or a setting name)."""
+    try:
+        return service._key_targeting(resource_group, name) is not None
+    except errors.AzureError:
+        return False
+
+
+def _same(a: Evaluation, b: Evaluation) -> bool:
+    """Consecutive runs that changed nothing and say the same are kept once (history stays readable)."""
+    if a.acted or b.acted or a.outcome is not b.outcome:
+        return False
+    return a.outcome is Outcome.COOLDOWN or a.reason == b.reason  # a cooldown counting down is one hold
 
 
 def _setting_of(doc: dict[str, Any]) -> AutoscaleSetting:
