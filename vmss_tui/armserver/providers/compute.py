@@ -164,14 +164,20 @@ def post_scale_set_action(app: ArmApp, request: Request, sub: str, rg: str, vmss
 
 def list_scale_set_vms(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
     """Uniform: the set's instances. Flexible: its VMs, each by its VM id (Azure's documented behaviour)."""
-    scale_set = app.call(app.backend.get_scale_set, rg, vmss)
     instances = app.call(app.backend.list_instances, rg, vmss)
     expand = request.expand_instance_view
-    location, flexible = scale_set.location, scale_set.is_flexible
-    # Only the requested page is converted; rows are reused while the backend's views are unchanged.
-    rows = app.rows.rows(("vmss", rg.lower(), vmss.lower(), location, expand, flexible), instances,
+    family = ("vmss", rg.lower(), vmss.lower(), expand)
+    # The next pages of a walk share view objects with the first: the set's location and mode (which
+    # never change) are known from it, so only the instances are read again.
+    key = app.rows.known_key(family, instances)
+    if key is None:
+        scale_set = app.call(app.backend.get_scale_set, rg, vmss)
+        key = family + (scale_set.location, scale_set.is_flexible)
+    location, flexible = key[4], key[5]  # type: ignore[index]
+    # Only the requested page is converted; a row is reused while the backend's view of it is unchanged.
+    rows = app.rows.rows(key, instances,
                          lambda i: arm_compute.scale_set_vm_to_json(i, location, expand_instance_view=expand,
-                                                                    flexible=flexible))
+                                                                    flexible=flexible), family=family)
     return app.page(request, rows)
 
 
