@@ -196,6 +196,10 @@ class Instance:
     vm_id: str = ""
     created_by_scale_set: bool = True
     """False for a VM added to a Flexible set by hand."""
+    private_ip: str | None = None
+    """The primary NIC's private address (None: the set has no network, or not read)."""
+    public_endpoint: str | None = None
+    """How to reach it from outside: `ip:port` through the load balancer's NAT, or its own public IP."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,24 @@ class ScaleSetSpec:
     zone_balance: bool = False
     with_vm_profile: bool = True
     """Flexible only: False creates an empty set with no VM profile (add VMs by hand)."""
+    network: ScaleSetNetwork | None = None
+    """What `az vmss create` builds for networking; None: no network (an ARM PUT without a network profile)."""
+
+
+@dataclass(frozen=True)
+class ScaleSetNetwork:
+    """The networking options of `az vmss create`; None means az's default, "" means none (`--lb ""`)."""
+
+    vnet_name: str | None = None
+    subnet: str | None = None
+    load_balancer: str | None = None
+    backend_pool_name: str | None = None
+    lb_sku: str | None = None
+    public_ip_per_vm: bool = False
+    nsg: str | None = None
+    backend_port: int | None = None
+    nat_rule_name: str | None = None
+    nat_pool_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -295,6 +317,10 @@ class VmSpec:
     vm_size: str | None = None
     image: str | None = None
     priority: Priority = Priority.REGULAR
+    public_ip: bool = False
+    """The lab's choice: the VM gets its own public IP (`{vm}PublicIP`)."""
+    inbound_ports: tuple[int, ...] = ()
+    """Ports the VM's security group opens (the portal's SSH 22, HTTP 80, HTTPS 443, RDP 3389)."""
 
 
 @dataclass(frozen=True)

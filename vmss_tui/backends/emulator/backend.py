@@ -56,6 +56,7 @@ from .compute.service import ComputeService
 from .compute.shard import SETS_PREFIX, set_key
 from .compute.views import DAMAGED
 from .engine import operations
+from .network.service import LBS, NSGS, PIPS, VNETS, NetworkService
 from .engine.context import Context
 from .insights.service import InsightsService
 from .resources import groups
@@ -78,7 +79,8 @@ class EmulatorBackend:
                  rng: random.Random | None = None) -> None:
         self.ctx = Context(store=store, clock=clock or SystemClock(), speed=parse_speed(speed),
                            rng=rng or random.Random())
-        self.compute = ComputeService(self.ctx)
+        self.network = NetworkService(self.ctx)
+        self.compute = ComputeService(self.ctx, self.network)
         self.insights = InsightsService(self.ctx, self.compute.scale_within)
         with self.store.snapshot() as snapshot:
             initialised = bool(groups.view_meta(snapshot).get("subscription"))
@@ -252,11 +254,14 @@ class EmulatorBackend:
                     return operations.operation_view(record, now)
             op = operations.new_operation(self.ctx, [], row["name"], "", "deleteResourceGroup", now, "")
             end = self.compute.delete_group_contents(txn, row["name"], now, op)
+            removed_network = self.network.group_deleted(txn, row["name"])
             op["end"] = max(end, now + duration("deleteSet", self.speed))
             sets = sum(1 for r in op["removed"] if r.startswith("virtualMachineScaleSets/"))
             vms = len(op["removed"]) - sets
             op["message"] = (f"delete resource group {row['name']} and everything in it: {sets} scale set(s)"
-                             + (f", {vms} Flexible VM(s)" if vms else ""))
+                             + (f", {vms} Flexible VM(s)" if vms else "")
+                             + (f", {len(removed_network)} network resource(s)" if removed_network else ""))
+            op["removed"] = op["removed"] + removed_network
             groups.mark_deleting(txn, row["name"], op["end"], op["id"])
             groups.keep_operations(txn, [op])
         return operations.operation_view(op, now)
@@ -303,6 +308,50 @@ class EmulatorBackend:
     def simulate_autoscale(self, resource_group: str, scale_set: str, load: Load, seconds: float) -> list[Evaluation]:
         return self.insights.simulate(resource_group, scale_set, load, seconds)
 
+    # --- capability: networking (Microsoft.Network) ---------------------------------------
+
+    def connection_info(self, resource_group: str, name: str) -> dict[str, str]:
+        scale_set = self.compute.get_scale_set(resource_group, name)
+        return self.network.connection_info(scale_set.resource_group, scale_set.name, str(scale_set.orchestration_mode))
+
+    def list_network_resources(self, kind: str, resource_group: str) -> list[dict[str, Any]]:
+        return self.network.list_resources(_collection(kind), resource_group)
+
+    def get_network_resource(self, kind: str, resource_group: str, name: str) -> dict[str, Any]:
+        return self.network.get_resource(_collection(kind), resource_group, name)
+
+    def delete_network_resource(self, kind: str, resource_group: str, name: str) -> None:
+        self.network.delete_resource(_collection(kind), resource_group, name)
+
+    def create_virtual_network(self, resource_group: str, name: str, *, location: str | None = None,
+                               address_prefixes: tuple[str, ...] = ("10.0.0.0/16",), subnet_name: str | None = None,
+                               subnet_prefix: str | None = None) -> dict[str, Any]:
+        return self.network.create_virtual_network(resource_group, name, location=location,
+                                                   address_prefixes=address_prefixes, subnet_name=subnet_name,
+                                                   subnet_prefix=subnet_prefix)
+
+    def create_public_ip(self, resource_group: str, name: str, *, location: str | None = None, sku: str = "Standard",
+                         allocation_method: str | None = None, dns_name: str | None = None) -> dict[str, Any]:
+        return self.network.create_public_ip(resource_group, name, location=location, sku=sku,
+                                             allocation_method=allocation_method, dns_name=dns_name)
+
+    def create_load_balancer(self, resource_group: str, name: str, *, location: str | None = None,
+                             sku: str = "Standard", public_ip: str | None = None,
+                             backend_pool_name: str | None = None) -> dict[str, Any]:
+        return self.network.create_load_balancer(resource_group, name, location=location, sku=sku,
+                                                 public_ip=public_ip, backend_pool_name=backend_pool_name)
+
+    def create_nsg(self, resource_group: str, name: str, *, location: str | None = None,
+                   inbound_ports: tuple[int, ...] = ()) -> dict[str, Any]:
+        return self.network.create_nsg(resource_group, name, location=location, inbound_ports=inbound_ports)
+
+    def list_scale_set_nics(self, resource_group: str, name: str) -> list[dict[str, Any]]:
+        scale_set = self.compute.get_scale_set(resource_group, name)
+        return self.network.list_scale_set_nics(scale_set.resource_group, scale_set.name)
+
+    def scale_set_network_profile(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        return self.network.network_profile(resource_group, name)
+
     # --- emulator-only administration ------------------------------------------------------
 
     def set_quota(self, location: str, family: str, vcpus: int) -> None:
@@ -316,6 +365,18 @@ class EmulatorBackend:
     def seed_practice_estate(self) -> None:
         """The practice estate: a zone-spanning Uniform set, the seed-003 Flexible lab, an empty Flexible set."""
         seed_practice_estate(self)
+
+
+_NETWORK_KINDS = {"vnet": VNETS, "public-ip": PIPS, "lb": LBS, "nsg": NSGS}
+
+
+def _collection(kind: str) -> str:
+    """`vnet`, `public-ip`, `lb`, `nsg` (the command nouns) -> the store collection."""
+    try:
+        return _NETWORK_KINDS[kind]
+    except KeyError:
+        raise errors.InvalidParameter(f"Unknown network resource kind '{kind}'; use vnet, public-ip, lb or nsg.",
+                                      target="kind") from None
 
 
 def open_emulator(db: str | Path | None = None, speed: Speed | str | None = None, clock: Clock | None = None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import random
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Protocol
 
 from ....domain import errors, names
 from ....domain.models import (
@@ -71,12 +71,46 @@ def flexible_vm_name(set_name: str, rng: random.Random) -> str:
     return f"{stem}_{rng.getrandbits(32):08x}"
 
 
+class NetworkEvents(Protocol):
+    """What compute tells the network room, one call per event, inside compute's transaction.
+
+    The room writes each instance's `ip` (private address) and `ep` (public endpoint) into the records
+    it is given; compute knows nothing else of networking.
+    """
+
+    def scale_set_created(self, txn: Transaction, set_doc: dict[str, Any], instances: list[dict[str, Any]],
+                          options: Any) -> None: ...
+
+    def members_changed(self, txn: Transaction, set_doc: dict[str, Any], instances: list[dict[str, Any]]) -> None: ...
+
+    def vm_added(self, txn: Transaction, set_doc: dict[str, Any], vm_doc: dict[str, Any], spec: VmSpec) -> None: ...
+
+    def scale_set_deleted(self, txn: Transaction, set_doc: dict[str, Any]) -> None: ...
+
+
+class _NoNetwork:
+    """No network room composed: every event is ignored."""
+
+    def scale_set_created(self, *args: Any) -> None:
+        return None
+
+    def members_changed(self, *args: Any) -> None:
+        return None
+
+    def vm_added(self, *args: Any) -> None:
+        return None
+
+    def scale_set_deleted(self, *args: Any) -> None:
+        return None
+
+
 class ComputeService:
     """Microsoft.Compute scale sets over the shared store and clock."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, network: NetworkEvents | None = None) -> None:
         self.ctx = ctx
         self._views = InstanceViewCache()
+        self.network: NetworkEvents = network or _NoNetwork()
 
     def _now(self) -> float:
         return self.ctx.now()
@@ -226,6 +260,7 @@ class ComputeService:
             set_until = max([now + duration("createSet", self.ctx.speed), *op["untils"]])
             set_doc["busy"] = {"kind": ProvisioningState.CREATING.value, "until": set_until}
             op["end"] = set_until
+            self.network.scale_set_created(txn, set_doc, shard.instances, spec.network)
             save(txn, shard)
         return operations.operation_view(op, now)
 
@@ -327,6 +362,7 @@ class ComputeService:
             doc["busy"] = {"kind": ProvisioningState.DELETING.value, "until": until}
             op["end"] = until
             op["removed"] = [d["instance_id"] for d in live]
+            self.network.scale_set_deleted(txn, doc)
         return operations.operation_view(op, now)
 
     def plan_capacity(self, resource_group: str, name: str, capacity: int) -> CapacityPlan:
@@ -360,6 +396,8 @@ class ComputeService:
             removed_docs = [d for d in shard.live_instances() if d["instance_id"] in victims]
             transitions.schedule(self.ctx.speed, removed_docs, "delete", now, op, force=doc["force"])
             op["removed"] = [r.instance_id for r in plan.to_remove]
+        if plan.to_create or plan.to_remove:
+            self.network.members_changed(txn, doc, shard.instances)
         if op["untils"]:
             doc["busy"] = {"kind": ProvisioningState.UPDATING.value, "until": max(op["untils"])}
         op["end"] = max([now, *op["untils"]])
@@ -437,6 +475,7 @@ class ComputeService:
             self._add_instances(shard, 1, now, op, by_set=False, name=vm_name, zone=zone,
                                 fault_domain=spec.fault_domain, size=size.name, image=image,
                                 priority=str(Priority(spec.priority)))
+            self.network.vm_added(txn, doc, shard.instances[-1], spec)
             op["end"] = max([now, *op["untils"]])
         return operations.operation_view(op, now)
 
@@ -452,6 +491,7 @@ class ComputeService:
             transitions.schedule(self.ctx.speed, fresh, "delete", now, op, force=force or shard.set_doc["force"])
             op["removed"] = [d["instance_id"] for d in targets]
             op["ids"] = op["removed"]
+            self.network.members_changed(txn, shard.set_doc, shard.instances)
             op["end"] = max([now, *op["untils"]])
             if op["untils"]:
                 shard.set_doc["busy"] = {"kind": ProvisioningState.UPDATING.value, "until": op["end"]}

@@ -1,0 +1,1 @@
+"""The Microsoft.Network room: virtual networks, public IPs, load balancers, NSGs and scale-set NICs."""
