@@ -393,3 +393,94 @@ class LoadSimulation(Protocol):
     def simulate_autoscale(self, resource_group: str, scale_set: str, load: Load, seconds: float) -> list[Evaluation]:
         """What autoscale would do under `load` for `seconds`, on a copy: nothing is stored."""
         ...
+
+
+@runtime_checkable
+class Network(Protocol):
+    """Capability: Microsoft.Network as the commands use it (issue 14).
+
+    Resources come back as ARM JSON (vmss_tui/arm/network.py's shapes), which `-o json` flattens as az
+    prints them. `kind` is a command noun: `vnet`, `public-ip`, `lb` or `nsg`.
+    """
+
+    def connection_info(self, resource_group: str, name: str) -> dict[str, str]:
+        """`az vmss list-instance-connection-info`: `{"instance 0": "20.1.2.3:50000", ...}`.
+
+        Raises:
+            ResourceNotFoundError / CLIError / ArgumentUsageError: az's refusals (no load balancer, internal
+            load balancer, Flexible set, empty pool).
+        """
+        ...
+
+    def list_network_resources(self, kind: str, resource_group: str) -> list[dict[str, Any]]:
+        """Every resource of a kind in a group, sorted by name."""
+        ...
+
+    def get_network_resource(self, kind: str, resource_group: str, name: str) -> dict[str, Any]:
+        """One resource; ResourceNotFound when there is none."""
+        ...
+
+    def delete_network_resource(self, kind: str, resource_group: str, name: str) -> None:
+        """Delete one resource; one still in use is refused with Azure's error naming the user."""
+        ...
+
+    def create_virtual_network(self, resource_group: str, name: str, *, location: str | None = None,
+                               address_prefixes: tuple[str, ...] = ("10.0.0.0/16",), subnet_name: str | None = None,
+                               subnet_prefix: str | None = None) -> dict[str, Any]:
+        ...
+
+    def create_public_ip(self, resource_group: str, name: str, *, location: str | None = None, sku: str = "Standard",
+                         allocation_method: str | None = None, dns_name: str | None = None) -> dict[str, Any]:
+        ...
+
+    def create_load_balancer(self, resource_group: str, name: str, *, location: str | None = None,
+                             sku: str = "Standard", public_ip: str | None = None,
+                             backend_pool_name: str | None = None) -> dict[str, Any]:
+        ...
+
+    def create_nsg(self, resource_group: str, name: str, *, location: str | None = None,
+                   inbound_ports: tuple[int, ...] = ()) -> dict[str, Any]:
+        ...
+
+    def list_scale_set_nics(self, resource_group: str, name: str) -> list[dict[str, Any]]:
+        """The NICs of a set's instances (`GET .../virtualMachineScaleSets/{set}/networkInterfaces`)."""
+        ...
+
+
+@runtime_checkable
+class Deployments(Protocol):
+    """ARM template deployments (Microsoft.Resources/deployments): bodies are ARM's JSON (`DeploymentExtended`,
+    `DeploymentOperation`, `WhatIfOperationResult`), as az prints them. `template` is the template's text or
+    its JSON object; `parameters` maps names to plain values or to `{"value": ...}`."""
+
+    def deploy(self, resource_group: str, name: str, template: Any, parameters: dict[str, Any] | None = None, *,
+               mode: str = "Incremental") -> dict[str, Any]:
+        """Check everything first (InvalidTemplate: nothing touched), then deploy; the deployment as submitted."""
+        ...
+
+    def validate_deployment(self, resource_group: str, name: str, template: Any,
+                            parameters: dict[str, Any] | None = None, *, mode: str = "Incremental") -> dict[str, Any]:
+        ...
+
+    def what_if_deployment(self, resource_group: str, name: str, template: Any,
+                           parameters: dict[str, Any] | None = None, *, mode: str = "Incremental") -> dict[str, Any]:
+        ...
+
+    def get_deployment(self, resource_group: str, name: str) -> dict[str, Any]:
+        ...
+
+    def list_deployments(self, resource_group: str) -> list[dict[str, Any]]:
+        ...
+
+    def list_deployment_operations(self, resource_group: str, name: str) -> list[dict[str, Any]]:
+        ...
+
+    def cancel_deployment(self, resource_group: str, name: str) -> None:
+        ...
+
+    def delete_deployment(self, resource_group: str, name: str) -> None:
+        ...
+
+    def export_scale_set_template(self, resource_group: str, name: str) -> dict[str, Any]:
+        """The scale set as a template that redeploys to the same set."""
+        ...

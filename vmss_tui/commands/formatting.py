@@ -121,6 +121,8 @@ def instance_row(instance: Instance) -> dict[str, JSON]:
         "vmSize": instance.vm_size,
         "timeCreated": _iso(instance.time_created),
         "id": instance.id,
+        "privateIp": instance.private_ip,
+        "publicEndpoint": instance.public_endpoint,
     }
 
 
@@ -356,6 +358,9 @@ INSTANCE_COLUMNS = [("InstanceId", "instanceId"), ("Zone", "zone"), ("FD", "faul
                     ("VmSize", "vmSize")]
 """`instances` columns; a State column joins them while any instance is not Succeeded."""
 
+NETWORK_INSTANCE_COLUMNS = [("PrivateIp", "privateIp"), ("Endpoint", "publicEndpoint")]
+"""Joined (in place of VmSize, to stay within 80 columns) when the set's instances have NICs (issue 14)."""
+
 
 def scale_sets_table(data: JSON) -> str:
     """`list` as a table."""
@@ -372,6 +377,8 @@ def instances_table(data: JSON) -> str:
     """`instances` (and commands that print instances) as a table."""
     rows = [dict(row, protection=_protection(row)) for row in data]
     columns = list(INSTANCE_COLUMNS)
+    if any(row.get("privateIp") for row in rows):  # a set with a network: its addresses replace VmSize (in show)
+        columns = [c for c in columns if c[1] != "vmSize"] + NETWORK_INSTANCE_COLUMNS
     if any(row.get("provisioningState") != "Succeeded" for row in rows):
         columns.insert(4, ("State", "provisioningState"))
     return columns_table(rows, columns)

@@ -21,6 +21,7 @@ from ..domain.models import (
     VmSpec,
 )
 from . import formatting as fmt
+from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_ports, network_options
 from .resource_groups import RESOURCE_COMMANDS
 from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
@@ -98,7 +99,7 @@ def _create(inv: Invocation) -> Result:
         scale_in_policy=ScaleInRule(args["scale_in_policy"] or "Default"),
         upgrade_policy=UpgradeMode(args["upgrade_policy"] or "Manual"),
         priority=Priority.SPOT if args["spot"] else Priority.REGULAR,
-        with_vm_profile=not args["no_vm_profile"],
+        with_vm_profile=not args["no_vm_profile"], network=network_options(args),
     )
     operation = inv.backend.create_scale_set(spec)
     if inv.no_wait:
@@ -184,7 +185,8 @@ def _add_vm(inv: Invocation) -> Result:
     args = inv.args
     spec = VmSpec(name=args["name"], zone=args["zone"], fault_domain=args["fault_domain"],
                   vm_size=args["vm_size"], image=args["image"],
-                  priority=Priority.SPOT if args["spot"] else Priority.REGULAR)
+                  priority=Priority.SPOT if args["spot"] else Priority.REGULAR,
+                  public_ip=bool(args["public_ip"]), inbound_ports=inbound_ports(args))
     operation = inv.backend.add_vm(group, name, spec)
     if inv.no_wait:
         return _operation_result(operation)
@@ -350,6 +352,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
             ParamSpec("spot", "Spot priority for the set's VMs.", flags=("--spot",), kind="flag"),
             ParamSpec("no_vm_profile", "Flexible only: an empty set with no VM profile; add VMs by hand.",
                       flags=("--no-vm-profile",), kind="flag"),
+            *CREATE_PARAMS,
         ),
         help="Without -g the group is the session's default, or the only group there is.",
         examples=("create web2 --mode uniform --capacity 3 --zones 1 2 3 -g practice-rg",
@@ -397,7 +400,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 ParamSpec("fault_domain", "Fault domain (only with an FD count above 1).", flags=("--fault-domain",),
                           kind="int", minimum=0, metavar="FD"),
                 VM_SIZE, IMAGE,
-                ParamSpec("spot", "Spot priority.", flags=("--spot",), kind="flag")),
+                ParamSpec("spot", "Spot priority.", flags=("--spot",), kind="flag"), *ADD_VM_PARAMS),
         examples=("add-vm demo-set --name newvm2", "add-vm demo-set --zone 1 --vm-size Standard_B2s"),
     ),
     CommandSpec(
@@ -463,6 +466,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("exit", "Leave the shell (Ctrl-D works too).", _exit, aliases=("quit",), repl_only=True),
     *RESOURCE_COMMANDS,
+    *NETWORK_COMMANDS,
 )
 
 COMMAND_INDEX: dict[str, CommandSpec] = {
