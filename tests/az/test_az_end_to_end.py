@@ -59,7 +59,6 @@ def test_account_show_names_the_emulators_subscription_and_tenant(served_az: Ser
     assert account["name"] == served_az.read("info").subscription_name
 
 
-@pytest.mark.xfail(strict=True, reason="needs GET /subscriptions and GET /tenants on the endpoint (helper D)")
 def test_a_plain_az_login_service_principal_lists_the_subscriptions(served_az: ServedAz, tmp_path: Path) -> None:
     authority = json.loads((served_az.state_dir / "authority.json").read_text())
     client = authority["clients"][0]
@@ -147,8 +146,6 @@ def test_vmss_reimage_of_the_whole_set_finishes(served_az: ServedAz) -> None:
     assert served_az.read("get_scale_set", RG, "web").provisioning_state.value == "Succeeded"
 
 
-@pytest.mark.xfail(strict=True, reason="needs POST .../reimageall, what `az vmss reimage --instance-ids` sends "
-                                       "(helper D)")
 def test_vmss_reimage_of_some_instances(served_az: ServedAz) -> None:
     target = _web_ids(served_az)[0]
     run = served_az.az("vmss", "reimage", "-g", RG, "-n", "web", "--instance-ids", target)
@@ -200,7 +197,6 @@ def test_vmss_delete_instances_removes_them(served_az: ServedAz) -> None:
     assert served_az.read("get_scale_set", RG, "web").capacity == len(before) - 1
 
 
-@pytest.mark.xfail(strict=True, reason="needs GET .../virtualMachineScaleSets/{name}/skus (helper D)")
 def test_vmss_list_skus_lists_sizes_the_set_can_take(served_az: ServedAz) -> None:
     skus = served_az.az_json("vmss", "list-skus", "-g", RG, "-n", "web")
     assert any(s["sku"]["name"] == served_az.read("get_scale_set", RG, "web").vm_size for s in skus)
@@ -226,14 +222,16 @@ def test_vm_stop_start_and_instance_view_of_a_flexible_vm(served_az: ServedAz) -
 # ------------------------------------------------------------------ groups and rest
 
 
-@pytest.mark.xfail(strict=True, reason="needs resource groups at az's api-version 2024-11-01 (helper D) ")
+@pytest.mark.xfail(strict=True, reason="needs Microsoft.Resources api-version 2024-11-01, what az 2.91 sends "
+                                       "for groups (armserver/validation.py)")
 def test_group_list_and_show(served_az: ServedAz) -> None:
     names = [g["name"] for g in served_az.az_json("group", "list")]
     assert sorted(names) == sorted(served_az.read("list_resource_groups"))
     assert served_az.az_json("group", "show", "-n", RG)["name"] == RG
 
 
-@pytest.mark.xfail(strict=True, reason="needs PUT resourceGroups/{name} (helpers B and D)")
+@pytest.mark.xfail(strict=True, reason="needs Microsoft.Resources api-version 2024-11-01, what az 2.91 sends "
+                                       "for groups (armserver/validation.py)")
 def test_group_create_makes_a_group_in_the_store(served_az: ServedAz) -> None:
     created = served_az.az_json("group", "create", "-n", "az-rg", "-l", "westeurope")
     assert created["name"] == "az-rg"
