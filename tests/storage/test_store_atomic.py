@@ -426,3 +426,34 @@ def test_a_transaction_inside_a_snapshot_does_not_deadlock_with_another_writer(t
     other.join(30)
     assert not other.is_alive(), "the other writer never finished"
     assert _generation(tmp_path) == 8
+
+
+def test_a_user_who_may_only_read_sees_an_interrupted_commit_whole_and_changes_nothing():
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run the reader as another user")
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="vmss-readonly-journal-"))  # outside pytest's 0700 tmp tree
+    try:
+        store_dir = root / "store"
+        _pending_store(store_dir)
+        for path in [root, *root.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)  # others may read, never write
+        before = sorted((str(p), p.stat().st_ino) for p in store_dir.rglob("*"))
+        reader = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PYTHON, "-c",
+             "import sys\n"
+             "from vmss_tui.backends.emulator.store import Store\n"
+             "from vmss_tui.backends.emulator.summary import SummaryIndex\n"
+             "with Store(sys.argv[1], index=SummaryIndex()).snapshot() as txn:\n"
+             "    print(sorted({txn.view(k)['scale_set']['1']['gen'] for k in txn.shard_keys('sets/')}),"
+             " txn.exists('sets/rg/d'))",
+             str(store_dir)],
+            capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"}, timeout=120)
+        assert reader.returncode == 0, reader.stderr
+        assert reader.stdout.strip() == "[3] False"  # generation 3 whole: its sets, and d deleted
+        assert sorted((str(p), p.stat().st_ino) for p in store_dir.rglob("*")) == before
+        assert _generation(store_dir) == 3  # the owner's next open completes it
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
