@@ -74,3 +74,189 @@ def usage_json(usage: Usage) -> dict[str, Any]:
     """A Compute `Usage` row, as `GET .../locations/{loc}/usages` returns it (`az vm list-usage`)."""
     return {"unit": usage.unit, "currentValue": usage.current_value, "limit": usage.limit,
             "name": {"value": usage.name, "localizedValue": usage.localized_name}}
+
+
+# ---------------------------------------------------------------- deployments (issue 15)
+#
+# Shapes: azure-mgmt-resource-deployments 2.0.0's generated models `DeploymentExtended`,
+# `DeploymentPropertiesExtended`, `DeploymentOperation`, `DeploymentOperationProperties`, `StatusMessage`,
+# `TargetResource`, `DeploymentValidateResult`, `WhatIfOperationResult`, `WhatIfChange` and
+# `WhatIfPropertyChange` (tests/deployments deserialize every body with them).
+
+DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
+
+
+def iso(epoch: float) -> str:
+    """ARM's timestamp text for an emulator time (UTC, with the offset)."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat()
+
+
+def iso_duration(seconds: float) -> str:
+    """ARM's `duration` (ISO 8601, e.g. PT12.5S)."""
+    return f"PT{max(0.0, seconds):.3f}S".replace(".000S", "S")
+
+
+def deployment_state(doc: Mapping[str, Any], now: float) -> str:
+    if doc.get("canceled") is not None and doc["canceled"] <= now:
+        return "Canceled"
+    if now < doc["running"]:
+        return "Accepted"
+    if now < doc["finish"]:
+        return "Running"
+    return str(doc["outcome"])
+
+
+def _providers(types: list[str]) -> list[dict[str, Any]]:
+    by_namespace: dict[str, list[str]] = {}
+    for resource_type in types:
+        namespace, _, rest = resource_type.partition("/")
+        by_namespace.setdefault(namespace, []).append(rest)
+    return [{"namespace": namespace, "resourceTypes": [{"resourceType": rest} for rest in rests]}
+            for namespace, rests in by_namespace.items()]
+
+
+def deployment_json(doc: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """A stored deployment as `GET .../deployments/{name}` returns it at `now` (outputs and error once it ended)."""
+    state = deployment_state(doc, now)
+    ended = state in ("Succeeded", "Failed", "Canceled")
+    until = min(now, doc["canceled"]) if state == "Canceled" else (doc["finish"] if ended else now)
+    properties: dict[str, Any] = {
+        "templateHash": doc["templateHash"],
+        "parameters": doc["parameters"],
+        "mode": doc["mode"],
+        "provisioningState": state,
+        "timestamp": iso(until),
+        "duration": iso_duration(until - doc["start"]),
+        "correlationId": doc["correlationId"],
+        "providers": _providers(doc.get("providers") or []),
+        "dependencies": [],
+        "outputs": doc["outputs"] if state == "Succeeded" else None,
+        "outputResources": [{"id": rid} for rid in doc.get("outputResources") or []] if ended else [],
+    }
+    if state == "Failed" and doc.get("error"):
+        properties["error"] = doc["error"]
+    return {"id": doc["id"], "name": doc["name"], "type": DEPLOYMENT_TYPE, "properties": properties}
+
+
+def deployment_operations_json(doc: Mapping[str, Any], now: float) -> list[dict[str, Any]]:
+    """The deployment's operations that have started by `now`, newest first, each with its own state and error."""
+    canceled = doc.get("canceled")
+    rows: list[dict[str, Any]] = []
+    for op in doc.get("operations") or []:
+        if op["start"] > now and (canceled is None or op["start"] > canceled):
+            continue
+        if canceled is not None and canceled <= now and op["finish"] > canceled:
+            state, until = "Canceled", canceled
+        elif now < op["finish"]:
+            state, until = "Running", now
+        else:
+            state, until = op["status"], op["finish"]
+        target = op["target"]
+        properties: dict[str, Any] = {
+            "provisioningOperation": op["operation"],
+            "provisioningState": state,
+            "timestamp": iso(until),
+            "duration": iso_duration(until - op["start"]),
+            "trackingId": op["id"],
+            "serviceRequestId": op["id"],
+            "targetResource": {"id": target["id"], "resourceType": target["type"], "resourceName": target["name"]},
+        }
+        if state in ("Succeeded", "Failed"):
+            properties["statusCode"] = op["statusCode"]
+            properties["statusMessage"] = ({"status": "Failed", "error": op["error"]} if state == "Failed"
+                                           else {"status": "OK"})
+        rows.append({"id": f"{doc['id']}/operations/{op['id']}", "operationId": op["id"], "properties": properties})
+    return list(reversed(rows))
+
+
+def validation_json(group_id: str, name: str, mode: str, parameters: Mapping[str, Any], hash_text: str,
+                    resource_ids: list[str], now: float) -> dict[str, Any]:
+    """`DeploymentValidateResult` of a preflight that passed."""
+    return {"id": f"{group_id}/providers/{DEPLOYMENT_TYPE}/{name}", "name": name, "type": DEPLOYMENT_TYPE,
+            "properties": {"templateHash": hash_text, "parameters": dict(parameters), "mode": mode,
+                           "provisioningState": "Succeeded", "timestamp": iso(now), "duration": "PT0S",
+                           "correlationId": "", "providers": [], "dependencies": [],
+                           "validatedResources": [{"id": rid} for rid in resource_ids]}}
+
+
+def what_if_json(changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """`WhatIfOperationResult`: one `WhatIfChange` per resource, sorted by id as az shows them."""
+    return {"status": "Succeeded",
+            "properties": {"changes": sorted(changes, key=lambda change: change["resourceId"].lower())}}
+
+
+WHAT_IF_SYMBOLS = {"Create": "+", "Delete": "-", "Modify": "~", "Deploy": "!", "NoChange": "=", "Ignore": "*",
+                   "Unsupported": "x", "NoEffect": "="}
+WHAT_IF_ORDER = ("Create", "Delete", "Modify", "Deploy", "NoChange", "Ignore", "Unsupported")
+
+
+def what_if_summary(result: Mapping[str, Any]) -> str:
+    """az's last line: "Resource changes: 1 to create, 1 to modify." (counts of create, delete, modify, deploy,
+    no change, ignore, unsupported, in az's order; zero counts left out)."""
+    counts: dict[str, int] = {}
+    for change in get_path(result, "properties", "changes", default=None) or []:
+        counts[change["changeType"]] = counts.get(change["changeType"], 0) + 1
+    words = {"Create": "to create", "Delete": "to delete", "Modify": "to modify", "Deploy": "to deploy",
+             "NoChange": "no change", "Ignore": "to ignore", "Unsupported": "unsupported"}
+    parts = [f"{counts[kind]} {words[kind]}" for kind in WHAT_IF_ORDER if counts.get(kind)]
+    return "Resource changes: " + (", ".join(parts) if parts else "no change") + "."
+
+
+def _scalar(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else (
+        f'"{value}"' if isinstance(value, str) else json.dumps(value))
+
+
+def what_if_text(result: Mapping[str, Any]) -> str:
+    """The what-if result as az prints it (one symbol per change, property changes under Modify, the summary)."""
+    lines = ["Note: The result may contain false positive predictions (noise).", "",
+             "Resource and property changes are indicated with these symbols:"]
+    changes = get_path(result, "properties", "changes", default=None) or []
+    present = [kind for kind in WHAT_IF_ORDER if any(c["changeType"] == kind for c in changes)]
+    labels = {"Create": "Create", "Delete": "Delete", "Modify": "Modify", "Deploy": "Deploy",
+              "NoChange": "Nochange", "Ignore": "Ignore", "Unsupported": "Unsupported"}
+    lines += [f"  {WHAT_IF_SYMBOLS[kind]} {labels[kind]}" for kind in present]
+    lines += ["", "The deployment will update the following scope:", ""]
+    for change in changes:
+        resource_id = change["resourceId"]
+        lines.append(f"  {WHAT_IF_SYMBOLS.get(change['changeType'], '?')} {resource_id}")
+        for delta in change.get("delta") or []:
+            symbol = {"Create": "+", "Delete": "-", "Modify": "~"}.get(delta["propertyChangeType"], "=")
+            if delta["propertyChangeType"] == "Modify":
+                text = f"{_scalar(delta.get('before'))} => {_scalar(delta.get('after'))}"
+            else:
+                text = _scalar(delta.get("after" if delta["propertyChangeType"] == "Create" else "before"))
+            lines.append(f"      {symbol} {delta['path']}: {text}")
+        if change.get("unsupportedReason"):
+            lines.append(f"      {change['unsupportedReason']}")
+    lines += ["", what_if_summary(result)]
+    return "\n".join(lines)
+
+
+_READ_ONLY = ("provisioningState", "uniqueId", "timeCreated")
+
+
+def exported_scale_set_template(scale_set: Mapping[str, Any]) -> dict[str, Any]:
+    """A scale set (its GET body) as a template that redeploys to the same set (ARM's exportTemplate shape:
+    a parameter for the name, read-only properties left out)."""
+    properties = {key: value for key, value in (scale_set.get("properties") or {}).items() if key not in _READ_ONLY}
+    resource: dict[str, Any] = {
+        "type": scale_set.get("type", "Microsoft.Compute/virtualMachineScaleSets"),
+        "apiVersion": "2024-07-01",
+        "name": "[parameters('virtualMachineScaleSets_name')]",
+        "location": scale_set["location"],
+        "sku": dict(scale_set.get("sku") or {}),
+        "properties": properties,
+    }
+    if scale_set.get("tags"):
+        resource["tags"] = dict(scale_set["tags"])
+    if scale_set.get("zones"):
+        resource["zones"] = list(scale_set["zones"])
+    return {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "parameters": {"virtualMachineScaleSets_name": {"defaultValue": scale_set["name"], "type": "String"}},
+            "variables": {}, "resources": [resource]}

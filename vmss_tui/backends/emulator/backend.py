@@ -61,6 +61,8 @@ from .engine.context import Context
 from .insights.service import InsightsService
 from .resources import groups
 from .resources.groups import DEFAULT_RESOURCE_GROUP, META
+from .resources.deployments import DeploymentService
+from .resources.kinds import AutoscaleKind, KindTable, ScaleSetKind
 from .seed import seed_practice_estate
 from .store import Store, Transaction
 from .summary import SummaryIndex
@@ -82,6 +84,10 @@ class EmulatorBackend:
         self.network = NetworkService(self.ctx)
         self.compute = ComputeService(self.ctx, self.network)
         self.insights = InsightsService(self.ctx, self.compute.scale_within)
+        self.kinds = KindTable()  # ARM type -> its room, for template deployments
+        self.kinds.register(ScaleSetKind(self.ctx, self.compute))
+        self.kinds.register(AutoscaleKind(self.ctx, self.insights, lambda: self.info().subscription_id))
+        self.deployments = DeploymentService(self.ctx, self.kinds)
         with self.store.snapshot() as snapshot:
             initialised = bool(groups.view_meta(snapshot).get("subscription"))
         if not initialised:  # only a new store needs the write lock just to open it
@@ -351,6 +357,44 @@ class EmulatorBackend:
 
     def scale_set_network_profile(self, resource_group: str, name: str) -> dict[str, Any] | None:
         return self.network.network_profile(resource_group, name)
+
+    # --- capability: template deployments (Microsoft.Resources/deployments) ---------------
+
+    def deploy(self, resource_group: str, name: str, template: Any, parameters: dict[str, Any] | None = None, *,
+               mode: str = "Incremental", provider_api_versions: dict[str, tuple[str, ...]] | None = None
+               ) -> dict[str, Any]:
+        return self.deployments.deploy(resource_group, name, template, parameters, mode=mode,
+                                       provider_api_versions=provider_api_versions)
+
+    def validate_deployment(self, resource_group: str, name: str, template: Any,
+                            parameters: dict[str, Any] | None = None, *, mode: str = "Incremental",
+                            provider_api_versions: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+        return self.deployments.validate(resource_group, name, template, parameters, mode=mode,
+                                         provider_api_versions=provider_api_versions)
+
+    def what_if_deployment(self, resource_group: str, name: str, template: Any,
+                           parameters: dict[str, Any] | None = None, *, mode: str = "Incremental",
+                           provider_api_versions: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+        return self.deployments.what_if(resource_group, name, template, parameters, mode=mode,
+                                        provider_api_versions=provider_api_versions)
+
+    def get_deployment(self, resource_group: str, name: str) -> dict[str, Any]:
+        return self.deployments.get(resource_group, name)
+
+    def list_deployments(self, resource_group: str) -> list[dict[str, Any]]:
+        return self.deployments.list(resource_group)
+
+    def list_deployment_operations(self, resource_group: str, name: str) -> list[dict[str, Any]]:
+        return self.deployments.operations(resource_group, name)
+
+    def cancel_deployment(self, resource_group: str, name: str) -> None:
+        self.deployments.cancel(resource_group, name)
+
+    def delete_deployment(self, resource_group: str, name: str) -> None:
+        self.deployments.delete(resource_group, name)
+
+    def export_scale_set_template(self, resource_group: str, name: str) -> dict[str, Any]:
+        return self.deployments.export_scale_set(resource_group, name)
 
     # --- emulator-only administration ------------------------------------------------------
 

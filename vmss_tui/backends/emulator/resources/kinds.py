@@ -1,0 +1,235 @@
+"""The resource types a deployment can create, each through the room that owns it (a small dispatch table).
+
+A deployment never writes another room's records: it asks the room, by ARM type, to read, put, list
+or delete a resource, with the same ARM JSON the endpoint would send. A type no room models is not in
+the table, and the deployment fails that one resource with a clear error (`NoRegisteredProviderFound`).
+Another room adds its types with `register` (helper rooms such as Microsoft.Network do so when they
+are composed into the backend).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol
+
+from ....arm import compute as arm_compute
+from ....arm import insights as arm_insights
+from ....arm.jsonpath import get_path
+from ....domain import errors
+from ..engine.context import Context
+
+
+@dataclass
+class Applied:
+    """What a room did with one PUT or DELETE: when it finishes (emulator time) and how it ends."""
+
+    finish: float
+    status: str = "Succeeded"
+    """Succeeded or Failed (the room's own operation record decides)."""
+    error: dict[str, Any] | None = None
+    status_code: str = "OK"
+    """The HTTP status word ARM shows on the deployment operation: Created, OK, Accepted."""
+
+
+class ResourceKind(Protocol):
+    """One ARM type's door in its room."""
+
+    type: str
+    """ARM's spelling, e.g. Microsoft.Compute/virtualMachineScaleSets."""
+    delete_rank: int
+    """Complete mode deletes lower ranks first (an autoscale setting before the scale set it watches)."""
+
+    def read(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        """The resource as ARM's GET returns it, or None when it does not exist."""
+
+    def put(self, resource_group: str, name: str, body: dict[str, Any]) -> Applied:
+        """Create or update from a template's body (location, sku, properties ...)."""
+
+    def delete(self, resource_group: str, name: str) -> Applied:
+        """Delete the resource (Complete mode)."""
+
+    def names(self, resource_group: str) -> list[str]:
+        """Names of this type in the group (Complete mode and what-if's Ignore/Delete)."""
+
+    def changes(self, current: dict[str, Any], desired: dict[str, Any]) -> list[dict[str, Any]]:
+        """What-if's property changes `{path, propertyChangeType, before, after}`: empty when a PUT would change nothing."""
+
+
+def _same(before: Any, after: Any) -> bool:
+    """Equal as the room stores them: names case-insensitive, "5" and 5 the same (ARM's lenient reading)."""
+    if isinstance(before, str) and isinstance(after, str):
+        return before.lower() == after.lower()
+    if isinstance(before, bool) or isinstance(after, bool):
+        return str(before).lower() == str(after).lower()
+    if isinstance(before, (int, float)) and isinstance(after, (str, int, float)):
+        try:
+            return float(after) == float(before)
+        except ValueError:
+            return False
+    if isinstance(before, dict) and isinstance(after, dict):
+        return before.keys() == after.keys() and all(_same(before[k], after[k]) for k in before)
+    if isinstance(before, list) and isinstance(after, list):
+        return len(before) == len(after) and all(_same(a, b) for a, b in zip(before, after))
+    return bool(before == after)
+
+
+def diff(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
+    """Property changes from `before` to `after`, object by object (arrays compared whole, as one Modify)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[dict[str, Any]] = []
+        for key in sorted(set(before) | set(after), key=str.lower):
+            where = f"{path}.{key}" if path else key
+            if key not in before:
+                found.append({"path": where, "propertyChangeType": "Create", "after": after[key]})
+            elif key not in after:
+                found.append({"path": where, "propertyChangeType": "Delete", "before": before[key]})
+            else:
+                found += diff(before[key], after[key], where)
+        return found
+    if _same(before, after):
+        return []
+    return [{"path": path, "propertyChangeType": "Modify", "before": before, "after": after}]
+
+
+# ---------------------------------------------------------------- Microsoft.Compute
+
+SCALE_SET_PATHS: tuple[tuple[str, ...], ...] = (
+    ("sku", "name"), ("sku", "capacity"), ("zones",),
+    ("properties", "upgradePolicy", "mode"), ("properties", "orchestrationMode"),
+    ("properties", "platformFaultDomainCount"), ("properties", "singlePlacementGroup"),
+    ("properties", "zoneBalance"), ("properties", "scaleInPolicy", "rules"),
+    ("properties", "scaleInPolicy", "forceDeletion"),
+    ("properties", "virtualMachineProfile", "storageProfile", "imageReference"),
+)
+"""What the compute room keeps of a scale set's PUT body; anything else a template sets has no effect here."""
+
+
+class ScaleSetKind:
+    """Scale sets through the compute room: a create, or an update of what the PUT changes (a sku-only PUT scales)."""
+
+    type = "Microsoft.Compute/virtualMachineScaleSets"
+    delete_rank = 50
+
+    def __init__(self, ctx: Context, compute: Any) -> None:
+        self.ctx = ctx
+        self.compute = compute
+
+    def read(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        try:
+            return arm_compute.scale_set_to_json(self.compute.get_scale_set(resource_group, name))
+        except errors.ResourceNotFound:
+            return None
+
+    def _applied(self, operation: Any, created: bool) -> Applied:
+        record = self.compute.operation_record(operation.id, (operation.resource_group, operation.scale_set_name))
+        return Applied(finish=float(record["end"]), status=str(record["status"]), error=record.get("error"),
+                       status_code="Created" if created else "OK")
+
+    def put(self, resource_group: str, name: str, body: dict[str, Any]) -> Applied:
+        try:
+            current = self.compute.get_scale_set(resource_group, name)
+        except errors.ResourceNotFound:
+            spec = arm_compute.scale_set_spec_from_json(name, resource_group, body)
+            return self._applied(self.compute.create_scale_set(spec), True)
+        update, capacity = arm_compute.scale_set_update_from_json(body, current)
+        applied = Applied(finish=self.ctx.now())
+        if not arm_compute.update_is_empty(update):
+            operation = self.compute.update_scale_set(resource_group, name, update)
+            applied = self._applied(operation, False)
+            if capacity is not None and applied.status == "Succeeded" and applied.finish > self.ctx.now():
+                from ..engine import operations  # the model change first, then the capacity (as the endpoint does)
+
+                operations.wait(self.ctx, self.compute.operation_record, operation)
+        if capacity is not None and applied.status == "Succeeded":
+            applied = self._applied(self.compute.set_capacity(resource_group, name, capacity), False)
+        return applied
+
+    def delete(self, resource_group: str, name: str) -> Applied:
+        return self._applied(self.compute.delete_scale_set(resource_group, name), False)
+
+    def names(self, resource_group: str) -> list[str]:
+        return [s.name for s in self.compute.list_scale_sets(resource_group)]
+
+    def changes(self, current: dict[str, Any], desired: dict[str, Any]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for path in SCALE_SET_PATHS:
+            after = get_path(desired, *path)
+            if after is None:
+                continue
+            before = get_path(current, *path)
+            if path == ("zones",) and isinstance(after, list) and isinstance(before, list) \
+                    and sorted(map(str, after)) == sorted(map(str, before)):
+                continue
+            found += diff(before, after, ".".join(path)) if before is not None else [
+                {"path": ".".join(path), "propertyChangeType": "Create", "after": after}]
+        return found
+
+
+# ---------------------------------------------------------------- Microsoft.Insights
+
+class AutoscaleKind:
+    """Autoscale settings through the insights room (its PUT replaces the whole setting, as ARM's does)."""
+
+    type = arm_insights.RESOURCE_TYPE
+    delete_rank = 10
+
+    def __init__(self, ctx: Context, insights: Any, subscription_id: Callable[[], str]) -> None:
+        self.ctx = ctx
+        self.insights = insights
+        self.subscription_id = subscription_id
+
+    def _json(self, setting: Any) -> dict[str, Any]:
+        return arm_insights.setting_to_arm(setting, resource_id=arm_insights.setting_id(
+            self.subscription_id(), setting.resource_group, setting.name))
+
+    def read(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        try:
+            return self._json(self.insights.get_autoscale_setting(resource_group, name))
+        except errors.ResourceNotFound:
+            return None
+
+    def put(self, resource_group: str, name: str, body: dict[str, Any]) -> Applied:
+        _setting, created = self.insights.put_autoscale_setting(resource_group, name, body)
+        return Applied(finish=self.ctx.now(), status_code="Created" if created else "OK")
+
+    def delete(self, resource_group: str, name: str) -> Applied:
+        self.insights.delete_autoscale_setting(resource_group, name)
+        return Applied(finish=self.ctx.now())
+
+    def names(self, resource_group: str) -> list[str]:
+        return [s.name for s in self.insights.list_autoscale_settings(resource_group)]
+
+    def changes(self, current: dict[str, Any], desired: dict[str, Any]) -> list[dict[str, Any]]:
+        # Both sides through the same codec, so only what the setting means is compared.
+        normal = arm_insights.setting_to_arm(arm_insights.setting_from_arm(desired, name=current.get("name", "")),
+                                             resource_id=current.get("id", ""))
+        keep = ("location", "tags", "properties")
+        return diff({k: current.get(k) for k in keep if k in normal},
+                    {k: normal.get(k) for k in keep if k in normal})
+
+
+@dataclass
+class KindTable:
+    """ARM type (case-insensitive) -> the room's door for it."""
+
+    kinds: dict[str, ResourceKind] = field(default_factory=dict)
+
+    def register(self, kind: ResourceKind) -> None:
+        self.kinds[kind.type.lower()] = kind
+
+    def find(self, resource_type: str) -> ResourceKind | None:
+        return self.kinds.get(resource_type.lower())
+
+    def all(self) -> list[ResourceKind]:
+        return sorted(self.kinds.values(), key=lambda kind: kind.delete_rank)
+
+    def types(self) -> Mapping[str, ResourceKind]:
+        return dict(self.kinds)
+
+
+def unmodelled(resource_type: str) -> errors.AzureError:
+    """The error of a resource whose type no emulator room serves (ARM's code for a type without a provider)."""
+    return errors.AzureError(
+        f"No registered resource provider found for location and API version for type '{resource_type}': the "
+        "emulator does not model this resource type, so this resource was not deployed.",
+        code="NoRegisteredProviderFound", http_status=400)
