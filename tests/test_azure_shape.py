@@ -156,7 +156,8 @@ def test_flexible_vms_print_as_az_vm_show_with_details(session: Session, backend
 
 def test_instances_after_a_change_print_the_changed_state_in_azs_shape(session: Session) -> None:
     data = json.loads(printed("stop web 0 1 -o json", session))
-    powers = {vm["instanceId"]: [s["code"] for s in vm["instanceView"]["statuses"] if s["code"].startswith("PowerState/")]
+    powers = {vm["instanceId"]: [status["code"] for status in vm["instanceView"]["statuses"]
+                                 if status["code"].startswith("PowerState/")]
               for vm in data}
     assert powers == {"0": ["PowerState/stopped"], "1": ["PowerState/stopped"]}
     protected = json.loads(printed("protect web 2 -o json", session))
@@ -295,3 +296,9 @@ def test_the_real_az_prints_what_vmss_tui_prints(tmp_path) -> None:
             assert (by_az.code, by_us.code) == (0, 0), (az_args, by_az.stderr, by_us.stderr)
             assert json.loads(by_us.stdout) == json.loads(by_az.stdout), az_args
             assert by_us.stdout.strip() == by_az.stdout.strip(), az_args  # the same text: keys sorted alike
+
+
+def test_a_flexible_vm_with_a_nic_shows_its_private_address_as_az_vm_show_d(session: Session) -> None:
+    assert printed("create pool --mode flexible --capacity 1 --vnet-name v1 -o none", session) == ""
+    [vm] = json.loads(printed("instances pool -o json", session))
+    assert vm["privateIps"].startswith("10.") and vm["publicIps"] == "" and vm["powerState"] == "VM running"

@@ -57,7 +57,7 @@ def instance_json(instance: Instance, scale_set: ScaleSet) -> dict[str, JSON]:
     instanceView`, a Flexible set's VM as `az vm show -d`."""
     if scale_set.is_flexible:
         body = arm_compute.vm_to_json(instance, scale_set.location, scale_set, expand_instance_view=True)
-        return vm_details(az_shape(with_etag(body)))  # az vm show -d GETs the VM itself: it has an etag
+        return vm_details(az_shape(with_etag(body)), instance)  # az vm show -d GETs the VM itself: it has an etag
     body = arm_compute.scale_set_vm_to_json(instance, scale_set.location, expand_instance_view=True)
     return az_shape(body)
 
@@ -66,13 +66,17 @@ DETAIL_KEYS = ("fqdns", "macAddresses", "powerState", "privateIps", "publicIps")
 """What `az vm show -d` adds (azure-cli vm/custom.py `get_vm_details`)."""
 
 
-def vm_details(vm: dict[str, JSON]) -> dict[str, JSON]:
+def vm_details(vm: dict[str, JSON], instance: Instance | None = None) -> dict[str, JSON]:
     """`az vm show -d`: `powerState` joins the display statuses of the `PowerState/` codes
-    ("VM running"), the network fields join addresses with "," (no NICs here: empty), and the
-    instance view is dropped, as azure-cli's `get_vm_details` does."""
+    ("VM running"), the network fields join addresses with "," and the instance view is dropped,
+    as azure-cli's `get_vm_details` does. `privateIps` is the primary NIC's address; `publicIps`,
+    `fqdns` and `macAddresses` stay empty: the domain instance does not carry a VM's own public IP
+    apart from its endpoint (`ip:port`, NAT or not), nor a MAC address (docs/emulator-fidelity.md)."""
     view = vm.get("instanceView") or {}
     statuses = view.get("statuses") or []
     details: dict[str, JSON] = {key: "" for key in DETAIL_KEYS}
+    if instance is not None:
+        details["privateIps"] = instance.private_ip or ""
     details["powerState"] = ",".join(str(status.get("displayStatus") or "") for status in statuses
                                      if str(status.get("code") or "").startswith("PowerState/"))
     merged = {key: value for key, value in vm.items() if key != "instanceView"}
