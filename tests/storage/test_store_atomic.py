@@ -457,3 +457,18 @@ def test_a_user_who_may_only_read_sees_an_interrupted_commit_whole_and_changes_n
         assert _generation(store_dir) == 3  # the owner's next open completes it
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_emulator_check_reports_a_torn_journal_and_repair_discards_it(tmp_path):
+    killed = _run(STEP_WRITER, tmp_path, "journal-written", 3)
+    assert killed.returncode == 9
+    journal = tmp_path / JOURNAL_NAME
+    journal.write_bytes(journal.read_bytes()[:-20])
+    out, err = _Capture(), _Capture()
+    assert check_module.run_check([], {"db": str(tmp_path)}, out, err) == 1
+    assert "PENDING" in out.text and "none of it happened" in out.text, out.text
+    assert journal.exists() and list(tmp_path.rglob("*.tmp")), "check without --repair changed the store"
+    out = _Capture()
+    assert check_module.run_check(["--repair"], {"db": str(tmp_path)}, out, err) == 0, out.text + err.text
+    assert "discarded a commit" in out.text, out.text
+    assert _generation(tmp_path) == 2

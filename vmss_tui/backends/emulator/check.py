@@ -55,7 +55,8 @@ class Report:
 
 
 def check_store(store: Store) -> Report:
-    """Look for damage without changing anything (no lock, no writes)."""
+    """Look for damage without changing anything (a shared read lock, no writes; an interrupted commit is
+    reported and read through, not completed, when the store was opened with recover=False)."""
     report = Report(store.root)
     journal_finding = _journal_finding(store)
     if journal_finding is not None:
