@@ -45,3 +45,12 @@ def test_without_a_running_endpoint_it_says_to_start_one(tmp_path: Path) -> None
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.startswith("ERROR: (EndpointNotRunning) No emulator endpoint has run with the state dir")
     assert "vmss-tui emulator serve" in run.stderr and "az must not run" not in run.stderr
+
+
+def test_az_login_help_says_what_it_does_and_az_without_words_is_one_line(tmp_path: Path) -> None:
+    helped = _run(tmp_path, "emulator", "az-login", "--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: vmss-tui emulator az-login")
+    assert 'eval "$(vmss-tui emulator az-login)"' in helped.stdout
+    bare = _run(tmp_path, "emulator", "az")
+    assert bare.returncode == 2 and bare.stdout == ""
+    assert len(bare.stderr.splitlines()) == 1 and bare.stderr.startswith("ERROR: (UnrecognizedArguments) no az command")

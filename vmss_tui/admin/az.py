@@ -248,8 +248,23 @@ def _parse(prog: str, argv: list[str], *, passthrough: bool) -> tuple[argparse.N
     return parser.parse_args(ours), argv[index:]
 
 
+USAGE = """usage: vmss-tui emulator az-login [--az PATH] [--state-dir DIR]
+       vmss-tui emulator az [--az PATH] [--state-dir DIR] ARGS...
+
+The real Azure CLI against a running `vmss-tui emulator serve` (same --state-dir; default the
+user data dir). az-login registers the emulator as a cloud in az's own config dir under the
+state dir, signs in as your client of the endpoint's token authority and prints the exports
+for a shell in which az reaches only the emulator: eval "$(vmss-tui emulator az-login)".
+az ARGS... runs az with that environment, signing in first when needed; its exit code is kept.
+az is --az, else VMSS_TUI_AZ, else az on PATH.
+"""
+
+
 def run_az_login(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """`vmss-tui emulator az-login [--az PATH] [--state-dir DIR]`: sign az in; print the shell's exports."""
+    if any(word in ("-h", "--help") for word in argv):
+        stdout.write(USAGE)
+        return 0
     try:
         options, _ = _parse("vmss-tui emulator az-login", argv, passthrough=False)
     except _Usage as exc:
@@ -274,6 +289,10 @@ def run_az_login(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 def run_az(argv: list[str], stderr: TextIO) -> int:
     """`vmss-tui emulator az [--az PATH] [--state-dir DIR] ARGS...`: az against the emulator, exit code passed on."""
+    if not argv:
+        stderr.write("ERROR: (UnrecognizedArguments) no az command given: vmss-tui emulator az [--az PATH] "
+                     "[--state-dir DIR] ARGS..., e.g. vmss-tui emulator az vmss list -o table\n")
+        return 2
     try:
         options, arguments = _parse("vmss-tui emulator az", argv, passthrough=True)
     except _Usage as exc:
