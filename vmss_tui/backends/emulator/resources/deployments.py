@@ -119,6 +119,16 @@ class DeploymentService:
                                           f"'{resource_group}' was not found.", target=target)
         return current if full else dict(current.get("properties") or {})
 
+    def _finished_reference(self, target: str, api_version: Any, full: bool) -> dict[str, Any]:
+        """`reference()` in outputs: the resource as it is once the deployment ends. The rooms hold the final model
+        already; only its provisioning state is still moving, so it reads Succeeded (outputs are only given when
+        every operation succeeded)."""
+        current = self._reference(target, api_version, True)
+        properties = dict(current.get("properties") or {})
+        if "provisioningState" in properties:
+            properties["provisioningState"] = "Succeeded"
+        return {**current, "properties": properties} if full else properties
+
     # --- deploying ---------------------------------------------------------------------
 
     def deploy(self, resource_group: str, name: str, template: str | Mapping[str, Any],
@@ -175,7 +185,7 @@ class DeploymentService:
             error = DeploymentFailed.from_failures(deployment_id, failures).to_body()["error"]
         else:
             try:
-                outputs = plan.outputs(self._reference)
+                outputs = plan.outputs(self._finished_reference)
             except (OutputEvaluationFailed, InvalidTemplate, errors.AzureError) as exc:
                 error = exc.to_body()["error"]
         doc = {"name": name, "rg": group["name"], "id": deployment_id, "mode": mode, "start": now,
