@@ -472,3 +472,41 @@ def test_emulator_check_reports_a_torn_journal_and_repair_discards_it(tmp_path):
     assert check_module.run_check(["--repair"], {"db": str(tmp_path)}, out, err) == 0, out.text + err.text
     assert "discarded a commit" in out.text, out.text
     assert _generation(tmp_path) == 2
+
+
+GROUP_DELETER = textwrap.dedent(
+    """
+    import os, sys
+    from vmss_tui.backends import open_backend
+    from vmss_tui.backends.emulator import store as store_module
+    from vmss_tui.domain.models import OrchestrationMode, ScaleSetSpec
+    root, step = sys.argv[1], sys.argv[2]
+    backend = open_backend("emulator", db=root, speed="real")
+    backend.create_or_update_resource_group("rg", "westeurope")
+    for name in ("a", "b", "c"):
+        backend.create_scale_set(ScaleSetSpec(name=name, resource_group="rg", capacity=3,
+                                              orchestration_mode=OrchestrationMode.UNIFORM))
+    store_module._fault_hook = lambda name: os._exit(9) if name == step else None
+    backend.delete_resource_group("rg")
+    print("not killed", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("step", ["temps-written", "journal-written", "renamed-1", "renamed-3", "dirs-synced"])
+def test_a_resource_group_delete_killed_at_any_step_marks_every_set_or_none(tmp_path, step):
+    """`group delete` rewrites every set of the group and the subscription shard in one commit."""
+    from vmss_tui.backends import open_backend
+
+    killed = _run(GROUP_DELETER, tmp_path, step)
+    assert killed.returncode == 9, f"not killed at {step}: {killed.stdout} {killed.stderr}"
+    backend = open_backend("emulator", db=tmp_path, speed="real")
+    states = {s.name: s.provisioning_state.value for s in backend.list_scale_sets("rg")}
+    group_state = backend.get_resource_group("rg").provisioning_state
+    if step == "temps-written":
+        assert sorted(states) == ["a", "b", "c"] and "Deleting" not in states.values(), states
+        assert group_state == "Succeeded"
+    else:
+        assert states == {"a": "Deleting", "b": "Deleting", "c": "Deleting"} and group_state == "Deleting", \
+            (states, group_state)
+    assert not (tmp_path / JOURNAL_NAME).exists()
