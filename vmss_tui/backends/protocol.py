@@ -475,6 +475,10 @@ class Deployments(Protocol):
     def list_deployment_operations(self, resource_group: str, name: str) -> list[dict[str, Any]]:
         ...
 
+    def wait_deployment(self, resource_group: str, name: str, timeout: float | None = None) -> dict[str, Any]:
+        """The deployment once it has ended (Succeeded, Failed or Canceled), or as it is when `timeout` passes."""
+        ...
+
     def cancel_deployment(self, resource_group: str, name: str) -> None:
         ...
 

@@ -22,6 +22,7 @@ from ..domain.models import (
 )
 from . import formatting as fmt
 from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_ports, network_options
+from .deployments import DEPLOYMENT_COMMANDS
 from .resource_groups import RESOURCE_COMMANDS
 from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
@@ -466,6 +467,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("exit", "Leave the shell (Ctrl-D works too).", _exit, aliases=("quit",), repl_only=True),
     *RESOURCE_COMMANDS,
+    *DEPLOYMENT_COMMANDS,
     *NETWORK_COMMANDS,
 )
 

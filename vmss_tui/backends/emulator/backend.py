@@ -387,6 +387,9 @@ class EmulatorBackend:
     def list_deployment_operations(self, resource_group: str, name: str) -> list[dict[str, Any]]:
         return self.deployments.operations(resource_group, name)
 
+    def wait_deployment(self, resource_group: str, name: str, timeout: float | None = None) -> dict[str, Any]:
+        return self.deployments.wait(resource_group, name, timeout)
+
     def cancel_deployment(self, resource_group: str, name: str) -> None:
         self.deployments.cancel(resource_group, name)
 

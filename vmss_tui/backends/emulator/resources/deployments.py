@@ -32,6 +32,7 @@ from ....domain.templates import (
 )
 from ..compute.shard import key_part
 from ..engine.context import Context
+from ..timing import Speed
 from . import groups
 from .kinds import Applied, KindTable, ResourceKind, unmodelled
 
@@ -148,7 +149,7 @@ class DeploymentService:
                         f"'{arm_resources.iso(doc['start'])}' is still active (expiration time is "
                         f"'{arm_resources.iso(doc['start'] + 86400)}'). Please see https://aka.ms/arm-deploy for "
                         "usage details.", code="DeploymentActive", http_status=409)
-        start = now + ACCEPTED_SECONDS
+        start = now + (0.0 if self.ctx.speed is Speed.INSTANT else ACCEPTED_SECONDS)
         operations: list[dict[str, Any]] = []
         finished: dict[str, float] = {}
         failed: set[str] = set()
@@ -307,6 +308,20 @@ class DeploymentService:
     def operations(self, resource_group: str, name: str) -> list[dict[str, Any]]:
         doc = self._doc(resource_group, name)
         return arm_resources.deployment_operations_json(doc, self.ctx.now())
+
+    def wait(self, resource_group: str, name: str, timeout: float | None = None) -> dict[str, Any]:
+        """Sleep on the emulator's clock until the deployment ends (or `timeout` emulator seconds pass)."""
+        started = self.ctx.now()
+        while True:
+            body = self.get(resource_group, name)
+            if body["properties"]["provisioningState"] in TERMINAL:
+                return body
+            doc = self._doc(resource_group, name)
+            now = self.ctx.now()
+            if timeout is not None and now - started >= timeout:
+                return body
+            due = doc["running"] if now < doc["running"] else doc["finish"]
+            self.ctx.clock.sleep(max(0.05, min(due - now, 1.0)))
 
     def cancel(self, resource_group: str, name: str) -> None:
         """Stop a deployment that is still Accepted or Running: what has not finished reads Canceled.
