@@ -338,3 +338,10 @@ def test_listing_scale_set_vms_of_a_flexible_set_lists_its_vms_by_their_vm_ids(a
     for vm in vms:
         assert "/providers/Microsoft.Compute/virtualMachines/" in vm["id"] and vm["id"].endswith("/" + vm["instanceId"])
         assert vm["properties"]["instanceView"]["statuses"][1]["code"] == "PowerState/running"
+
+
+@pytest.mark.parametrize("version", ["2024-11-01", "2024-07-01", "2025-04-01"])
+def test_the_resources_api_versions_az_sends_for_groups_are_accepted(app: ArmApp, version: str) -> None:
+    """azure-cli 2.91 sends 2024-11-01 for `az group ...`; each is a stable folder of the Resources spec."""
+    created = call(app, "PUT", groups_path(app) + "/v-rg", {"location": "westeurope"}, query=f"api-version={version}")
+    assert created.status in (200, 201), created.body

@@ -209,7 +209,8 @@ def test_resource_groups_check_against_arms_own_versions(endpoint: Endpoint) -> 
     assert endpoint.request("GET", groups, api="2021-04-01")[0] == 200
     status, body = endpoint.request("GET", groups, api="2026-04-01")
     assert status == 400 and body["error"]["code"] == "InvalidApiVersionParameter"
-    assert "The supported versions are '2024-08-01,2024-06-01-preview," in body["error"]["message"]
+    assert "The supported versions are '" in body["error"]["message"]
+    assert ",2024-07-01,2024-06-01-preview," in body["error"]["message"] and ",2021-04-01," in body["error"]["message"]
 
 
 def test_a_namespace_the_endpoint_does_not_serve_is_no_registered_provider_found(endpoint: Endpoint) -> None:
