@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
+from concurrent.futures import Future
 from datetime import datetime
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from ..backends.protocol import Backend
-from ..commands import Session
-from .screens.main import MainScreen
+from .messages import FirstScreen
+from .screens.main import MainScreen, start_first_screen_read
 from .theming import DEFAULT_THEME, ThemeError, load_themes
+
+if TYPE_CHECKING:
+    from ..commands import Session
 
 THEME_PREFIX = "vmss-"
 
@@ -68,10 +74,13 @@ class VmssApp(App[int]):
                  config: Any = None, resource_group: str | None = None,
                  clock: Callable[[], datetime] | None = None, refresh_interval: float = 2.0,
                  idle_refresh_interval: float = 10.0, owns_backend: bool = False,
-                 session_setup: Callable[[Session], None] | None = None) -> None:
+                 session_setup: Callable[[Session], None] | None = None,
+                 first_screen: Future[FirstScreen] | None = None) -> None:
         """`session_setup` lets the launcher configure the command session as it does the REPL's
-        (audit trail, why it is read-only), so every front end records and refuses alike."""
+        (audit trail, why it is read-only), so every front end records and refuses alike.
+        `first_screen` is the first screen's read, already under way (`start_first_screen_read`)."""
         super().__init__()
+        self.first_screen = first_screen
         self.backend = backend
         self.read_only = read_only
         self.config = config
@@ -81,13 +90,50 @@ class VmssApp(App[int]):
         self.idle_refresh_interval = idle_refresh_interval
         self.owns_backend = owns_backend
         self.requested_theme = theme or _config_value(config, "theme")
-        self.session = Session(backend, resource_group=self.resource_group, read_only=read_only)
-        if session_setup is not None:
-            session_setup(self.session)
-        if self.session.production_check is None:
-            self.session.production_check = self._production_name
+        self._session: Session | None = None
+        self._session_setup = session_setup
+        self._session_lock = threading.Lock()
+        self._session_progress: Callable[[Any], None] | None = None
+        self._current_set: tuple[str, str] | None = None
+        self.collection_paused = False
+        """True while `run_app` keeps the garbage collector off, until the first rows are painted."""
         self.theme_warning: str | None = None
         self._register_themes()
+
+    @property
+    def session(self) -> Session:
+        """The command session (every command of the TUI runs through it), made on first use.
+
+        The command layer is not needed for the first rows: importing it (parser, registry,
+        formatting) and the launcher's setup (audit trail) come after them. Safe from any thread.
+        """
+        with self._session_lock:
+            if self._session is None:
+                from ..commands import Session
+
+                session = Session(self.backend, resource_group=self.resource_group, read_only=self.read_only)
+                if self._session_setup is not None:
+                    self._session_setup(session)
+                if session.production_check is None:
+                    session.production_check = self._production_name
+                session.progress = self._session_progress
+                session.current_set = self._current_set
+                self._session = session
+            return self._session
+
+    def set_current_set(self, key: tuple[str, str] | None) -> None:
+        """The set commands act on when they name none (the selection); kept until the session exists."""
+        with self._session_lock:
+            self._current_set = key
+            if self._session is not None:
+                self._session.current_set = key
+
+    def first_rows_shown(self) -> None:
+        """The main screen's first rows are painted: collect garbage again (see `run_app`)."""
+        if self.collection_paused:
+            self.collection_paused = False
+            gc.freeze()
+            gc.enable()
 
     def _production_name(self) -> str | None:
         """The subscription's name when it is production (the header's rule): every change then confirms."""
@@ -109,7 +155,20 @@ class VmssApp(App[int]):
         if self.requested_theme and chosen is None:
             names = ", ".join(sorted(name.removeprefix(THEME_PREFIX) for name in themes))
             self.theme_warning = f"unknown theme '{self.requested_theme}' (themes: {names}); using {DEFAULT_THEME}"
-        self.theme = chosen or resolve_theme_name(DEFAULT_THEME, available) or self.theme
+        self._start_with_theme(chosen or resolve_theme_name(DEFAULT_THEME, available) or self.theme)
+
+    def _start_with_theme(self, name: str) -> None:
+        """Put the theme in place before the app runs, as Textual's theme watcher would, minus its
+        queued `refresh_css`: that re-parses every stylesheet from scratch (and empties the parse
+        cache, so the next widget class parses everything a third time). Here the stylesheet gets
+        this theme's variables before its one and only first parse."""
+        self.set_reactive(App.theme, name)
+        theme = self.current_theme
+        classes = {name: False for name in self.classes if name.startswith("-theme-")}
+        classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark})
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     @property
     def main_screen(self) -> MainScreen:
@@ -119,12 +178,14 @@ class VmssApp(App[int]):
         return screen
 
     def get_default_screen(self) -> MainScreen:
-        screen = MainScreen(self.session, read_only=self.read_only,
+        screen = MainScreen(self.backend, read_only=self.read_only,
                             production_subscriptions=production_subscriptions(self.config),
                             resource_group=self.resource_group, clock=self.clock,
                             refresh_interval=self.refresh_interval,
-                            idle_refresh_interval=self.idle_refresh_interval)
-        self.session.progress = screen.progress_from_worker
+                            idle_refresh_interval=self.idle_refresh_interval,
+                            first_screen=self.first_screen)
+        self.first_screen = None
+        self._session_progress = screen.progress_from_worker
         return screen
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
@@ -167,7 +228,20 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
               file=sys.stderr)
         return 2
     setup = (lambda session: session_setup(session, backend)) if session_setup is not None else None
+    # The first screen's data is read from now on, while the app and Textual start.
+    first_screen = start_first_screen_read(backend, resource_group or _config_value(config, "resource_group"))
     app = VmssApp(backend, theme=theme, read_only=read_only, config=config, resource_group=resource_group,
-                  owns_backend=True, session_setup=setup)
-    app.run(mouse=mouse)
+                  owns_backend=True, session_setup=setup, first_screen=first_screen)
+    # Everything imported so far lives as long as the process: keep it out of every garbage
+    # collection from here on, and collect nothing until the first rows are painted (the app,
+    # its widgets and those rows live on too; they are frozen then). Without this, the
+    # allocations of the first 1000 rows set off collections that walk every object of Textual,
+    # Rich and the app: a third of the start-up on a loaded 2-core machine.
+    gc.freeze()
+    gc.disable()
+    app.collection_paused = True
+    try:
+        app.run(mouse=mouse)
+    finally:
+        gc.enable()
     return app.return_code or 0

@@ -113,15 +113,25 @@ class DetailLoaded(Message):
     json_text: str
 
 
-@dataclass
-class FirstLoaded(Message):
-    """The first screen in one worker trip: the backend, every set, and the instances of the set opened on."""
+@dataclass(frozen=True)
+class FirstScreen:
+    """What the first frame shows, read in one trip: the backend, every set, and the instances of
+    the set opened on; or, when the read failed, what it was doing and why (`info` may still be known)."""
 
-    info: BackendInfo
+    info: BackendInfo | None
     scale_sets: list[ScaleSet]
     chosen: ScaleSet | None
     """The set the app opens on (the first with instances), None when there is none."""
     instances: list[Instance]
+    failed_doing: str = ""
+    error: str = ""
+
+
+@dataclass
+class FirstLoaded(Message):
+    """The first screen arrived from its reading thread after the screen was mounted."""
+
+    first: FirstScreen
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import threading
+from concurrent.futures import Future
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
@@ -22,8 +24,6 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from ...commands import COMMANDS, complete, confirmation_prompt, run_line
-from ...commands.formatting import instance_json, scale_set_json
 from ...domain.errors import AzureError, ResourceNotFound, StoreDamaged
 from ...domain.models import BackendInfo, OperationStatus, PowerAction, ScaleSet
 from ..messages import (
@@ -35,6 +35,7 @@ from ..messages import (
     ConfirmationNeeded,
     DetailLoaded,
     FirstLoaded,
+    FirstScreen,
     InstancesLoaded,
     OperationProgress,
     ScaleSetGone,
@@ -53,6 +54,7 @@ from ..widgets.scale_set_table import ScaleSetTable, set_row_key
 from ..widgets.text_field import TextField
 
 if TYPE_CHECKING:
+    from ...backends.protocol import Backend
     from ...commands import Outcome, Session
     from .dialogs import NewVm
 
@@ -65,6 +67,10 @@ NARROW_WIDTH = 100
 REST_MOUNT_DELAY = 0.5
 """Seconds after which the map, the log and the bars mount even if the first rows have not come."""
 
+FIRST_SCREEN_WAIT = 0.3
+"""Seconds the screen waits, before its first paint, for the first screen's data: a local store
+answers well within it, so the first frame already shows rows (no empty frames, no second trip);
+a slow backend paints the panes at once after it and fills them when the data comes."""
 SETS_PANE_SHARE = 40
 """The sets pane grows with its sets up to this share (per cent) of the screen's height."""
 
@@ -74,16 +80,55 @@ LOG_LINE_LIMIT = 160
 INSTANCE_COMMANDS = frozenset({"delete-instances", "start", "stop", "deallocate", "restart", "reimage", "upgrade",
                                "protect", "unprotect"})
 
+def error_text(error: BaseException) -> str:
+    """An error as the log and the toasts say it: Azure's own line, else its type and message."""
+    return str(error) if isinstance(error, AzureError) else f"{type(error).__name__}: {error}"
+
+
+def read_first_screen(backend: Backend, resource_group: str | None) -> FirstScreen:
+    """The first screen in one trip: the backend, the sets, and the instances of the set to open on.
+
+    Never raises: a failure comes back in the result, with what was being done.
+    """
+    try:
+        info = backend.info()
+    except Exception as error:
+        return FirstScreen(None, [], None, [], "connecting", error_text(error))
+    try:
+        scale_sets = backend.list_scale_sets(resource_group)
+        # Open on the first set that has instances: more to see than an empty set.
+        chosen = next((s for s in scale_sets if s.capacity > 0), scale_sets[0] if scale_sets else None)
+        instances = backend.list_instances(chosen.resource_group, chosen.name) if chosen is not None else []
+    except Exception as error:  # every backend failure becomes a notification
+        return FirstScreen(info, [], None, [], "listing scale sets", error_text(error))
+    return FirstScreen(info, scale_sets, chosen, instances)
+
+
+def start_first_screen_read(backend: Backend, resource_group: str | None) -> Future[FirstScreen]:
+    """Read the first screen in a thread of its own, from now on: the launcher starts it as soon as
+    the backend is open, so the read overlaps Textual's start instead of following it."""
+    future: Future[FirstScreen] = Future()
+
+    def read() -> None:
+        future.set_result(read_first_screen(backend, resource_group))
+
+    threading.Thread(target=read, name="vmss-first-screen", daemon=True).start()
+    return future
+
+
 class MainScreen(Screen[None]):
     """Scale sets, instances, the fault-domain map and the activity log of one backend."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings()
 
-    def __init__(self, session: Session, *, read_only: bool, production_subscriptions: frozenset[str] = frozenset(),
+    def __init__(self, backend: Backend, *, read_only: bool, production_subscriptions: frozenset[str] = frozenset(),
                  resource_group: str | None = None, clock: Callable[[], datetime] = datetime.now,
-                 refresh_interval: float = 2.0, idle_refresh_interval: float = 10.0) -> None:
+                 refresh_interval: float = 2.0, idle_refresh_interval: float = 10.0,
+                 first_screen: Future[FirstScreen] | None = None) -> None:
+        """`first_screen` is the read `start_first_screen_read` began; without one the screen starts it."""
         super().__init__()
-        self.session = session
+        self.backend = backend
+        self._first_screen = first_screen
         self.read_only = read_only
         self.production_subscriptions = production_subscriptions
         self.resource_group = resource_group
@@ -113,6 +158,11 @@ class MainScreen(Screen[None]):
         """Handlers that need the side panes, held until they are mounted (in arrival order)."""
         """Command lines built from the marked rows: sending one clears the marks."""
 
+    @property
+    def session(self) -> Session:
+        """The app's command session (made on first use, see `VmssApp.session`)."""
+        return self.app.session  # type: ignore[attr-defined,no-any-return]
+
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
@@ -134,6 +184,8 @@ class MainScreen(Screen[None]):
             await self._rest_mounted.wait()
             return
         self._rest_mounting = True
+        self.app.first_rows_shown()  # type: ignore[attr-defined]
+        self.warm_up()
         map_pane = VerticalScroll(FaultDomainMap(id="fd-map"), id="map-pane")
         map_pane.border_title = "Fault domains"
         activity = ActivityPane(id="activity")
@@ -189,8 +241,9 @@ class MainScreen(Screen[None]):
     def key_bar(self) -> KeyBar:
         return self.query_one(KeyBar)
 
-    def on_mount(self) -> None:
-        self.load_first()
+    async def on_mount(self) -> None:
+        first_screen = self._first_screen or start_first_screen_read(self.backend, self.resource_group)
+        self._first_screen = None
         self.sets_table.border_title = "Scale sets"
         self.instance_table.border_title = "Instances"
         self._show_header()
@@ -200,6 +253,13 @@ class MainScreen(Screen[None]):
         self.set_timer(REST_MOUNT_DELAY, self._mount_rest)
         self.set_interval(self.refresh_interval, self._tick, name="live-refresh")
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        # The first paint waits (briefly) for the data, so it shows rows rather than empty panes.
+        try:
+            first = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(first_screen)), FIRST_SCREEN_WAIT)
+        except asyncio.TimeoutError:
+            self.wait_first_screen(first_screen)
+        else:
+            self._show_first(first)
 
     def on_resize(self, event: Resize) -> None:
         self._size_panes(event.size.width, event.size.height)
@@ -224,28 +284,17 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ workers (no widget access)
 
     def _failed(self, doing: str, error: BaseException) -> None:
-        text = str(error) if isinstance(error, AzureError) else f"{type(error).__name__}: {error}"
-        self.post_message(BackendFailed(doing, text))
+        self.post_message(BackendFailed(doing, error_text(error)))
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """After the first rows, off the event loop: the command session (and the command layer's imports)."""
+        self.session  # noqa: B018 (made on first use)
 
     @work(thread=True, exclusive=True, group="sets", exit_on_error=False)
-    def load_first(self) -> None:
-        """The first screen in one trip: the backend, the sets, and the instances of the set to open on."""
-        backend = self.session.backend
-        try:
-            info = backend.info()
-        except Exception as error:
-            self._failed("connecting", error)
-            return
-        try:
-            scale_sets = backend.list_scale_sets(self.resource_group)
-            # Open on the first set that has instances: more to see than an empty set.
-            chosen = next((s for s in scale_sets if s.capacity > 0), scale_sets[0] if scale_sets else None)
-            instances = backend.list_instances(chosen.resource_group, chosen.name) if chosen is not None else []
-        except Exception as error:  # every backend failure becomes a notification
-            self.post_message(BackendReady(info))
-            self._failed("listing scale sets", error)
-            return
-        self.post_message(FirstLoaded(info, scale_sets, chosen, instances))
+    def wait_first_screen(self, first_screen: Future[FirstScreen]) -> None:
+        """(When the first screen's read outlasted the wait before the first paint) post it when it comes."""
+        self.post_message(FirstLoaded(first_screen.result()))
 
     @work(thread=True, exclusive=True, group="sets", exit_on_error=False)
     def load_sets(self, first: bool = False, with_instances_of: tuple[str, str] | None = None) -> None:
@@ -254,7 +303,7 @@ class MainScreen(Screen[None]):
         `with_instances_of` (the selected set) also reads that set's instances in the same trip:
         a refresh is one worker, and the set itself comes from the list, not a second call.
         """
-        backend = self.session.backend
+        backend = self.backend
         try:
             if first:
                 self.post_message(BackendReady(backend.info()))
@@ -291,7 +340,7 @@ class MainScreen(Screen[None]):
 
     def _read_instances(self, resource_group: str, name: str, scale_set: ScaleSet | None = None) -> None:
         """(In a worker) read a set (unless given) and its instances and post them."""
-        backend = self.session.backend
+        backend = self.backend
         try:
             if scale_set is None:
                 scale_set = backend.get_scale_set(resource_group, name)
@@ -312,7 +361,7 @@ class MainScreen(Screen[None]):
     def prepare_line(self, line: str) -> None:
         """Ask the command layer whether the line needs a yes first (scale-in plans its victims here)."""
         try:
-            prompt = confirmation_prompt(line, self.session)
+            prompt = _confirmation_prompt(line, self.session)
         except Exception as error:
             self._failed(f"preparing '{line}'", error)
             return
@@ -322,7 +371,7 @@ class MainScreen(Screen[None]):
     def prepare_instance_line(self, line: str, resource_group: str, name: str, instance_ids: list[str]) -> None:
         """Check that the instances still exist before asking anything about them."""
         try:
-            existing = {i.instance_id for i in self.session.backend.list_instances(resource_group, name)}
+            existing = {i.instance_id for i in self.backend.list_instances(resource_group, name)}
             missing = [instance_id for instance_id in instance_ids if instance_id not in existing]
             if missing:
                 self.post_message(BackendFailed(
@@ -330,7 +379,7 @@ class MainScreen(Screen[None]):
                           f"gone since the list was drawn; the list is refreshed. Nothing was changed."))
                 self.post_message(ScaleSetGone(resource_group, name, instances_only=True))
                 return
-            prompt = confirmation_prompt(line, self.session)
+            prompt = _confirmation_prompt(line, self.session)
         except Exception as error:
             self._failed(f"preparing '{line}'", error)
             return
@@ -341,8 +390,8 @@ class MainScreen(Screen[None]):
         """Plan the capacity change first: a bad capacity fails before any question, a scale-out names
         what it creates, a scale-in what its policy removes."""
         try:
-            plan = self.session.backend.plan_capacity(resource_group, name, capacity)
-            prompt = confirmation_prompt(line, self.session) or ""
+            plan = self.backend.plan_capacity(resource_group, name, capacity)
+            prompt = _confirmation_prompt(line, self.session) or ""
         except Exception as error:
             self._failed(f"preparing '{line}'", error)
             return
@@ -359,13 +408,15 @@ class MainScreen(Screen[None]):
     def execute_line(self, line: str) -> None:
         """Run one line through the command layer; progress and the outcome come back as messages."""
         self.post_message(CommandStarted(line))
+        from ...commands import run_line
+
         outcome = run_line(line, self.session)
         self.post_message(CommandFinished(line, outcome))
 
     @work(thread=True, exclusive=True, group="operations", exit_on_error=False)
     def poll_operations(self, operation_ids: list[str]) -> None:
         """Fresh snapshots of operations nobody is waiting on (started with --no-wait)."""
-        backend = self.session.backend
+        backend = self.backend
         for operation_id in operation_ids:
             try:
                 operation = backend.get_operation(operation_id)
@@ -378,6 +429,8 @@ class MainScreen(Screen[None]):
     def compute_completions(self, text: str) -> None:
         """Completions for the command bar (may consult the backend for names)."""
         try:
+            from ...commands import complete
+
             completions = complete(text, self.session)
         except Exception:
             completions = []
@@ -386,7 +439,9 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, resource_group: str, name: str, instance_id: str | None) -> None:
         """Fetch the freshest model of a set or instance for the detail view."""
-        backend = self.session.backend
+        from ...commands.formatting import instance_json, scale_set_json
+
+        backend = self.backend
         try:
             if instance_id is None:
                 scale_set = backend.get_scale_set(resource_group, name)
@@ -421,29 +476,37 @@ class MainScreen(Screen[None]):
 
     @on(FirstLoaded)
     def _first_loaded(self, message: FirstLoaded) -> None:
+        self._show_first(message.first)
+
+    def _show_first(self, first: FirstScreen) -> None:
         """Header, sets and the chosen set's rows in one go; counting the other sets comes after."""
-        self.info = message.info
-        self.sets_table.show_sets(message.scale_sets)
+        if first.info is not None:
+            self.info = first.info
+            self._show_header()
+        if first.error:
+            self._backend_failed(BackendFailed(first.failed_doing, first.error))
+            return
+        self.sets_table.show_sets(first.scale_sets)
         self._size_panes(self.app.size.width, self.app.size.height)
-        chosen = message.chosen
+        chosen = first.chosen
         if chosen is not None:
             key = (chosen.resource_group, chosen.name)
             self.selected_key = key
             self.selected_set = chosen
-            self.session.current_set = key
+            self.app.set_current_set(key)  # type: ignore[attr-defined]
             self.sets_table.move_to(set_row_key(chosen))
-            self.sets_table.set_running(chosen, running_label(message.instances))
-            self.instance_table.show_instances(key, message.instances)
+            self.sets_table.set_running(chosen, running_label(first.instances))
+            self.instance_table.show_instances(key, first.instances)
             self._title_instances()
         self._show_header()
         self._loaded_once = True
-        if not message.scale_sets and self.read_only:
+        if not first.scale_sets and self.read_only:
             self._log("No scale sets here (and this session is read-only).", None)
-        elif not message.scale_sets:
+        elif not first.scale_sets:
             self._log("No scale sets yet: create one, e.g. ':create web --mode uniform --capacity 3 -g my-rg'.",
                       None)
         self.call_after_refresh(self._mount_rest)
-        if len(message.scale_sets) > 1:
+        if len(first.scale_sets) > 1:
             self.load_sets()
 
     @on(ScaleSetGone)
@@ -660,7 +723,7 @@ class MainScreen(Screen[None]):
             return
         self.selected_key = key
         self.selected_set = scale_set
-        self.session.current_set = key
+        self.app.set_current_set(key)  # type: ignore[attr-defined]
         if key is None:
             self.instance_table.show_instances(None, [])
         else:
@@ -778,6 +841,8 @@ class MainScreen(Screen[None]):
             order = INSTANCE_PANE_KEYS
         elif focused is not None and focused.id == "log":
             order = LOG_PANE_KEYS
+        elif focused is not None and focused.id == "map-pane":
+            order = MAP_PANE_KEYS
         else:
             order = SETS_PANE_KEYS
         self.key_bar.show_keys([(key, label) for key, action, label in order
@@ -967,6 +1032,8 @@ class MainScreen(Screen[None]):
                  HelpRow("tab", "Next pane"),
                  HelpRow("ctrl+p", "Command palette: commands that fit the selection"),
                  HelpRow("q", "Quit")]
+        from ...commands import COMMANDS
+
         commands = [(spec.usage(), spec.summary) for spec in COMMANDS if not spec.repl_only]
         self.app.push_screen(HelpScreen(rows, commands))
 
@@ -1032,6 +1099,10 @@ INSTANCE_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("d", "deallocate", "Dealloc"), ("space", "mark", "Mark"), ("w", "what_if", "What if"), ("o", "sort", "Sort"),
     ("i", "reimage", "Reimage"), ("P", "protect", "Protect"), ("u", "upgrade", "Upgrade"),
 )
+MAP_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
+    ("w", "what_if", "What if"), ("up/down", None, "Scroll"), ("s", "scale", "Scale"), ("v", "detail", "Detail"),
+    ("/", "filter", "Filter"), (":", "command_bar", "Cmd"), ("^r", "refresh", "Refresh"), ("tab", None, "Next pane"),
+)
 LOG_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("enter", None, "Details"), (":", "command_bar", "Cmd"), ("tab", None, "Next pane"),
 )
@@ -1040,6 +1111,13 @@ LOG_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
 def _key_label(key: str) -> str:
     names = {"slash": "/", "colon": ":", "question_mark": "?", "space": "space", "delete": "del"}
     return " / ".join(names.get(part, part) for part in key.split(","))
+
+
+def _confirmation_prompt(line: str, session: Session) -> str | None:
+    """The command layer's question before a change (imported on first use, not at start-up)."""
+    from ...commands import confirmation_prompt
+
+    return confirmation_prompt(line, session)
 
 
 def _json(data: Any) -> str:
