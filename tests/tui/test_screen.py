@@ -212,6 +212,23 @@ async def test_the_footer_lists_the_main_keys_at_120_and_at_80_columns(make_app:
             assert "palettel" not in footer
 
 
+async def test_the_key_bar_shows_the_fault_domain_maps_own_keys_when_it_has_focus(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        for _ in range(4):  # sets -> instances -> map
+            if app.focused is not None and app.focused.id == "map-pane":
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert app.focused is not None and app.focused.id == "map-pane", app.focused
+        footer = screen_lines(app)[-1]
+        for shown in ("w What if", "Scroll", "tab Next pane", "q Quit"):
+            assert shown in footer, f"{shown!r} missing from {footer!r}"
+        for sets_key in ("a Add VM", "enter Instances"):
+            assert sets_key not in footer, f"the sets pane's {sets_key!r} shows on the map: {footer!r}"
+
+
 async def test_what_if_zone_loss_is_visible_at_80x24(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
