@@ -226,6 +226,10 @@ class TokenAuthority:
         """The client name of the last token this thread checked (for its request's audit line)."""
         return getattr(self._local, "principal", None)
 
+    def answered_sign_in(self) -> bool:
+        """True when this thread's last request was one of the authority's own (discovery, keys, token)."""
+        return bool(getattr(self._local, "sign_in", False))
+
     def _refuse(self, code: str, message: str, base_url: str) -> Answer:
         challenge = (f'Bearer authorization_uri="{base_url.rstrip("/")}/{self.tenant_id}", error="invalid_token", '
                      f'error_description="{code}"')
@@ -440,14 +444,8 @@ def audited(audit: Any, authority: TokenAuthority) -> Any:
         return None
 
     def record(method: str, target: str, status: int, body: object, client_address: str) -> None:
-        if getattr(authority._local, "sign_in", False):
+        if authority.answered_sign_in():
             return
         audit(method, target, status, body, client_address, operator=authority.current_principal() or "anonymous")
 
     return record
-
-
-def read_client(state_dir: Path | str, name: str | None = None) -> tuple[str, Client]:
-    """(tenant id, this user's client) from an endpoint's state dir, registering the client if needed."""
-    authority = TokenAuthority(state_dir)
-    return authority.tenant_id, authority.client_for(name)
