@@ -297,3 +297,14 @@ def test_a_bad_deployment_name_or_mode_is_refused(emulator: Any) -> None:
         emulator.deploy("no-such-rg", "ok", template())
 
 
+
+
+def test_resource_id_only_what_if_says_deploy_for_what_exists(emulator: Any, clock: Any) -> None:
+    emulator.deploy(GROUP, "one", template(scale_set_resource("web", 3)))
+    settle(clock)
+    result = emulator.what_if_deployment(GROUP, "two", template(scale_set_resource("web", 4), scale_set_resource("api")),
+                                         result_format="ResourceIdOnly")
+    assert {name: c for name, c in changes_by_name(result).items()} == {
+        "api": {"resourceId": changes_by_name(result)["api"]["resourceId"], "changeType": "Create"},
+        "web": {"resourceId": changes_by_name(result)["web"]["resourceId"], "changeType": "Deploy"}}
+    assert what_if_summary(result) == "Resource changes: 1 to create, 1 to deploy."

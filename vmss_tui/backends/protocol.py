@@ -463,7 +463,8 @@ class Deployments(Protocol):
         ...
 
     def what_if_deployment(self, resource_group: str, name: str, template: Any,
-                           parameters: dict[str, Any] | None = None, *, mode: str = "Incremental") -> dict[str, Any]:
+                           parameters: dict[str, Any] | None = None, *, mode: str = "Incremental",
+                           result_format: str = "FullResourcePayloads") -> dict[str, Any]:
         ...
 
     def get_deployment(self, resource_group: str, name: str) -> dict[str, Any]:

@@ -157,8 +157,10 @@ def validate_deployment(app: ArmApp, request: Request, sub: str, rg: str, name: 
 def what_if(app: ArmApp, request: Request, sub: str, rg: str, name: str) -> Response:
     """`az deployment group what-if`: 202 with a Location where the result waits (the result is computed now)."""
     template, parameters, mode = _request(request)
+    settings = request.body["properties"].get("whatIfSettings") or {}
+    result_format = settings.get("resultFormat") if isinstance(settings, dict) else None
     result = app.call(_capability(app).what_if_deployment, rg, name, template, parameters, mode=mode,
-                      provider_api_versions=_versions())
+                      provider_api_versions=_versions(), result_format=str(result_format or "FullResourcePayloads"))
     result_id = str(uuid.uuid4())
     with _what_if_lock:
         _what_if_results[result_id] = result

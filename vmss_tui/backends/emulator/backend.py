@@ -374,9 +374,10 @@ class EmulatorBackend:
 
     def what_if_deployment(self, resource_group: str, name: str, template: Any,
                            parameters: dict[str, Any] | None = None, *, mode: str = "Incremental",
-                           provider_api_versions: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+                           provider_api_versions: dict[str, tuple[str, ...]] | None = None,
+                           result_format: str = "FullResourcePayloads") -> dict[str, Any]:
         return self.deployments.what_if(resource_group, name, template, parameters, mode=mode,
-                                        provider_api_versions=provider_api_versions)
+                                        provider_api_versions=provider_api_versions, result_format=result_format)
 
     def get_deployment(self, resource_group: str, name: str) -> dict[str, Any]:
         return self.deployments.get(resource_group, name)

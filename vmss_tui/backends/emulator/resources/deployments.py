@@ -252,8 +252,15 @@ class DeploymentService:
 
     def what_if(self, resource_group: str, name: str, template: str | Mapping[str, Any],
                 parameters: Mapping[str, Any] | None = None, *, mode: str = "Incremental",
-                provider_api_versions: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-        """What a deployment would change, resource by resource, without changing anything."""
+                provider_api_versions: Mapping[str, tuple[str, ...]] | None = None,
+                result_format: str = "FullResourcePayloads") -> dict[str, Any]:
+        """What a deployment would change, resource by resource, without changing anything.
+
+        `ResourceIdOnly` gives ids only: a resource that exists and is in the template is `Deploy` (ARM cannot say
+        more without payloads) [ARM-WHATIF]."""
+        if result_format.lower() not in ("fullresourcepayloads", "resourceidonly"):
+            raise errors.InvalidParameter(f"The what-if result format '{names.shown(str(result_format))}' is not "
+                                          "valid: use FullResourcePayloads or ResourceIdOnly.", target="resultFormat")
         plan, _text, group = self._plan(resource_group, name, template, parameters, mode, provider_api_versions)
         changes: list[dict[str, Any]] = []
         for resource in plan.resources:
@@ -281,6 +288,11 @@ class DeploymentService:
                 change_type = "Delete" if mode == "Complete" else "Ignore"
                 changes.append({"resourceId": resource_id, "changeType": change_type,
                                 "before": kind.read(group["name"], resource_name)})
+        if result_format.lower() == "resourceidonly":
+            changes = [{"resourceId": c["resourceId"],
+                        "changeType": "Deploy" if c["changeType"] in ("Modify", "NoChange") else c["changeType"],
+                        **({"unsupportedReason": c["unsupportedReason"]} if "unsupportedReason" in c else {})}
+                       for c in changes]
         return arm_resources.what_if_json(changes)
 
     # --- reading, cancelling, deleting -------------------------------------------------
