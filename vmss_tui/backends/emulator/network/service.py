@@ -761,7 +761,9 @@ class NetworkService:
     def _nic_configuration_refs(self, txn: Transaction, binding: Mapping[str, Any] | None
                                 ) -> tuple[ScaleSetNicConfigurationRefs, ...]:
         if binding is None or not binding.get("profile"):
-            return ()
+            # A set stored before networking (or made without one) still has a primary NIC configuration in
+            # its model, with no load balancer: az answers "No load balancer exists ...".
+            return (ScaleSetNicConfigurationRefs("nic", True, (ScaleSetIpConfigurationRefs("ipconfig1"),)),)
         nat_pools: tuple[str, ...] = ()
         pools: tuple[str, ...] = ()
         if binding.get("lb"):
