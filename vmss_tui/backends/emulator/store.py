@@ -327,6 +327,9 @@ class Store:
         except OSError as exc:
             raise _write_error(self.root, exc) from None
         self._real_root = os.path.realpath(self.root)
+        # plain strings: every snapshot looks for the journal and opens a lock file (pathlib costs ~10x)
+        self._journal_file = os.path.join(self.root, JOURNAL_NAME)
+        self._lock_files = {name: os.path.join(self.root, name) for name in (LOCK_NAME, COMMIT_LOCK_NAME)}
         self.index = index
         self._cache = ShardCache()  # bounded: a long-running TUI or endpoint never holds every set parsed
         self._cache_lock = threading.Lock()
@@ -606,14 +609,14 @@ class Store:
         Raises:
             StoreDamaged: A journal this store never wrote (nothing of it is applied or read).
         """
-        if self.recover_on_read and self.journal_path.exists() and not self._holds(LOCK_NAME):
-            try:
-                self.recover()
-            except StoreWriteFailed:
-                pass  # a read-only user: read through the journal below
         with self._lock(COMMIT_LOCK_NAME, exclusive=False, required=False):
-            if self.journal_path.exists():
-                self._pending = self.pending_commit()
+            if os.path.exists(self._journal_file):  # one stat: the only cost of all this when nothing crashed
+                if self.recover_on_read and not self._holds(LOCK_NAME):
+                    try:  # lets this thread's shared hold go meanwhile (nothing was read yet)
+                        self.recover()
+                    except StoreWriteFailed:
+                        pass  # a read-only user: read through the journal below
+                self._pending = self.pending_commit() if os.path.exists(self._journal_file) else None
             elif self._pending is not None:
                 self._pending = None
             yield Transaction(self, writable=False)
@@ -626,7 +629,7 @@ class Store:
         (StoreWriteFailed), no shard of the transaction changed.
         """
         with self._shared_released(), self._lock(LOCK_NAME, exclusive=True, required=True):
-            if self.journal_path.exists() or self._pending is not None:
+            if os.path.exists(self._journal_file) or self._pending is not None:
                 self._recover_locked()
             txn = Transaction(self, writable=True)
             try:
@@ -740,10 +743,10 @@ class Store:
     def _open_lock_file(self, name: str, required: bool) -> int | None:
         # 0o666 less the umask: on a shared console (umask 007, setgid dir) every operator can lock.
         try:
-            return os.open(self.root / name, os.O_RDWR | os.O_CREAT, 0o666)
+            return os.open(self._lock_files[name], os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
             try:  # a user who may only read: flock works on a read-only descriptor
-                return os.open(self.root / name, os.O_RDONLY)
+                return os.open(self._lock_files[name], os.O_RDONLY)
             except OSError:
                 if required:
                     raise _write_error(self.root, exc) from None
