@@ -510,3 +510,17 @@ def test_a_resource_group_delete_killed_at_any_step_marks_every_set_or_none(tmp_
         assert states == {"a": "Deleting", "b": "Deleting", "c": "Deleting"} and group_state == "Deleting", \
             (states, group_state)
     assert not (tmp_path / JOURNAL_NAME).exists()
+
+
+def test_a_store_already_open_completes_an_interrupted_commit_at_its_next_read(tmp_path):
+    """Another process died mid-commit after this one opened the store: the next snapshot completes it."""
+    _prepare(tmp_path, 2)
+    store = Store(tmp_path, index=SummaryIndex())
+    with store.snapshot() as txn:  # shards of generation 2 are parsed and cached here
+        assert {txn.view(key)["scale_set"]["1"]["gen"] for key in SETS} == {2}
+    killed = _run(STEP_WRITER, tmp_path, "renamed-2", 3)
+    assert killed.returncode == 9 and (tmp_path / JOURNAL_NAME).exists()
+    with store.snapshot() as txn:
+        assert {txn.view(key)["scale_set"]["1"]["gen"] for key in SETS} == {3}
+        assert not txn.exists("sets/rg/d")
+    assert not (tmp_path / JOURNAL_NAME).exists(), "the reader did not complete the commit"
