@@ -61,7 +61,7 @@ def check_store(store: Store) -> Report:
     journal_finding = _journal_finding(store)
     if journal_finding is not None:
         report.findings.append(journal_finding)
-        if not journal_finding.problem.startswith("a commit"):
+        if journal_finding.label != "PENDING":
             return report  # a journal that is not ours: what it would change is unknown, so read nothing
     with store.snapshot() as txn:  # through a whole journal: the store as it is once completed
         set_data = _readable_sets(txn, report)
@@ -96,7 +96,7 @@ def _journal_finding(store: Store) -> Finding | None:
         return Finding(store.journal_path, "a commit was interrupted by a crash before its journal was whole, so "
                                            "none of it happened (readers already ignore it)",
                        "--repair discards it and its temp files", "PENDING")
-    return Finding(store.journal_path, f"a commit was interrupted by a crash half applied ({pending.describe()}); "
+    return Finding(store.journal_path, f"a commit was half applied when a crash interrupted it ({pending.describe()}); "
                                        "readers already see it whole",
                    "--repair completes it (so does any command run by a user who may write the store)", "PENDING")
 
