@@ -79,9 +79,10 @@ class EmulatorCredential:
     which the audit trail records as the operator. Tokens are reused until 5 minutes before expiry.
     """
 
-    def __init__(self, base_url: str, ca_bundle: str | Path | None = None, state_dir: str | Path | None = None,
-                 timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_url: str | None, ca_bundle: str | Path | None = None,
+                 state_dir: str | Path | None = None, timeout: float = 30.0) -> None:
+        """`base_url` None is refused at the first token, not here: a session that sends nothing needs none."""
+        self.base_url = (base_url or "").rstrip("/")
         self.ca_bundle = ca_bundle
         self.state_dir = Path(state_dir) if state_dir else emulator_state_dir(ca_bundle)
         self.timeout = timeout
@@ -92,6 +93,9 @@ class EmulatorCredential:
 
         from .testing import _AccessToken
 
+        if not self.base_url:  # never guess an endpoint to send a client secret to
+            raise InvalidParameter("--auth emulator needs --base-url (or VMSS_TUI_AZURE_BASE_URL): the endpoint "
+                                   "`vmss-tui emulator serve` printed.", target="base-url")
         scope = scopes[0] if scopes else f"{self.base_url}/.default"
         cached = self._cached.get(scope)
         if cached is not None and cached.expires_on - 300 > time.time():
@@ -151,9 +155,6 @@ def make_credential(auth: str | None, *, base_url: str | None = None, connection
     if mode not in AUTH_MODES:
         raise InvalidParameter(f"Unknown --auth '{auth}'; choose from: {', '.join(AUTH_MODES)}.", target="auth")
     if mode == "emulator":
-        if not base_url:
-            raise InvalidParameter("--auth emulator needs --base-url (or VMSS_TUI_AZURE_BASE_URL): the endpoint "
-                                   "`vmss-tui emulator serve` printed.", target="base-url")
         return EmulatorCredential(base_url, connection_verify if isinstance(connection_verify, (str, Path)) else None)
     from azure import identity
 
