@@ -26,7 +26,7 @@ from ..domain import errors
 from ..domain.names import shown
 from . import paging, validation
 from .lro import OperationTracker
-from .providers import compute, deployments, resources
+from .providers import compute, deployments, network, resources
 from .routing import Request, Response, RouteTable, error_response
 from .views import RowCache
 
@@ -81,7 +81,7 @@ class ArmApp:
         self.operations = OperationTracker(self.settings, self.subscription_id, self.default_location,
                                            lambda op_id: self.call(self.backend.get_operation, op_id))
         self.rows = RowCache()  # wire rows of recent lists, converted as pages are read
-        self.routes = RouteTable(resources.ROUTES, deployments.ROUTES, compute.ROUTES)
+        self.routes = RouteTable(resources.ROUTES, deployments.ROUTES, network.ROUTES, compute.ROUTES)
         self._request_count = 0
         self.requests_served = 0
 
@@ -186,7 +186,7 @@ class ArmApp:
                 "code": "SubscriptionNotFound",
                 "message": f"The subscription '{shown(params['sub'])}' could not be found."}})
         validation.check_path_names(params)
-        parsed_body = validation.parse_body(body)
+        parsed_body = getattr(route, "parse_body", validation.parse_body)(body)
         if route.schema is not None and method in ("PUT", "PATCH", "POST"):
             validation.check_body(parsed_body, route.schema)
         request = Request(method=method, path=path, query=query_lower, raw_query=query,

@@ -42,6 +42,18 @@ RESOURCES_API_VERSIONS: tuple[str, ...] = (
 )
 """Microsoft.Resources resourceGroups and subscriptions, as ARM lists them in InvalidApiVersionParameter."""
 
+NETWORK_API_VERSIONS: tuple[str, ...] = (
+    "2026-03-01", "2025-07-01", "2025-05-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01",
+    "2024-03-01", "2024-01-01", "2023-11-01", "2023-09-01", "2023-06-01", "2023-05-01", "2023-04-01", "2023-02-01",
+    "2022-11-01", "2022-09-01", "2022-07-01", "2022-05-01", "2022-01-01", "2021-08-01", "2021-05-01", "2021-03-01",
+    "2021-02-01", "2020-11-01", "2020-08-01", "2020-07-01", "2020-06-01", "2020-05-01", "2020-04-01", "2020-03-01",
+    "2019-12-01", "2019-11-01", "2019-09-01", "2019-08-01", "2019-07-01", "2019-06-01", "2019-04-01", "2019-02-01",
+    "2018-12-01", "2018-11-01", "2018-10-01", "2018-08-01", "2018-07-01", "2018-06-01", "2018-04-01", "2018-02-01",
+    "2018-01-01", "2017-11-01", "2017-10-01", "2017-09-01", "2017-08-01", "2017-06-01", "2017-03-30", "2017-03-01",
+)
+"""Microsoft.Network's api-versions (issue 14): azure-mgmt-network 33 sends 2026-03-01 (2018-10-01 for a scale
+set's NICs), az's aaz `network` commands 2025-07-01, az's vmss code through its profile 2022-01-01."""
+_NETWORK_KNOWN = frozenset(NETWORK_API_VERSIONS)
 _COMPUTE_KNOWN = frozenset(COMPUTE_API_VERSIONS)
 _RESOURCES_KNOWN = frozenset(RESOURCES_API_VERSIONS)
 _API_VERSION_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(-[A-Za-z0-9]{1,20})?")
@@ -64,11 +76,12 @@ def check_api_version(version: str | None, kind: str, resource_type: str, locati
         raise RequestRefused("The api-version query parameter (?api-version=) is required for all requests.",
                              code="MissingApiVersionParameter", http_status=400)
     known, listed = ((_COMPUTE_KNOWN, COMPUTE_API_VERSIONS) if kind == "compute"
+                     else (_NETWORK_KNOWN, NETWORK_API_VERSIONS) if kind == "network"
                      else (_RESOURCES_KNOWN, RESOURCES_API_VERSIONS))
     if version in known:
         return
     shown = names.shown(version, 40)
-    if kind == "compute" and _API_VERSION_SHAPE.fullmatch(version):
+    if kind in ("compute", "network") and _API_VERSION_SHAPE.fullmatch(version):
         raise RequestRefused(
             f"No registered resource provider found for location '{location}' and API version '{shown}' for type "
             f"'{resource_type}'. The supported api-versions are '{', '.join(listed)}'. The supported locations "

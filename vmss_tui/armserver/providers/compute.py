@@ -22,6 +22,7 @@ from ...domain.sizes import FLEXIBLE_FORBIDDEN_SIZES, SIZES
 from .. import validation
 from ..routing import COMPUTE, LOCATION, RG, SUB, VM, VMSS, VMSS_VM, Request, Response, Route
 from ..views import ChainedRows
+from . import network
 from .resources import require_group
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def list_scale_sets(app: ArmApp, request: Request, sub: str, rg: str) -> Respons
 
 
 def get_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
-    return with_etag(Response(200, arm_compute.scale_set_to_json(app.call(app.backend.get_scale_set, rg, vmss))))
+    body = arm_compute.scale_set_to_json(app.call(app.backend.get_scale_set, rg, vmss))
+    return with_etag(Response(200, network.with_network_profile(app, body, rg, vmss)))
 
 
 def delete_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:

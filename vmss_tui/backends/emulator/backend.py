@@ -329,6 +329,11 @@ class EmulatorBackend:
     def delete_network_resource(self, kind: str, resource_group: str, name: str) -> None:
         self.network.delete_resource(_collection(kind), resource_group, name)
 
+    def put_network_resource(self, kind: str, resource_group: str, name: str,
+                             body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create or replace a resource from its ARM body (the endpoint's PUT); returns (resource, created)."""
+        return self.network.put_resource(_collection(kind), resource_group, name, body)
+
     def create_virtual_network(self, resource_group: str, name: str, *, location: str | None = None,
                                address_prefixes: tuple[str, ...] = ("10.0.0.0/16",), subnet_name: str | None = None,
                                subnet_prefix: str | None = None) -> dict[str, Any]:

@@ -259,6 +259,75 @@ class NetworkService:
             self._save_lb(txn, resource_group, lb)
             return self._arm(txn, resource_group, LBS, name) or {}
 
+    def put_resource(self, collection: str, resource_group: str, name: str,
+                     body: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create or replace one resource from its ARM body (the endpoint's PUT); returns (resource, created).
+
+        What the emulator keeps for itself survives a replace: subnets' handed-out addresses (a subnet still
+        holding some cannot be dropped), a public IP's address and attachment, the backend pools' members
+        and NAT-pool rules of a load balancer a scale set uses (dropping a pool it uses is refused).
+        """
+        validate_network_name(name)
+        with self.ctx.store.transaction() as txn:
+            row = groups.require_group_for_change(txn, resource_group, self.ctx.now())
+            location = str(body.get("location") or row["location"])
+            sub = self._sub(txn)
+            before = self._arm(txn, resource_group, collection, name)
+            stored_name = before["name"] if before else name
+            if collection == VNETS:
+                vnet = codec.vnet_from_arm(body, stored_name, location)
+                validate_subnet_prefixes(vnet.name, vnet.address_prefixes,
+                                         {s.name: s.address_prefix for s in vnet.subnets})
+                found = self._vnet(txn, resource_group, stored_name)
+                held = found[1] if found else {}
+                kept = {s.name.lower() for s in vnet.subnets}
+                for old_subnet, holders in held.items():
+                    if old_subnet not in kept and holders:
+                        lifecycle.check_subnet_deletable(old_subnet, SubnetAddresses(
+                            f"{network_id(sub, resource_group, 'virtualNetworks', stored_name)}/subnets/{old_subnet}",
+                            "0.0.0.0/0", holders))
+                self._save_vnet(txn, resource_group, vnet, {k: v for k, v in held.items() if k in kept})
+            elif collection == PIPS:
+                pip = codec.public_ip_from_arm(body, stored_name, location)
+                old = codec.public_ip_from_arm(before, stored_name, location) if before else None
+                address = old.ip_address if old else None
+                attached = old.ip_configuration_id if old else None
+                if address is None and (pip.allocation_method is IPAllocationMethod.STATIC or attached):
+                    address = self._take_public(txn, self._pip_id(txn, resource_group, stored_name))
+                pip = replace(pip, ip_address=address, ip_configuration_id=attached)
+                self._save_arm(txn, resource_group, PIPS, codec.public_ip_to_arm(pip, sub, resource_group))
+            elif collection == NSGS:
+                nsg = codec.nsg_from_arm(body, stored_name, location)
+                validate_security_rules(nsg.security_rules)
+                self._save_arm(txn, resource_group, NSGS, codec.nsg_to_arm(nsg, sub, resource_group))
+            elif collection == LBS:
+                lb_id = network_id(sub, resource_group, "loadBalancers", stored_name)
+                lb = codec.load_balancer_from_arm(body, stored_name, location, lb_id)
+                if before is not None:
+                    old = codec.load_balancer_from_arm(before, stored_name, location, lb_id)
+                    lifecycle.check_load_balancer_update(old, lb, self._lb_users(txn, resource_group, stored_name))
+                    pools = tuple(old.pool(p.name) or p for p in lb.backend_address_pools)
+                    created = tuple(r for r in old.inbound_nat_rules if r.created_from_pool and
+                                    lb.nat_pool(r.created_from_pool) is not None)
+                    own = tuple(r for r in lb.inbound_nat_rules if not r.created_from_pool)
+                    lb = replace(lb, backend_address_pools=pools, inbound_nat_rules=own + created)
+                public_ips = {}
+                for frontend in lb.frontend_ip_configurations:
+                    if frontend.public_ip_address_id:
+                        pip = self._pip_by_id(txn, frontend.public_ip_address_id)
+                        public_ips[frontend.public_ip_address_id] = pip
+                validate_load_balancer(lb, public_ips)
+                for frontend in lb.frontend_ip_configurations:
+                    if frontend.public_ip_address_id:
+                        group = frontend.public_ip_address_id.split("/resourceGroups/", 1)[1].split("/", 1)[0]
+                        self._attach_public_ip(txn, group, public_ips[frontend.public_ip_address_id],
+                                               child_id(lb_id, "frontendIPConfigurations", frontend.name))
+                self._save_lb(txn, resource_group, lb)
+            else:
+                raise ValueError(collection)
+            stored = self._arm(txn, resource_group, collection, stored_name) or {}
+            return self._decorate(txn, resource_group, collection, stored), before is None
+
     def delete_resource(self, collection: str, resource_group: str, name: str) -> None:
         """Delete one resource; one still in use is refused with Azure's error, naming the user."""
         validate_network_name(name)
