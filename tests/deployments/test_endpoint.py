@@ -71,6 +71,8 @@ def test_put_answers_201_accepted_with_an_async_status_that_ends_succeeded(app: 
     assert operation.properties.target_resource.resource_type == "Microsoft.Compute/virtualMachineScaleSets"
     one = call(app, "GET", path(app, "vmss_deploy_abc", f"/operations/{operation.operation_id}"))
     assert one.status == 200 and one.body["operationId"] == operation.operation_id
+    legacy = path(app, "vmss_deploy_abc", "/operations").replace("/providers/Microsoft.Resources", "")
+    assert call(app, "GET", legacy.replace("resourceGroups", "resourcegroups")).body["value"] == operations
 
 
 def test_invalid_parameters_are_a_400_invalid_template_and_nothing_is_created(app: ArmApp, emulator: Any) -> None:
@@ -129,3 +131,21 @@ def test_a_template_link_or_a_bad_body_is_refused_in_one_line(app: ArmApp) -> No
     missing_group = app.handle("GET", path(app).replace(GROUP, "no-such-rg") + "?" + API,
                                {"Authorization": "Bearer t"}, b"", BASE)
     assert missing_group.status == 404 and missing_group.body["error"]["code"] == "ResourceGroupNotFound"
+
+
+def test_azs_spliced_template_body_is_read_with_the_files_own_text(app: ArmApp, emulator: Any) -> None:
+    # azure-cli's JsonCTemplatePolicy: json.dumps(body without template)[:-2] + ", template:" + file text + "}}"
+    file_text = ('{\n  // a comment az keeps\n  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/'
+                 'deploymentTemplate.json#",\n  "contentVersion": "1.0.0.0",\n  "parameters": {"n": {"type": "int", '
+                 '"maxValue": 3}},\n  "resources": []\n}')
+    rest = json.dumps({"properties": {"parameters": {"n": {"value": 9}}, "mode": "Incremental"}})
+    raw = (rest[:-2] + ", template:" + file_text + "}}").encode()
+    response = app.handle("PUT", path(app, "spliced") + "?" + API, {"Authorization": "Bearer t"}, raw, BASE)
+    assert response.status == 400 and response.body["error"]["code"] == "InvalidTemplate"
+    assert "at line '5'" in response.body["error"]["message"]  # the file's own line numbers
+    rest = json.dumps({"properties": {"parameters": {"n": {"value": 2}}, "mode": "Incremental"}})
+    raw = (rest[:-2] + ", template:" + file_text + "}}").encode()
+    ok = app.handle("PUT", path(app, "spliced") + "?" + API, {"Authorization": "Bearer t"}, raw, BASE)
+    assert ok.status == 201
+    broken = app.handle("PUT", path(app, "x") + "?" + API, {"Authorization": "Bearer t"}, b'{"properties": {, x}}', BASE)
+    assert broken.status == 400 and broken.body["error"]["code"] == "InvalidRequestContent"

@@ -26,10 +26,42 @@ if TYPE_CHECKING:
 
 DEPLOYMENTS = RG + r"/providers/Microsoft\.Resources/deployments"
 DEPLOYMENT = DEPLOYMENTS + r"/(?P<name>[^/]+)"
+LEGACY_DEPLOYMENT = RG + r"/deployments/(?P<name>[^/]+)"
+"""The operations' path in Azure's REST spec (DeploymentOperations_List/_Get): no providers segment."""
 RETRY_AFTER_SECONDS = 1
 WHAT_IF_RESULTS_KEPT = 64
 _what_if_results: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
 _what_if_lock = threading.Lock()
+
+
+AZ_TEMPLATE_SPLICE = ", template:"
+"""azure-cli's JsonCTemplatePolicy (command_modules/resource/custom.py) sends the template file's own text spliced
+into the body: `json.dumps(body without template)[:-2] + ", template:" + text + "}}"`, JSONC that ARM reads."""
+
+
+def parse_deployment_body(raw: bytes) -> Any:
+    """The body as `validation.parse_body` reads it, or az's spliced JSONC: the template then stays its own text
+    (comments and all), which the template engine reads with the file's own lines and columns."""
+    try:
+        return validation.parse_body(raw)
+    except errors.AzureError as refused:
+        if len(raw) > validation.MAX_BODY_BYTES:
+            raise
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise refused from None
+        start = text.find(AZ_TEMPLATE_SPLICE)
+        while start != -1 and text.rstrip().endswith("}}"):
+            try:
+                head = validation.parse_body((text[:start] + "}}").encode("utf-8"))
+            except errors.AzureError:
+                head = None
+            if isinstance(head, dict) and isinstance(head.get("properties"), dict) and len(head) == 1:
+                head["properties"]["template"] = text[start + len(AZ_TEMPLATE_SPLICE):text.rstrip().rfind("}}")]
+                return head
+            start = text.find(AZ_TEMPLATE_SPLICE, start + 1)
+        raise refused from None
 
 
 def _capability(app: ArmApp) -> Deployments:
@@ -195,9 +227,13 @@ ROUTES = [
     Route(DEPLOYMENT + r"/operationStatuses/(?P<correlation>[^/]+)", {"GET": deployment_status}, resource_type=_KIND),
     Route(DEPLOYMENT + r"/operations", {"GET": list_operations}, resource_type=_KIND),
     Route(DEPLOYMENT + r"/operations/(?P<op>[^/]+)", {"GET": get_operation}, resource_type=_KIND),
+    Route(LEGACY_DEPLOYMENT + r"/operations", {"GET": list_operations}, resource_type=_KIND),
+    Route(LEGACY_DEPLOYMENT + r"/operations/(?P<op>[^/]+)", {"GET": get_operation}, resource_type=_KIND),
     Route(DEPLOYMENT + r"/validate", {"POST": validate_deployment}, resource_type=_KIND),
     Route(DEPLOYMENT + r"/whatIf", {"POST": what_if}, resource_type=_KIND),
     Route(DEPLOYMENT + r"/whatIfOperationResults/(?P<result_id>[^/]+)", {"GET": what_if_result},
           resource_type=_KIND),
     Route(DEPLOYMENT + r"/cancel", {"POST": cancel_deployment}, resource_type=_KIND),
 ]
+for _route in ROUTES:
+    _route.parse_body = parse_deployment_body  # type: ignore[attr-defined]  # app.py reads it when a route has one
