@@ -13,7 +13,10 @@ the end of every frame (perf-notes.md §2; a private API, so Textual is pinned t
 Black box (a real pty at 120x40, TERM=xterm-256color, COLORTERM=truecolor): bytes the app
 writes for the first frame, a cursor move and a status refresh.
 
-Run: python -m bench.tui [--runs N] [--only frames keys spawn bytes]
+Peak RSS (VmHWM from /proc, a real pty) of the app on 50 sets x 1000 instances once its first rows
+are up and it has gone quiet, against the bare app spawned the same way.
+
+Run: python -m bench.tui [--runs N] [--only frames keys spawn bytes rss]
 """
 
 from __future__ import annotations
@@ -420,6 +423,60 @@ def _spawn_first_frames(store: Path, runs: int) -> tuple[dict[int, list[float]],
     return vmss, bare
 
 
+def _peak_rss_kib(argv: list[str], marker: str, settle: float = 2.0, limit: float = 60.0) -> int:
+    """Peak resident memory (VmHWM, KiB) of `argv` run in a pty of SIZE: once `marker` is on its
+    screen and it has stayed quiet for `settle` seconds (the side panes, the other sets' counts).
+
+    Read from /proc while the child lives, so it is the child's own peak, whatever ran before it.
+    """
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    import pyte
+
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", TEXTUAL_DISABLE_KITTY_KEY="1")
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.execvpe(argv[0], argv, env)
+    try:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+        screen = pyte.Screen(*SIZE)
+        stream = pyte.ByteStream(screen)
+        deadline = time.monotonic() + limit
+        while not any(marker in line for line in screen.display):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{marker!r} never appeared; the screen showed:\n" + "\n".join(screen.display))
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                stream.feed(os.read(fd, 65536))
+        _read_until_quiet(fd, quiet=settle, limit=limit)
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            peak = next(line for line in status if line.startswith("VmHWM:"))
+        return int(peak.split()[1])
+    finally:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def _peak_rss(store: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Peak RSS (MiB) of vmss-tui on 50 sets x 1000 and of a bare Textual app, alternating."""
+    spawn_store = store.with_name("rss-store-50")
+    make_store(spawn_store, sets=50)
+    argv = [sys.executable, "-m", "vmss_tui", "--db", str(spawn_store), "--speed", "instant", "--no-mouse"]
+    vmss: list[float] = []
+    bare: list[float] = []
+    for _ in range(max(1, runs // 2)):
+        bare.append(_peak_rss_kib([sys.executable, "-c", _BARE_CHILD], "bare app ready") / 1024)
+        vmss.append(_peak_rss_kib(argv, "running") / 1024)
+    return vmss, bare
+
+
 def _pty_bytes(store: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
     """Bytes written for the first frames, a cursor move and a status refresh, in a real pty."""
     startup: list[float] = []
@@ -482,8 +539,8 @@ def _read_until_visible(fd: int, stream: Any, screen: Any, marker: str, limit: f
 
 # ----------------------------------------------------------------------------- entry points
 
-MEASUREMENTS = ("frames", "keys", "spawn", "bytes")
-"""Groups of figures `--only` can pick: in-process first frames, key latencies, spawn, pty bytes."""
+MEASUREMENTS = ("frames", "keys", "spawn", "bytes", "rss")
+"""Groups of figures `--only` can pick: in-process first frames, key latencies, spawn, pty bytes, peak RSS."""
 
 
 def run(quick: bool = False, runs: int | None = None, only: set[str] | None = None) -> list[Figure]:
@@ -538,6 +595,10 @@ def run(quick: bool = False, runs: int | None = None, only: set[str] | None = No
                 Figure("bytes to terminal: cursor move (pty)", cursor_bytes, unit="B"),
                 Figure("bytes to terminal: status refresh (pty)", refresh_bytes, unit="B", target="<= 8 KB"),
             ]
+        if "rss" in wanted:
+            rss_vmss, rss_bare = _peak_rss(store, runs)
+            figures.append(Figure("peak RSS, 50 sets x 1000 (pty, VmHWM)", rss_vmss, "bare Textual app", rss_bare,
+                                  unit="MiB", target="<= 2x"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return figures
