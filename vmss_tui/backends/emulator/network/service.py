@@ -19,6 +19,7 @@ A set created before networking existed has no binding: it gets nothing and keep
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -28,7 +29,8 @@ from ....domain import errors
 from ....domain.models import ScaleSetNetwork, VmSpec
 from ....domain.network import lifecycle
 from ....domain.network import errors as net_errors
-from ....domain.network.addresses import SubnetAddresses, validate_subnet_prefixes
+from ....domain.network.addresses import RESERVED_AT_END, RESERVED_AT_START, SubnetAddresses, \
+    validate_subnet_prefixes
 from ....domain.network.connection import ScaleSetIpConfigurationRefs, ScaleSetNicConfigurationRefs, \
     list_instance_connection_info
 from ....domain.network.models import (
@@ -647,7 +649,7 @@ class NetworkService:
         addresses = SubnetAddresses(subnet_id, subnet.address_prefix, held.get(subnet.name.lower(), {}))
         holders = {self._ip_config_id(txn, binding, iid): iid for iid in instance_ids}
         try:
-            addresses, given = addresses.allocate_many(holders)
+            addresses, given = allocate_dynamic(addresses, holders)
         except errors.AzureError:
             for iid in instance_ids:
                 binding["nics"].pop(iid)
@@ -909,6 +911,34 @@ class NetworkService:
                     nsg_id=network_id(sub, resource_group, "networkSecurityGroups", nsg_name) if nsg_name else None,
                     virtual_machine_id=vm_id))
             return result
+
+
+def allocate_dynamic(addresses: SubnetAddresses, holder_ids: Iterable[str]) -> tuple[SubnetAddresses, dict[str, str]]:
+    """`SubnetAddresses.allocate_many` in one pass: the same addresses (lowest free first, all or none).
+
+    The domain's version allocates one address at a time (a scan and a copy each), which a 1000-instance
+    create makes quadratic (about 2 s); tests/network_provider checks both give the same answer.
+    """
+    by_holder = {holder: address for address, holder in addresses.holders.items()}
+    wanted = [holder for holder in dict.fromkeys(holder_ids) if holder not in by_holder]
+    if len(wanted) > addresses.free_count:
+        raise net_errors.subnet_is_full(addresses.subnet_id, addresses.address_prefix, len(wanted))
+    network = addresses.network
+    first = int(network.network_address) + RESERVED_AT_START
+    last = int(network.broadcast_address) - RESERVED_AT_END
+    held = dict(addresses.holders)
+    given: dict[str, str] = {}
+    value = first
+    for holder in wanted:
+        while True:
+            candidate = str(ipaddress.IPv4Address(value))
+            value += 1
+            if candidate not in held:
+                break
+        assert value - 1 <= last
+        held[candidate] = holder
+        given[holder] = candidate
+    return SubnetAddresses(addresses.subnet_id, addresses.address_prefix, held), given
 
 
 def _vm_name(set_doc: Mapping[str, Any], instance_id: str) -> str:
