@@ -222,16 +222,12 @@ def test_vm_stop_start_and_instance_view_of_a_flexible_vm(served_az: ServedAz) -
 # ------------------------------------------------------------------ groups and rest
 
 
-@pytest.mark.xfail(strict=True, reason="needs Microsoft.Resources api-version 2024-11-01, what az 2.91 sends "
-                                       "for groups (armserver/validation.py)")
 def test_group_list_and_show(served_az: ServedAz) -> None:
     names = [g["name"] for g in served_az.az_json("group", "list")]
     assert sorted(names) == sorted(served_az.read("list_resource_groups"))
     assert served_az.az_json("group", "show", "-n", RG)["name"] == RG
 
 
-@pytest.mark.xfail(strict=True, reason="needs Microsoft.Resources api-version 2024-11-01, what az 2.91 sends "
-                                       "for groups (armserver/validation.py)")
 def test_group_create_makes_a_group_in_the_store(served_az: ServedAz) -> None:
     created = served_az.az_json("group", "create", "-n", "az-rg", "-l", "westeurope")
     assert created["name"] == "az-rg"
