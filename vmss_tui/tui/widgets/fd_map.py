@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
@@ -93,6 +95,23 @@ def balance_sentence(counts: dict[str, int], unit: str) -> str:
     emptiest = min(counts, key=lambda k: counts[k])
     return (f"{unit}s unbalanced ({spread}): {unit} {emptiest} has {counts[emptiest]}, "
             f"{unit} {fullest} has {counts[fullest]}")
+
+
+class _RenderedLines:
+    """Lines of segments Rich has already rendered, shown as they are (at the width they were made for)."""
+
+    def __init__(self, lines: tuple[tuple[Segment, ...], ...], width: int) -> None:
+        self.lines = lines
+        self.width = width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        new_line = Segment.line()
+        for line in self.lines:
+            yield from line
+            yield new_line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.width, self.width)
 
 
 class FaultDomainMap(Static):
@@ -208,7 +227,8 @@ class FaultDomainMap(Static):
             return
         height_changed = self._drawn is None or len(drawn) != len(self._drawn)
         self._drawn = drawn
-        self.update(renderable, layout=height_changed)
+        # The lines just rendered, not the table again: Rich lays out the grid once per change.
+        self.update(_RenderedLines(drawn, width), layout=height_changed)
 
     # ------------------------------------------------------------------ rendering
 

@@ -120,6 +120,9 @@ class InstanceTable(LineTable[Instance]):
     def measure_text(self, column: str, item: Instance) -> str:
         return instance_label(item) if column == "id" else short_size(item.vm_size)
 
+    def same_measure(self, previous: Instance, item: Instance) -> bool:
+        return previous.instance_id == item.instance_id and previous.vm_size == item.vm_size
+
     # ------------------------------------------------------------------ the screen's API
 
     @property

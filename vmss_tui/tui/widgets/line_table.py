@@ -221,6 +221,11 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         without building the whole row, since every row is measured while only visible ones are drawn."""
         return self.row_cells(item, False)[self._column_index(column)].text
 
+    def same_measure(self, previous: RowT, item: RowT) -> bool:
+        """True when a changed item's measured columns (`width=None`) cannot have changed, so a
+        refresh of a thousand status changes measures nothing; subclasses that know say so."""
+        return False
+
     # ------------------------------------------------------------------ queries
 
     @property
@@ -301,15 +306,19 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         for key in removed:
             cells.pop(key, None)
             self._strips.pop(key, None)
+        remeasure: list[str] = []
+        same_measure = self.same_measure
         for key, item in self.items.items():
             previous = previous_items.get(key)
-            if previous is not None and previous == item:
-                continue
+            if previous is not None and (previous is item or previous == item):
+                continue  # unchanged (a backend that keeps its views hands back the same object)
             changed[key] = cells.pop(key, None)
+            if previous is None or not same_measure(previous, item):
+                remeasure.append(key)
         if reset:
             self._measure()
-        elif changed or removed:
-            self._measure(changed, removed)
+        elif remeasure or removed:
+            self._measure(remeasure, removed)
         self._reorder(changed, keep_cursor_visible=reset)
 
     def set_row_filter(self, predicate: Callable[[RowT], bool] | None) -> None:
