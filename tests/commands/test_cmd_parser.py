@@ -109,7 +109,14 @@ def test_every_command_and_parameter_has_help_text() -> None:
 
 def test_mutating_and_destructive_flags_match_what_the_commands_do() -> None:
     destructive = {spec.name for spec in COMMANDS if spec.destructive}
-    assert destructive == {"delete", "delete-instances", "scale", "group delete"}
+    assert {"delete", "delete-instances", "scale", "group delete", "autoscale delete"} <= destructive
+    deletes = {spec.name for spec in COMMANDS if spec.name == "delete" or spec.name.endswith(" delete")}
+    # a rule or profile is re-added in one line; a deployment delete removes only its record, as in ARM
+    assert deletes - {"autoscale rule delete", "autoscale profile delete", "deployment delete"} <= destructive
     read_only = {spec.name for spec in COMMANDS if not spec.mutating}
-    assert read_only == {"list", "show", "instances", "fd-map", "operation", "use", "help", "exit", "group list",
-                         "group show", "usage"}
+    assert {"list", "show", "instances", "fd-map", "operation", "use", "help", "exit", "group list", "group show",
+            "usage", "autoscale show", "autoscale rule list", "autoscale profile list", "autoscale history",
+            "autoscale simulate", "metrics"} <= read_only
+    changing_verbs = ("create", "delete", "update", "enable", "disable", "add-vm", "scale", "start", "stop")
+    assert not {name for name in read_only if name.split(" ")[-1] in changing_verbs}
+    assert not destructive & read_only

@@ -191,6 +191,53 @@ def _check_remote_command(original: str, split_globals: Callable[[list[str]], An
     return None, remote
 
 
+def _clock(argv: list[str], backend_options: dict[str, Any], output: str | None, stdout: TextIO) -> int:
+    """`emulator clock show | advance DURATION | set ISO-TIME`: the emulated clock every process reads."""
+    from datetime import datetime, timezone
+
+    from ..backends.emulator.backend import open_emulator
+    from ..backends.emulator.clock import StoreClock
+    from ..commands.formatting import key_value_table, render
+    from ..domain.autoscale.load import parse_short_duration
+    from ..domain.errors import InvalidParameter
+
+    parser = _Parser(prog="vmss-tui emulator clock", add_help=False)
+    parser.add_argument("words", nargs="*")
+    parser.add_argument("-o", "--output", dest="clock_output")
+    options = parser.parse_args(argv)
+    argv = options.words
+    output = options.clock_output or output
+    verb = argv[0] if argv else "show"
+    backend = open_emulator(**{k: v for k, v in backend_options.items() if k != "clock"})
+    clock = backend.clock
+    if not isinstance(clock, StoreClock):
+        raise InvalidParameter("This emulator runs on an injected clock; there is no stored clock to move.")
+    if verb == "advance":
+        if len(argv) != 2:
+            raise _Usage("usage: vmss-tui emulator clock advance DURATION (e.g. 15m, 2h, 1d)")
+        clock.advance(parse_short_duration(argv[1]))
+    elif verb == "set":
+        if len(argv) != 2:
+            raise _Usage("usage: vmss-tui emulator clock set ISO-TIME (e.g. 2026-12-24T06:00:00Z)")
+        try:
+            moment = datetime.fromisoformat(argv[1].replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidParameter(f"'{argv[1]}' is not a date-time such as 2026-12-24T06:00:00Z.",
+                                   target="time") from None
+        clock.set(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    elif verb != "show" or len(argv) > 1:
+        raise _Usage("usage: vmss-tui emulator clock show | advance DURATION | set ISO-TIME")
+    now = clock.now()
+    ahead = clock.offset()
+    data = {"now": now.isoformat().replace("+00:00", "Z"), "aheadOfSystemClockSeconds": round(ahead, 3)}
+    fmt = output or ("table" if stdout.isatty() else "json")
+    if fmt == "none":
+        return 0
+    stdout.write(render(data, fmt, lambda d: key_value_table({"Now": d["now"], "Ahead of the system clock":
+                                                               f"{d['aheadOfSystemClockSeconds']:.0f} s"})) + "\n")
+    return 0
+
+
 def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bool, output: str | None,
                        stdout: TextIO, stderr: TextIO) -> int:
     """`vmss-tui emulator quota [--location L] [--set FAMILY=N]` and `vmss-tui emulator reset [--yes]`."""
@@ -226,6 +273,8 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
             columns = [("Name", "name"), ("CurrentValue", "currentValue"), ("Limit", "limit"), ("Location", "location")]
             stdout.write(render(rows, fmt, lambda data: columns_table(data, columns)) + "\n")
             return 0
+        if action == "clock":
+            return _clock(argv[1:], backend_options, output, stdout)
         if action == "reset":
             parser = _Parser(prog="vmss-tui emulator reset", add_help=False)
             parser.add_argument("--yes", "-y", action="store_true")
@@ -253,6 +302,6 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
         return 2
     except AzureError as exc:
         stderr.write(f"ERROR: {exc}\n")
-        return 1
-    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset|check|az-login|az [options]\n")
+        return 2 if exc.nothing_sent else 1
+    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset|check|clock|az-login|az [options]\n")
     return 2

@@ -140,11 +140,18 @@ def _complete(text: str, session: Session) -> list[Completion]:
     if not words:
         return _matches([(spec.name, spec.summary) for spec in commands]
                         + [(alias, f"= {spec.name}") for spec in commands for alias in spec.aliases], word)
-    noun_verbs = [(key.split(" ", 1)[1], index[key].summary) for key in index
-                  if key.startswith(f"{words[0].lower()} ")]
-    if noun_verbs and len(words) == 1:  # `group <Tab>`: the verbs of that noun
-        return _matches(noun_verbs, word)
-    taken = 2 if noun_verbs else 1
+    phrase = " ".join(words).lower()
+    if phrase not in index:  # `group <Tab>`, `autoscale rule <Tab>`: the words that can follow
+        following: dict[str, str] = {}
+        for key in index:
+            if key.startswith(phrase + " "):
+                rest = key[len(phrase) + 1:]
+                head = rest.split(" ", 1)[0]
+                following.setdefault(head, index[key].summary if rest == head else "...")
+        if following:
+            return _matches(sorted(following.items()), word)
+    taken = next((count for count in range(min(3, len(words)), 0, -1)
+                  if " ".join(words[:count]).lower() in index), 1)
     spec = index.get(" ".join(words[:taken]).lower())
     if spec is None:
         return []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.limits import MAX_LINE_CHARACTERS
+from ..domain.text import escape_control
 from .spec import CommandSpec, ParamSpec
 
 OUTPUT_FORMATS = ("table", "json", "jsonc", "tsv", "yaml", "none")
@@ -81,10 +82,19 @@ def looks_like_option(token: str) -> bool:
     return token.startswith("-") and token != "-" and not _NEGATIVE_NUMBER.match(token)
 
 
+MAX_COMMAND_WORDS = 3
+"""The longest command name: `autoscale rule create`."""
+
+
 def command_words(tokens: list[str], commands: dict[str, CommandSpec]) -> int:
-    """How many leading words name the command: 2 for a noun and its verb (`group create`), else 1."""
-    if len(tokens) > 1 and f"{tokens[0]} {tokens[1]}".lower() in commands:
-        return 2
+    """How many leading words name the command (`scale` 1, `group create` 2, `autoscale rule create` 3).
+
+    Words that only begin a command (`autoscale rule`) count too, so the error can list what follows.
+    """
+    for count in range(min(MAX_COMMAND_WORDS, len(tokens)), 1, -1):
+        phrase = " ".join(tokens[:count]).lower()
+        if phrase in commands or any(key.startswith(phrase + " ") for key in commands):
+            return count
     return 1
 
 
@@ -93,15 +103,16 @@ def find_command(word: str, commands: dict[str, CommandSpec]) -> CommandSpec:
     spec = commands.get(word.lower())
     if spec is not None:
         return spec
-    verbs = sorted(key.split(" ", 1)[1] for key in commands if key.startswith(f"{word.lower()} "))
+    verbs = sorted(key[len(word) + 1:] for key in commands if key.startswith(f"{word.lower()} "))
     if verbs:
-        raise UsageError("MissingSubcommand", f"'{word}' needs one of: {', '.join(verbs)} "
-                                              f"(e.g. '{word.lower()} {verbs[0]}'). Try 'help {word.lower()} {verbs[0]}'.")
+        shown = escape_control(word.lower())
+        raise UsageError("MissingSubcommand", f"'{shown}' needs one of: {', '.join(verbs)} "
+                                              f"(e.g. '{shown} {verbs[0]}'). Try 'help {shown} {verbs[0]}'.")
     import difflib
 
     suggestion = difflib.get_close_matches(word.lower(), sorted(commands), n=1, cutoff=0.5)
     hint = f" Did you mean '{commands[suggestion[0]].name}'?" if suggestion else ""
-    raise UsageError("UnknownCommand", f"'{word}' is not a vmss-tui command.{hint} Try 'help'.")
+    raise UsageError("UnknownCommand", f"'{escape_control(word)}' is not a vmss-tui command.{hint} Try 'help'.")
 
 
 def convert(param: ParamSpec, text: str, command: str) -> Any:

@@ -21,6 +21,7 @@ from ..domain.models import (
     VmSpec,
 )
 from . import formatting as fmt
+from .autoscale import AUTOSCALE_COMMANDS
 from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_ports, network_options
 from .deployments import DEPLOYMENT_COMMANDS
 from .resource_groups import RESOURCE_COMMANDS
@@ -469,6 +470,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *RESOURCE_COMMANDS,
     *DEPLOYMENT_COMMANDS,
     *NETWORK_COMMANDS,
+    *AUTOSCALE_COMMANDS,
 )
 
 COMMAND_INDEX: dict[str, CommandSpec] = {

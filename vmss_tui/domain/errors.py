@@ -282,3 +282,10 @@ def requires_running(instance_name: str) -> OperationNotAllowed:
     return OperationNotAllowed(
         "The operation requires the VM to be running (or set to run).", target=instance_name
     )
+
+
+def refused_input(message: str, *, target: str | None = None) -> InvalidParameter:
+    """An InvalidParameter for a value refused before anything is sent (the one-shot CLI exits 2)."""
+    error = InvalidParameter(message, target=target)
+    error.nothing_sent = True
+    return error

@@ -62,7 +62,7 @@ from .insights.service import InsightsService
 from .resources import groups
 from .resources.groups import DEFAULT_RESOURCE_GROUP, META
 from .resources.deployments import DeploymentService
-from .resources.kinds import AutoscaleKind, KindTable, ScaleSetKind
+from .resources.kinds import NETWORK_TYPES, AutoscaleKind, KindTable, NatRuleKind, NetworkKind, ScaleSetKind
 from .seed import seed_practice_estate
 from .store import Store, Transaction
 from .summary import SummaryIndex
@@ -87,6 +87,9 @@ class EmulatorBackend:
         self.kinds = KindTable()  # ARM type -> its room, for template deployments
         self.kinds.register(ScaleSetKind(self.ctx, self.compute))
         self.kinds.register(AutoscaleKind(self.ctx, self.insights, lambda: self.info().subscription_id))
+        for network_type, collection in NETWORK_TYPES.items():
+            self.kinds.register(NetworkKind(network_type, collection, self.network))
+        self.kinds.register(NatRuleKind(self.network))
         self.deployments = DeploymentService(self.ctx, self.kinds)
         with self.store.snapshot() as snapshot:
             initialised = bool(groups.view_meta(snapshot).get("subscription"))
@@ -151,6 +154,7 @@ class EmulatorBackend:
     # --- protocol: scale sets and instances (Microsoft.Compute) ----------------------------
 
     def list_scale_sets(self, resource_group: str | None = None) -> list[ScaleSet]:
+        self._autoscale_first()
         return self.compute.list_scale_sets(resource_group)
 
     def list_scale_set_summaries(self, resource_group: str | None = None) -> list[ScaleSetSummary]:

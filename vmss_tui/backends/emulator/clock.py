@@ -106,9 +106,9 @@ class StoreClock:
     def advance(self, seconds: float) -> datetime:
         """Move the emulated clock forward; returns the new "now"."""
         if seconds < 0:
-            from ...domain.errors import InvalidParameter
-            raise InvalidParameter("The emulated clock only moves forward; stored timestamps would be in the future.",
-                                   target="clock")
+            from ...domain.errors import refused_input
+            raise refused_input("The emulated clock only moves forward; stored timestamps would be in the future.",
+                                target="clock")
         with self._store.transaction() as txn:
             table = txn.db(CLOCK_KEY).table("clock")
             current = 0.0

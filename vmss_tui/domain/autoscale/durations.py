@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InvalidParameter
+from ..errors import refused_input
 
 _DURATION = re.compile(r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?")
 
 
 def parse_duration(text: str, *, field: str = "duration") -> float:
-    """Seconds in an ISO 8601 duration; `InvalidParameter` naming the field when it is not one.
+    """Seconds in an ISO 8601 duration; a refusal (InvalidParameter) naming the field when it is not one.
 
     Years and months are refused: autoscale's bounds (1 minute .. 1 week) never need them and their
     length in seconds is not fixed.
     """
     if not isinstance(text, str):
-        raise InvalidParameter(f"The value of '{field}' must be an ISO 8601 duration such as PT5M.", target=field)
+        raise refused_input(f"The value of '{field}' must be an ISO 8601 duration such as PT5M.", target=field)
     match = _DURATION.fullmatch(text.strip().upper())
     if match is None or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
-        raise InvalidParameter(f"The value '{text}' of '{field}' is not an ISO 8601 duration such as PT5M.",
+        raise refused_input(f"The value '{text}' of '{field}' is not an ISO 8601 duration such as PT5M.",
                                target=field)
     parts = match.groupdict()
     return (int(parts["w"] or 0) * 604800 + int(parts["d"] or 0) * 86400 + int(parts["h"] or 0) * 3600

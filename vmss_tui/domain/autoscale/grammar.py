@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import InvalidParameter
+from ..errors import refused_input
 from .durations import parse_duration
 from .model import ComparisonOperator, MetricStatistic, ScaleDirection, ScaleType, TimeAggregation
 
@@ -50,7 +50,7 @@ def parse_period(text: str, *, field: str = "period") -> float:
         return parse_duration(text, field=field)
     match = _SHORTHAND.fullmatch(raw)
     if not raw or match is None or not any(match.groupdict().values()):
-        raise InvalidParameter(f"'{text}' is not a period: use 5m, 1h, 1d, 1h30m or an ISO 8601 duration.",
+        raise refused_input(f"'{text}' is not a period: use 5m, 1h, 1d, 1h30m or an ISO 8601 duration.",
                                target=field)
     parts = {k: int(v or 0) for k, v in match.groupdict().items()}
     return parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
@@ -60,12 +60,12 @@ def parse_condition(text: str) -> Condition:
     """`Percentage CPU > 50 avg 5m` -> Condition; a one-line error naming the grammar otherwise."""
     match = _CONDITION.fullmatch(text)
     if match is None:
-        raise InvalidParameter(f"'{text}' is not a condition: use METRIC {{==,!=,>,>=,<,<=}} THRESHOLD "
+        raise refused_input(f"'{text}' is not a condition: use METRIC {{==,!=,>,>=,<,<=}} THRESHOLD "
                                "{avg,min,max,total,count} PERIOD, e.g. \"Percentage CPU > 50 avg 5m\".",
                                target="condition")
     aggregation = _AGGREGATIONS.get(match["agg"].lower())
     if aggregation is None:
-        raise InvalidParameter(f"'{match['agg']}' is not an aggregation: use avg, min, max, total or count.",
+        raise refused_input(f"'{match['agg']}' is not an aggregation: use avg, min, max, total or count.",
                                target="condition")
     dimensions = _parse_where(match["where"]) if match["where"] else ()
     return Condition(match["metric"].strip().strip('"'), _OPERATORS[match["op"]], float(match["threshold"]),
@@ -77,7 +77,7 @@ def _parse_where(text: str) -> tuple[dict[str, object], ...]:
     for clause in re.split(r"\s+and\s+", text.strip()):
         match = re.fullmatch(r"\s*(?P<name>[^=!]+?)\s*(?P<op>==|!=)\s*(?P<values>.+?)\s*", clause)
         if match is None:
-            raise InvalidParameter(f"'{clause}' is not a dimension filter: use DIMENSION == VALUE [or VALUE].",
+            raise refused_input(f"'{clause}' is not a dimension filter: use DIMENSION == VALUE [or VALUE].",
                                    target="condition")
         values = [v.strip() for v in re.split(r"\s+or\s+", match["values"])]
         dimensions.append({"DimensionName": match["name"],
@@ -89,12 +89,12 @@ def parse_scale(words: list[str] | str) -> tuple[ScaleDirection, ScaleType, int]
     """`out 1` / `in 10%` / `to 5` -> (direction, type, value), as az's AutoscaleScaleAction does."""
     tokens = words.split() if isinstance(words, str) else list(words)
     if len(tokens) != 2 or tokens[0].lower() not in ("in", "out", "to"):
-        raise InvalidParameter("usage error: --scale {in,out,to} VALUE[%]", target="scale")
+        raise refused_input("usage error: --scale {in,out,to} VALUE[%]", target="scale")
     direction_word, value_text = tokens[0].lower(), tokens[1]
     percent = value_text.endswith("%")
     digits = value_text[:-1] if percent else value_text
     if not digits.isdigit() or int(digits) < 1:
-        raise InvalidParameter(f"The scale value '{value_text}' must be a whole number, 1 or greater.",
+        raise refused_input(f"The scale value '{value_text}' must be a whole number, 1 or greater.",
                                target="scale")
     if direction_word == "to":
         return ScaleDirection.NONE, ScaleType.EXACT_COUNT, int(digits)
@@ -106,6 +106,6 @@ def parse_timegrain(text: str) -> tuple[MetricStatistic, float]:
     """`avg 1m` -> (Average, 60): the statistic across instances and the grain."""
     tokens = text.split()
     if len(tokens) != 2 or tokens[0].lower() not in _STATISTICS:
-        raise InvalidParameter(f"'{text}' is not a time grain: use {{avg,min,max,sum}} PERIOD, e.g. \"avg 1m\".",
+        raise refused_input(f"'{text}' is not a time grain: use {{avg,min,max,sum}} PERIOD, e.g. \"avg 1m\".",
                                target="timegrain")
     return _STATISTICS[tokens[0].lower()], parse_period(tokens[1], field="timegrain")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from ..errors import InvalidParameter
+from ..errors import refused_input
 from .durations import short_duration
 
 PERCENTAGE_CPU = "Percentage CPU"
@@ -167,12 +167,12 @@ def parse_pattern(text: str, since: float) -> Pattern:
         return Pattern("steady", _percent(float(match.group(1)), text), since=since)
     match = re.fullmatch(rf"(?P<kind>ramp|sine)\s+{_RANGE}\s+{_DURATION}", words)
     if match is None:
-        raise InvalidParameter(f"'{text}' is not a load pattern: use 75, 'steady 75', 'ramp 20..90 30m' "
+        raise refused_input(f"'{text}' is not a load pattern: use 75, 'steady 75', 'ramp 20..90 30m' "
                                "or 'sine 20..90 30m'.", target="pattern")
     low, high = _percent(float(match["low"]), text), _percent(float(match["high"]), text)
     period = parse_short_duration(match["period"] + match["unit"])
     if period <= 0:
-        raise InvalidParameter(f"The period of '{text}' must be longer than zero.", target="pattern")
+        raise refused_input(f"The period of '{text}' must be longer than zero.", target="pattern")
     return Pattern(match["kind"], low, high, period, since)
 
 
@@ -180,13 +180,13 @@ def parse_short_duration(text: str) -> float:
     """`90s`, `5m`, `2h`, `1d` (what people type) -> seconds."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text.lower())
     if match is None:
-        raise InvalidParameter(f"'{text}' is not a duration: use 90s, 5m, 2h or 1d.", target="duration")
+        raise refused_input(f"'{text}' is not a duration: use 90s, 5m, 2h or 1d.", target="duration")
     return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
 def _percent(value: float, text: str) -> float:
     if not 0 <= value <= 100:
-        raise InvalidParameter(f"A CPU level must be between 0 and 100, not {_num(value)} in '{text}'.",
+        raise refused_input(f"A CPU level must be between 0 and 100, not {_num(value)} in '{text}'.",
                                target="pattern")
     return value
 
@@ -211,7 +211,7 @@ def metric_at(metric: str, cpu: float, memory_bytes: float) -> float:
         return cpu * NETWORK_BYTES_PER_CPU_PERCENT_MINUTE
     if metric == AVAILABLE_MEMORY_BYTES:
         return memory_bytes * (1 - 0.6 * cpu / 100)  # a busy VM keeps 40 % of its memory free at full CPU
-    raise InvalidParameter(f"Metric '{metric}' is not one the emulator produces; use one of: "
+    raise refused_input(f"Metric '{metric}' is not one the emulator produces; use one of: "
                            + ", ".join(METRIC_NAMES) + ".", target="metricName")
 
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from ....arm.insights import AutoscaleBadRequest, setting_from_arm, setting_to_arm, setting_id
 from ....domain import errors, names
-from ....domain.autoscale.engine import EVALUATION_INTERVAL, Evaluation, Outcome, evaluate
+from ....domain.autoscale.engine import ACTING, EVALUATION_INTERVAL, Evaluation, Outcome, evaluate
 from ....domain.autoscale.load import Load
 from ....domain.autoscale.model import AutoscaleSetting, MetricStatistic
 from ....domain.autoscale.status import AutoscaleStatus
@@ -246,13 +246,19 @@ class InsightsService:
                 f"Scale set '{scale_set}' in resource group '{resource_group}' has no autoscale setting; "
                 "create one first (autoscale create).", target=scale_set)
         self.catch_up(key)
-        with self.ctx.store.snapshot() as txn:
-            doc = dict(next(iter(txn.view(key).get("setting", {}).values())))
-            setting = _setting_of(doc)
-            now = self.ctx.now()
-            doc["next_tick"] = max(float(doc["next_tick"]), now)
-            runs = self._run(txn, setting, doc, now + seconds, load=load, store=False)
-        return [run for run in runs if run.outcome is not Outcome.NO_RULE_FIRED or run is runs[-1]]
+        runs: list[Evaluation] = []
+        try:
+            with self.ctx.store.transaction() as txn:  # the scale path needs one; it is always rolled back
+                doc = dict(next(iter(txn.view(key).get("setting", {}).values())))
+                setting = _setting_of(doc)
+                now = self.ctx.now()
+                doc["next_tick"] = max(float(doc["next_tick"]), now)
+                runs = self._run(txn, setting, doc, now + seconds, load=load, store=False)
+                raise _RollBack
+        except _RollBack:
+            pass
+        shown = ACTING | {Outcome.FLAPPING, Outcome.SCALE_FAILED}
+        return [run for run in runs if run.outcome in shown or run is runs[-1]]
 
     def catch_up_all(self) -> None:
         """Catch up every setting that is due (the sets pane reads every set)."""
@@ -396,6 +402,10 @@ class InsightsService:
                 if target and _same_set(target, (resource_group, scale_set)):
                     return key
         return None
+
+
+class _RollBack(Exception):
+    """Raised to leave a transaction without writing anything (a simulation)."""
 
 
 def _is_set(resource_group: str, name: str, service: "InsightsService") -> bool:
