@@ -51,6 +51,7 @@ from ...arm import values as arm_values
 from ...domain import ids as resource_ids
 from ...domain.sizes import find_size
 from ...domain.summary import ScaleSetSummary
+from .network import NetworkReads
 from .client import make_client, make_credential, resolve_subscription
 
 log = logging.getLogger(__name__)
@@ -180,8 +181,10 @@ class _Tracked:
     list_after: Callable[[], list[Instance]] | None = None
 
 
-class AzureBackend:
+class AzureBackend(NetworkReads):
     """Scale sets of one Azure subscription, through azure-mgmt-compute."""
+
+    _translate_error = staticmethod(lambda error, endpoint: _translate(error, endpoint))  # for NetworkReads
 
     def __init__(self, *, subscription: str | None = None, auth: str | None = None, credential: Any = None,
                  base_url: str | None = None, connection_verify: Any = None,

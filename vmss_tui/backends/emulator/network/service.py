@@ -832,8 +832,9 @@ class NetworkService:
     def _nic_configuration_refs(self, txn: Transaction, binding: Mapping[str, Any] | None
                                 ) -> tuple[ScaleSetNicConfigurationRefs, ...]:
         if binding is None or not binding.get("profile"):
-            # A set stored before networking (or made without one) still has a primary NIC configuration in
-            # its model, with no load balancer: az answers "No load balancer exists ...".
+            # A set stored before networking (or made without one): az 2.91 takes `next(..., {})` for the
+            # primary NIC configuration, so a missing one is never its "could not find a primary NIC" but
+            # "No load balancer exists ..." (azure-cli vm/custom.py as installed, 2.91).
             return (ScaleSetNicConfigurationRefs("nic", True, (ScaleSetIpConfigurationRefs("ipconfig1"),)),)
         nat_pools: tuple[str, ...] = ()
         pools: tuple[str, ...] = ()
@@ -851,7 +852,7 @@ class NetworkService:
         with self.ctx.store.snapshot() as txn:
             binding = self._binding(txn, resource_group, set_name)
             if binding is None or not binding.get("profile"):
-                return None
+                return None  # the body stays as it was before networking (az then finds no load balancer)
             sub = self._sub(txn)
             refs = self._nic_configuration_refs(txn, binding)[0].ip_configurations[0]
             subnet_id = child_id(network_id(sub, binding["rg"], "virtualNetworks", binding["vnet"]), "subnets",
