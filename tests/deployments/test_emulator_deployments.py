@@ -308,3 +308,10 @@ def test_resource_id_only_what_if_says_deploy_for_what_exists(emulator: Any, clo
         "api": {"resourceId": changes_by_name(result)["api"]["resourceId"], "changeType": "Create"},
         "web": {"resourceId": changes_by_name(result)["web"]["resourceId"], "changeType": "Deploy"}}
     assert what_if_summary(result) == "Resource changes: 1 to create, 1 to deploy."
+
+
+def test_output_names_come_back_camel_cased_as_arms_serializer_writes_them() -> None:
+    from vmss_tui.arm.resources import camel_case
+
+    assert [camel_case(n) for n in ("VMSS", "URLValue", "myOutput", "Name", "ID", "IPAddress", "")] == [
+        "vmss", "urlValue", "myOutput", "name", "id", "ipAddress", ""]

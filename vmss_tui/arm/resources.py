@@ -117,6 +117,25 @@ def _providers(types: list[str]) -> list[dict[str, Any]]:
             for namespace, rests in by_namespace.items()]
 
 
+def camel_case(name: str) -> str:
+    """Newtonsoft's ToCamelCase, which ARM's serializer applies to dictionary keys such as output names: "VMSS" ->
+    "vmss", "URLValue" -> "urlValue", "myOutput" unchanged. azure-cli relies on it: `az vmss create` declares the
+    output 'VMSS' and reads `deployment_result['vmss']` (command_modules/vm/custom.py)."""
+    if not name or not name[0].isupper():
+        return name
+    chars = list(name)
+    for index, char in enumerate(chars):
+        if index == 1 and not char.isupper():
+            break
+        has_next = index + 1 < len(chars)
+        if index > 0 and has_next and not chars[index + 1].isupper():
+            if chars[index + 1] == " ":
+                chars[index] = char.lower()
+            break
+        chars[index] = char.lower()
+    return "".join(chars)
+
+
 def deployment_json(doc: Mapping[str, Any], now: float) -> dict[str, Any]:
     """A stored deployment as `GET .../deployments/{name}` returns it at `now` (outputs and error once it ended)."""
     state = deployment_state(doc, now)
@@ -132,7 +151,8 @@ def deployment_json(doc: Mapping[str, Any], now: float) -> dict[str, Any]:
         "correlationId": doc["correlationId"],
         "providers": _providers(doc.get("providers") or []),
         "dependencies": [],
-        "outputs": doc["outputs"] if state == "Succeeded" else None,
+        "outputs": ({camel_case(key): value for key, value in doc["outputs"].items()}
+                    if state == "Succeeded" and doc["outputs"] is not None else None),
         "outputResources": [{"id": rid} for rid in doc.get("outputResources") or []] if ended else [],
     }
     if state == "Failed" and doc.get("error"):

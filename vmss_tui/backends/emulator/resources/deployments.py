@@ -206,7 +206,7 @@ class DeploymentService:
             return _failed(unmodelled(resource.type), self.ctx.now())
         try:
             body = revealed(plan.render(resource, self._reference))
-            return kind.put(plan.context.resource_group, resource.name.split("/")[-1], dict(body))
+            return kind.put(plan.context.resource_group, resource.name, dict(body))
         except (errors.AzureError, InvalidTemplate) as exc:
             return _failed(exc, self.ctx.now())
 
@@ -270,7 +270,7 @@ class DeploymentService:
                 changes.append({"resourceId": resource.id, "changeType": "Unsupported",
                                 "unsupportedReason": unmodelled(resource.type).message, "after": None})
                 continue
-            current = kind.read(group["name"], resource.name.split("/")[-1])
+            current = kind.read(group["name"], resource.name)
             after = {"id": resource.id, "name": resource.name, "type": resource.type,
                      "apiVersion": resource.api_version, **desired}
             if current is None:

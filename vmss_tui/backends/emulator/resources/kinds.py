@@ -9,13 +9,14 @@ are composed into the backend).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Protocol
 
 from ....arm import compute as arm_compute
 from ....arm import insights as arm_insights
 from ....arm.jsonpath import get_path
 from ....domain import errors
+from ....domain.models import ScaleSetNetwork
 from ..engine.context import Context
 
 
@@ -130,6 +131,9 @@ class ScaleSetKind:
             current = self.compute.get_scale_set(resource_group, name)
         except errors.ResourceNotFound:
             spec = arm_compute.scale_set_spec_from_json(name, resource_group, body)
+            network = network_from_profile(body)
+            if network is not None:
+                spec = replace(spec, network=network)
             return self._applied(self.compute.create_scale_set(spec), True)
         update, capacity = arm_compute.scale_set_update_from_json(body, current)
         applied = Applied(finish=self.ctx.now())
@@ -163,6 +167,155 @@ class ScaleSetKind:
             found += diff(before, after, ".".join(path)) if before is not None else [
                 {"path": ".".join(path), "propertyChangeType": "Create", "after": after}]
         return found
+
+
+def _id_parts(resource_id: Any) -> list[str]:
+    return resource_id.split("/") if isinstance(resource_id, str) else []
+
+
+def _after(parts: list[str], segment: str) -> str | None:
+    lowered = [part.lower() for part in parts]
+    return parts[lowered.index(segment.lower()) + 1] if segment.lower() in lowered[:-1] else None
+
+
+def network_from_profile(body: Mapping[str, Any]) -> ScaleSetNetwork | None:
+    """The networking a template's scale set asks for, read from its primary NIC's ip configuration ids
+    (subnet, load balancer backend pool, inbound NAT pool), in the network room's terms; None when the body
+    names no subnet (a set without a network, as an ARM PUT without a network profile)."""
+    configs = get_path(body, "properties", "virtualMachineProfile", "networkProfile",
+                       "networkInterfaceConfigurations", default=None) or []
+    primary = next((c for c in configs if isinstance(c, dict) and get_path(c, "properties", "primary", default=False)),
+                   configs[0] if configs and isinstance(configs[0], dict) else None)
+    ip_configs = get_path(primary, "properties", "ipConfigurations", default=None) or [] if primary else []
+    ip = get_path(ip_configs[0], "properties", default=None) if ip_configs and isinstance(ip_configs[0], dict) else None
+    if not isinstance(ip, dict):
+        return None
+    subnet = _id_parts(get_path(ip, "subnet", "id", default=None))
+    if not subnet:
+        return None
+    pools = [_id_parts(get_path(p, "id", default=None)) for p in ip.get("loadBalancerBackendAddressPools") or []]
+    nat_pools = [_id_parts(get_path(p, "id", default=None)) for p in ip.get("loadBalancerInboundNatPools") or []]
+    pool = pools[0] if pools else []
+    nat = nat_pools[0] if nat_pools else []
+    return ScaleSetNetwork(vnet_name=_after(subnet, "virtualNetworks"), subnet=_after(subnet, "subnets"),
+                           load_balancer=_after(pool, "loadBalancers") or _after(nat, "loadBalancers") or "",
+                           backend_pool_name=_after(pool, "backendAddressPools"),
+                           nat_pool_name=_after(nat, "inboundNatPools"), nsg="")
+
+
+# ---------------------------------------------------------------- Microsoft.Network
+
+class NetworkKind:
+    """Virtual networks, public IPs, load balancers and NSGs through the network room's PUT (it replaces the
+    resource and keeps what it hands out itself: addresses, pool members, NAT rules)."""
+
+    delete_rank = 90  # after the scale sets that use them
+
+    def __init__(self, resource_type: str, collection: str, network: Any) -> None:
+        self.type = resource_type
+        self.collection = collection
+        self.network = network
+
+    def read(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.network.get_resource(self.collection, resource_group, name))
+        except errors.ResourceNotFound:
+            return None
+
+    def put(self, resource_group: str, name: str, body: dict[str, Any]) -> Applied:
+        _resource, created = self.network.put_resource(self.collection, resource_group, name, body)
+        return Applied(finish=self.network.ctx.now(), status_code="Created" if created else "OK")
+
+    def delete(self, resource_group: str, name: str) -> Applied:
+        self.network.delete_resource(self.collection, resource_group, name)
+        return Applied(finish=self.network.ctx.now())
+
+    def names(self, resource_group: str) -> list[str]:
+        return [str(row["name"]) for row in self.network.list_resources(self.collection, resource_group)]
+
+    def changes(self, current: dict[str, Any], desired: dict[str, Any]) -> list[dict[str, Any]]:
+        # What the template sets, compared where the room shows the same property (ids, etags and what the
+        # room computes are not in a template).
+        return [change for change in diff(_shared(current, desired), desired)
+                if change["propertyChangeType"] != "Delete"]
+
+
+def _shared(current: Any, desired: Any) -> Any:
+    """`current` cut to the keys `desired` has, recursively (lists by position)."""
+    if isinstance(current, dict) and isinstance(desired, dict):
+        return {key: _shared(current[key], desired[key]) for key in desired if key in current}
+    if isinstance(current, list) and isinstance(desired, list):
+        return [_shared(c, d) for c, d in zip(current, desired)] + current[len(desired):]
+    return current
+
+
+class NatRuleKind:
+    """`Microsoft.Network/loadBalancers/inboundNatRules` (az vmss create's NAT rule V2): a rule put into its load
+    balancer through the network room's PUT of the whole balancer. Complete mode leaves rules to their parent."""
+
+    type = "Microsoft.Network/loadBalancers/inboundNatRules"
+    delete_rank = 80
+
+    def __init__(self, network: Any) -> None:
+        self.network = network
+
+    def _split(self, name: str) -> tuple[str, str]:
+        parent, _, rule = name.partition("/")
+        if not parent or not rule or "/" in rule:
+            raise errors.InvalidParameter(f"The inbound NAT rule name '{name}' must be '<load balancer>/<rule>'.",
+                                          target="name")
+        return parent, rule
+
+    def _balancer(self, resource_group: str, parent: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.network.get_resource("loadBalancers", resource_group, parent))
+        except errors.ResourceNotFound:
+            return None
+
+    def read(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        parent, rule = self._split(name)
+        balancer = self._balancer(resource_group, parent) or {}
+        return next((dict(r) for r in get_path(balancer, "properties", "inboundNatRules", default=None) or []
+                     if str(r.get("name", "")).lower() == rule.lower()), None)
+
+    def put(self, resource_group: str, name: str, body: dict[str, Any]) -> Applied:
+        parent, rule = self._split(name)
+        balancer = self._balancer(resource_group, parent)
+        if balancer is None:
+            raise errors.ResourceNotFound(f"The load balancer '{parent}' of inbound NAT rule '{rule}' was not found.",
+                                          target=parent)
+        properties = dict(balancer.get("properties") or {})
+        rules = [dict(r) for r in properties.get("inboundNatRules") or []
+                 if str(r.get("name", "")).lower() != rule.lower()]
+        created = len(rules) == len(properties.get("inboundNatRules") or [])
+        rules.append({"name": rule, "properties": dict(body.get("properties") or {})})
+        properties["inboundNatRules"] = rules
+        self.network.put_resource("loadBalancers", resource_group, parent, {**balancer, "properties": properties})
+        return Applied(finish=self.network.ctx.now(), status_code="Created" if created else "OK")
+
+    def delete(self, resource_group: str, name: str) -> Applied:
+        parent, rule = self._split(name)
+        balancer = self._balancer(resource_group, parent)
+        if balancer is not None:
+            properties = dict(balancer.get("properties") or {})
+            properties["inboundNatRules"] = [r for r in properties.get("inboundNatRules") or []
+                                             if str(r.get("name", "")).lower() != rule.lower()]
+            self.network.put_resource("loadBalancers", resource_group, parent, {**balancer, "properties": properties})
+        return Applied(finish=self.network.ctx.now())
+
+    def names(self, resource_group: str) -> list[str]:
+        return []
+
+    def changes(self, current: dict[str, Any], desired: dict[str, Any]) -> list[dict[str, Any]]:
+        return [change for change in diff(_shared(current, desired), desired)
+                if change["propertyChangeType"] != "Delete"]
+
+
+NETWORK_TYPES = {"Microsoft.Network/virtualNetworks": "virtualNetworks",
+                 "Microsoft.Network/publicIPAddresses": "publicIPAddresses",
+                 "Microsoft.Network/loadBalancers": "loadBalancers",
+                 "Microsoft.Network/networkSecurityGroups": "networkSecurityGroups"}
+"""ARM type -> the network room's collection."""
 
 
 # ---------------------------------------------------------------- Microsoft.Insights
