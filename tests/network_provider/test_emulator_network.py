@@ -209,3 +209,13 @@ def test_bad_names_and_options_are_one_line_errors_and_nothing_is_stored(emulato
     assert emulator.list_network_resources("vnet", RG) == []
     code, _, error = run(session, "add-vm nope --inbound-ports ssh")
     assert code != 0 and "\n" not in error
+
+
+def test_a_public_ip_already_in_use_is_not_taken_by_a_second_load_balancer(emulator) -> None:
+    emulator.create_load_balancer(RG, "first", public_ip="shared")
+    with pytest.raises(AzureError) as caught:
+        emulator.create_load_balancer(RG, "second", public_ip="shared")
+    assert caught.value.code == "PublicIPAddressInUse"
+    assert [lb["name"] for lb in emulator.list_network_resources("lb", RG)] == ["first"]
+    attached = emulator.get_network_resource("public-ip", RG, "shared")["properties"]["ipConfiguration"]["id"]
+    assert "/loadBalancers/first/" in attached

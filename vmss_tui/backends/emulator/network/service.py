@@ -399,6 +399,11 @@ class NetworkService:
     def _attach_public_ip(self, txn: Transaction, group: str, pip: PublicIPAddress, config_id: str) -> PublicIPAddress:
         """A Dynamic address is handed out when the public IP is attached to something (NET-SDK `ipAddress`)."""
         current = self._pip(txn, group, pip.name) or pip
+        if current.ip_configuration_id and current.ip_configuration_id.lower() != config_id.lower():
+            raise net_errors.NetworkBadRequest(
+                f"Public IP address {self._pip_id(txn, group, pip.name)} is already used by "
+                f"{current.ip_configuration_id} and cannot be used by {config_id}.", code="PublicIPAddressInUse",
+                target=pip.name)
         address = current.ip_address or self._take_public(txn, self._pip_id(txn, group, pip.name))
         attached = replace(current, ip_address=address, ip_configuration_id=config_id)
         self._save_arm(txn, group, PIPS, codec.public_ip_to_arm(attached, self._sub(txn), group))
@@ -768,10 +773,6 @@ class NetworkService:
         self._save_vnet(txn, group, vnet, held)
         if plan.public_ip is not None:
             pip = self._pip(txn, group, plan.public_ip.name)
-            if pip is not None and pip.ip_configuration_id:
-                raise net_errors.invalid_network_value(
-                    f"Public IP address '{plan.public_ip.name}' is already attached to {pip.ip_configuration_id}.",
-                    target="publicIPAddress")
             pip = pip or self._new_public_ip(txn, group, plan.public_ip.name, location, plan.public_ip.sku,
                                              plan.public_ip.allocation_method, None)
             self._attach_public_ip(txn, group, pip, config_id)
