@@ -226,6 +226,9 @@ SKU = ParamSpec("sku", "SKU (default Standard).", flags=("--sku",), kind="choice
 _NOUNS = {"vnet": "virtual network", "public-ip": "public IP address", "lb": "load balancer",
           "nsg": "network security group"}
 
+_PLURALS = {"vnet": "virtual networks", "public-ip": "public IP addresses", "lb": "load balancers",
+            "nsg": "network security groups"}
+
 _CREATE: dict[str, tuple[Any, tuple[ParamSpec, ...], str, tuple[str, ...]]] = {
     "vnet": (_vnet_create, (
         ParamSpec("address_prefixes", "Address prefixes (default 10.0.0.0/16).", flags=("--address-prefixes",),
@@ -273,7 +276,7 @@ def _commands() -> tuple[CommandSpec, ...]:
     for kind, noun in _NOUNS.items():
         handler, params, help_text, examples = _CREATE[kind]
         specs += [
-            CommandSpec(f"network {kind} list", f"List the {noun}s of a group.", _list(kind),
+            CommandSpec(f"network {kind} list", f"List the {_PLURALS[kind]} of a group.", _list(kind),
                         examples=(f"network {kind} list -g practice-rg",)),
             CommandSpec(f"network {kind} show", f"Show one {noun}.", _show(kind), params=(NAME,),
                         examples=(f"network {kind} show NAME -g practice-rg -o json",)),
