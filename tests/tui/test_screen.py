@@ -229,6 +229,17 @@ async def test_the_key_bar_shows_the_fault_domain_maps_own_keys_when_it_has_focu
             assert sets_key not in footer, f"the sets pane's {sets_key!r} shows on the map: {footer!r}"
 
 
+async def test_the_same_warning_pressed_again_is_one_toast_not_a_pile(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_set(pilot, "demo-set")  # regional, FD count 1: nothing to lose, `w` is unavailable
+        await pilot.press(*["w"] * 6)
+        await pilot.pause(0.2)
+        await pilot.pause()
+        titles = [n.title for n in app._notifications]  # the toasts on screen (run_test's text omits them)
+        assert titles.count("What if unavailable") == 1, titles
+
+
 async def test_what_if_zone_loss_is_visible_at_80x24(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -190,11 +190,18 @@ class VmssApp(App[int]):
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Toasts carry names and Azure messages: literal text (no markup), control characters escaped."""
+        """Toasts carry names and Azure messages: literal text (no markup), control characters escaped.
+
+        The same toast again (a key pressed five times) replaces the one still showing, with a fresh
+        timeout, instead of piling five copies over the screen.
+        """
         from ..domain.text import escape_control
 
-        super().notify(escape_control(message), title=escape_control(title), severity=severity, timeout=timeout,
-                       markup=False)
+        message, title = escape_control(message), escape_control(title)
+        for shown in list(self._notifications):
+            if (shown.message, shown.title, shown.severity) == (message, title, severity):
+                self._unnotify(shown, refresh=False)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         if self.theme_warning:
