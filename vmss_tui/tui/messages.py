@@ -123,6 +123,9 @@ class FirstScreen:
     chosen: ScaleSet | None
     """The set the app opens on (the first with instances), None when there is none."""
     instances: list[Instance]
+    running: dict[str, int] | None = None
+    """Running instances per set row key (`group/name`) where the backend counts them cheaply;
+    None when some set is not counted (the other sets are counted after the first rows)."""
     failed_doing: str = ""
     error: str = ""
 

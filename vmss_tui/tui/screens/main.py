@@ -93,15 +93,18 @@ def read_first_screen(backend: Backend, resource_group: str | None) -> FirstScre
     try:
         info = backend.info()
     except Exception as error:
-        return FirstScreen(None, [], None, [], "connecting", error_text(error))
+        return FirstScreen(None, [], None, [], failed_doing="connecting", error=error_text(error))
     try:
-        scale_sets = backend.list_scale_sets(resource_group)
+        # Summaries: the sets with their running counts where the backend keeps them (the emulator).
+        summaries = backend.list_scale_set_summaries(resource_group)
+        scale_sets = [summary.scale_set for summary in summaries]
+        counted = {set_row_key(s.scale_set): s.running for s in summaries if s.running is not None}
         # Open on the first set that has instances: more to see than an empty set.
         chosen = next((s for s in scale_sets if s.capacity > 0), scale_sets[0] if scale_sets else None)
         instances = backend.list_instances(chosen.resource_group, chosen.name) if chosen is not None else []
     except Exception as error:  # every backend failure becomes a notification
-        return FirstScreen(info, [], None, [], "listing scale sets", error_text(error))
-    return FirstScreen(info, scale_sets, chosen, instances)
+        return FirstScreen(info, [], None, [], failed_doing="listing scale sets", error=error_text(error))
+    return FirstScreen(info, scale_sets, chosen, instances, counted if len(counted) == len(scale_sets) else None)
 
 
 def start_first_screen_read(backend: Backend, resource_group: str | None) -> Future[FirstScreen]:
@@ -486,7 +489,7 @@ class MainScreen(Screen[None]):
         if first.error:
             self._backend_failed(BackendFailed(first.failed_doing, first.error))
             return
-        self.sets_table.show_sets(first.scale_sets)
+        self.sets_table.show_sets(first.scale_sets, first.running)
         self._size_panes(self.app.size.width, self.app.size.height)
         chosen = first.chosen
         if chosen is not None:
@@ -506,8 +509,8 @@ class MainScreen(Screen[None]):
             self._log("No scale sets yet: create one, e.g. ':create web --mode uniform --capacity 3 -g my-rg'.",
                       None)
         self.call_after_refresh(self._mount_rest)
-        if len(first.scale_sets) > 1:
-            self.load_sets()
+        if len(first.scale_sets) > 1 and first.running is None:
+            self.load_sets()  # the other sets' running counts
 
     @on(ScaleSetGone)
     def _set_gone(self, message: ScaleSetGone) -> None:
@@ -733,10 +736,59 @@ class MainScreen(Screen[None]):
         self._redraw_map()
         self._show_header()
         self._refresh_bindings_if_changed()
+        if self.autoscale_shown:
+            self._autoscale_pane().show_set(key)
 
     def _refresh_all(self) -> None:
         """Every set and the selected set's instances, in one worker trip."""
         self.load_sets(with_instances_of=self.selected_key)
+        if self.autoscale_shown:
+            self._autoscale_pane().reload()
+
+    # ------------------------------------------------------------------ autoscale pane (`A`)
+
+    _autoscale_open = False
+
+    @property
+    def autoscale_shown(self) -> bool:
+        """True while the autoscale pane stands in for the instances."""
+        return self._autoscale_open
+
+    def _autoscale_pane(self) -> Any:
+        return self.query_one("#autoscale-pane")
+
+    async def action_autoscale(self) -> None:
+        """Show the autoscale pane in place of the instances (its data is read only while shown), or go back."""
+        from ..widgets.autoscale_pane import AutoscalePane
+
+        panes = self.query(AutoscalePane)
+        if not panes:
+            pane = AutoscalePane(self.backend, read_only=self.read_only, refresh_interval=self.refresh_interval,
+                                 id="autoscale-pane")
+            pane.display = False
+            await self.query_one("#left").mount(pane)
+        pane = self.query_one(AutoscalePane)
+        showing = not pane.display
+        pane.display = self._autoscale_open = showing
+        self.instance_table.display = not showing
+        await self._mount_rest()
+        self.query_one("#map-pane").display = not showing  # the activity log takes its room
+        if showing:
+            pane.show_set(self.selected_key)
+            pane.focus()
+        else:
+            self.instance_table.focus()
+        self._refresh_bindings_if_changed()
+        self._show_keys()
+
+    def on_autoscale_pane_acted(self, message: Any) -> None:
+        """What autoscale did since the pane last read: one activity line each, and fresh rows."""
+        for line, variable in message.lines:
+            self._log(line, variable)
+        self._refresh_all()
+
+    def on_autoscale_pane_loaded(self, _message: Any) -> None:
+        self._show_keys()  # the pane's keys follow what it read (a set without a setting, read-only)
 
     def _refresh_selected(self) -> None:
         if self.selected_key is not None:
@@ -808,6 +860,8 @@ class MainScreen(Screen[None]):
             return "this Flexible set has no VM profile, so it cannot scale; add VMs by hand (a)"
         if action in INSTANCE_ACTIONS and not self.instance_table.target_ids():
             return "no instance under the cursor or marked"
+        if (action in INSTANCE_ACTIONS or action in ("sort", "filter", "what_if")) and self.autoscale_shown:
+            return "the autoscale pane is open (A goes back to the instances)"
         if action == "what_if" and not self.rest_ready:
             return "the fault-domain map is still loading"
         if action == "what_if" and not self.fd_map.scenarios:
@@ -836,6 +890,9 @@ class MainScreen(Screen[None]):
         if focused is not None and focused.id == "command-input":
             self.key_bar.show_keys([("tab", "Complete"), ("up/down", "Pick"), ("enter", "Run"), ("esc", "Close")],
                                    tail=False)
+            return
+        if focused is not None and focused.id == "autoscale-pane":
+            self.key_bar.show_keys(focused.key_bar_keys())  # type: ignore[attr-defined]
             return
         if focused is self.instance_table:
             order = INSTANCE_PANE_KEYS
@@ -1090,7 +1147,7 @@ class MainScreen(Screen[None]):
 SETS_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("s", "scale", "Scale"), ("a", "add_vm", "Add VM"), ("enter", None, "Instances"), ("/", "filter", "Filter"),
     (":", "command_bar", "Cmd"), ("v", "detail", "Detail"), ("w", "what_if", "What if"),
-    ("^r", "refresh", "Refresh"), ("tab", None, "Next pane"),
+    ("A", "autoscale", "Autoscale"), ("^r", "refresh", "Refresh"), ("tab", None, "Next pane"),
 )
 """(key label, action or None when always available, label), most useful first: the key bar keeps what fits."""
 INSTANCE_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
@@ -1098,6 +1155,7 @@ INSTANCE_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("/", "filter", "Filter"), (":", "command_bar", "Cmd"), ("r", "restart", "Restart"), ("v", "detail", "Detail"),
     ("d", "deallocate", "Dealloc"), ("space", "mark", "Mark"), ("w", "what_if", "What if"), ("o", "sort", "Sort"),
     ("i", "reimage", "Reimage"), ("P", "protect", "Protect"), ("u", "upgrade", "Upgrade"),
+    ("A", "autoscale", "Autoscale"),
 )
 MAP_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("w", "what_if", "What if"), ("up/down", None, "Scroll"), ("s", "scale", "Scale"), ("v", "detail", "Detail"),
