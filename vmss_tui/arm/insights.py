@@ -72,8 +72,9 @@ def setting_from_arm(body: Mapping[str, Any], *, name: str, resource_group: str 
     if not isinstance(notifications, list) or not all(isinstance(n, Mapping) for n in notifications):
         raise _bad("The 'properties.notifications' property must be a list of objects.", "properties.notifications")
     for index, notification in enumerate(notifications):
-        if notification.get("operation") != "Scale":
+        if str(notification.get("operation", "")).lower() != "scale":  # az sends "scale"; Azure stores "Scale"
             raise _bad("A notification's 'operation' must be 'Scale'.", f"properties.notifications[{index}].operation")
+    notifications = [{**n, "operation": "Scale"} for n in notifications]
     target_location = properties.get("targetResourceLocation")
     return AutoscaleSetting(name=name, target_resource_uri=target, profiles=profiles, location=location,
                             enabled=enabled, notifications=tuple(dict(n) for n in notifications), tags=tags,

@@ -54,6 +54,16 @@ NETWORK_API_VERSIONS: tuple[str, ...] = (
 )
 """Microsoft.Network's api-versions (issue 14): azure-mgmt-network 33 sends 2026-03-01 (2018-10-01 for a
 scale set's NICs); az 2.91's aaz `network` commands 2025-07-01 (public-ip 2025-09-01); its vmss code 2022-01-01."""
+INSIGHTS_API_VERSIONS: dict[str, tuple[str, ...]] = {
+    "autoscalesettings": ("2022-10-01", "2021-05-01-preview", "2015-04-01"),
+    "metrics": ("2024-02-01", "2023-10-01", "2021-05-01", "2019-07-01", "2018-01-01"),
+    "metricDefinitions": ("2024-02-01", "2023-10-01", "2021-05-01", "2018-01-01"),
+    "metricNamespaces": ("2024-02-01", "2017-12-01-preview"),
+    "eventtypes": ("2015-04-01",),
+}
+"""Microsoft.Insights per type (issue 13): az 2.91 sends 2022-10-01 (autoscale), 2018-01-01 (metrics list and
+list-definitions), 2017-12-01-preview (list-namespaces), 2015-04-01 (activity log); azure-mgmt-monitor 7 sends
+2022-10-01, 2024-02-01 and 2015-04-01."""
 _NETWORK_KNOWN = frozenset(NETWORK_API_VERSIONS)
 _COMPUTE_KNOWN = frozenset(COMPUTE_API_VERSIONS)
 _RESOURCES_KNOWN = frozenset(RESOURCES_API_VERSIONS)
@@ -78,11 +88,13 @@ def check_api_version(version: str | None, kind: str, resource_type: str, locati
                              code="MissingApiVersionParameter", http_status=400)
     known, listed = ((_COMPUTE_KNOWN, COMPUTE_API_VERSIONS) if kind == "compute"
                      else (_NETWORK_KNOWN, NETWORK_API_VERSIONS) if kind == "network"
+                     else (frozenset(INSIGHTS_API_VERSIONS[resource_type]), INSIGHTS_API_VERSIONS[resource_type])
+                     if kind == "insights"
                      else (_RESOURCES_KNOWN, RESOURCES_API_VERSIONS))
     if version in known:
         return
     shown = names.shown(version, 40)
-    if kind in ("compute", "network") and _API_VERSION_SHAPE.fullmatch(version):
+    if kind in ("compute", "network", "insights") and _API_VERSION_SHAPE.fullmatch(version):
         raise RequestRefused(
             f"No registered resource provider found for location '{location}' and API version '{shown}' for type "
             f"'{resource_type}'. The supported api-versions are '{', '.join(listed)}'. The supported locations "
