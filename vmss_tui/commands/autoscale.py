@@ -133,6 +133,13 @@ def rule_words(rule: dict[str, Any]) -> str:
             f"-> scale {scale}, cooldown {cooldown}")
 
 
+def setting_rule_words(setting: AutoscaleSetting) -> list[tuple[str, int, str]]:
+    """(profile, index, words) for every rule of every profile, worded as `autoscale show` words them."""
+    body = setting_to_arm(setting, resource_id="")
+    return [(profile["name"], index, rule_words(rule)) for profile in body["properties"]["profiles"]
+            for index, rule in enumerate(profile["rules"])]
+
+
 def _rules_table(data: Any) -> str:
     rows = [{"Index": row["index"], "Profile": row["profile"], "Rule": rule_words(row["rule"])} for row in data]
     return fmt.columns_table(rows, [("Index", "Index"), ("Profile", "Profile"), ("Rule", "Rule")])
