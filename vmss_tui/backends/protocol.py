@@ -36,6 +36,7 @@ from ..domain.models import (
     VmSpec,
 )
 from ..domain.summary import ScaleSetSummary
+from ..domain.reservations import CapacityReservation, CapacityReservationGroup
 
 
 @runtime_checkable
@@ -488,4 +489,44 @@ class Deployments(Protocol):
 
     def export_scale_set_template(self, resource_group: str, name: str) -> dict[str, Any]:
         """The scale set as a template that redeploys to the same set."""
+        ...
+
+
+@runtime_checkable
+class CapacityReservations(Protocol):
+    """Capacity reservation groups and their reservations (Microsoft.Compute); values from
+    domain/reservations.py, with what is associated and allocated computed at read time."""
+
+    def create_or_update_capacity_reservation_group(self, resource_group: str, name: str, *,
+                                                    location: str | None = None, zones: tuple[str, ...] = (),
+                                                    tags: dict[str, str] | None = None
+                                                    ) -> tuple[CapacityReservationGroup, bool]:
+        """(group, created); only tags may change on an existing group."""
+        ...
+
+    def get_capacity_reservation_group(self, resource_group: str, name: str) -> CapacityReservationGroup:
+        ...
+
+    def list_capacity_reservation_groups(self, resource_group: str | None = None) -> list[CapacityReservationGroup]:
+        ...
+
+    def delete_capacity_reservation_group(self, resource_group: str, name: str) -> None:
+        """Refused while it holds reservations or VMs are associated with it."""
+        ...
+
+    def put_capacity_reservation(self, resource_group: str, group: str, name: str, *, sku: str | None = None,
+                                 capacity: int | None = None, zones: tuple[str, ...] | None = None,
+                                 location: str | None = None, tags: dict[str, str] | None = None
+                                 ) -> tuple[CapacityReservation, bool]:
+        """Create (needs sku and capacity; quota checked, all or nothing) or change capacity/tags only."""
+        ...
+
+    def get_capacity_reservation(self, resource_group: str, group: str, name: str) -> CapacityReservation:
+        ...
+
+    def list_capacity_reservations(self, resource_group: str, group: str) -> list[CapacityReservation]:
+        ...
+
+    def delete_capacity_reservation(self, resource_group: str, group: str, name: str) -> None:
+        """Refused while VMs are associated with it."""
         ...

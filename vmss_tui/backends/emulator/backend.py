@@ -43,6 +43,7 @@ from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic
 from ...domain.autoscale.status import AutoscaleStatus
 from ...domain.sizes import DEFAULT_LOCATION
 from ...domain.summary import ScaleSetSummary
+from ...domain.reservations import CapacityReservation, CapacityReservationGroup
 from .clock import Clock, StoreClock, SystemClock
 from .compute.quota import (
     DEFAULT_FAMILY_QUOTA,
@@ -265,6 +266,7 @@ class EmulatorBackend:
             op = operations.new_operation(self.ctx, [], row["name"], "", "deleteResourceGroup", now, "")
             end = self.compute.delete_group_contents(txn, row["name"], now, op)
             removed_network = self.network.group_deleted(txn, row["name"])
+            removed_network += self.compute.reservations.group_deleted(txn, row["name"])
             op["end"] = max(end, now + duration("deleteSet", self.speed))
             sets = sum(1 for r in op["removed"] if r.startswith("virtualMachineScaleSets/"))
             vms = len(op["removed"]) - sets
@@ -366,6 +368,40 @@ class EmulatorBackend:
 
     def scale_set_network_profile(self, resource_group: str, name: str) -> dict[str, Any] | None:
         return self.network.network_profile(resource_group, name)
+
+    # --- capability: capacity reservations (Microsoft.Compute) -----------------------------
+
+    def create_or_update_capacity_reservation_group(self, resource_group: str, name: str, *,
+                                                    location: str | None = None, zones: tuple[str, ...] = (),
+                                                    tags: dict[str, str] | None = None
+                                                    ) -> tuple[CapacityReservationGroup, bool]:
+        return self.compute.reservations.create_or_update_group(resource_group, name, location=location,
+                                                                zones=zones, tags=tags)
+
+    def get_capacity_reservation_group(self, resource_group: str, name: str) -> CapacityReservationGroup:
+        return self.compute.reservations.get_group(resource_group, name)
+
+    def list_capacity_reservation_groups(self, resource_group: str | None = None) -> list[CapacityReservationGroup]:
+        return self.compute.reservations.list_groups(resource_group)
+
+    def delete_capacity_reservation_group(self, resource_group: str, name: str) -> None:
+        self.compute.reservations.delete_group(resource_group, name)
+
+    def put_capacity_reservation(self, resource_group: str, group: str, name: str, *, sku: str | None = None,
+                                 capacity: int | None = None, zones: tuple[str, ...] | None = None,
+                                 location: str | None = None, tags: dict[str, str] | None = None
+                                 ) -> tuple[CapacityReservation, bool]:
+        return self.compute.reservations.put_reservation(resource_group, group, name, sku=sku, capacity=capacity,
+                                                         zones=zones, location=location, tags=tags)
+
+    def get_capacity_reservation(self, resource_group: str, group: str, name: str) -> CapacityReservation:
+        return self.compute.reservations.get_reservation(resource_group, group, name)
+
+    def list_capacity_reservations(self, resource_group: str, group: str) -> list[CapacityReservation]:
+        return self.compute.reservations.list_reservations(resource_group, group)
+
+    def delete_capacity_reservation(self, resource_group: str, group: str, name: str) -> None:
+        self.compute.reservations.delete_reservation(resource_group, group, name)
 
     # --- capability: template deployments (Microsoft.Resources/deployments) ---------------
 

@@ -46,6 +46,9 @@ def usage(store: Store, txn: Transaction, location: str, now: float, skip_key: s
             continue
         for family, vcpus in found.usage.items():
             held[family] = held.get(family, 0) + vcpus
+    from .reservations import held_vcpus  # capacity reservations hold quota too (issue 16)
+    for family, vcpus in held_vcpus(txn, location, now).items():
+        held[family] = held.get(family, 0) + vcpus
     return held
 
 
