@@ -51,6 +51,7 @@ from ...arm import values as arm_values
 from ...domain import ids as resource_ids
 from ...domain.sizes import find_size
 from ...domain.summary import ScaleSetSummary
+from .insights import AutoscaleReads
 from .network import NetworkReads
 from .client import make_client, make_credential, resolve_subscription
 
@@ -181,7 +182,7 @@ class _Tracked:
     list_after: Callable[[], list[Instance]] | None = None
 
 
-class AzureBackend(NetworkReads):
+class AzureBackend(NetworkReads, AutoscaleReads):
     """Scale sets of one Azure subscription, through azure-mgmt-compute."""
 
     _translate_error = staticmethod(lambda error, endpoint: _translate(error, endpoint))  # for NetworkReads
@@ -193,7 +194,7 @@ class AzureBackend(NetworkReads):
                  read_only: bool = False, production: bool = False, config: Any = None,
                  subnet_id: str | None = None, admin_username: str = arm_compute.DEFAULT_ADMIN_USERNAME,
                  ssh_public_key: str | None = None, connection_timeout: float = CONNECTION_TIMEOUT,
-                 read_timeout: float = READ_TIMEOUT, **_ignored: Any) -> None:
+                 read_timeout: float = READ_TIMEOUT, clock: Any = None, **_ignored: Any) -> None:
         # Environment fallbacks let `--backend azure` reach `vmss-tui emulator serve` without extra flags.
         base_url = base_url or os.environ.get("VMSS_TUI_AZURE_BASE_URL") or None
         connection_verify = connection_verify or os.environ.get("VMSS_TUI_AZURE_CA_BUNDLE") or None
@@ -205,6 +206,7 @@ class AzureBackend(NetworkReads):
         self.endpoint = _Endpoint(host=urlsplit(self.base_url).netloc or self.base_url,
                                   connection_timeout=connection_timeout, read_timeout=read_timeout)
         self._notice = notice
+        self._clock = clock  # AutoscaleReads' "now" (a test points it at the emulator's clock)
         self._read_only = read_only
         self._production = production
         self._subnet_id = subnet_id
@@ -967,7 +969,8 @@ class AzureBackend(NetworkReads):
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        for closable in (self._client, self._resource_client, self._credential if self._owns_credential else None):
+        for closable in (self._client, self._resource_client, self._monitor_client_instance,
+                         self._credential if self._owns_credential else None):
             try:
                 if closable is not None and hasattr(closable, "close"):
                     closable.close()

@@ -1,0 +1,179 @@
+"""The live adapter's Autoscale capability (azure-mgmt-monitor) over HTTPS against the emulator's endpoint.
+
+The same contract the emulator keeps: a setting created, a rule added, read back; metrics after a load
+and a clock advance; what autoscale did, read back from the activity log; a dry run on Azure Monitor's
+metrics. The emulator runs on a FakeClock that the adapter reads too, so nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+
+from vmss_tui.arm.insights import AutoscaleBadRequest
+from vmss_tui.backends.protocol import Autoscale
+from vmss_tui.domain import errors
+from vmss_tui.domain.autoscale.engine import Outcome
+from vmss_tui.domain.autoscale.model import ComparisonOperator, MetricStatistic, ScaleDirection
+
+from .test_autoscale_endpoint import RG, Estate, cpu_rule, estate, setting_body  # noqa: F401 (fixture)
+
+
+def with_rule(body: dict, rule: dict) -> dict:
+    """What `az monitor autoscale rule create` PUTs: the setting as read, one rule appended."""
+    changed = copy.deepcopy(body)
+    changed["properties"]["profiles"][0]["rules"].append(rule)
+    return changed
+
+
+def test_the_adapter_is_an_autoscale_backend(estate: Estate) -> None:
+    adapter = estate.adapter()
+    try:
+        assert isinstance(adapter, Autoscale)
+    finally:
+        adapter.close()
+
+
+def test_create_a_setting_add_a_rule_and_read_it_back(estate: Estate) -> None:
+    adapter = estate.adapter()
+    try:
+        body = setting_body(estate.set_id)
+        created, was_new = adapter.put_autoscale_setting(RG, "web-autoscale", body)
+        assert was_new and created.profiles[0].rules == ()
+        updated, was_new = adapter.put_autoscale_setting(RG, "web-autoscale", with_rule(body, cpu_rule(estate.set_id)))
+        assert not was_new
+        read = adapter.get_autoscale_setting(RG, "web-autoscale")
+        assert read == updated == estate.emulator.get_autoscale_setting(RG, "web-autoscale")
+        trigger = read.profiles[0].rules[0].metric_trigger
+        assert (trigger.metric_name, trigger.operator, trigger.threshold, trigger.time_window) == (
+            "Percentage CPU", ComparisonOperator.GREATER_THAN, 50.0, 300.0)
+        assert read.profiles[0].rules[0].scale_action.direction is ScaleDirection.INCREASE
+        assert read.resource_group == RG and read.target == (RG, "web")
+        assert adapter.autoscale_setting_for(RG, "WEB") == read
+        assert adapter.autoscale_setting_for(RG, "other") is None
+        assert [s.name for s in adapter.list_autoscale_settings()] == ["web-autoscale"]
+    finally:
+        adapter.close()
+
+
+def test_a_setting_azure_would_refuse_is_refused_before_anything_is_sent(estate: Estate) -> None:
+    adapter = estate.adapter()
+    try:
+        before = estate.server.app.requests_served
+        with pytest.raises(AutoscaleBadRequest, match="at most 10"):
+            adapter.put_autoscale_setting(RG, "web-autoscale", setting_body(estate.set_id, [cpu_rule(estate.set_id)] * 11))
+        assert estate.server.app.requests_served == before
+    finally:
+        adapter.close()
+
+
+def test_azures_own_refusal_comes_back_as_a_domain_error_with_its_code(estate: Estate) -> None:
+    adapter = estate.adapter()
+    try:
+        adapter.put_autoscale_setting(RG, "first", setting_body(estate.set_id))
+        with pytest.raises(errors.AzureError) as refused:
+            adapter.put_autoscale_setting(RG, "second", setting_body(estate.set_id))
+        assert refused.value.code == "BadRequest" and "already has an autoscale setting" in refused.value.message
+    finally:
+        adapter.close()
+
+
+def test_delete_then_reads_say_not_found(estate: Estate) -> None:
+    adapter = estate.adapter()
+    try:
+        adapter.put_autoscale_setting(RG, "web-autoscale", setting_body(estate.set_id))
+        adapter.delete_autoscale_setting(RG, "web-autoscale")
+        assert estate.emulator.list_autoscale_settings(RG) == []
+        with pytest.raises(errors.ResourceNotFound):
+            adapter.get_autoscale_setting(RG, "web-autoscale")
+        with pytest.raises(errors.ResourceNotFound):
+            adapter.delete_autoscale_setting(RG, "web-autoscale")
+    finally:
+        adapter.close()
+
+
+def test_read_only_mode_sends_no_autoscale_write(estate: Estate) -> None:
+    adapter = estate.adapter(read_only=True)
+    try:
+        with pytest.raises(errors.ReadOnlyMode):
+            adapter.put_autoscale_setting(RG, "web-autoscale", setting_body(estate.set_id))
+        assert estate.emulator.list_autoscale_settings(RG) == []
+    finally:
+        adapter.close()
+
+
+def test_metrics_after_a_load_and_a_clock_advance(estate: Estate) -> None:
+    estate.load("65")
+    estate.clock.advance(8 * 60)
+    now = estate.clock.now()
+    end = now.replace(second=0, microsecond=0)
+    start = end - timedelta(minutes=6)
+    adapter = estate.adapter()
+    try:
+        read = adapter.metric_series(RG, "web", "Percentage CPU", start=start, end=end)
+        assert read == estate.emulator.metric_series(RG, "web", "Percentage CPU", start=start, end=end)
+        assert [value for _at, value in read[-3:]] == [65.0, 65.0, 65.0]
+        counts = adapter.metric_series(RG, "web", "Percentage CPU", start=start, end=end,
+                                       statistic=MetricStatistic.COUNT)
+        assert [value for _at, value in counts[-3:]] == [2.0, 2.0, 2.0]
+        with pytest.raises(errors.InvalidParameter, match="PT5M"):
+            adapter.metric_series(RG, "web", "Percentage CPU", start=start, end=end, interval=120)
+    finally:
+        adapter.close()
+
+
+def test_history_from_the_activity_log_matches_what_the_engine_did(estate: Estate) -> None:
+    body = setting_body(estate.set_id, [cpu_rule(estate.set_id), cpu_rule(estate.set_id, "LessThan", 25, "Decrease")])
+    estate.emulator.put_autoscale_setting(RG, "web-autoscale", body)
+    estate.load("80")
+    estate.clock.advance(12 * 60)
+    adapter = estate.adapter()
+    try:
+        history = adapter.autoscale_history(RG, "web-autoscale")
+        engine = [r for r in estate.emulator.autoscale_history(RG, "web-autoscale") if r.acted]
+        assert [(r.at, r.current, r.target, r.outcome) for r in history] == [
+            (r.at, r.current, r.target, Outcome.SCALE_OUT) for r in engine]
+        assert [(r.current, r.target) for r in history] == [(2, 3), (3, 4)]
+        assert "from 2 instances count to 3 instances count" in history[0].reason
+        later = adapter.autoscale_history(RG, "web-autoscale", since=history[1].at)
+        assert [(r.current, r.target) for r in later] == [(3, 4)]
+    finally:
+        adapter.close()
+
+
+def test_status_is_a_dry_run_on_azure_monitors_metrics(estate: Estate) -> None:
+    body = setting_body(estate.set_id, [cpu_rule(estate.set_id, threshold=60),
+                                        cpu_rule(estate.set_id, "LessThan", 25, "Decrease")])
+    estate.emulator.put_autoscale_setting(RG, "web-autoscale", body)
+    estate.load("40")
+    estate.clock.advance(10 * 60)
+    adapter = estate.adapter()
+    try:
+        status = adapter.autoscale_status(RG, "web")  # by the scale set's name, as the pane asks
+        assert status.setting.name == "web-autoscale" and status.capacity == 2
+        assert status.now.outcome is Outcome.NO_RULE_FIRED
+        assert [reading.value for reading in status.now.readings] == [40.0, 40.0]
+        assert status.last is None and status.cooldown_left == 0.0
+        estate.load("75")
+        estate.clock.advance(6 * 60)
+        estate.emulator.list_instances(RG, "web")
+        later = adapter.autoscale_status(RG, "web-autoscale")
+        assert later.last is not None and later.last.outcome is Outcome.SCALE_OUT
+        assert later.capacity == 3 and later.cooldown_left > 0
+    finally:
+        adapter.close()
+
+
+def test_status_says_there_is_no_dry_run_when_the_metrics_cannot_be_read(estate: Estate) -> None:
+    rule = cpu_rule(estate.set_id)
+    rule["metricTrigger"]["metricName"] = "Queue Depth"
+    estate.emulator.put_autoscale_setting(RG, "web-autoscale", setting_body(estate.set_id, [rule]))
+    adapter = estate.adapter()
+    try:
+        status = adapter.autoscale_status(RG, "web-autoscale")
+        assert status.now.outcome is Outcome.METRICS_MISSING
+        assert status.now.reason.startswith("no dry run: Azure Monitor's metrics could not be read (Queue Depth:")
+    finally:
+        adapter.close()
