@@ -212,5 +212,5 @@ DEPLOYMENT_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("export-template", "Print a scale set as a template that redeploys to the same set.", _export,
                 needs_set=True, params=(ParamSpec("set", "Scale-set name (may be omitted after `use <set>`).", required=True,
                                   completion="sets"),),
-                examples=("export-template web > web.json", "export-template web -o json")),
+                examples=("export-template web", "export-template web -o json")),
 )
