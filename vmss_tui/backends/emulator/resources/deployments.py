@@ -108,13 +108,16 @@ class DeploymentService:
     def _reference(self, target: str, api_version: Any, full: bool) -> dict[str, Any]:
         """`reference()` at deployment time: the resource as its room shows it now."""
         parts = target.split("/")
+        lowered = [part.lower() for part in parts]
         try:
-            resource_group = parts[parts.index("resourceGroups") + 1]
-            provider = parts.index("providers")
+            resource_group = parts[lowered.index("resourcegroups") + 1]
+            provider = lowered.index("providers")
         except (ValueError, IndexError):
             raise errors.ResourceNotFound(f"The resource '{target}' was not found.", target=target) from None
-        kind = self.kinds.find("/".join(parts[provider + 1:provider + 3]))
-        current = kind.read(resource_group, parts[-1]) if kind is not None else None
+        segments = parts[provider + 2:]  # type1, name1, type2, name2 ...: a child's type and name have a part each
+        resource_type = "/".join([parts[provider + 1]] + segments[0::2])
+        kind = self.kinds.find(resource_type)
+        current = kind.read(resource_group, "/".join(segments[1::2])) if kind is not None and segments else None
         if current is None:
             raise errors.ResourceNotFound(f"The Resource '{'/'.join(parts[provider + 1:])}' under resource group "
                                           f"'{resource_group}' was not found.", target=target)
