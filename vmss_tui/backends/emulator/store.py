@@ -242,6 +242,10 @@ class Transaction:
         self._writable = writable
         self._shards: dict[str, _Shard] = {}
         self._dbs: dict[str, TinyDB] = {}
+        self._listed: dict[str, list[str]] = {}
+        self.memo: dict[Any, Any] = {}
+        """Per-transaction results derived from shards this transaction has not changed (the files cannot
+        change while it holds its lock): summaries read once however often a quota is checked."""
 
     @property
     def writable(self) -> bool:
@@ -278,7 +282,10 @@ class Transaction:
 
     def shard_keys(self, prefix: str = "") -> list[str]:
         """Existing shard keys under a prefix (e.g. `sets/`), as this transaction sees them."""
-        keys = set(self._store.list_shard_keys(prefix))
+        listed = self._listed.get(prefix)
+        if listed is None:  # the directory cannot change under this transaction's lock: list it once
+            listed = self._listed[prefix] = self._store.list_shard_keys(prefix)
+        keys = set(listed)
         for key, shard in self._shards.items():
             if key.startswith(prefix):
                 if shard.dropped or not shard.data:

@@ -165,6 +165,9 @@ class SummaryIndex:
             staged: (key, tables, temp file, payload) of each shard about to be renamed into place.
             dropped: Keys of shards this commit deletes.
         """
+        if not any(key.startswith(self.prefix) for key, _t, _p, _b in staged) and not any(
+                key.startswith(self.prefix) for key in dropped):
+            return None  # no set changed (an autoscale run, a group): entries are checked by signature on read
         try:
             current = dict(store.load_shard(INDEX_KEY, private_copy=False).data.get(INDEX_TABLE, {}))
         except errors.StoreDamaged:
@@ -228,8 +231,20 @@ def _index_entries(txn: Any) -> dict[str, dict[str, Any]]:
 
 def _summary_of(store: Any, txn: Any, key: str, entries: dict[str, dict[str, Any]]
                 ) -> SetSummary | None | errors.StoreDamaged:
+    touched = txn.touched(key)
+    memo = getattr(txn, "memo", None)
+    if memo is not None and not touched and ("summary", key) in memo:
+        return memo[("summary", key)]
+    found = _summary_uncached(store, txn, key, entries, touched)
+    if memo is not None and not touched:
+        memo[("summary", key)] = found
+    return found
+
+
+def _summary_uncached(store: Any, txn: Any, key: str, entries: dict[str, dict[str, Any]], touched: bool
+                      ) -> SetSummary | None | errors.StoreDamaged:
     entry = entries.get(key)
-    if (entry is not None and not txn.touched(key) and entry.get("v") == SUMMARY_VERSION
+    if (entry is not None and not touched and entry.get("v") == SUMMARY_VERSION
             and not entry.get("damaged") and entry.get("sig") is not None
             and tuple(entry["sig"]) == file_signature(store.path_for(key))):
         return _from_entry(entry)
@@ -264,4 +279,6 @@ def scale_set_view(doc: dict[str, Any], capacity: int, now: float, subscription_
         subscription_id=subscription_id, unique_id=doc["unique_id"], computer_name_prefix=doc["prefix"],
         priority=Priority(doc["priority"]), force_deletion=doc["force"], zone_balance=doc["zone_balance"],
         has_vm_profile=doc["has_profile"],
+        tags=tuple(sorted((doc.get("tags") or {}).items())), stored_profile=doc.get("profile", ""),
+        capacity_reservation_group=doc.get("crg"),
     )

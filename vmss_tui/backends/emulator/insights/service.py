@@ -348,6 +348,7 @@ class InsightsService:
                 else:
                     last_scale = tick
                     changed = True
+                    save_set(txn, shard)  # the next quota check counts what autoscale already added
                     sampler.reset(shard.instances, tick)
                     current = len(shard.live_instances())
             if not runs or not _same(runs[-1], run):
@@ -396,9 +397,10 @@ class InsightsService:
                 yield key, docs[0]
 
     def _key_targeting(self, resource_group: str, scale_set: str) -> str | None:
+        """The key of the setting whose target is this set (only the stored target is read, not parsed)."""
         with self.ctx.store.snapshot() as txn:
             for key, doc in self._settings(txn):
-                target = _setting_of(doc).target
+                target = _target_of(doc)
                 if target and _same_set(target, (resource_group, scale_set)):
                     return key
         return None
@@ -421,6 +423,11 @@ def _same(a: Evaluation, b: Evaluation) -> bool:
     if a.acted or b.acted or a.outcome is not b.outcome:
         return False
     return a.outcome is Outcome.COOLDOWN or a.reason == b.reason  # a cooldown counting down is one hold
+
+
+def _target_of(doc: dict[str, Any]) -> tuple[str, str] | None:
+    uri = doc["arm"]["properties"]["targetResourceUri"]
+    return AutoscaleSetting("", uri, ()).target
 
 
 def _setting_of(doc: dict[str, Any]) -> AutoscaleSetting:
