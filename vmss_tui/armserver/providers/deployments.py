@@ -39,6 +39,11 @@ AZ_TEMPLATE_SPLICE = ", template:"
 into the body: `json.dumps(body without template)[:-2] + ", template:" + text + "}}"`, JSONC that ARM reads."""
 
 
+SPLICE_TRIES = 8
+"""Places tried for the splice (a parameter value may hold the same text); a bounded number keeps a 4 MB body
+full of them one parse each, not thousands."""
+
+
 def parse_deployment_body(raw: bytes) -> Any:
     """The body as `validation.parse_body` reads it, or az's spliced JSONC: the template then stays its own text
     (comments and all), which the template engine reads with the file's own lines and columns."""
@@ -52,7 +57,9 @@ def parse_deployment_body(raw: bytes) -> Any:
         except UnicodeDecodeError:
             raise refused from None
         start = text.find(AZ_TEMPLATE_SPLICE)
-        while start != -1 and text.rstrip().endswith("}}"):
+        tries = 0
+        while start != -1 and text.rstrip().endswith("}}") and tries < SPLICE_TRIES:
+            tries += 1
             try:
                 head = validation.parse_body((text[:start] + "}}").encode("utf-8"))
             except errors.AzureError:
