@@ -123,3 +123,24 @@ def test_az_monitor_metrics_list_reads_the_emulated_cpu_after_a_load_and_a_clock
     assert [point.get("average") for point in data][-5:] == [35.0] * 5
     unknown = served.az("monitor", "metrics", "list", "--resource", set_id, "--metric", "Disk Magic")
     assert unknown.code != 0 and "Valid metrics: Percentage CPU" in unknown.stderr
+
+
+def test_az_monitor_metrics_list_with_its_default_offset_and_the_definitions(served: ServedAz) -> None:
+    set_id = served.read("get_scale_set", RG, "web").id
+    answer = served.az_json("monitor", "metrics", "list", "--resource", set_id, "--metric", "Percentage CPU",
+                            "--offset", "30m")
+    assert answer["interval"] == "PT1M"
+    assert 30 <= len(answer["value"][0]["timeseries"][0]["data"]) <= 31  # az's end is now: 30 whole minutes
+    definitions = served.az_json("monitor", "metrics", "list-definitions", "--resource", set_id)
+    assert [d["name"]["value"] for d in definitions] == ["Percentage CPU", "Network In Total", "Available Memory Bytes"]
+
+
+def test_az_monitor_autoscale_update_list_and_delete(served: ServedAz) -> None:
+    updated = served.az_json("monitor", "autoscale", "update", "-g", RG, "-n", SETTING, "--max-count", "10")
+    assert updated["profiles"][0]["capacity"]["maximum"] == "10"
+    assert _stored(served).profiles[0].capacity.maximum == 10
+    listed = served.az_json("monitor", "autoscale", "list", "-g", RG)
+    assert [s["name"] for s in listed] == [SETTING]
+    run = served.az("monitor", "autoscale", "delete", "-g", RG, "-n", SETTING)
+    assert run.code == 0, run.stderr
+    assert served.read("list_autoscale_settings", RG) == []
