@@ -109,7 +109,7 @@ def test_put_creates_with_201_then_replaces_with_200_and_get_reads_it_as_the_sdk
     client.autoscale_settings.create_or_update(RG, "web-autoscale", body, **hook)
     assert statuses == [201, 200]
     assert created.id.endswith("/providers/microsoft.insights/autoscalesettings/web-autoscale")
-    assert created.notifications[0].operation == "Scale"  # az sends "scale"; Azure stores "Scale"
+    assert created.notifications[0].operation == "Scale"
     read = client.autoscale_settings.get(RG, "web-autoscale")
     profile = read.profiles[0]
     assert (profile.capacity.minimum, profile.capacity.maximum, profile.capacity.default) == ("2", "5", "2")
@@ -300,3 +300,14 @@ def test_statistics_of_the_emulator_agree_with_the_served_count(estate: Estate) 
     counts = estate.emulator.metric_series(RG, "web", "Percentage CPU", start=now - timedelta(minutes=2), end=now,
                                            statistic=MetricStatistic.COUNT)
     assert [value for _at, value in counts] == [2.0, 2.0]
+
+
+def test_azs_lower_case_notification_operation_is_accepted_and_stored_as_azure_writes_it(estate: Estate) -> None:
+    """az 2.91's `autoscale create` PUTs `"operation": "scale"` (the SDK's model always writes "Scale")."""
+    url = (f"{estate.server.base_url}{estate.set_id.split('/providers/')[0]}/providers/Microsoft.Insights/"
+           "autoscalesettings/web-autoscale?api-version=2022-10-01")
+    answer = requests.put(url, json=setting_body(estate.set_id), verify=str(estate.server.ca_path),
+                          headers={"Authorization": "Bearer emulator"}, timeout=30)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["properties"]["notifications"][0]["operation"] == "Scale"
+    assert estate.emulator.get_autoscale_setting(RG, "web-autoscale").notifications[0]["operation"] == "Scale"
