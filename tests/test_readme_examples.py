@@ -12,16 +12,18 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from vmss_tui.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def one_shot_examples() -> list[tuple[str, str]]:
-    """(command line, expected output) pairs of the README's one-shot block, in order."""
+def one_shot_examples(section: str = "One-shot commands") -> list[tuple[str, str]]:
+    """(command line, expected output) pairs of the first code block of a README section, in order."""
     text = README.read_text(encoding="utf-8")
-    block = re.search(r"### One-shot commands\n+```\n(.*?)\n```", text, re.DOTALL)
-    assert block is not None, "README has no one-shot block"
+    block = re.search(rf"### {re.escape(section)}\n+(?:[^`\n][^\n]*\n+)*```\n(.*?)\n```", text, re.DOTALL)
+    assert block is not None, f"README has no block under '{section}'"
     examples: list[tuple[str, list[str]]] = []
     for line in block.group(1).splitlines():
         if line.startswith("$ vmss-tui "):
@@ -37,8 +39,11 @@ def test_the_readme_has_json_and_query_examples() -> None:
     assert any("--query sku.capacity" in command for command in commands)
 
 
-def test_every_one_shot_example_prints_what_the_readme_shows(capsys, estate_db: Path) -> None:
-    for command, expected in one_shot_examples():
+@pytest.mark.parametrize("section", ["One-shot commands", "Autoscale, practised offline"])
+def test_every_one_shot_example_prints_what_the_readme_shows(capsys, estate_db: Path, section: str) -> None:
+    examples = one_shot_examples(section)
+    assert len(examples) >= 5, f"README's '{section}' block has too few examples to mean anything"
+    for command, expected in examples:
         argv = shlex.split(command)
         if "-o" not in argv and "--output" not in argv:
             argv += ["-o", "table"]
