@@ -177,3 +177,16 @@ def test_status_says_there_is_no_dry_run_when_the_metrics_cannot_be_read(estate:
         assert status.now.reason.startswith("no dry run: Azure Monitor's metrics could not be read (Queue Depth:")
     finally:
         adapter.close()
+
+
+def test_throttling_of_an_autoscale_write_is_reported_and_retried(estate: Estate) -> None:
+    notices: list[str] = []
+    adapter = estate.adapter(retry_total=2, notice=notices.append)
+    try:
+        estate.server.settings.throttle_retry_after = 0
+        estate.server.settings.throttle_next = 1
+        _setting, created = adapter.put_autoscale_setting(RG, "web-autoscale", setting_body(estate.set_id))
+        assert created and estate.emulator.get_autoscale_setting(RG, "web-autoscale").name == "web-autoscale"
+        assert notices and "429" in notices[0]
+    finally:
+        adapter.close()

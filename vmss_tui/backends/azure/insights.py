@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 from statistics import fmean
 from typing import Any, Callable, TypeVar
@@ -28,6 +29,7 @@ from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic, MetricT
 from ...domain.autoscale.status import AutoscaleStatus
 
 ReturnType = TypeVar("ReturnType")
+log = logging.getLogger(__name__)
 
 METRIC_GRAINS = ("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D")
 """The intervals Azure Monitor answers platform metrics at."""
@@ -179,6 +181,17 @@ class AutoscaleReads:
         if refuse is not None:
             refuse(what)
 
+    def _status_hook(self, statuses: list[int]) -> Callable[[Any], None]:
+        """A per-call response hook that records the status and still reports throttling (it replaces the client's)."""
+        observe = getattr(self, "_observe_response", None)
+
+        def hook(response: Any) -> None:
+            statuses.append(response.http_response.status_code)
+            if observe is not None:
+                observe(response)
+
+        return hook
+
     @staticmethod
     def _setting_of(model: Any) -> AutoscaleSetting:
         body = model.serialize(keep_readonly=True)
@@ -195,7 +208,7 @@ class AutoscaleReads:
         self._refuse_writes("autoscale create/update")
         statuses: list[int] = []
         model = self._monitor_client().autoscale_settings.create_or_update(
-            resource_group, name, body, raw_response_hook=lambda r: statuses.append(r.http_response.status_code))
+            resource_group, name, body, raw_response_hook=self._status_hook(statuses))
         return self._setting_of(model), bool(statuses) and statuses[-1] == 201  # 201 created, 200 replaced
 
     @_translated
@@ -212,7 +225,13 @@ class AutoscaleReads:
             pages = operations.list_by_resource_group(resource_group)
         else:
             pages = operations.list_by_subscription()
-        found = [self._setting_of(model) for model in pages]
+        found = []
+        for model in pages:
+            try:
+                found.append(self._setting_of(model))
+            except errors.AzureError as problem:  # one setting the codec cannot read must not hide the others
+                log.warning("autoscale setting %s skipped: %s", names.shown(str(model.id or model.name), 200),
+                            problem.message)
         return sorted(found, key=lambda s: (s.resource_group.lower(), s.name.lower()))
 
     @_translated
@@ -223,7 +242,7 @@ class AutoscaleReads:
         self._refuse_writes("autoscale delete")
         statuses: list[int] = []
         self._monitor_client().autoscale_settings.delete(
-            resource_group, name, raw_response_hook=lambda r: statuses.append(r.http_response.status_code))
+            resource_group, name, raw_response_hook=self._status_hook(statuses))
         if statuses and statuses[-1] == 204:
             raise _not_found(resource_group, name)
 
