@@ -311,3 +311,24 @@ def test_azs_lower_case_notification_operation_is_accepted_and_stored_as_azure_w
     assert answer.status_code == 201, answer.text
     assert answer.json()["properties"]["notifications"][0]["operation"] == "Scale"
     assert estate.emulator.get_autoscale_setting(RG, "web-autoscale").notifications[0]["operation"] == "Scale"
+
+
+@pytest.mark.parametrize("query, target, words", [
+    ({"timespan": "yesterday/today"}, "timespan", "not an ISO 8601 start time"),
+    ({"timespan": "2026-03-02T10:00:00Z/2026-03-02T09:00:00Z"}, "timespan", "is not after the start time"),
+    ({"timespan": "2026-01-01T00:00:00Z/2026-03-01T00:00:00Z", "interval": "PT1M"}, "interval", "more than 50000"),
+    ({"aggregation": "Median"}, "aggregation", "Invalid aggregation 'median'"),
+])
+def test_metrics_refuse_a_query_they_cannot_answer_with_one_clear_error(estate: Estate, query: dict, target: str,
+                                                                       words: str) -> None:
+    answer = estate.get(f"{estate.set_id}/providers/Microsoft.Insights/metrics",
+                        **{"api-version": "2018-01-01", **query})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert (error["code"], error["target"]) == ("BadRequest", target) and words in error["message"]
+
+
+def test_a_setting_name_azure_refuses_is_refused_at_the_door(estate: Estate) -> None:
+    answer = estate.get(f"/subscriptions/{estate.server.subscription_id}/resourceGroups/{RG}/providers/"
+                        "Microsoft.Insights/autoscalesettings/bad%3Cname%3E", **{"api-version": "2022-10-01"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidResourceName"
