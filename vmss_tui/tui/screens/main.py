@@ -21,7 +21,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ...domain.errors import AzureError, ResourceNotFound, StoreDamaged
@@ -44,17 +43,18 @@ from ..messages import (
 )
 from ..keys import ACTION_KEYS, HELP_TEXTS, INSTANCE_ACTIONS, MUTATING_ACTIONS, SET_ACTIONS, screen_bindings
 from ..presentation import FilterError, detail_fields, parse_filter, running_label
-from ..widgets.activity import ActivityPane, operation_label, operation_result, operation_summary
-from ..widgets.command_bar import CommandBar
-from ..widgets.fd_map import FaultDomainMap
 from ..widgets.header_bar import HeaderBar
 from ..widgets.instance_table import InstanceTable
-from ..widgets.key_bar import KeyBar
 from ..widgets.scale_set_table import ScaleSetTable, set_row_key
-from ..widgets.text_field import TextField
 
 if TYPE_CHECKING:
+    from textual.widgets import Input
+
     from ...backends.protocol import Backend
+    from ..widgets.activity import ActivityPane
+    from ..widgets.command_bar import CommandBar
+    from ..widgets.fd_map import FaultDomainMap
+    from ..widgets.key_bar import KeyBar
     from ...commands import Outcome, Session
     from .dialogs import NewVm
 
@@ -76,6 +76,9 @@ SETS_PANE_SHARE = 40
 
 LOG_LINE_LIMIT = 160
 """Longer log lines (four lines of the 40-column pane) are cut, their full text kept as details (Enter)."""
+
+TEXT_FIELD_IDS = frozenset({"filter", "command-input"})
+"""The main screen's text fields: keys typed there are text, not commands."""
 
 INSTANCE_COMMANDS = frozenset({"delete-instances", "start", "stop", "deallocate", "restart", "reimage", "upgrade",
                                "protect", "unprotect"})
@@ -189,6 +192,13 @@ class MainScreen(Screen[None]):
         self._rest_mounting = True
         self.app.first_rows_shown()  # type: ignore[attr-defined]
         self.warm_up()
+        # Imported here, not at start-up: none of them is in the first frame.
+        from ..widgets.activity import ActivityPane
+        from ..widgets.command_bar import CommandBar
+        from ..widgets.fd_map import FaultDomainMap
+        from ..widgets.key_bar import KeyBar
+        from ..widgets.text_field import TextField
+
         map_pane = VerticalScroll(FaultDomainMap(id="fd-map"), id="map-pane")
         map_pane.border_title = "Fault domains"
         activity = ActivityPane(id="activity")
@@ -226,23 +236,23 @@ class MainScreen(Screen[None]):
 
     @property
     def fd_map(self) -> FaultDomainMap:
-        return self.query_one(FaultDomainMap)
+        return self.query_one("#fd-map")  # type: ignore[return-value]
 
     @property
     def activity(self) -> ActivityPane:
-        return self.query_one(ActivityPane)
+        return self.query_one("#activity")  # type: ignore[return-value]
 
     @property
     def command_bar(self) -> CommandBar:
-        return self.query_one(CommandBar)
+        return self.query_one("#command-bar")  # type: ignore[return-value]
 
     @property
     def filter_input(self) -> Input:
-        return self.query_one("#filter", Input)
+        return self.query_one("#filter")  # type: ignore[return-value]
 
     @property
     def key_bar(self) -> KeyBar:
-        return self.query_one(KeyBar)
+        return self.query_one("#keys")  # type: ignore[return-value]
 
     async def on_mount(self) -> None:
         first_screen = self._first_screen or start_first_screen_read(self.backend, self.resource_group)
@@ -645,7 +655,7 @@ class MainScreen(Screen[None]):
         elif operation is not None:
             if not operation.done:
                 self.detached_operations.add(operation.id)
-                self._log(f"{operation_label(operation)}: started, following it here", "warning")
+                self._log(f"{_activity().operation_label(operation)}: started, following it here", "warning")
             else:
                 self._report_operation(message.line, operation)
         elif outcome.rendered:
@@ -668,10 +678,12 @@ class MainScreen(Screen[None]):
 
     def _report_operation(self, title: str, operation: Any) -> None:
         failed = operation.status is OperationStatus.FAILED
-        self._log(f"{operation_label(operation)}: {operation_summary(operation)}", "error" if failed else "success",
-                  details=f"{operation_label(operation)}\n{operation_result(operation)}")
+        activity = _activity()
+        label, result = activity.operation_label(operation), activity.operation_result(operation)
+        self._log(f"{label}: {activity.operation_summary(operation)}", "error" if failed else "success",
+                  details=f"{label}\n{result}")
         if failed:
-            self.app.notify(operation_result(operation), title=title, severity="error", timeout=8)
+            self.app.notify(result, title=title, severity="error", timeout=8)
 
     @on(CompletionsReady)
     def _completions_ready(self, message: CompletionsReady) -> None:
@@ -685,8 +697,7 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(DetailScreen(message.title, message.fields, message.json_text))
 
-    @on(ActivityPane.DetailsWanted)
-    def _log_details(self, message: ActivityPane.DetailsWanted) -> None:
+    def on_activity_pane_details_wanted(self, message: ActivityPane.DetailsWanted) -> None:
         from .log_detail import LogDetailScreen
 
         entry = message.entry
@@ -861,7 +872,7 @@ class MainScreen(Screen[None]):
         if action in INSTANCE_ACTIONS and not self.instance_table.target_ids():
             return "no instance under the cursor or marked"
         if (action in INSTANCE_ACTIONS or action in ("sort", "filter", "what_if")) and self.autoscale_shown:
-            return "the autoscale pane is open (A goes back to the instances)"
+            return "the autoscale pane is open (A: instances)"
         if action == "what_if" and not self.rest_ready:
             return "the fault-domain map is still loading"
         if action == "what_if" and not self.fd_map.scenarios:
@@ -906,7 +917,7 @@ class MainScreen(Screen[None]):
                                 if action is None or self.check_action(action, ()) is True])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("command_bar", "filter") and isinstance(self.focused, Input):
+        if action in ("command_bar", "filter") and self.focused is not None and self.focused.id in TEXT_FIELD_IDS:
             return False  # typed into a field (`zone:2`), not an opener
         if action == "explain":
             target = str(parameters[0]) if parameters else ""
@@ -1089,6 +1100,9 @@ class MainScreen(Screen[None]):
                  HelpRow("tab", "Next pane"),
                  HelpRow("ctrl+p", "Command palette: commands that fit the selection"),
                  HelpRow("q", "Quit")]
+        from ..widgets.autoscale_pane import PANE_HELP
+
+        rows += [HelpRow(key, text) for key, text in PANE_HELP]
         from ...commands import COMMANDS
 
         commands = [(spec.usage(), spec.summary) for spec in COMMANDS if not spec.repl_only]
@@ -1096,7 +1110,17 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ filter and command bar events
 
-    @on(Input.Changed, "#filter")
+    # Handlers by name (`on_input_changed`), not `@on(Input.Changed, ...)`: the classes are imported
+    # after the first rows. The command bar's own input posts the same messages: only #filter's count.
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self._filter_changed(event)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self._filter_done(event)
+
     def _filter_changed(self, event: Input.Changed) -> None:
         try:
             words = parse_filter(event.value)
@@ -1113,7 +1137,6 @@ class MainScreen(Screen[None]):
         self._redraw_map()
         self._refresh_bindings_if_changed()
 
-    @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         self.filter_input.display = False
         self.set_focus(self.instance_table)
@@ -1127,19 +1150,16 @@ class MainScreen(Screen[None]):
             self._title_instances()
             self.instance_table.focus()
 
-    @on(CommandBar.CompletionWanted)
-    def _completion_wanted(self, event: CommandBar.CompletionWanted) -> None:
+    def on_command_bar_completion_wanted(self, event: CommandBar.CompletionWanted) -> None:
         self.compute_completions(event.text)
 
-    @on(CommandBar.Submitted)
-    def _command_submitted(self, event: CommandBar.Submitted) -> None:
+    def on_command_bar_submitted(self, event: CommandBar.Submitted) -> None:
         self.command_bar.close()
         self.set_focus(self.instance_table)
         if event.line:
             self.prepare_line(event.line)
 
-    @on(CommandBar.Closed)
-    def _command_closed(self, event: CommandBar.Closed) -> None:
+    def on_command_bar_closed(self, event: CommandBar.Closed) -> None:
         self.command_bar.close()
         self.set_focus(self.instance_table)
 
@@ -1169,6 +1189,13 @@ LOG_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
 def _key_label(key: str) -> str:
     names = {"slash": "/", "colon": ":", "question_mark": "?", "space": "space", "delete": "del"}
     return " / ".join(names.get(part, part) for part in key.split(","))
+
+
+def _activity() -> Any:
+    """The activity pane's module (its wording of operations), imported after the first rows."""
+    from ..widgets import activity
+
+    return activity
 
 
 def _confirmation_prompt(line: str, session: Session) -> str | None:
