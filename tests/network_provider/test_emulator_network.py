@@ -219,3 +219,34 @@ def test_a_public_ip_already_in_use_is_not_taken_by_a_second_load_balancer(emula
     assert [lb["name"] for lb in emulator.list_network_resources("lb", RG)] == ["first"]
     attached = emulator.get_network_resource("public-ip", RG, "shared")["properties"]["ipConfiguration"]["id"]
     assert "/loadBalancers/first/" in attached
+
+
+def test_create_takes_az_vmss_creates_networking_options(emulator) -> None:
+    session = Session(emulator, output="json", resource_group=RG)
+    created = run_tokens(["create", "nolb", "--mode", "uniform", "--capacity", "2", "--lb", ""], session)
+    assert created.exit_code == 0, created.error
+    assert emulator.list_network_resources("lb", RG) == []
+    assert [i.private_ip for i in emulator.list_instances(RG, "nolb")] == ["10.0.0.4", "10.0.0.5"]
+    assert [i.public_endpoint for i in emulator.list_instances(RG, "nolb")] == [None, None]
+    code, _, error = run(session, "connection-info nolb")
+    assert code == 1 and "No load balancer exists" in error
+
+    code, _, error = run(session, "create pervm --mode uniform --capacity 2 --public-ip-per-vm --lb-sku Standard "
+                                  "--backend-port 2222 --vnet-name own --subnet inner")
+    assert code == 0, error
+    nics = emulator.list_scale_set_nics(RG, "pervm")
+    assert all("publicIPAddress" in n["properties"]["ipConfigurations"][0]["properties"] for n in nics)
+    assert [n["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"].rsplit("/", 3)[-3::2]
+            for n in nics] == [["own", "inner"], ["own", "inner"]]
+    lb = emulator.get_network_resource("lb", RG, "pervmLB")
+    assert lb["sku"]["name"] == "Standard" and lb["properties"]["inboundNatRules"][0]["properties"]["backendPort"] == 2222
+    assert emulator.get_network_resource("nsg", RG, "pervmNSG")["properties"]["securityRules"][0]["name"] \
+        == "default-allow-ssh"
+
+    before = emulator.list_network_resources("vnet", RG)
+    code, _, error = run(session, "create basic --mode uniform --capacity 2 --lb-sku Basic "
+                                  "--single-placement-group false")
+    assert code == 2 and error == ("ERROR: (CLIError) usage error:'Standard' load balancer is required because "
+                                   "'single placement group' is turned off")
+    assert emulator.list_network_resources("vnet", RG) == before
+    assert [s.name for s in emulator.list_scale_sets(RG)] == ["nolb", "pervm"]
