@@ -374,7 +374,17 @@ def parse_filter(raw: str | None) -> list[tuple[str, str, str]]:
         found = _CLAUSE.match(part)
         if found is None or found.group("field").lower() not in _FILTER_FIELDS:
             raise errors.BadRequest(f"The $filter clause '{names.shown(part, 80)}' is not supported.", target="$filter")
-        clauses.append((found.group("field").lower(), found.group("op").lower(), found.group("value")))
+        clause = (found.group("field").lower(), found.group("op").lower(), found.group("value"))
+        if clause[0] == "eventtimestamp":
+            try:
+                _parse_time(clause[2], "time")
+            except errors.BadRequest:
+                raise errors.BadRequest(f"The $filter time '{names.shown(clause[2], 60)}' is not an ISO 8601 time.",
+                                        target="$filter") from None
+        elif clause[1] != "eq":
+            raise errors.BadRequest(f"The $filter clause '{names.shown(part, 80)}' is not supported: "
+                                    f"{clause[0]} takes eq.", target="$filter")
+        clauses.append(clause)
     if not any(field == "eventtimestamp" and op in ("ge", "gt") for field, op, _ in clauses):
         raise errors.BadRequest("The $filter must include the start of the range: eventTimestamp ge '<time>'.",
                                 target="$filter")
