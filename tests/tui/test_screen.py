@@ -197,6 +197,29 @@ async def test_a_scale_out_shows_the_instances_it_creates_before_it_runs(make_ap
         assert backend.get_scale_set(RG, "web").capacity == 6
 
 
+# ----------------------------------------------------------------------------- the first frame
+
+async def test_the_very_first_frame_already_shows_the_instances(make_app: Any, monkeypatch: Any) -> None:
+    """No empty panes first and rows a few frames later: the first paint waits for the first read."""
+    from textual.screen import Screen
+
+    frames: list[list[str]] = []
+    paint = Screen._compositor_refresh
+
+    def recorded(screen: Screen[Any]) -> None:
+        paint(screen)
+        if isinstance(screen, MainScreen) and not frames:
+            frames.append([strip.text for strip in screen._compositor.render_strips()])
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", recorded)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: bool(frames))
+        first = "\n".join(frames[0])
+        assert "Instances of demo-set (2)" in first, first
+        assert "running" in first, first
+
+
 # ----------------------------------------------------------------------------- the footer
 
 async def test_the_footer_lists_the_main_keys_at_120_and_at_80_columns(make_app: Any) -> None:
