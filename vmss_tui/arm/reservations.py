@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from ..domain import errors
 from ..domain.reservations import GROUP_TYPE, RESERVATION_TYPE, CapacityReservation, CapacityReservationGroup
-from .values import format_time
+from .values import UNKNOWN_TIME, format_time, read_time
 
 _SUCCEEDED = {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded"}
 
@@ -128,3 +128,84 @@ def reservation_from_json(body: Any) -> dict[str, Any]:
         raise errors.InvalidParameter("'sku.capacity' must be a whole number.", target="sku.capacity")
     return {"sku": name, "capacity": capacity, "zones": _zones(body), "location": _location(body),
             "tags": _tags(body)}
+
+
+# ---------------------------------------------------------------- read back (the live adapter)
+
+def _id_list(values: Any) -> tuple[str, ...]:
+    return tuple(str(v["id"]) for v in values or () if isinstance(v, Mapping) and v.get("id"))
+
+
+def _group_of(resource_id: str) -> str:
+    parts = resource_id.split("/")
+    lowered = [p.lower() for p in parts]
+    return parts[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered else ""
+
+
+def reservation_from_arm(body: Mapping[str, Any], allocated: tuple[str, ...] | None = None) -> CapacityReservation:
+    """A `CapacityReservation` body (the SDK model's `as_dict()`, or the REST JSON) in the domain.
+
+    `allocated`: the VMs allocated, when they come from elsewhere (the group's instance view).
+    """
+    properties = body.get("properties") or {}
+    sku = body.get("sku") or {}
+    resource_id = str(body.get("id") or "")
+    parts = resource_id.split("/")
+    group_name = parts[-3] if len(parts) >= 3 else ""
+    utilization = (properties.get("instanceView") or {}).get("utilizationInfo") or {}
+    created = read_time(properties.get("timeCreated")) or UNKNOWN_TIME
+    return CapacityReservation(
+        name=str(body.get("name") or parts[-1]), group_name=group_name, resource_group=_group_of(resource_id),
+        location=str(body.get("location") or ""), sku_name=str(sku.get("name") or ""),
+        capacity=int(sku.get("capacity") or 0), zones=tuple(str(z) for z in body.get("zones") or ()), id=resource_id,
+        reservation_id=str(properties.get("reservationId") or ""),
+        time_created=created, provisioning_time=read_time(properties.get("provisioningTime")) or created,
+        provisioning_state=str(properties.get("provisioningState") or ""),
+        platform_fault_domain_count=int(properties.get("platformFaultDomainCount") or 0),
+        virtual_machines_associated=_id_list(properties.get("virtualMachinesAssociated")),
+        virtual_machines_allocated=(allocated if allocated is not None
+                                    else _id_list(utilization.get("virtualMachinesAllocated"))),
+        tags=tuple(sorted((body.get("tags") or {}).items())))
+
+
+def group_from_arm(body: Mapping[str, Any], reservations: list[Mapping[str, Any]]) -> CapacityReservationGroup:
+    """A `CapacityReservationGroup` body and its reservations' bodies in the domain; the allocated VMs of each
+    come from the group's instance view when the reservation body has none."""
+    properties = body.get("properties") or {}
+    views = {str(v.get("name") or "").lower(): _id_list((v.get("utilizationInfo") or {}).get("virtualMachinesAllocated"))
+             for v in (properties.get("instanceView") or {}).get("capacityReservations") or ()}
+    resource_id = str(body.get("id") or "")
+    members = []
+    for reservation in reservations:
+        has_view = bool(((reservation.get("properties") or {}).get("instanceView") or {}).get("utilizationInfo"))
+        name = str(reservation.get("name") or "").lower()
+        members.append(reservation_from_arm(reservation, None if has_view else views.get(name, ())))
+    return CapacityReservationGroup(
+        name=str(body.get("name") or resource_id.rsplit("/", 1)[-1]), resource_group=_group_of(resource_id),
+        location=str(body.get("location") or ""), zones=tuple(str(z) for z in body.get("zones") or ()), id=resource_id,
+        reservations=tuple(sorted(members, key=lambda r: r.name.lower())),
+        virtual_machines_associated=_id_list(properties.get("virtualMachinesAssociated")),
+        tags=tuple(sorted((body.get("tags") or {}).items())))
+
+
+def group_put_body(location: str, zones: tuple[str, ...], tags: dict[str, str] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"location": location}
+    if zones:
+        body["zones"] = list(zones)
+    if tags is not None:
+        body["tags"] = dict(tags)
+    return body
+
+
+def reservation_put_body(location: str, sku: str | None, capacity: int | None, zones: tuple[str, ...] | None,
+                         tags: dict[str, str] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"location": location, "sku": {}}
+    if sku is not None:
+        body["sku"]["name"] = sku
+    if capacity is not None:
+        body["sku"]["capacity"] = capacity
+    if zones:
+        body["zones"] = list(zones)
+    if tags is not None:
+        body["tags"] = dict(tags)
+    return body
