@@ -143,8 +143,7 @@ def test_the_two_keys_a_patch_sends_outside_azures_update_model_are_the_ones_tha
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="adapter bug: zoneBalance is not in Azure's PATCH model "
-                   "(VirtualMachineScaleSetUpdateProperties), so a PATCH carrying it is ignored; the adapter must PUT")
 def test_a_zone_balance_change_is_not_sent_in_a_patch_that_azure_would_ignore() -> None:
+    """zoneBalance is not in Azure's PATCH model (VirtualMachineScaleSetUpdateProperties): the adapter PUTs it."""
     body = arm_compute.scale_set_update_body(ScaleSetUpdate(zone_balance=True), uniform_set(zone_balance=False))
     assert schema_problems(sdk.VirtualMachineScaleSetUpdate, body, request=True) == []

@@ -11,11 +11,14 @@ Public names (the endpoint and the adapter use only these):
 - scale-set VMs: `scale_set_vm_to_json`, `instance_from_scale_set_vm`, `instance_view_json`;
 - Flexible VMs: `vm_to_json`, `instance_from_vm`, `vm_create_body`, `vm_spec_from_json`;
 - images: `image_reference`, `image_from_reference`, `image_version_resource_json`, `image_version_json`;
-- skus: `scale_set_sku_json`.
+- skus: `scale_set_sku_json`;
+- the stored profile and tags: `stored_profile_text`, `merge_patch`, `tags_from_json`.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from typing import Any, Mapping
 
@@ -37,6 +40,7 @@ from ..domain.models import (
     VmSpec,
     unknown_value,
 )
+from ..domain.tags import Tags, as_pairs, validate_tags
 from .jsonpath import get_path
 from .values import UNKNOWN_TIME, enum_text, format_time, open_enum, read_time
 
@@ -94,6 +98,86 @@ def _instance_id_of(body: Mapping[str, Any]) -> str:
     return match.group("iid") if match else ""
 
 
+# ---------------------------------------------------------------- tags and the stored profile
+
+NEVER_RETURNED: tuple[tuple[str, ...], ...] = (
+    ("osProfile", "adminPassword"),
+    ("osProfile", "customData"),
+    ("userData",),
+)
+"""Profile paths Azure takes in a PUT but never returns in a GET (docs/emulator-fidelity.md, "Tags and the
+stored profile"): they are not stored either, so no secret lands in the emulator's files."""
+
+MODELLED: tuple[tuple[str, ...], ...] = (
+    ("osProfile", "computerNamePrefix"),
+    ("storageProfile", "imageReference"),
+    ("priority",),
+)
+"""Profile paths the emulator models as fields of its own (prefix, image, priority): the fields are the truth,
+so the stored copy leaves them out and GET writes the fields over the stored rest."""
+
+
+def _drop(tree: dict[str, Any], path: tuple[str, ...]) -> None:
+    node: Any = tree
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+        if node is None:
+            return
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
+def _prune_empty(tree: dict[str, Any]) -> dict[str, Any]:
+    """Objects left empty by `_drop` go too (`osProfile: {}` after its only key was a secret)."""
+    for key in list(tree):
+        if isinstance(tree[key], dict):
+            _prune_empty(tree[key])
+            if not tree[key]:
+                del tree[key]
+    return tree
+
+
+def stored_profile_text(profile: Mapping[str, Any] | None) -> str:
+    """A `virtualMachineProfile` as `ScaleSet.stored_profile` keeps it: no secret, no modelled field, canonical JSON."""
+    if not isinstance(profile, Mapping):
+        return ""
+    kept = copy.deepcopy(dict(profile))
+    for path in NEVER_RETURNED + MODELLED:
+        _drop(kept, path)
+    extensions = get_path(kept, "extensionProfile", "extensions", default=None)
+    for extension in extensions if isinstance(extensions, list) else ():
+        if isinstance(extension, dict) and isinstance(extension.get("properties"), dict):
+            extension["properties"].pop("protectedSettings", None)  # never returned (a secret)
+    if get_path(kept, "osProfile", "adminUsername") == DEFAULT_ADMIN_USERNAME:
+        _drop(kept, ("osProfile", "adminUsername"))  # GET writes the default back: nothing to keep
+    _prune_empty(kept)
+    return json.dumps(kept, sort_keys=True, separators=(",", ":")) if kept else ""
+
+
+def stored_profile_json(text: str) -> dict[str, Any]:
+    """The stored profile back as a fresh dict ({} for none)."""
+    return json.loads(text) if text else {}
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON merge patch (RFC 7396), ARM's PATCH rule: objects merge key by key, a null removes a key,
+    anything else (lists included) replaces what was there."""
+    if not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    merged = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+def tags_from_json(value: Any) -> Tags:
+    """A body's `tags` object checked against Azure's tag rules, as the domain keeps tags (None: no tags)."""
+    return as_pairs(validate_tags(value))
+
+
 # ---------------------------------------------------------------- scale sets
 
 def scale_set_to_json(scale_set: ScaleSet) -> dict[str, Any]:
@@ -114,7 +198,8 @@ def scale_set_to_json(scale_set: ScaleSet) -> dict[str, Any]:
         properties["zoneBalance"] = scale_set.zone_balance
     if scale_set.has_vm_profile:
         properties["virtualMachineProfile"] = _vm_profile(
-            scale_set.computer_name_prefix, scale_set.image, scale_set.priority)
+            scale_set.computer_name_prefix, scale_set.image, scale_set.priority,
+            stored=stored_profile_json(scale_set.stored_profile))
     body: dict[str, Any] = {
         "id": scale_set.id,
         "name": scale_set.name,
@@ -131,16 +216,18 @@ def scale_set_to_json(scale_set: ScaleSet) -> dict[str, Any]:
     return body
 
 
-def _vm_profile(computer_name_prefix: str | None, image: str | None, priority: Priority) -> dict[str, Any]:
-    profile: dict[str, Any] = {
-        "osProfile": {"adminUsername": DEFAULT_ADMIN_USERNAME},
-        "priority": priority.value,
-    }
+def _vm_profile(computer_name_prefix: str | None, image: str | None, priority: Priority,
+                stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The stored profile (or none) with the modelled fields written over it; `adminUsername` defaults."""
+    profile: dict[str, Any] = stored or {}
+    os_profile = profile.setdefault("osProfile", {})
+    os_profile.setdefault("adminUsername", DEFAULT_ADMIN_USERNAME)
     if computer_name_prefix:
-        profile["osProfile"]["computerNamePrefix"] = computer_name_prefix
+        os_profile["computerNamePrefix"] = computer_name_prefix
+    profile["priority"] = priority.value
     reference = image_reference(image)
     if reference:
-        profile["storageProfile"] = {"imageReference": reference}
+        profile.setdefault("storageProfile", {})["imageReference"] = reference
     return profile
 
 
@@ -176,7 +263,8 @@ def scale_set_from_json(body: Mapping[str, Any], subscription_id: str = "") -> S
         force_deletion=bool(get_path(properties, "scaleInPolicy", "forceDeletion", default=False)),
         zone_balance=bool(properties.get("zoneBalance") or False),
         has_vm_profile=profile is not None,
-        tags=tuple(sorted((str(k), str(v)) for k, v in (body.get("tags") or {}).items())),
+        tags=as_pairs(body.get("tags") or {}),
+        stored_profile=stored_profile_text(profile),
     )
 
 
@@ -195,7 +283,8 @@ def scale_set_create_body(spec: ScaleSetSpec, *, admin_username: str = DEFAULT_A
     if spec.zone_balance:
         properties["zoneBalance"] = True
     if spec.with_vm_profile or spec.orchestration_mode is OrchestrationMode.UNIFORM:
-        profile = _vm_profile(spec.computer_name_prefix, spec.image, spec.priority)
+        profile = _vm_profile(spec.computer_name_prefix, spec.image, spec.priority,
+                              stored=stored_profile_json(spec.stored_profile))
         profile["osProfile"]["adminUsername"] = admin_username
         if ssh_public_key:
             profile["osProfile"]["linuxConfiguration"] = {
@@ -216,6 +305,8 @@ def scale_set_create_body(spec: ScaleSetSpec, *, admin_username: str = DEFAULT_A
                 del profile["networkProfile"]["networkApiVersion"]
         properties["virtualMachineProfile"] = profile
     body: dict[str, Any] = {"properties": properties, "sku": {"tier": "Standard"}}
+    if spec.tags:
+        body["tags"] = dict(spec.tags)
     if spec.location:
         body["location"] = spec.location
     if spec.vm_size:
@@ -254,13 +345,22 @@ def scale_set_spec_from_json(name: str, resource_group: str, body: Mapping[str, 
         priority=Priority(enum_text(CREATE_PRIORITIES, get_path(profile, "priority", default="Regular"), "priority")),
         zone_balance=bool(properties.get("zoneBalance") or False),
         with_vm_profile=profile is not None,
+        tags=tags_from_json(body.get("tags")),
+        stored_profile=stored_profile_text(profile),
     )
 
 
 def scale_set_update_body(update: ScaleSetUpdate, current: ScaleSet | None = None) -> dict[str, Any]:
-    """The PATCH body for `update`; zones are sent whole, so adding needs the current list."""
+    """The PATCH body for `update`; zones are sent whole, so adding needs the current list.
+
+    Only what Azure's update model (`VirtualMachineScaleSetUpdate`) declares: `zoneBalance` is not in it
+    (a PATCH carrying it is ignored), so the adapter changes it with a PUT (`scale_set_put_body`).
+    Tags replace the set's whole tags object, as an ARM PATCH does.
+    """
     properties: dict[str, Any] = {}
     body: dict[str, Any] = {}
+    if update.tags is not None:
+        body["tags"] = dict(update.tags)
     if update.vm_size is not None:
         body["sku"] = {"name": update.vm_size}
         if current is not None:
@@ -281,8 +381,6 @@ def scale_set_update_body(update: ScaleSetUpdate, current: ScaleSet | None = Non
         properties["upgradePolicy"] = {"mode": update.upgrade_policy.value}
     if update.single_placement_group is not None:
         properties["singlePlacementGroup"] = update.single_placement_group
-    if update.zone_balance is not None:
-        properties["zoneBalance"] = update.zone_balance
     if update.add_zones:
         existing = list(current.zones) if current is not None else []
         body["zones"] = existing + [zone for zone in update.add_zones if zone not in existing]
@@ -296,10 +394,32 @@ def scale_set_update_body(update: ScaleSetUpdate, current: ScaleSet | None = Non
     return body
 
 
-def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet) -> tuple[ScaleSetUpdate, int | None]:
-    """A PATCH (or a PUT on an existing set) as (model update, new capacity or None)."""
+def scale_set_put_body(current: Mapping[str, Any], update: ScaleSetUpdate) -> dict[str, Any]:
+    """A PUT body: the set as read (`current`, its wire JSON) with what `update` changes that a PATCH cannot
+    carry (`zoneBalance`); the SDK's model leaves the read-only keys out when it sends it."""
+    body = copy.deepcopy(dict(current))
+    if update.zone_balance is not None:
+        body.setdefault("properties", {})["zoneBalance"] = update.zone_balance
+    return body
+
+
+def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet, *,
+                               replace: bool = False) -> tuple[ScaleSetUpdate, int | None]:
+    """A PATCH (or, `replace`, a PUT on an existing set) as (model update, new capacity or None).
+
+    Tags: a PUT replaces them (none in the body: none kept); a PATCH with `tags` replaces the whole object.
+    The stored profile: a PUT's profile replaces it; a PATCH's is merged into it (`merge_patch`).
+    """
     properties = body.get("properties") or {}
     profile = properties.get("virtualMachineProfile") or {}
+    tags: Tags | None = None
+    if replace or "tags" in body:
+        tags = tags_from_json(body.get("tags"))
+    stored: str | None = None
+    if replace and "virtualMachineProfile" in properties:
+        stored = stored_profile_text(profile)
+    elif not replace and isinstance(properties.get("virtualMachineProfile"), Mapping):
+        stored = stored_profile_text(merge_patch(stored_profile_json(current.stored_profile), profile))
     sku = body.get("sku") or {}
     size = sku.get("name")
     image = image_from_reference(get_path(profile, "storageProfile", "imageReference"))
@@ -327,6 +447,8 @@ def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet) -> tu
                                      and int(fd_count) != current.platform_fault_domain_count else None),
         zone_balance=(bool(zone_balance) if zone_balance is not None
                       and bool(zone_balance) != current.zone_balance else None),
+        tags=tags if tags is not None and tags != current.tags else None,
+        stored_profile=stored if stored is not None and stored != current.stored_profile else None,
     )
     if zones is not None and any(zone not in [str(z) for z in zones] for zone in current.zones):
         raise InvalidParameter("Availability zones cannot be removed from a Virtual Machine Scale Set.",

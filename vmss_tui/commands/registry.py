@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.errors import OperationNotAllowed
+from ..domain.errors import InvalidParameter, OperationNotAllowed
 from ..domain.models import (
     Instance,
     OrchestrationMode,
@@ -20,11 +20,12 @@ from ..domain.models import (
     UpgradeMode,
     VmSpec,
 )
+from ..domain.tags import Tags, as_pairs, validate_tags
 from . import formatting as fmt
 from .autoscale import AUTOSCALE_COMMANDS
 from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_ports, network_options
 from .deployments import DEPLOYMENT_COMMANDS
-from .resource_groups import RESOURCE_COMMANDS
+from .resource_groups import RESOURCE_COMMANDS, parse_tags
 from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
 from .spec import CommandSpec, ParamSpec
@@ -45,6 +46,46 @@ SCALE_IN = ParamSpec("scale_in_policy", "Which instances scale-in removes first.
 UPGRADE = ParamSpec("upgrade_policy", "How model changes reach instances.", flags=("--upgrade-policy",),
                     kind="choice", choices=tuple(str(u) for u in UpgradeMode), completion="choices")
 FORCE = ParamSpec("force", "Force deletion (skip the graceful shutdown).", flags=("--force",), kind="flag")
+TAGS = ParamSpec("tags", 'Tags as key=value, replacing all the set\'s tags (a key alone has an empty value; '
+                 '"" removes them all).', flags=("--tags",), multiple=True, metavar="KEY=VALUE")
+SET_TAG = ParamSpec("set_values", "az's generic update: tags.<name>=<value> adds or changes one tag.",
+                    flags=("--set",), multiple=True, metavar="tags.NAME=VALUE")
+REMOVE_TAG = ParamSpec("remove_values", "az's generic update: tags.<name> removes one tag.", flags=("--remove",),
+                       multiple=True, metavar="tags.NAME")
+
+
+def _checked_tags(tags: dict[str, str]) -> Tags:
+    """Azure's tag rules checked before anything is sent: a refusal is a usage error (exit 2)."""
+    try:
+        return as_pairs(validate_tags(tags))
+    except InvalidParameter as error:
+        raise UsageError("InvalidParameter", error.message) from None
+
+
+def _tag_name(path: str, option: str) -> str:
+    if not path.lower().startswith("tags.") or len(path) == len("tags."):
+        raise UsageError("InvalidArgumentValue", f"{option}: '{path}' is not supported; this command changes "
+                                                 f"tags only: write {option} tags.<name>"
+                                                 + ("=<value>." if option == "--set" else "."))
+    return path[len("tags."):]
+
+
+def _new_tags(inv: Invocation) -> Tags | None:
+    """The set's tags after `--tags` (replace all), then `--set tags.k=v` and `--remove tags.k`; None: untouched."""
+    args = inv.args
+    replaced = parse_tags(args["tags"] or [])
+    if replaced is None and not args["set_values"] and not args["remove_values"]:
+        return None
+    current = inv.scale_set.tags if inv.scale_set is not None else ()
+    tags = dict(replaced) if replaced is not None else dict(current)
+    for word in args["set_values"] or ():
+        path, equals, value = word.partition("=")
+        if not equals:
+            raise UsageError("InvalidArgumentValue", f"--set: '{word}' has no value; write --set tags.<name>=<value>.")
+        tags[_tag_name(path, "--set")] = value
+    for path in args["remove_values"] or ():
+        tags.pop(_tag_name(path, "--remove"), None)
+    return _checked_tags(tags)
 
 
 def _instances_result(inv: Invocation, instances: list[Instance], **extra: Any) -> Result:
@@ -102,6 +143,7 @@ def _create(inv: Invocation) -> Result:
         upgrade_policy=UpgradeMode(args["upgrade_policy"] or "Manual"),
         priority=Priority.SPOT if args["spot"] else Priority.REGULAR,
         with_vm_profile=not args["no_vm_profile"], network=network_options(args),
+        tags=_checked_tags(parse_tags(args["tags"] or []) or {}),
     )
     operation = inv.backend.create_scale_set(spec)
     if inv.no_wait:
@@ -122,11 +164,13 @@ def _update(inv: Invocation) -> Result:
         orchestration_mode=(OrchestrationMode.FLEXIBLE if args["mode"] == "flexible" else OrchestrationMode.UNIFORM)
         if args["mode"] else None,
         platform_fault_domain_count=args["fault_domains"],
+        tags=_new_tags(inv),
     )
     if update == ScaleSetUpdate():
         raise UsageError("MissingArgument", "update: nothing to change; give at least one of --vm-size, --image, "
                                             "--scale-in-policy, --upgrade-policy, --add-zones, "
-                                            "--single-placement-group.")
+                                            "--single-placement-group, --tags, --set tags.<name>=<value>, "
+                                            "--remove tags.<name>.")
     group, name = inv.group_and_name
     operation = inv.backend.update_scale_set(group, name, update)
     if inv.no_wait:
@@ -354,6 +398,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
             ParamSpec("spot", "Spot priority for the set's VMs.", flags=("--spot",), kind="flag"),
             ParamSpec("no_vm_profile", "Flexible only: an empty set with no VM profile; add VMs by hand.",
                       flags=("--no-vm-profile",), kind="flag"),
+            TAGS,
             *CREATE_PARAMS,
         ),
         help="Without -g the group is the session's default, or the only group there is.",
@@ -361,7 +406,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                   "create pool --mode flexible --fault-domains 3 --capacity 2"),
     ),
     CommandSpec(
-        "update", "Change the scale-set model (size, image, policies, zones).", _update, mutating=True,
+        "update", "Change the scale-set model (size, image, policies, zones) or its tags.", _update, mutating=True,
         waits=True, needs_set=True,
         params=(SET, VM_SIZE, IMAGE, SCALE_IN, UPGRADE,
                 ParamSpec("add_zones", "Zones to add (zones can never be removed).", flags=("--add-zones",),
@@ -371,11 +416,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 ParamSpec("mode", "Orchestration mode: fixed at creation, so a change is refused as Azure does.",
                           flags=("--mode",), kind="choice", choices=("uniform", "flexible"), completion="choices"),
                 ParamSpec("fault_domains", "Platform fault domain count: fixed at creation (refused as Azure does).",
-                          flags=("--fault-domains",), kind="int", minimum=1, metavar="N")),
+                          flags=("--fault-domains",), kind="int", minimum=1, metavar="N"),
+                TAGS, SET_TAG, REMOVE_TAG),
         help="A size or image change leaves existing instances on the old model until 'upgrade' "
              "(Manual) or the upgrade policy rolls them. The orchestration mode and fault domain count "
              "cannot change: asking gets Azure's PropertyChangeNotAllowed.",
-        examples=("update web --vm-size Standard_D4s_v3", "update web --scale-in-policy OldestVM"),
+        examples=("update web --vm-size Standard_D4s_v3", "update web --scale-in-policy OldestVM",
+                  "update web --set tags.env=test", "update web --remove tags.env"),
     ),
     CommandSpec(
         "delete", "Delete a scale set (asks unless --yes).", _delete, mutating=True, destructive=True,

@@ -157,6 +157,13 @@ class ScaleSet:
     zone_balance: bool = False
     has_vm_profile: bool = True
     tags: tuple[tuple[str, str], ...] = ()
+    """Sorted (name, value) pairs (domain/tags.py has Azure's rules)."""
+    stored_profile: str = ""
+    """The `virtualMachineProfile` as last PUT or PATCHed, less what Azure never returns (passwords, custom
+    data, protected settings), as canonical JSON text; "" when none was given. Opaque: GET echoes it with the
+    fields modelled above (size, image, prefix, priority) written over it."""
+    capacity_reservation_group: str | None = None
+    """The id of the capacity reservation group the VM profile names (None: not associated)."""
 
     @property
     def is_flexible(self) -> bool:
@@ -269,6 +276,11 @@ class ScaleSetSpec:
     """Flexible only: False creates an empty set with no VM profile (add VMs by hand)."""
     network: ScaleSetNetwork | None = None
     """What `az vmss create` builds for networking; None: no network (an ARM PUT without a network profile)."""
+    capacity_reservation_group: str | None = None
+    """A capacity reservation group (id, or name in the set's resource group) the profile associates with."""
+    tags: tuple[tuple[str, str], ...] = ()
+    stored_profile: str = ""
+    """The PUT's `virtualMachineProfile` as `ScaleSet.stored_profile` keeps it ("": none beyond the modelled fields)."""
 
 
 @dataclass(frozen=True)
@@ -305,6 +317,12 @@ class ScaleSetUpdate:
     orchestration_mode: OrchestrationMode | None = None
     platform_fault_domain_count: int | None = None
     zone_balance: bool | None = None
+    capacity_reservation_group: str | None = None
+    """A group id or name to associate with; "" dissociates (az's literal 'None')."""
+    tags: tuple[tuple[str, str], ...] | None = None
+    """The new tags, replacing all the old ones (ARM's rule for PATCH and PUT); () removes them all."""
+    stored_profile: str | None = None
+    """The new `ScaleSet.stored_profile` (a PATCH's merge is done by the caller); None leaves it."""
 
 
 @dataclass(frozen=True)
@@ -321,6 +339,8 @@ class VmSpec:
     """The lab's choice: the VM gets its own public IP (`{vm}PublicIP`)."""
     inbound_ports: tuple[int, ...] = ()
     """Ports the VM's security group opens (the portal's SSH 22, HTTP 80, HTTPS 443, RDP 3389)."""
+    capacity_reservation_group: str | None = None
+    """The VM's capacity reservation group (id or name); None: the set's, if its profile names one."""
 
 
 @dataclass(frozen=True)

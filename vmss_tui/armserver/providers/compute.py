@@ -88,7 +88,7 @@ def put_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -
         created = app.call(app.backend.get_scale_set, rg, vmss)
         return with_etag(app.operations.started(request, operation, created.location, 201,
                                                 _creating(arm_compute.scale_set_to_json(created))))
-    return _update_scale_set(app, request, rg, vmss, existing)
+    return _update_scale_set(app, request, rg, vmss, existing, replace=True)
 
 
 def patch_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
@@ -99,8 +99,11 @@ def patch_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str)
     return _update_scale_set(app, request, rg, vmss, existing)
 
 
-def _update_scale_set(app: ArmApp, request: Request, rg: str, vmss: str, existing: ScaleSet) -> Response:
-    update, new_capacity = arm_compute.scale_set_update_from_json(require_object(request.body), existing)
+def _update_scale_set(app: ArmApp, request: Request, rg: str, vmss: str, existing: ScaleSet, *,
+                      replace: bool = False) -> Response:
+    """PUT on an existing set (`replace`: tags and profile replaced) or PATCH (tags replaced, profile merged)."""
+    update, new_capacity = arm_compute.scale_set_update_from_json(require_object(request.body), existing,
+                                                                  replace=replace)
     operation: Operation | None = None
     if not arm_compute.update_is_empty(update):
         operation = app.call(app.backend.update_scale_set, rg, vmss, update)

@@ -643,9 +643,28 @@ class AzureBackend(NetworkReads, AutoscaleReads):
     @_edge
     def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
         self._refuse_if_read_only("update")
+        if update.zone_balance is not None:
+            return self._update_scale_set_by_put(resource_group, name, update)
         current = self.get_scale_set(resource_group, name)
         body = arm_compute.scale_set_update_body(update, current)
         poller = self._client.virtual_machine_scale_sets.begin_update(resource_group, current.name, body)
+        return self._track(self._template("update", resource_group, current.name, f"update {current.name}"), poller)
+
+    def _update_scale_set_by_put(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
+        """A change Azure's PATCH model cannot carry (`zoneBalance`): the set as read, the update's PATCH body
+        merged into it, PUT back with `If-Match` its etag, so a change made meanwhile is refused, not lost."""
+        from azure.core import MatchConditions
+        from azure.mgmt.compute import models
+
+        raw = self._client.virtual_machine_scale_sets.get(resource_group, name)
+        wire = raw.as_dict()
+        current = arm_compute.scale_set_from_json(wire, self.subscription_id)
+        merged = arm_compute.merge_patch(wire, arm_compute.scale_set_update_body(update, current))
+        body = models.VirtualMachineScaleSet(arm_compute.scale_set_put_body(merged, update))
+        etag = wire.get("etag")
+        poller = self._client.virtual_machine_scale_sets.begin_create_or_update(
+            resource_group, current.name, body, etag=etag,
+            match_condition=MatchConditions.IfNotModified if etag else None)
         return self._track(self._template("update", resource_group, current.name, f"update {current.name}"), poller)
 
     @_edge

@@ -30,6 +30,7 @@ from ....domain.models import (
 )
 from ....domain.sizes import DEFAULT_IMAGE, DEFAULT_VM_SIZE, find_size, is_specialty
 from ....domain.summary import ScaleSetSummary
+from ....domain.tags import validate_tags
 from .. import rules
 from ..engine import operations
 from ..engine.context import Context
@@ -203,6 +204,7 @@ class ComputeService:
                                                 windows=(spec.image or "").lower().startswith("win"))
         if spec.image is not None:
             rules.validate_image(spec.image)
+        tags = validate_tags(dict(spec.tags))  # again at the store, whoever called
         mode = OrchestrationMode(spec.orchestration_mode)
         with self.ctx.store.transaction() as txn:
             now = self._now()  # read under the lock: state committed by others is in the past
@@ -252,6 +254,10 @@ class ComputeService:
                 "has_profile": has_profile, "model": 1, "next_id": 0, "seq": 0, "busy": None,
                 "sub": groups.meta_doc(txn)["id"],  # lets `emulator check --repair` recover a lost subscription id
             }
+            if tags:
+                set_doc["tags"] = tags
+            if spec.stored_profile and has_profile:
+                set_doc["profile"] = spec.stored_profile  # opaque JSON text, echoed by GET (arm/compute.py)
             shard = SetShard(key, set_doc, [], existing.operations if existing else [])
             op = self._new_operation(shard, "create", now, f"create {spec.name} ({mode}, capacity {capacity})")
             if capacity:
@@ -267,6 +273,7 @@ class ComputeService:
     def update_scale_set(self, resource_group: str, name: str, update: ScaleSetUpdate) -> Operation:
         if update.image is not None:
             rules.validate_image(update.image)
+        new_tags = validate_tags(dict(update.tags)) if update.tags is not None else None
         with self._changing(resource_group, name) as (txn, shard, now):
             doc = shard.set_doc
             mode = OrchestrationMode(doc["mode"])
@@ -310,6 +317,17 @@ class ComputeService:
                             target="zoneBalance")
                     doc[field_name] = convert(value)
                     changes.append(f"{attr}={doc[field_name]}")
+            if new_tags is not None and new_tags != doc.get("tags", {}):
+                doc["tags"] = new_tags  # the whole object replaced, as ARM does
+                changes.append("tags")
+            if update.stored_profile is not None and update.stored_profile != doc.get("profile", ""):
+                if not doc["has_profile"]:
+                    raise errors.InvalidParameter(
+                        "This Flexible scale set has no VM profile; a profile is given when the set is created.",
+                        target="virtualMachineProfile")
+                # Kept and echoed; not a model change the emulator tracks (docs/emulator-fidelity.md).
+                doc["profile"] = update.stored_profile
+                changes.append("virtualMachineProfile")
             model_changed = False
             if update.vm_size is not None or update.image is not None:
                 if not doc["has_profile"]:

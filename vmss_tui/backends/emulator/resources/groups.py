@@ -11,6 +11,7 @@ from typing import Any
 
 from ....domain import errors, names
 from ....domain.models import ResourceGroup
+from ....domain.tags import validate_tags  # one tag rule for every resource
 from .. import rules
 from ..engine.context import Context
 from ..engine.operations import OPERATIONS_KEPT
@@ -92,38 +93,6 @@ def group_view(row: dict[str, Any], subscription_id: str) -> ResourceGroup:
     return ResourceGroup(name=row["name"], location=row["location"], subscription_id=subscription_id,
                          tags=dict(row.get("tags") or {}),
                          provisioning_state="Deleting" if row.get("deleting") else "Succeeded")
-
-
-TAGS_MAX = 50
-TAG_NAME_MAX = 512
-TAG_VALUE_MAX = 256
-TAG_NAME_FORBIDDEN = set("<>%&\\?/")
-
-
-def validate_tags(tags: dict[str, str] | None) -> dict[str, str]:
-    """Azure's tag limits for a resource group: 50 tags, names 1-512 characters without `<>%&\\?/`,
-    values up to 256 characters (learn.microsoft.com, "Use tags to organize your Azure resources", Limitations)."""
-    if tags is None:
-        return {}
-    if not isinstance(tags, dict):
-        raise errors.InvalidParameter("Tags must be a map of names to values.", target="tags")
-    if len(tags) > TAGS_MAX:
-        raise errors.InvalidParameter(f"A resource can have at most {TAGS_MAX} tags; {len(tags)} were given.",
-                                      target="tags")
-    checked: dict[str, str] = {}
-    for name, value in tags.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise errors.InvalidParameter("Tag names and values must be strings.", target="tags")
-        if not 1 <= len(name) <= TAG_NAME_MAX or any(ch in TAG_NAME_FORBIDDEN for ch in name) \
-                or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-            raise errors.InvalidParameter(
-                f"The tag name '{names.shown(name)}' is not valid: 1 to {TAG_NAME_MAX} characters, none of "
-                "< > % & \\ ? / or control characters.", target="tags")
-        if len(value) > TAG_VALUE_MAX:
-            raise errors.InvalidParameter(
-                f"The value of tag '{names.shown(name)}' is longer than {TAG_VALUE_MAX} characters.", target="tags")
-        checked[name] = value
-    return checked
 
 
 def _write_rows(txn: Transaction, rows: list[dict[str, Any]]) -> None:
