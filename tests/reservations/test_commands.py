@@ -78,3 +78,16 @@ def test_create_refuses_none_and_control_characters_are_escaped(session: Session
     assert outcome.exit_code == 2
     bad = run_line("capacity-reservation group show 'a\x1b[31m' -g lab", session)
     assert bad.exit_code != 0 and "\x1b" not in (bad.error or "")
+
+
+def test_lose_zone_shows_what_the_other_zones_reservations_still_cover(session: Session) -> None:
+    setup(session, capacity=3)
+    ok("capacity-reservation create res2 -g lab --group crg --sku Standard_D2s_v3 --capacity 2 --zone 2", session)
+    ok("create web -g lab --mode uniform --capacity 4 --zones 1 2 --capacity-reservation-group crg", session)
+    rows = ok("capacity-reservation group show crg -g lab --lose-zone 1", session).data
+    assert rows == [{"skuName": "Standard_D2s_v3", "reservedLeft": 2, "allocatedLeft": 2, "vmsLost": 2,
+                     "replacementsCovered": 0, "replacementsNotCovered": 2}]
+    ok("capacity-reservation update res2 -g lab --group crg --capacity 3", session)
+    rows = ok("capacity-reservation group show crg -g lab --lose-zone 1", session).data
+    assert rows[0]["replacementsCovered"] == 1 and rows[0]["replacementsNotCovered"] == 1
+    assert run_line("capacity-reservation group show crg -g lab --lose-zone 3", session).exit_code == 1

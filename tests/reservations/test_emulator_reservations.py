@@ -344,3 +344,14 @@ def test_deleting_the_resource_group_takes_its_reservation_groups(emu):
     make_d8(emu)
     emu.wait(emu.delete_resource_group(RG))
     assert emu.list_capacity_reservation_groups() == []
+
+
+def test_resizing_an_associated_set_needs_a_reservation_for_the_new_size(emu):
+    make_d8(emu)
+    emu.create_scale_set(uniform_spec())
+    with pytest.raises(errors.InvalidParameter, match="no capacity reservation for VM size Standard_D4s_v3"):
+        emu.update_scale_set(RG, "web", ScaleSetUpdate(vm_size="Standard_D4s_v3"))
+    assert emu.get_scale_set(RG, "web").vm_size == "Standard_D2s_v3"
+    emu.put_capacity_reservation(RG, "crg", "res4", sku="Standard_D4s_v3", capacity=3, zones=("1",))
+    emu.update_scale_set(RG, "web", ScaleSetUpdate(vm_size="Standard_D4s_v3"))
+    assert emu.get_scale_set(RG, "web").vm_size == "Standard_D4s_v3"

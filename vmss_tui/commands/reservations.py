@@ -16,7 +16,7 @@ from ..arm import reservations as codec
 from ..arm.flatten import az_shape
 from ..backends.protocol import CapacityReservations
 from ..domain.errors import Conflict, OperationNotAllowed, ResourceNotFound
-from ..domain.reservations import CapacityReservation, CapacityReservationGroup
+from ..domain.reservations import CapacityReservation, CapacityReservationGroup, zone_loss
 from . import formatting as fmt
 from .parser import UsageError
 from .resource_groups import parse_tags
@@ -134,7 +134,23 @@ def _group_list(inv: Invocation) -> Result:
 
 def _group_show(inv: Invocation) -> Result:
     group = _backend(inv).get_capacity_reservation_group(_group(inv), inv.args["name"])
+    if inv.args["lose_zone"]:
+        return _zone_loss_result(group, inv.args["lose_zone"])
     return _group_result(group, instance_view=bool(inv.args["instance_view"]))
+
+
+def _zone_loss_result(group: CapacityReservationGroup, zone: str) -> Result:
+    """`--lose-zone Z`: what the group would still cover (an emulator view: domain/reservations.zone_loss)."""
+    rows = zone_loss(group, zone)
+    data = [{"skuName": r.sku_name, "reservedLeft": r.reserved_left, "allocatedLeft": r.allocated_left,
+             "vmsLost": r.vms_lost, "replacementsCovered": r.replacements_covered,
+             "replacementsNotCovered": r.replacements_not_covered} for r in rows]
+    table_rows = [{"Size": r.sku_name, "ReservedLeft": r.reserved_left, "AllocatedLeft": r.allocated_left,
+                   "VMsLost": r.vms_lost, "Covered": r.replacements_covered,
+                   "NotCovered": r.replacements_not_covered} for r in rows]
+    header = f"If zone {zone} of {group.name} were lost:"
+    return Result(data=data, table=lambda _data: header + "\n" + fmt.columns_table(
+        table_rows, [(k, k) for k in ("Size", "ReservedLeft", "AllocatedLeft", "VMsLost", "Covered", "NotCovered")]))
 
 
 def _group_delete(inv: Invocation) -> Result:
@@ -215,7 +231,10 @@ CAPACITY_RESERVATION_COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "capacity-reservation group show", "Show a group: its reservations, reserved vs allocated per size and zone.",
-        _group_show, params=(NAME, INSTANCE_VIEW),
+        _group_show, params=(NAME, INSTANCE_VIEW,
+                             ParamSpec("lose_zone", "What if this zone were lost: what stays reserved, how many VMs "
+                                       "go, and how many replacements the other zones' spare reservations cover.",
+                                       flags=("--lose-zone",), completion="zones", metavar="ZONE")),
         examples=("capacity-reservation group show crg", "capacity-reservation group show crg --instance-view -o json"),
     ),
     CommandSpec(

@@ -264,3 +264,49 @@ def check_association(target: AssociationTarget, *, group_name: str, group_locat
             raise errors.InvalidParameter(
                 f"Capacity reservation group '{group_name}' has no capacity reservation for VM size "
                 f"{target.vm_size}{where}.", target="capacityReservationGroup")
+
+
+@dataclass(frozen=True)
+class ZoneLossRow:
+    """One VM size of a zonal group if a zone were lost: what stays reserved and what its VMs would need."""
+
+    sku_name: str
+    reserved_left: int
+    """Reserved in the zones that remain."""
+    allocated_left: int
+    """VMs allocated against reservations in the zones that remain."""
+    vms_lost: int
+    """VMs allocated against the lost zone's reservation."""
+    replacements_covered: int
+    """How many of the lost VMs, recreated in the other zones, the spare reserved capacity there would cover."""
+
+    @property
+    def replacements_not_covered(self) -> int:
+        return self.vms_lost - self.replacements_covered
+
+
+def zone_loss(group: CapacityReservationGroup, zone: str) -> tuple[ZoneLossRow, ...]:
+    """What a zonal group would still cover if `zone` went down (reservations are per zone [CR-OVERVIEW]).
+
+    An emulator view, not an Azure API: the lost zone's reservations give nothing; VMs allocated there are
+    counted as lost; the spare capacity (reserved minus allocated, never below 0) of the other zones' reservations
+    of the same size is what would cover them if they were recreated there.
+    """
+    if not group.zones:
+        raise errors.InvalidParameter(
+            f"Capacity reservation group '{group.name}' is regional: its reservations are not tied to a zone.",
+            target="zone")
+    if zone not in group.zones:
+        raise errors.InvalidParameter(f"Zone '{zone}' is not one of the group's zones ({', '.join(group.zones)}).",
+                                      target="zone")
+    rows = []
+    for size in sorted({r.sku_name for r in group.reservations}, key=str.lower):
+        same = [r for r in group.reservations if r.sku_name == size]
+        lost = [r for r in same if zone in r.zones]
+        left = [r for r in same if zone not in r.zones]
+        vms_lost = sum(len(r.virtual_machines_allocated) for r in lost)
+        spare = sum(max(0, r.capacity - len(r.virtual_machines_allocated)) for r in left)
+        rows.append(ZoneLossRow(sku_name=size, reserved_left=sum(r.capacity for r in left),
+                                allocated_left=sum(len(r.virtual_machines_allocated) for r in left),
+                                vms_lost=vms_lost, replacements_covered=min(vms_lost, spare)))
+    return tuple(rows)
