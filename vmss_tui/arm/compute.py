@@ -112,6 +112,7 @@ MODELLED: tuple[tuple[str, ...], ...] = (
     ("osProfile", "computerNamePrefix"),
     ("storageProfile", "imageReference"),
     ("priority",),
+    ("capacityReservation",),
 )
 """Profile paths the emulator models as fields of its own (prefix, image, priority): the fields are the truth,
 so the stored copy leaves them out and GET writes the fields over the stored rest."""
@@ -200,6 +201,9 @@ def scale_set_to_json(scale_set: ScaleSet) -> dict[str, Any]:
         properties["virtualMachineProfile"] = _vm_profile(
             scale_set.computer_name_prefix, scale_set.image, scale_set.priority,
             stored=stored_profile_json(scale_set.stored_profile))
+        if scale_set.capacity_reservation_group:  # issue 16: modelled, written over the stored profile
+            properties["virtualMachineProfile"]["capacityReservation"] = {
+                "capacityReservationGroup": {"id": scale_set.capacity_reservation_group}}
     body: dict[str, Any] = {
         "id": scale_set.id,
         "name": scale_set.name,
@@ -347,7 +351,30 @@ def scale_set_spec_from_json(name: str, resource_group: str, body: Mapping[str, 
         with_vm_profile=profile is not None,
         tags=tags_from_json(body.get("tags")),
         stored_profile=stored_profile_text(profile),
+        capacity_reservation_group=capacity_reservation_group_from_profile(properties, profile),
     )
+
+
+def capacity_reservation_group_from_profile(properties: Mapping[str, Any], profile: Any) -> str | None:
+    """`virtualMachineProfile.capacityReservation.capacityReservationGroup.id` (None: absent, "": null).
+
+    A proximity placement group or UltraSSD beside it is refused as Azure does [CR-OVERVIEW] (issue 16).
+    """
+    reservation = get_path(profile, "capacityReservation")
+    if not isinstance(reservation, Mapping) or "capacityReservationGroup" not in reservation:
+        return None
+    group = reservation.get("capacityReservationGroup")
+    group_id = group.get("id") if isinstance(group, Mapping) else None
+    if group_id is not None and not isinstance(group_id, str):
+        raise InvalidParameter("capacityReservationGroup.id must be a string.",
+                                      target="capacityReservation.capacityReservationGroup.id")
+    if group_id:
+        from ..domain.reservations import AssociationTarget, check_restrictions
+        check_restrictions(AssociationTarget(
+            name="", location="", zones=(), vm_size=None,
+            proximity_placement_group=bool(get_path(properties, "proximityPlacementGroup", "id")),
+            ultra_ssd=bool(get_path(properties, "additionalCapabilities", "ultraSSDEnabled"))))
+    return group_id or ""
 
 
 def scale_set_update_body(update: ScaleSetUpdate, current: ScaleSet | None = None) -> dict[str, Any]:
@@ -449,6 +476,7 @@ def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet, *,
                       and bool(zone_balance) != current.zone_balance else None),
         tags=tags if tags is not None and tags != current.tags else None,
         stored_profile=stored if stored is not None and stored != current.stored_profile else None,
+        capacity_reservation_group=_group_change(properties, profile, current, replace),
     )
     if zones is not None and any(zone not in [str(z) for z in zones] for zone in current.zones):
         raise InvalidParameter("Availability zones cannot be removed from a Virtual Machine Scale Set.",
@@ -456,6 +484,16 @@ def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet, *,
     capacity = sku.get("capacity")
     new_capacity = int(capacity) if capacity is not None and int(capacity) != current.capacity else None
     return update, new_capacity
+
+
+def _group_change(properties: Mapping[str, Any], profile: Any, current: ScaleSet, replace: bool) -> str | None:
+    """The capacity reservation group a PATCH/PUT asks for, None when it is what the set has (issue 16)."""
+    wanted = capacity_reservation_group_from_profile(properties, profile)
+    if wanted is None and replace and "virtualMachineProfile" in properties:
+        wanted = ""  # a PUT's profile without it: the association goes
+    if wanted is None or wanted.lower() == (current.capacity_reservation_group or "").lower():
+        return None
+    return wanted
 
 
 def update_is_empty(update: ScaleSetUpdate) -> bool:

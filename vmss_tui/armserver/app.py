@@ -26,7 +26,7 @@ from ..domain import errors
 from ..domain.names import shown
 from . import paging, validation
 from .lro import OperationTracker
-from .providers import compute, deployments, insights, network, resources
+from .providers import compute, deployments, insights, network, reservations, resources
 from .routing import Request, Response, RouteTable, error_response
 from .views import RowCache
 
@@ -81,7 +81,8 @@ class ArmApp:
         self.operations = OperationTracker(self.settings, self.subscription_id, self.default_location,
                                            lambda op_id: self.call(self.backend.get_operation, op_id))
         self.rows = RowCache()  # wire rows of recent lists, converted as pages are read
-        self.routes = RouteTable(resources.ROUTES, deployments.ROUTES, network.ROUTES, insights.ROUTES, compute.ROUTES)
+        self.routes = RouteTable(resources.ROUTES, deployments.ROUTES, network.ROUTES, insights.ROUTES,
+                                 reservations.ROUTES, compute.ROUTES)
         self._request_count = 0
         self.requests_served = 0
 

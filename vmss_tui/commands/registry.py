@@ -26,6 +26,7 @@ from .autoscale import AUTOSCALE_COMMANDS
 from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_ports, network_options
 from .deployments import DEPLOYMENT_COMMANDS
 from .resource_groups import RESOURCE_COMMANDS, parse_tags
+from .reservations import CAPACITY_RESERVATION_COMMANDS, CAPACITY_RESERVATION_GROUP, group_option
 from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
 from .spec import CommandSpec, ParamSpec
@@ -144,6 +145,7 @@ def _create(inv: Invocation) -> Result:
         priority=Priority.SPOT if args["spot"] else Priority.REGULAR,
         with_vm_profile=not args["no_vm_profile"], network=network_options(args),
         tags=_checked_tags(parse_tags(args["tags"] or []) or {}),
+        capacity_reservation_group=group_option(args, allow_none=False),
     )
     operation = inv.backend.create_scale_set(spec)
     if inv.no_wait:
@@ -165,6 +167,7 @@ def _update(inv: Invocation) -> Result:
         if args["mode"] else None,
         platform_fault_domain_count=args["fault_domains"],
         tags=_new_tags(inv),
+        capacity_reservation_group=group_option(args, allow_none=True),
     )
     if update == ScaleSetUpdate():
         raise UsageError("MissingArgument", "update: nothing to change; give at least one of --vm-size, --image, "
@@ -232,7 +235,8 @@ def _add_vm(inv: Invocation) -> Result:
     spec = VmSpec(name=args["name"], zone=args["zone"], fault_domain=args["fault_domain"],
                   vm_size=args["vm_size"], image=args["image"],
                   priority=Priority.SPOT if args["spot"] else Priority.REGULAR,
-                  public_ip=bool(args["public_ip"]), inbound_ports=inbound_ports(args))
+                  public_ip=bool(args["public_ip"]), inbound_ports=inbound_ports(args),
+                  capacity_reservation_group=group_option(args, allow_none=False))
     operation = inv.backend.add_vm(group, name, spec)
     if inv.no_wait:
         return _operation_result(operation)
@@ -399,7 +403,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
             ParamSpec("no_vm_profile", "Flexible only: an empty set with no VM profile; add VMs by hand.",
                       flags=("--no-vm-profile",), kind="flag"),
             TAGS,
-            *CREATE_PARAMS,
+            *CREATE_PARAMS, CAPACITY_RESERVATION_GROUP,
         ),
         help="Without -g the group is the session's default, or the only group there is.",
         examples=("create web2 --mode uniform --capacity 3 --zones 1 2 3 -g practice-rg",
@@ -417,7 +421,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                           flags=("--mode",), kind="choice", choices=("uniform", "flexible"), completion="choices"),
                 ParamSpec("fault_domains", "Platform fault domain count: fixed at creation (refused as Azure does).",
                           flags=("--fault-domains",), kind="int", minimum=1, metavar="N"),
-                TAGS, SET_TAG, REMOVE_TAG),
+                TAGS, SET_TAG, REMOVE_TAG, CAPACITY_RESERVATION_GROUP),
         help="A size or image change leaves existing instances on the old model until 'upgrade' "
              "(Manual) or the upgrade policy rolls them. The orchestration mode and fault domain count "
              "cannot change: asking gets Azure's PropertyChangeNotAllowed.",
@@ -449,7 +453,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 ParamSpec("fault_domain", "Fault domain (only with an FD count above 1).", flags=("--fault-domain",),
                           kind="int", minimum=0, metavar="FD"),
                 VM_SIZE, IMAGE,
-                ParamSpec("spot", "Spot priority.", flags=("--spot",), kind="flag"), *ADD_VM_PARAMS),
+                ParamSpec("spot", "Spot priority.", flags=("--spot",), kind="flag"), *ADD_VM_PARAMS,
+                CAPACITY_RESERVATION_GROUP),
         examples=("add-vm demo-set --name newvm2", "add-vm demo-set --zone 1 --vm-size Standard_B2s"),
     ),
     CommandSpec(
@@ -518,6 +523,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *DEPLOYMENT_COMMANDS,
     *NETWORK_COMMANDS,
     *AUTOSCALE_COMMANDS,
+    *CAPACITY_RESERVATION_COMMANDS,
 )
 
 COMMAND_INDEX: dict[str, CommandSpec] = {

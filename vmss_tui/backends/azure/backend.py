@@ -53,6 +53,7 @@ from ...domain.sizes import find_size
 from ...domain.summary import ScaleSetSummary
 from .insights import AutoscaleReads
 from .network import NetworkReads
+from .reservations import CapacityReservationOps
 from .client import make_client, make_credential, resolve_subscription
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class _Tracked:
     list_after: Callable[[], list[Instance]] | None = None
 
 
-class AzureBackend(NetworkReads, AutoscaleReads):
+class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps):
     """Scale sets of one Azure subscription, through azure-mgmt-compute."""
 
     _translate_error = staticmethod(lambda error, endpoint: _translate(error, endpoint))  # for NetworkReads

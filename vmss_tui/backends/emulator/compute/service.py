@@ -40,6 +40,8 @@ from ..summary import read_summaries, read_summary, scale_set_view, summary_view
 from ..timing import duration, staggered
 from .view_cache import InstanceViewCache
 from . import planning, quota, transitions, views
+from .reservations import ReservationService
+from ....domain.reservations import AssociationTarget
 from .shard import (
     SETS_PREFIX,
     SetShard,
@@ -112,6 +114,7 @@ class ComputeService:
         self.ctx = ctx
         self._views = InstanceViewCache()
         self.network: NetworkEvents = network or _NoNetwork()
+        self.reservations = ReservationService(ctx, quota.check_quota)
 
     def _now(self) -> float:
         return self.ctx.now()
@@ -236,7 +239,18 @@ class ComputeService:
             if spec.zone_balance and len(zones) < 2:
                 raise errors.InvalidParameter(
                     "zoneBalance can only be set when the scale set spans more than one zone.", target="zoneBalance")
-            spg = planning.initial_single_placement_group(mode, zones, spec.single_placement_group, capacity)
+            requested_spg = spec.single_placement_group
+            if spec.capacity_reservation_group and requested_spg is None and mode is OrchestrationMode.UNIFORM:
+                requested_spg = False  # a reservation needs it false [CR-UNIFORM]; the emulator's default then
+            spg = planning.initial_single_placement_group(mode, zones, requested_spg, capacity)
+            crg_id = None
+            if spec.capacity_reservation_group:
+                crg_id = self.reservations.check_and_join(
+                    txn, self.reservations.resolve(txn, spec.capacity_reservation_group, spec.resource_group),
+                    AssociationTarget(name=spec.name, location=location, zones=tuple(zones),
+                                      vm_size=size.name if size else None, priority=str(Priority(spec.priority)),
+                                      uniform=mode is OrchestrationMode.UNIFORM, single_placement_group=spg,
+                                      platform_fault_domain_count=fd_count), key)
             limit = rules.instance_limit(mode, spg, fd_count, size, image)
             if capacity > limit:
                 raise rules.over_limit_error(spec.name, limit)
@@ -258,10 +272,14 @@ class ComputeService:
                 set_doc["tags"] = tags
             if spec.stored_profile and has_profile:
                 set_doc["profile"] = spec.stored_profile  # opaque JSON text, echoed by GET (arm/compute.py)
+            if crg_id:
+                set_doc["crg"] = crg_id
             shard = SetShard(key, set_doc, [], existing.operations if existing else [])
             op = self._new_operation(shard, "create", now, f"create {spec.name} ({mode}, capacity {capacity})")
             if capacity:
-                quota.check_quota(self.ctx, txn, location, {size.family: size.vcpus * capacity} if size else {}, skip_key=key)
+                billed = capacity - self._reserved_cover(txn, set_doc, size.name if size else None,
+                                                         list(zones) or [None], capacity, now)
+                quota.check_quota(self.ctx, txn, location, {size.family: size.vcpus * billed} if size else {}, skip_key=key)
                 self._add_instances(shard, capacity, now, op, by_set=True)
             set_until = max([now + duration("createSet", self.ctx.speed), *op["untils"]])
             set_doc["busy"] = {"kind": ProvisioningState.CREATING.value, "until": set_until}
@@ -317,6 +335,10 @@ class ComputeService:
                             target="zoneBalance")
                     doc[field_name] = convert(value)
                     changes.append(f"{attr}={doc[field_name]}")
+            if update.capacity_reservation_group is not None:
+                change = self._associate_existing(txn, shard, update.capacity_reservation_group, now)
+                if change:
+                    changes.append(change)
             if new_tags is not None and new_tags != doc.get("tags", {}):
                 doc["tags"] = new_tags  # the whole object replaced, as ARM does
                 changes.append("tags")
@@ -340,6 +362,13 @@ class ComputeService:
                         limit = rules.instance_limit(mode, doc["spg"], doc["fd"], size, doc["image"])
                         if len(shard.live_instances()) > limit:
                             raise rules.over_limit_error(doc["name"], limit)
+                        if doc.get("crg"):  # [CR-MODIFY]: the group needs a reservation for the new size
+                            self.reservations.check_and_join(
+                                txn, self.reservations.resolve(txn, doc["crg"], doc["rg"]), AssociationTarget(
+                                    name=doc["name"], location=doc["location"], zones=tuple(doc["zones"]),
+                                    vm_size=size.name, priority=doc["priority"],
+                                    uniform=mode is OrchestrationMode.UNIFORM, single_placement_group=doc["spg"],
+                                    platform_fault_domain_count=doc["fd"]), shard.key)
                         doc["vm_size"] = size.name
                         model_changed = True
                         changes.append(f"vmSize={size.name}")
@@ -407,7 +436,9 @@ class ComputeService:
         if plan.to_create:
             size = find_size(doc["vm_size"])
             assert size is not None
-            quota.check_quota(self.ctx, txn, doc["location"], {size.family: size.vcpus * len(plan.to_create)})
+            billed = len(plan.to_create) - self._reserved_cover(
+                txn, doc, size.name, [p.zone for p in plan.to_create], len(plan.to_create), now)
+            quota.check_quota(self.ctx, txn, doc["location"], {size.family: size.vcpus * billed})
             self._add_instances(shard, len(plan.to_create), now, op, by_set=True)
         if plan.to_remove:
             victims = {r.instance_id for r in plan.to_remove}
@@ -485,14 +516,29 @@ class ComputeService:
             limit = rules.instance_limit(mode, doc["spg"], doc["fd"], size, image)
             if len(live) + 1 > limit:
                 raise rules.over_limit_error(doc["name"], limit)
-            quota.check_quota(self.ctx, txn, doc["location"], {size.family: size.vcpus})
+            crg_id = doc.get("crg")
+            if spec.capacity_reservation_group is not None:
+                crg_id = self.reservations.resolve(txn, spec.capacity_reservation_group, doc["rg"]).group["id"] \
+                    if spec.capacity_reservation_group else None
+            if crg_id:
+                self.reservations.check_and_join(
+                    txn, self.reservations.resolve(txn, crg_id, doc["rg"]),
+                    AssociationTarget(name=vm_name, location=doc["location"], zones=(zone,) if zone else tuple(doc["zones"]),
+                                      vm_size=size.name, priority=str(Priority(spec.priority)), uniform=False,
+                                      single_placement_group=False, platform_fault_domain_count=doc["fd"]),
+                    shard.key)
+                if not doc["has_profile"] and not doc.get("crg") and not live:
+                    doc["crg"] = crg_id  # seed 004 option 2: the first VM deployed carries the association
+            vm_doc = {"crg": crg_id}
+            billed = 1 - self._reserved_cover(txn, vm_doc, size.name, [zone], 1, now)
+            quota.check_quota(self.ctx, txn, doc["location"], {size.family: size.vcpus * billed})
             if doc["spg"] is None:
                 # Seed 003: false after the first VM when it supports memory-preserving updates or FD count is 1.
                 doc["spg"] = bool(fixed_spreading and is_specialty(size))
             op = self._new_operation(shard, "addVm", now, f"add VM {vm_name} to {doc['name']}")
             self._add_instances(shard, 1, now, op, by_set=False, name=vm_name, zone=zone,
                                 fault_domain=spec.fault_domain, size=size.name, image=image,
-                                priority=str(Priority(spec.priority)))
+                                priority=str(Priority(spec.priority)), crg=crg_id)
             self.network.vm_added(txn, doc, shard.instances[-1], spec)
             op["end"] = max([now, *op["untils"]])
         return operations.operation_view(op, now)
@@ -567,6 +613,15 @@ class ComputeService:
                     size = find_size(d["vm_size"])
                     if size is not None:
                         needed[size.family] = needed.get(size.family, 0) + size.vcpus
+                covered: dict[tuple[str, str], list[dict[str, Any]]] = {}
+                for d in waking:
+                    if d.get("crg") and find_size(d["vm_size"]) is not None:
+                        covered.setdefault((d["crg"], d["vm_size"]), []).append(d)
+                for (crg_id, vm_size), docs in covered.items():
+                    size = find_size(vm_size)
+                    assert size is not None
+                    needed[size.family] -= size.vcpus * self._reserved_cover(
+                        txn, {"crg": crg_id}, vm_size, [d.get("zone") for d in docs], len(docs), now)
                 quota.check_quota(self.ctx, txn, doc["location"], needed)
             verb = {PowerAction.POWER_OFF: "stop"}.get(action, kind)
             scope = "all instances" if instance_ids is None else f"{len(targets)} instance(s)"
@@ -630,6 +685,9 @@ class ComputeService:
                     raise errors.concurrent_conflict()
             targets = [d for d in targets if d.get("by_set", True)]
             quota.check_upgrade_quota(self.ctx, txn, shard, targets)
+            for target in targets:  # [CR-UNIFORM]: Manual upgrade mode applies the association here
+                if (target.get("crg") or None) != (doc.get("crg") or None):
+                    target["crg"] = doc.get("crg")
             op = self._new_operation(shard, "manualUpgrade", now,
                                      f"upgrade {len(targets)} instance(s) of {doc['name']} to model {doc['model']}")
             transitions.schedule_upgrades(self.ctx.speed, shard, targets, now, op, rolling=False)
@@ -651,8 +709,10 @@ class ComputeService:
 
     def _add_instances(self, shard: SetShard, count: int, now: float, op: dict[str, Any], *, by_set: bool,
                        name: str | None = None, zone: str | None = None, fault_domain: int | None = None,
-                       size: str | None = None, image: str | None = None, priority: str | None = None) -> None:
+                       size: str | None = None, image: str | None = None, priority: str | None = None,
+                       crg: str | None = None) -> None:
         doc = shard.set_doc
+        crg = crg if not by_set else doc.get("crg")
         uniform = doc["mode"] == OrchestrationMode.UNIFORM.value
         placements = rules.place_new_instances(
             count, planning.slots(shard.live_instances(), uniform), doc["zones"], doc["fd"],
@@ -684,12 +744,71 @@ class ComputeService:
                 "by_set": by_set, "seq": doc["seq"], "power": PowerState.STARTING.value,
                 "prov": ProvisioningState.CREATING.value,
                 "tr": transitions.transition("create", now, until, op["id"]),
+                **({"crg": crg} if crg else {}),
             })
             new_ids.append(instance_id)
             bisect.insort(op["untils"], until)
         op["created"] = op["created"] + new_ids
         op["ids"] = op["ids"] + new_ids
 
+
+    def _reserved_cover(self, txn: Transaction, doc: dict[str, Any], vm_size: str | None,
+                        zones: list[str | None], count: int, now: float) -> int:
+        """How many of `count` new allocations a reservation covers: those need no quota of their own."""
+        if not doc.get("crg") or not vm_size:
+            return 0
+        return min(count, self.reservations.spare(txn, doc["crg"], vm_size, zones, now))
+
+    def _associate_existing(self, txn: Transaction, shard: SetShard, group_ref: str, now: float) -> str:
+        """`update --capacity-reservation-group G|None` on an existing set; returns what changed.
+
+        Associating: every VM deallocated, or capacity 0, first [CR-UNIFORM], [CR-FLEX]. Dissociating: the
+        VMs deallocated, or the reservations they draw on at capacity 0 [CR-REMOVE-VMSS]. Existing VMs take the
+        change per the upgrade policy: Automatic and Rolling now, Manual on `update-instances` [CR-UNIFORM].
+        """
+        doc = shard.set_doc
+        live = shard.live_instances()
+        allocated = [d for d in live if transitions.effective_power(d, now)[0] is not PowerState.DEALLOCATED]
+        old = doc.get("crg")
+        if group_ref:
+            loaded = self.reservations.resolve(txn, group_ref, doc["rg"])
+            new = loaded.group["id"]
+            if old and old.lower() == new.lower():
+                return ""
+            if allocated:
+                raise errors.OperationNotAllowed(
+                    f"Virtual Machine Scale Set '{doc['name']}' has {len(allocated)} allocated VM(s): deallocate it "
+                    "(or scale it to 0) before associating it with a capacity reservation group, then start it.",
+                    target="capacityReservationGroup")
+            self.reservations.check_and_join(
+                txn, loaded, AssociationTarget(
+                    name=doc["name"], location=doc["location"], zones=tuple(doc["zones"]), vm_size=doc["vm_size"],
+                    priority=doc["priority"], uniform=doc["mode"] == OrchestrationMode.UNIFORM.value,
+                    single_placement_group=doc["spg"], platform_fault_domain_count=doc["fd"]), shard.key)
+        else:
+            new = None
+            if not old:
+                return ""
+            drawing = [d for d in allocated if (d.get("crg") or "").lower() == old.lower()]
+            if drawing and not self.reservations.all_capacity_zero(txn, old, drawing):
+                raise errors.OperationNotAllowed(
+                    f"Virtual Machine Scale Set '{doc['name']}' has {len(drawing)} allocated VM(s) drawing on capacity "
+                    "reservations: deallocate it first, or set those reservations' capacity to 0, then remove the "
+                    "capacity reservation group.", target="capacityReservationGroup")
+        if new:
+            doc["crg"] = new
+        else:
+            doc.pop("crg", None)
+        doc["model"] += 1
+        if UpgradeMode(doc["upgrade"]) is not UpgradeMode.MANUAL:
+            for d in live:
+                if d.get("by_set", True) and not d.get("protect_actions"):
+                    d["model"] = doc["model"]
+                    if new:
+                        d["crg"] = new
+                    else:
+                        d.pop("crg", None)
+        return f"capacityReservationGroup={new or 'None'}"
 
     def _find_instances(self, shard: SetShard, resource_group: str, instance_ids: list[str]) -> list[dict[str, Any]]:
         uniform = shard.set_doc["mode"] == OrchestrationMode.UNIFORM.value
