@@ -190,3 +190,35 @@ def test_throttling_of_an_autoscale_write_is_reported_and_retried(estate: Estate
         assert notices and "429" in notices[0]
     finally:
         adapter.close()
+
+
+def test_the_autoscale_commands_work_on_the_live_adapter(estate: Estate, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--backend azure`: create, rule create, show (with its dry run) and history, as on a real subscription."""
+    import json
+
+    from vmss_tui.armserver.authority import attach_authority
+    from vmss_tui.cli import main
+
+    attach_authority(estate.server.settings, estate.server.ca_path.parent)
+    azure = ["--backend", "azure", "--auth", "emulator", "--base-url", estate.server.base_url,
+             "--ca-bundle", str(estate.server.ca_path), "--subscription", estate.server.subscription_id]
+    try:
+        assert main([*azure, "autoscale", "create", "web", "-g", RG, "--min-count", "2", "--max-count", "4",
+                     "--count", "2", "-o", "none"]) == 0
+        assert main([*azure, "autoscale", "rule", "create", "web", "-g", RG, "--condition",
+                     "Percentage CPU > 50 avg 5m", "--scale", "out", "1", "-o", "none"]) == 0
+        capsys.readouterr()
+        stored = estate.emulator.autoscale_setting_for(RG, "web")
+        assert stored is not None and stored.profiles[0].rules[0].metric_trigger.threshold == 50.0
+        assert main([*azure, "autoscale", "show", "web", "-g", RG, "-o", "json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["profiles"][0]["rules"][0]["metricTrigger"]["operator"] == "GreaterThan"
+        assert main([*azure, "autoscale", "show", "web", "-g", RG, "-o", "table"]) == 0
+        table = capsys.readouterr().out
+        assert "Now      2 instance(s), profile 'default'" in table
+        assert main([*azure, "autoscale", "history", "web", "-g", RG, "-o", "json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+        assert main([*azure, "load", "web", "80", "-g", RG]) == 1
+        assert "Simulated load exists only in the emulator" in capsys.readouterr().err
+    finally:
+        estate.server.settings.authority = None
