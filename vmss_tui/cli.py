@@ -32,6 +32,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from .domain.text import escape_control
+
 USAGE = """\
 usage: vmss-tui [global options] [command] [arguments]
 
@@ -165,7 +167,7 @@ def split_globals(argv: list[str]) -> GlobalOptions:
         if option is not None:
             raise CliUsageError(f"{flag}: takes no value")
         if not seen_command and token.startswith("-") and token != "-":
-            raise CliUsageError(f"unknown global option '{token}' (vmss-tui --help lists them)")
+            raise CliUsageError(f"unknown global option '{escape_control(token)}' (vmss-tui --help lists them)")
         seen_command = True
         found.command.append(token)
     return found
@@ -500,7 +502,7 @@ def _dispatch(options: GlobalOptions, stdout: TextIO, stderr: TextIO) -> int:
             split_globals=split_globals, record_refusal=refusal_recorder(settings), stderr=stderr)
     if command[0] == "shell":
         if len(command) > 1:
-            stderr.write(f"ERROR: (UnrecognizedArguments) shell: unexpected argument(s) '{' '.join(command[1:])}'\n")
+            stderr.write(f"ERROR: (UnrecognizedArguments) shell: unexpected argument(s) '{escape_control(' '.join(command[1:]))}'\n")
             return 2
         return _run_shell(settings, stdout, stderr)
     return _run_one_shot(settings, command, stdout, stderr)

@@ -297,3 +297,11 @@ def test_the_progress_line_keeps_its_own_terminal_codes_but_escapes_the_data_in_
     written = terminal.getvalue()
     assert written.startswith("\r\x1b[K") and written.endswith("\r\x1b[K")
     assert "\\x1b]0;owned\\x07" in written and "\x07" not in written
+
+
+def test_an_unknown_global_option_with_a_newline_is_one_escaped_error_line(capsys) -> None:
+    from vmss_tui.cli import main
+    code = main(["--bad\nopt", "list"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "--bad\\nopt" in err
