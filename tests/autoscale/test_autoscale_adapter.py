@@ -222,3 +222,32 @@ def test_the_autoscale_commands_work_on_the_live_adapter(estate: Estate, capsys:
         assert "Simulated load exists only in the emulator" in capsys.readouterr().err
     finally:
         estate.server.settings.authority = None
+
+
+def _event(operation: str, status: str, at: str, old: int, new: int, event_name: str = "AutoscaleAction") -> dict:
+    return {"operationName": {"value": f"Microsoft.Insights/AutoscaleSettings/{operation}/Action"},
+            "status": {"value": status}, "eventName": {"value": event_name}, "eventTimestamp": at,
+            "properties": {"OldInstancesCount": str(old), "NewInstancesCount": str(new),
+                           "ActiveAutoscaleProfile": '{"Name": "default"}',
+                           "Description": f"The autoscale engine attempting to scale resource 'x' from {old} "
+                                          f"instances count to {new} instances count."}}
+
+
+def test_activity_log_events_become_runs_as_well_as_the_log_allows() -> None:
+    from vmss_tui.backends.azure.insights import evaluations_from_events
+
+    runs = evaluations_from_events([
+        _event("Scaleup", "Succeeded", "2026-03-02T10:05:00.1234567Z", 2, 3),
+        _event("Scaleup", "Started", "2026-03-02T10:05:00Z", 2, 3),  # the same action, still running: skipped
+        _event("Scaledown", "Succeeded", "2026-03-02T11:00:01Z", 30, 27),
+        _event("Flapping", "Succeeded", "2026-03-02T11:00:00Z", 30, 27, "FlappingOccurred"),
+        _event("Flapping", "Succeeded", "2026-03-02T12:00:00Z", 3, 2, "Flapping"),
+        _event("Scaleup", "Failed", "2026-03-02T13:00:00Z", 3, 4),
+        {"operationName": {"value": "Microsoft.Compute/virtualMachineScaleSets/write"}, "status": {"value": "x"}},
+    ])
+    assert [(r.outcome, r.current, r.target, r.profile) for r in runs] == [
+        (Outcome.SCALE_OUT, 2, 3, "default"),
+        (Outcome.FLAPPING_OCCURRED, 30, 27, "default"),  # its Flapping event and its scale-down are one run
+        (Outcome.FLAPPING, 3, 3, "default"),
+        (Outcome.SCALE_FAILED, 3, 3, "default")]
+    assert runs[0].reason.endswith("from 2 instances count to 3 instances count.")
