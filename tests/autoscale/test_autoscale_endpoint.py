@@ -324,6 +324,7 @@ def test_azs_lower_case_notification_operation_is_accepted_and_stored_as_azure_w
     ({"timespan": "2026-03-02T10:00:00Z/2026-03-02T09:00:00Z"}, "timespan", "is not after the start time"),
     ({"timespan": "2026-01-01T00:00:00Z/2026-03-01T00:00:00Z", "interval": "PT1H"}, "timespan", "longer than 31 days"),
     ({"aggregation": "Median"}, "aggregation", "Invalid aggregation 'median'"),
+    ({"$filter": "VMName eq '*'"}, "$filter", "Dimension filters"),
 ])
 def test_metrics_refuse_a_query_they_cannot_answer_with_one_clear_error(estate: Estate, query: dict, target: str,
                                                                        words: str) -> None:

@@ -300,6 +300,9 @@ def _resource_uri(app: ArmApp, rg: str, vmss: str) -> tuple[str, str]:
 def list_metrics(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
     """`GET {scale set}/providers/Microsoft.Insights/metrics`: Response{cost, timespan, interval, value[Metric]}."""
     resource_uri, location = _resource_uri(app, rg, vmss)
+    if (request.query.get("$filter") or "").strip():
+        raise errors.BadRequest("Dimension filters ($filter, az's --filter/--dimension) are not modelled by the "
+                                "emulator: it serves each metric across all instances.", target="$filter")
     now = _now(app)
     start, end = parse_timespan(request.query.get("timespan"), now)
     seconds, interval_text = parse_interval(request.query.get("interval"), start, end)
