@@ -339,3 +339,9 @@ def test_a_setting_name_azure_refuses_is_refused_at_the_door(estate: Estate) -> 
     answer = estate.get(f"/subscriptions/{estate.server.subscription_id}/resourceGroups/{RG}/providers/"
                         "Microsoft.Insights/autoscalesettings/bad%3Cname%3E", **{"api-version": "2022-10-01"})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidResourceName"
+
+
+def test_a_metric_named_twice_is_served_once(estate: Estate) -> None:
+    answer = estate.get(f"{estate.set_id}/providers/Microsoft.Insights/metrics",
+                        **{"api-version": "2018-01-01", "metricnames": "Percentage CPU,percentage cpu,Network In Total"})
+    assert [m["name"]["value"] for m in answer.json()["value"]] == ["Percentage CPU", "Network In Total"]

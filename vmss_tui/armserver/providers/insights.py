@@ -312,7 +312,7 @@ def list_metrics(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) ->
         raise errors.BadRequest(f"The timespan is longer than {MAX_SPAN.days} days: ask for a shorter one.",
                                 target="timespan")
     requested = [n for n in (request.query.get("metricnames") or PERCENTAGE_CPU).split(",") if n.strip()]
-    metrics = [_metric(name) for name in requested]
+    metrics = list({id(found): found for found in (_metric(name) for name in requested)}.values())  # each once
     metadata_only = (request.query.get("resulttype") or "").lower() == "metadata"
     value = []
     for metric in metrics:
