@@ -57,3 +57,17 @@ def test_az_sees_a_scale_sets_vms_allocated_and_refused_deletes(served: ServedAz
     assert vmss["virtualMachineProfile"]["capacityReservation"]["capacityReservationGroup"]["id"].endswith("/crg2")
     refused = served.az("capacity", "reservation", "delete", "-g", RG, "-c", "crg2", "-n", "res1", "--yes")
     assert refused.code != 0 and "OperationNotAllowed" in refused.stderr
+
+
+def test_az_vmss_create_with_a_capacity_reservation_group(served: ServedAz) -> None:
+    group = served.az_json("capacity", "reservation", "group", "create", "-g", RG, "-n", "crg3", "--zones", "1")
+    served.az_json("capacity", "reservation", "create", "-g", RG, "-c", "crg3", "-n", "res1",
+                   "--sku", "Standard_D2s_v3", "--capacity", "2", "--zone", "1")
+    run = served.az("vmss", "create", "-g", RG, "-n", "azreserved", "--image", "Ubuntu2204", "--vm-sku",
+                    "Standard_D2s_v3", "--instance-count", "2", "--zones", "1", "--orchestration-mode", "Uniform",
+                    "--single-placement-group", "false", "--capacity-reservation-group", group["id"],
+                    "--admin-username", "azureuser", "--generate-ssh-keys", "--lb", "")
+    assert run.code == 0, run.stderr
+    shown = served.az_json("capacity", "reservation", "show", "-g", RG, "-c", "crg3", "-n", "res1", "--instance-view")
+    allocated = shown["instanceView"]["utilizationInfo"]["virtualMachinesAllocated"]
+    assert sorted(vm["id"].rsplit("/", 1)[1] for vm in allocated) == ["0", "1"]

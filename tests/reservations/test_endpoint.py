@@ -107,3 +107,20 @@ def test_a_scale_set_put_with_the_group_in_its_profile_is_associated(app: ArmApp
 def test_api_versions_before_capacity_reservations_existed_are_refused(app: ArmApp) -> None:
     old = call(app, "GET", group_path(app), api="2020-12-01")
     assert old.status == 400 and old.body["error"]["code"] == "NoRegisteredProviderFound"
+
+
+def test_resource_skus_say_which_sizes_capacity_reservation_supports(app: ArmApp) -> None:
+    sub = app.backend.info().subscription_id
+    listed = call(app, "GET", f"/subscriptions/{sub}/providers/Microsoft.Compute/skus", api="2019-04-01",
+                  query="&$filter=location eq 'eastus'")
+    assert listed.status == 200, listed.body
+    skus = listed.body["value"]
+    assert skus and all(s["locations"] == ["eastus"] for s in skus)
+    assert all(schema_problems(sdk.ResourceSku, s) == [] for s in skus)
+    support = {s["name"]: next(c["value"] for c in s["capabilities"] if c["name"] == "CapacityReservationSupported")
+               for s in skus}
+    assert support["Standard_D2s_v3"] == "True" and support["Standard_M8ms"] == "False"
+    assert skus[0]["locationInfo"][0]["zones"] == ["1", "2", "3"]
+    bad = call(app, "GET", f"/subscriptions/{sub}/providers/Microsoft.Compute/skus", api="2019-04-01",
+               query="&$filter=name eq 'x'")
+    assert bad.status == 400

@@ -209,3 +209,34 @@ def reservation_put_body(location: str, sku: str | None, capacity: int | None, z
     if tags is not None:
         body["tags"] = dict(tags)
     return body
+
+
+# ---------------------------------------------------------------- resource SKUs
+
+def resource_skus_json(location: str | None = None) -> list[dict[str, Any]]:
+    """`GET /providers/Microsoft.Compute/skus` (`ResourceSku`): one entry per VM size and region, as Azure lists
+    them, with the capability `CapacityReservationSupported` that [CR-CREATE] names as the authoritative check
+    (`az vm list-skus ... capabilities[?name=='CapacityReservationSupported']`) and the region's zones
+    (`locationInfo`, which `az vmss create --zones` reads)."""
+    from ..domain.reservations import SUPPORTED_FAMILIES
+    from ..domain.sizes import REGIONS, SIZES, region_has_zones
+
+    regions = [r for r in REGIONS if location is None or r == location.replace(" ", "").lower()]
+    found = []
+    for region in regions:
+        zones = ["1", "2", "3"] if region_has_zones(region) else []
+        for size in SIZES.values():
+            found.append({
+                "resourceType": "virtualMachines", "name": size.name, "tier": "Standard",
+                "size": size.name.split("_", 1)[-1], "family": size.family, "locations": [region],
+                "locationInfo": [{"location": region, "zones": zones, "zoneDetails": []}],
+                "capabilities": [
+                    {"name": "vCPUs", "value": str(size.vcpus)},
+                    {"name": "MemoryGB", "value": f"{size.memory_gib:g}"},
+                    {"name": "MemoryPreservingMaintenanceSupported",
+                     "value": str(size.memory_preserving_updates)},
+                    {"name": "CapacityReservationSupported", "value": str(size.family in SUPPORTED_FAMILIES)},
+                ],
+                "restrictions": [],
+            })
+    return found

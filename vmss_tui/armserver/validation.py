@@ -67,6 +67,8 @@ list-definitions), 2017-12-01-preview (list-namespaces), 2015-04-01 (activity lo
 RESERVATION_API_VERSIONS: tuple[str, ...] = COMPUTE_API_VERSIONS[:COMPUTE_API_VERSIONS.index("2021-04-01") + 1]
 """capacityReservationGroups and capacityReservations (issue 16): Compute's versions from 2021-04-01, the first
 that has them ([CR-UNIFORM]: the profile's capacityReservation needs api >= 2021-04-01)."""
+SKU_API_VERSIONS: tuple[str, ...] = ("2021-07-01", "2019-04-01", "2017-09-01", "2017-03-30")
+"""Microsoft.Compute/skus (Resource SKUs): az 2.91's `vm list-skus` (and `vmss create --zones`) sends 2019-04-01."""
 _NETWORK_KNOWN = frozenset(NETWORK_API_VERSIONS)
 _COMPUTE_KNOWN = frozenset(COMPUTE_API_VERSIONS)
 _RESOURCES_KNOWN = frozenset(RESOURCES_API_VERSIONS)
@@ -92,13 +94,14 @@ def check_api_version(version: str | None, kind: str, resource_type: str, locati
     known, listed = ((_COMPUTE_KNOWN, COMPUTE_API_VERSIONS) if kind == "compute"
                      else (_NETWORK_KNOWN, NETWORK_API_VERSIONS) if kind == "network"
                      else (frozenset(RESERVATION_API_VERSIONS), RESERVATION_API_VERSIONS) if kind == "reservations"
+                     else (frozenset(SKU_API_VERSIONS), SKU_API_VERSIONS) if kind == "skus"
                      else (frozenset(INSIGHTS_API_VERSIONS[resource_type]), INSIGHTS_API_VERSIONS[resource_type])
                      if kind == "insights"
                      else (_RESOURCES_KNOWN, RESOURCES_API_VERSIONS))
     if version in known:
         return
     shown = names.shown(version, 40)
-    if kind in ("compute", "network", "insights", "reservations") and _API_VERSION_SHAPE.fullmatch(version):
+    if kind in ("compute", "network", "insights", "reservations", "skus") and _API_VERSION_SHAPE.fullmatch(version):
         raise RequestRefused(
             f"No registered resource provider found for location '{location}' and API version '{shown}' for type "
             f"'{resource_type}'. The supported api-versions are '{', '.join(listed)}'. The supported locations "

@@ -8,6 +8,7 @@ views with `utilizationInfo`. Deletes of what is gone answer 204, as ARM's idemp
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ...arm import reservations as codec
@@ -32,6 +33,30 @@ class ReservationRoute(Route):
     @property
     def api_kind(self) -> str:
         return "reservations"
+
+
+class SkuRoute(Route):
+    """Resource SKUs: their own api-versions (2019-04-01 is what az sends)."""
+
+    @property
+    def api_kind(self) -> str:
+        return "skus"
+
+
+_LOCATION_FILTER = re.compile(r"^\s*location\s+eq\s+'([A-Za-z0-9 ]{1,64})'\s*$", re.IGNORECASE)
+
+
+def list_skus(app: ArmApp, request: Request, sub: str) -> Response:
+    """`GET /subscriptions/{sub}/providers/Microsoft.Compute/skus[?$filter=location eq 'x']`."""
+    raw_filter = request.query.get("$filter")
+    location = None
+    if raw_filter:
+        match = _LOCATION_FILTER.match(raw_filter)
+        if match is None:
+            raise errors.InvalidParameter("Only a filter of the form location eq '<region>' is supported.",
+                                          target="$filter")
+        location = match.group(1)
+    return app.page(request, codec.resource_skus_json(location))
 
 
 def _backend(app: ArmApp) -> CapacityReservations:
@@ -133,6 +158,7 @@ def delete_reservation(app: ArmApp, request: Request, sub: str, rg: str, crg: st
 
 
 ROUTES = [
+    SkuRoute(SUB + COMPUTE + r"/skus", {"GET": list_skus}, resource_type="skus"),
     ReservationRoute(SUB + COMPUTE + GROUPS, {"GET": list_in_subscription}, resource_type="capacityReservationGroups"),
     ReservationRoute(RG + COMPUTE + GROUPS, {"GET": list_in_group}, resource_type="capacityReservationGroups"),
     ReservationRoute(GROUP, {"GET": get_group, "PUT": put_group, "PATCH": patch_group, "DELETE": delete_group},
