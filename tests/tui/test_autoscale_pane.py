@@ -82,7 +82,7 @@ async def test_autoscale_actions_land_in_the_activity_log_with_their_reason(
         await settle(pilot)
         told = [entry.line for entry in log.entries[before:] if entry.line.startswith("autoscale web")]
         assert told == [line for line in told if "ScaleOut" in line] and len(told) == 3, told
-        assert "ScaleOut 6 -> 7: Percentage CPU 80 > 50" in told[0]
+        assert "at 12:01: ScaleOut: Percentage CPU 80 > 50: 6 -> 7" in told[0], told
         # nothing new: nothing told twice
         await pilot.press("ctrl+r")
         await settle(pilot)

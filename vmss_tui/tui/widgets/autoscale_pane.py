@@ -42,6 +42,13 @@ CHART_ROWS_NARROW = 3
 LOGGED_RUNS_LIMIT = 8
 """At most this many runs are logged from one refresh (a clock moved by a day): the rest are counted."""
 BARS = " ▁▂▃▄▅▆▇█"
+PANE_HELP: tuple[tuple[str, str], ...] = (
+    ("+ / -", "Autoscale pane: move the simulated load 10 % up or down (emulator)"),
+    ("l", "Autoscale pane: the command bar with `load <set> ` (a level, --pattern, --spike)"),
+    ("e", "Autoscale pane: enable or disable autoscale (asks first)"),
+    ("c", "Autoscale pane: the command bar with `autoscale create` for a set without a setting"),
+)
+"""The pane's own keys, as the `?` help lists them."""
 
 
 @dataclass(frozen=True)
@@ -150,11 +157,10 @@ def chart_lines(reading: AutoscaleReading, width: int, rows: int, styles: dict[s
             label = _number(marked[0])
         line = Text(f"{label[-(CHART_MARGIN - 1):]:>{CHART_MARGIN - 1}}┤", style=styles.get("muted", ""))
         for level in eighths:
-            if level is None:
-                cell = "·" if row == 0 else " "
-                line.append(cell, style=styles.get("muted", ""))
+            filled = -1 if level is None else level - row * 8
+            if level is None and marked is None:
+                line.append("·" if row == 0 else " ", style=styles.get("muted", ""))  # no instance ran
                 continue
-            filled = level - row * 8
             if filled >= 8:
                 line.append("█", style=styles.get("bar", ""))
             elif filled > 0:
@@ -301,10 +307,11 @@ def acted_lines(name: str, runs: list[Evaluation]) -> list[tuple[str, str | None
                       f"(autoscale history {name} lists them)", None))
         told = told[-LOGGED_RUNS_LIMIT:]
     for run in told:
-        change = f" {run.current} -> {run.target}" if run.target != run.current else ""
+        change = f"{run.current} -> {run.target}"
+        said = f"{change}: " if run.target != run.current and change not in run.reason else ""
         variable = "error" if run.outcome is Outcome.SCALE_FAILED else (
             "warning" if run.outcome is Outcome.FLAPPING else "success")
-        lines.append((f"autoscale {name} {run.at:%H:%M}: {run.outcome.value}{change}: {run.reason}", variable))
+        lines.append((f"autoscale {name} at {run.at:%H:%M}: {run.outcome.value}: {said}{run.reason}", variable))
     return lines
 
 
