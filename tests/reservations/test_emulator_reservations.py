@@ -355,3 +355,13 @@ def test_resizing_an_associated_set_needs_a_reservation_for_the_new_size(emu):
     emu.put_capacity_reservation(RG, "crg", "res4", sku="Standard_D4s_v3", capacity=3, zones=("1",))
     emu.update_scale_set(RG, "web", ScaleSetUpdate(vm_size="Standard_D4s_v3"))
     assert emu.get_scale_set(RG, "web").vm_size == "Standard_D4s_v3"
+
+
+def test_a_group_reference_with_control_characters_is_refused_escaped(emu):
+    make_d8(emu)
+    for reference in ("a/\x1b[31m", f"/subscriptions/x\x07/resourceGroups/{RG}/providers/Microsoft.Compute/"
+                                    "capacityReservationGroups/crg"):
+        with pytest.raises(errors.AzureError) as caught:
+            emu.create_scale_set(uniform_spec(group=reference))
+        assert "\x1b" not in caught.value.message and "\x07" not in caught.value.message
+    assert emu.list_scale_sets(RG) == []

@@ -204,12 +204,14 @@ class ReservationService:
             if sub.lower() != subscription_id.lower():
                 # [CR-OVERVIEW]: only the subscription that created the reservation may use it
                 raise errors.AzureError(
-                    f"Capacity reservation group '{group_ref}' belongs to another subscription; only the subscription "
+                    f"Capacity reservation group '{names.shown(group_ref, 300)}' belongs to another subscription; only "
+                    "the subscription "
                     "that created it can use it.", code="NotSupported", http_status=400,
                     target="capacityReservationGroup")
         elif "/" in group_ref:
             raise errors.InvalidParameter(
-                f"'{group_ref[:200]}' is not a capacity reservation group id or name.", target="capacityReservationGroup")
+                f"'{names.shown(group_ref, 200)}' is not a capacity reservation group id or name.",
+                target="capacityReservationGroup")
         else:
             rg, name = default_resource_group, group_ref
         loaded = load(txn, group_key(rg, name))
