@@ -135,6 +135,24 @@ def test_az_monitor_metrics_list_with_its_default_offset_and_the_definitions(ser
     assert [d["name"]["value"] for d in definitions] == ["Percentage CPU", "Network In Total", "Available Memory Bytes"]
 
 
+def test_the_seed_sentence_through_az_cpu_above_the_threshold_adds_vms_up_to_the_maximum(served: ServedAz) -> None:
+    backend = served.backend()
+    try:
+        started = backend.clock.now()
+        backend.change_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("90", now)))
+        backend.clock.advance(10 * 60)  # the 5-minute window fills with 90 %: > 70, scale out by 2, max 8
+        now = backend.clock.now()
+    finally:
+        backend.close()
+    capacity = served.az("vmss", "show", "-g", RG, "-n", "web", "--query", "sku.capacity", "-o", "tsv")
+    assert capacity.code == 0 and capacity.stdout.strip() == "8", capacity.stderr
+    setting_id = served.az_json("monitor", "autoscale", "show", "-g", RG, "-n", SETTING)["id"]
+    events = served.az_json("monitor", "activity-log", "list", "--resource-id", setting_id,
+                            "--start-time", started.isoformat(), "--end-time", now.isoformat())
+    assert [(e["operationName"]["value"], e["properties"]["OldInstancesCount"], e["properties"]["NewInstancesCount"])
+            for e in events] == [("Microsoft.Insights/AutoscaleSettings/Scaleup/Action", "6", "8")]
+
+
 def test_az_monitor_autoscale_update_list_and_delete(served: ServedAz) -> None:
     updated = served.az_json("monitor", "autoscale", "update", "-g", RG, "-n", SETTING, "--max-count", "10")
     assert updated["profiles"][0]["capacity"]["maximum"] == "10"

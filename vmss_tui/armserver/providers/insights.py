@@ -358,7 +358,9 @@ def list_metric_namespaces(app: ArmApp, request: Request, sub: str, rg: str, vms
 
 # ---------------------------------------------------------------- the activity log (autoscale events)
 
-_CLAUSE = re.compile(r"^\s*(?P<field>\w+)\s+(?P<op>eq|ge|le|gt|lt)\s+'(?P<value>[^']*)'\s*$", re.IGNORECASE)
+_CLAUSE = re.compile(r"^\s*(?P<field>\w+)\s+(?P<op>eq|ge|le|gt|lt)\s+(?:'(?P<value>[^']*)'|(?P<bare>[^\s']+))\s*$",
+                     re.IGNORECASE)
+"""One clause; az writes the times bare (`eventTimestamp ge 2026-03-02T09:00:00`), the SDK's docs quote them."""
 _FILTER_FIELDS = {"eventtimestamp", "resourcegroupname", "resourceuri", "resourceid", "resourceprovider",
                   "correlationid", "status", "caller"}
 SCALE_UP = "Microsoft.Insights/AutoscaleSettings/Scaleup/Action"
@@ -377,7 +379,8 @@ def parse_filter(raw: str | None) -> list[tuple[str, str, str]]:
         found = _CLAUSE.match(part)
         if found is None or found.group("field").lower() not in _FILTER_FIELDS:
             raise errors.BadRequest(f"The $filter clause '{names.shown(part, 80)}' is not supported.", target="$filter")
-        clause = (found.group("field").lower(), found.group("op").lower(), found.group("value"))
+        value = found.group("value") if found.group("value") is not None else found.group("bare")
+        clause = (found.group("field").lower(), found.group("op").lower(), value)
         if clause[0] == "eventtimestamp":
             try:
                 _parse_time(clause[2], "time")
