@@ -128,6 +128,14 @@ def parse_group_id(resource_id: str) -> tuple[str, str, str] | None:
     return match.group("sub"), match.group("rg"), match.group("name")
 
 
+def group_reference_id(reference: str, subscription_id: str, resource_group: str) -> str:
+    """A group named by id stays as it is; a bare name is the group of that name in `resource_group`."""
+    if parse_group_id(reference) is not None or not subscription_id:
+        return reference
+    validate_name(reference)
+    return group_id(subscription_id, resource_group, reference)
+
+
 def supported_size(sku_name: str) -> VmSize:
     """The size, if capacity reservation supports it; else Azure's NotSupported text [CLI-18943]."""
     size = find_size(sku_name or "")
