@@ -13,6 +13,7 @@ import pytest
 from tui_helpers import FIXED_NOW, enter_line, open_practice_backend, screen_lines, select_set, settle
 from vmss_tui.backends.emulator.clock import FakeClock
 from vmss_tui.commands import Session, run_line
+from vmss_tui.tui.widgets.autoscale_pane import LOAD_SEND_DELAY
 
 RG = "practice-rg"
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -96,12 +97,16 @@ async def test_plus_and_minus_move_the_load_by_ten_percent(make_app: Any, backen
     async with app.run_test(size=(120, 40)) as pilot:
         await open_pane(pilot)
         await pilot.press("plus")
+        await pilot.pause(LOAD_SEND_DELAY + 0.2)
         await settle(pilot)
         assert backend.get_load(RG, "web").pattern.low == 90
-        await pilot.press("minus", "minus", "minus")
+        await pilot.press("minus", "minus", "minus")  # a burst: one command, from the level the last press left
+        await pilot.pause(LOAD_SEND_DELAY + 0.2)
         await settle(pilot)
         assert backend.get_load(RG, "web").pattern.low == 60
         assert "load: steady 60" in pane_text(app)
+        sent = [entry.line for entry in app.screen.activity.entries if entry.line.startswith("> load")]
+        assert sent == ["> load web -g practice-rg 90", "> load web -g practice-rg 60"], sent
 
 
 async def test_e_disables_autoscale_only_after_a_yes(make_app: Any, backend: Any, fake_clock: FakeClock) -> None:
@@ -155,6 +160,7 @@ async def test_a_read_only_session_shows_the_pane_without_its_change_keys(make_a
     async with app.run_test(size=(120, 40)) as pilot:
         await open_pane(pilot)
         await pilot.press("plus", "e")
+        await pilot.pause(LOAD_SEND_DELAY + 0.2)
         await settle(pilot)
         assert backend.get_load(RG, "web").pattern.low == 80
         assert backend.autoscale_setting_for(RG, "web").enabled

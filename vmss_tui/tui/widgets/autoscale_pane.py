@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 LOAD_STEP = 10.0
 """Percent the `+` and `-` keys move the simulated load."""
+LOAD_SEND_DELAY = 0.4
+"""Seconds after the last `+`/`-` before the new level is sent: a burst of presses is one `load` command."""
 WINDOW_MINUTES_MIN = 10
 WINDOW_MINUTES_MAX = 120
 """The chart shows one column per minute: as many minutes as fit, within these bounds."""
@@ -398,6 +400,9 @@ class AutoscalePane(VerticalScroll):
         """Per set, the time of the newest history run already told in the log (None: no run yet)."""
         self.border_title = "Autoscale"
         self._window = 0
+        self.pending_level: float | None = None
+        """The level `+`/`-` asked for and not yet sent (a burst of presses is sent once)."""
+        self._send_timer: Any = None
 
     def compose(self) -> Any:
         yield AutoscaleView(id="autoscale-view")
@@ -516,15 +521,28 @@ class AutoscalePane(VerticalScroll):
         reading = self.reading
         if reading is None or reading.load_level is None or self.key is None:
             return
-        level = reading.load_level
+        level = self.pending_level if self.pending_level is not None else reading.load_level
         stepped = (math.floor(level / LOAD_STEP) + 1) * LOAD_STEP if direction > 0 else \
             (math.ceil(level / LOAD_STEP) - 1) * LOAD_STEP
         stepped = max(0.0, min(100.0, stepped))
         if stepped == level:
             self.app.notify(f"The load is already {_number(level)} %.", severity="warning")
             return
+        self.pending_level = stepped
+        self.border_title = f"Autoscale of {self.key[1]}: load → {_number(stepped)} %"
+        if self._send_timer is not None:
+            self._send_timer.stop()
+        self._send_timer = self.set_timer(LOAD_SEND_DELAY, self._send_load)
+
+    def _send_load(self) -> None:
+        """Send the level the presses came to, as one `load` line."""
+        self._send_timer = None
+        level, self.pending_level = self.pending_level, None
+        if level is None or self.key is None:
+            return
+        self.border_title = f"Autoscale of {self.key[1]}"
         # Simulated load only (emulator), undone by the other key: sent without a question.
-        self.post_message(ConfirmationNeeded(shlex.join(["load", *self._set_words(), _number(stepped)]), ""))
+        self.post_message(ConfirmationNeeded(shlex.join(["load", *self._set_words(), _number(level)]), ""))
 
     async def action_load_bar(self) -> None:
         if self.key is None:
