@@ -345,3 +345,13 @@ def test_a_metric_named_twice_is_served_once(estate: Estate) -> None:
     answer = estate.get(f"{estate.set_id}/providers/Microsoft.Insights/metrics",
                         **{"api-version": "2018-01-01", "metricnames": "Percentage CPU,percentage cpu,Network In Total"})
     assert [m["name"]["value"] for m in answer.json()["value"]] == ["Percentage CPU", "Network In Total"]
+
+
+def test_a_31_day_query_is_served_even_when_its_start_is_rounded_down_to_the_interval(estate: Estate) -> None:
+    end = estate.clock.now().replace(minute=17, second=30)
+    start = end - timedelta(days=31)
+    answer = estate.get(f"{estate.set_id}/providers/Microsoft.Insights/metrics",
+                        **{"api-version": "2018-01-01", "interval": "PT1H",
+                           "timespan": f"{start.isoformat()}/{end.isoformat()}"})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["value"][0]["timeseries"][0]["data"]) == 31 * 24 + 1

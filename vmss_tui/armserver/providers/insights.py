@@ -306,11 +306,11 @@ def list_metrics(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) ->
     now = _now(app)
     start, end = parse_timespan(request.query.get("timespan"), now)
     seconds, interval_text = parse_interval(request.query.get("interval"), start, end)
-    if interval_text != "FULL":
-        start = datetime.fromtimestamp((start.timestamp() // seconds) * seconds, timezone.utc)  # whole grains
-    if end - start > MAX_SPAN:
+    if end - start > MAX_SPAN:  # as asked: rounding the start down below must not refuse a 31-day query
         raise errors.BadRequest(f"The timespan is longer than {MAX_SPAN.days} days: ask for a shorter one.",
                                 target="timespan")
+    if interval_text != "FULL":
+        start = datetime.fromtimestamp((start.timestamp() // seconds) * seconds, timezone.utc)  # whole grains
     requested = [n for n in (request.query.get("metricnames") or PERCENTAGE_CPU).split(",") if n.strip()]
     metrics = list({id(found): found for found in (_metric(name) for name in requested)}.values())  # each once
     metadata_only = (request.query.get("resulttype") or "").lower() == "metadata"
