@@ -554,6 +554,8 @@ def scale_set_vm_to_json(instance: Instance, location: str, *, expand_instance_v
         "sku": {"name": instance.vm_size, "tier": "Standard"},
         "properties": properties,
     }
+    if instance.tags:
+        body["tags"] = dict(instance.tags)
     if instance.zone:
         body["zones"] = [instance.zone]
     return body
@@ -585,6 +587,8 @@ def vm_to_json(instance: Instance, location: str, scale_set: ScaleSet, *,
         "location": location,
         "properties": properties,
     }
+    if instance.tags:
+        body["tags"] = dict(instance.tags)
     if instance.zone:
         body["zones"] = [instance.zone]
     return body
@@ -651,6 +655,7 @@ def instance_from_scale_set_vm(body: Mapping[str, Any], scale_set: ScaleSet,
         priority=scale_set.priority,
         vm_id=str(properties.get("vmId") or ""),
         created_by_scale_set=True,
+        tags=as_pairs(body.get("tags") or {}),
     )
 
 
@@ -708,6 +713,7 @@ def instance_from_vm(body: Mapping[str, Any], scale_set: ScaleSet,
         priority=open_enum(Priority, properties.get("priority"), Priority.REGULAR),
         vm_id=str(properties.get("vmId") or ""),
         created_by_scale_set=created_by_set,
+        tags=as_pairs(body.get("tags") or {}),
     )
 
 
@@ -733,6 +739,8 @@ def vm_create_body(spec: VmSpec, scale_set: ScaleSet, *, admin_username: str = D
                                     "keyData": ssh_public_key}]},
         }
     body: dict[str, Any] = {"location": scale_set.location, "properties": properties}
+    if spec.tags:
+        body["tags"] = dict(spec.tags)
     if spec.zone:
         body["zones"] = [spec.zone]
     return body
@@ -750,6 +758,7 @@ def vm_spec_from_json(name: str, body: Mapping[str, Any]) -> VmSpec:
         vm_size=get_path(properties, "hardwareProfile", "vmSize"),
         image=image_from_reference(get_path(properties, "storageProfile", "imageReference")),
         priority=Priority(enum_text(CREATE_PRIORITIES, properties.get("priority") or "Regular", "priority")),
+        tags=tags_from_json(body.get("tags")),
     )
 
 

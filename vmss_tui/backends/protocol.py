@@ -224,6 +224,16 @@ class Backend(Protocol):
         """
         ...
 
+    def set_instance_tags(self, resource_group: str, name: str, instance_id: str,
+                          tags: tuple[tuple[str, str], ...]) -> Instance:
+        """Replace one VM's tags (all of them; () removes them). Immediate, not an LRO.
+
+        Raises:
+            InvalidParameter: Tags outside Azure's limits (domain/tags.py).
+            ResourceNotFound: The id is not in the set.
+        """
+        ...
+
     def upgrade_instances(self, resource_group: str, name: str,
                           instance_ids: list[str] | None = None) -> Operation:
         """Bring instances to the latest scale-set model (`manualUpgrade`).

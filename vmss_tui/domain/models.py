@@ -207,6 +207,8 @@ class Instance:
     """The primary NIC's private address (None: the set has no network, or not read)."""
     public_endpoint: str | None = None
     """How to reach it from outside: `ip:port` through the load balancer's NAT, or its own public IP."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """The VM's own tags as sorted (name, value) pairs (a scale set's tags are not copied to its VMs)."""
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,7 @@ class VmSpec:
     """The lab's choice: the VM gets its own public IP (`{vm}PublicIP`)."""
     inbound_ports: tuple[int, ...] = ()
     """Ports the VM's security group opens (the portal's SSH 22, HTTP 80, HTTPS 443, RDP 3389)."""
+    tags: tuple[tuple[str, str], ...] = ()
     capacity_reservation_group: str | None = None
     """The VM's capacity reservation group (id or name); None: the set's, if its profile names one."""
 

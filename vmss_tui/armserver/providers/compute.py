@@ -207,11 +207,15 @@ def put_scale_set_vm(app: ArmApp, request: Request, sub: str, rg: str, vmss: str
     scale_set = app.call(app.backend.get_scale_set, rg, vmss)
     check_preconditions(request, arm_compute.scale_set_vm_to_json(_instance(app, rg, vmss, iid), scale_set.location,
                                                                   flexible=scale_set.is_flexible))
-    policy = get_path(require_object(request.body), "properties", "protectionPolicy") or {}
+    body = require_object(request.body)
+    tags = arm_compute.tags_from_json(body.get("tags"))  # a PUT replaces them: checked before anything changes
+    policy = get_path(body, "properties", "protectionPolicy") or {}
     updated = app.call(app.backend.set_protection, rg, vmss, [iid],
                        protect_from_scale_in=policy.get("protectFromScaleIn"),
-                       protect_from_scale_set_actions=policy.get("protectFromScaleSetActions"))
-    return with_etag(Response(200, arm_compute.scale_set_vm_to_json(updated[0], scale_set.location,
+                       protect_from_scale_set_actions=policy.get("protectFromScaleSetActions"))[0]
+    if tags != updated.tags:
+        updated = app.call(app.backend.set_instance_tags, rg, vmss, updated.instance_id, tags)
+    return with_etag(Response(200, arm_compute.scale_set_vm_to_json(updated, scale_set.location,
                                                                     flexible=scale_set.is_flexible)))
 
 
@@ -309,11 +313,16 @@ def put_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Respons
         scale_set, instance = _find_vm(app, rg, vm)
     except errors.ResourceNotFound:
         check_preconditions(request, None)
-    else:  # an update of an existing VM changes nothing modelled: Azure's VM model has no
+    else:  # an update of an existing VM changes only its tags here: Azure's VM model has no
         # protectionPolicy; protection is PUT on virtualMachineScaleSets/{set}/virtualMachines/{vm}.
         current = arm_compute.vm_to_json(instance, scale_set.location, scale_set)
         check_preconditions(request, current)
-        return with_etag(Response(200, current))
+        tags = arm_compute.tags_from_json(body.get("tags"))  # a PUT replaces them (none given: none kept)
+        if tags == instance.tags:
+            return with_etag(Response(200, current))
+        instance = app.call(app.backend.set_instance_tags, scale_set.resource_group, scale_set.name,
+                            instance.instance_id, tags)
+        return with_etag(Response(200, arm_compute.vm_to_json(instance, scale_set.location, scale_set)))
     parsed = resource_ids.parse_scale_set_id(get_path(body, "properties", "virtualMachineScaleSet", "id") or "")
     if parsed is None:
         raise errors.InvalidParameter(
@@ -329,6 +338,19 @@ def put_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Respons
     scale_set, instance = _find_vm(app, rg, vm)
     return with_etag(app.operations.started(request, operation, scale_set.location, 201,
                                             _creating(arm_compute.vm_to_json(instance, scale_set.location, scale_set))))
+
+
+def patch_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Response:
+    """`az vm update`'s PATCH (`VirtualMachineUpdate`): `tags` replace the whole object; nothing else here is modelled."""
+    body = require_object(request.body)
+    scale_set, instance = _find_vm(app, rg, vm)
+    check_preconditions(request, arm_compute.vm_to_json(instance, scale_set.location, scale_set))
+    if "tags" in body:
+        tags = arm_compute.tags_from_json(body.get("tags"))
+        if tags != instance.tags:
+            instance = app.call(app.backend.set_instance_tags, scale_set.resource_group, scale_set.name,
+                                instance.instance_id, tags)
+    return with_etag(Response(200, arm_compute.vm_to_json(instance, scale_set.location, scale_set)))
 
 
 def get_vm_instance_view(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Response:
@@ -493,7 +515,7 @@ ROUTES = [
     Route(VMSS_VM + r"/instanceView", {"GET": get_scale_set_vm_instance_view}),
     Route(VMSS_VM + _VMSS_VM_ACTION, {"POST": post_scale_set_vm_action}),
     Route(RG + COMPUTE + r"/virtualMachines", {"GET": list_vms}, resource_type="virtualMachines"),
-    Route(VM, {"GET": get_vm, "PUT": put_vm, "DELETE": delete_vm}, resource_type="virtualMachines",
+    Route(VM, {"GET": get_vm, "PUT": put_vm, "PATCH": patch_vm, "DELETE": delete_vm}, resource_type="virtualMachines",
           schema=validation.VM_BODY),
     Route(VM + r"/instanceView", {"GET": get_vm_instance_view}, resource_type="virtualMachines"),
     Route(VM + _ACTION, {"POST": post_vm_action}, resource_type="virtualMachines"),

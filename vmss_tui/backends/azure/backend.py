@@ -51,6 +51,7 @@ from ...arm import values as arm_values
 from ...domain import ids as resource_ids
 from ...domain.sizes import find_size
 from ...domain.summary import ScaleSetSummary
+from ...domain.tags import validate_tags
 from .insights import AutoscaleReads
 from .network import NetworkReads
 from .reservations import CapacityReservationOps
@@ -751,6 +752,28 @@ class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps):
                                   f"{action} {scope} of {name}",
                                   instance_ids=targets, skipped=skipped)
         return self._track(template, poller)
+
+    @_edge
+    def set_instance_tags(self, resource_group: str, name: str, instance_id: str,
+                          tags: tuple[tuple[str, str], ...]) -> Instance:
+        """A Uniform VM: GET and PUT back with the tags (its update is a PUT); a Flexible VM: PATCH `tags`."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        self._refuse_if_read_only("tag")
+        checked = validate_tags(dict(tags))  # refused unsent, as the emulator refuses them
+        scale_set = self.get_scale_set(resource_group, name)
+        instance = self._get_instance_of(scale_set, instance_id)
+        try:
+            if scale_set.is_flexible:
+                self._client.virtual_machines.begin_update(resource_group, instance.name, {"tags": checked}).result()
+            else:
+                vms = self._client.virtual_machine_scale_set_vms
+                body = vms.get(resource_group, scale_set.name, instance.instance_id).as_dict()
+                body["tags"] = checked
+                vms.begin_update(resource_group, scale_set.name, instance.instance_id, body).result()
+        except ResourceNotFoundError:
+            raise errors.instance_not_found(resource_group, scale_set.name, instance_id) from None
+        return self._get_instance_of(scale_set, instance.instance_id)
 
     @_edge
     def set_protection(self, resource_group: str, name: str, instance_ids: list[str], *,

@@ -230,6 +230,11 @@ class EmulatorBackend:
                                            protect_from_scale_in=protect_from_scale_in,
                                            protect_from_scale_set_actions=protect_from_scale_set_actions)
 
+    def set_instance_tags(self, resource_group: str, name: str, instance_id: str,
+                          tags: tuple[tuple[str, str], ...]) -> Instance:
+        self._autoscale_first(resource_group, name)
+        return self.compute.set_instance_tags(resource_group, name, instance_id, tags)
+
     def upgrade_instances(self, resource_group: str, name: str, instance_ids: list[str] | None = None) -> Operation:
         self._autoscale_first(resource_group, name)
         return self.compute.upgrade_instances(resource_group, name, instance_ids)

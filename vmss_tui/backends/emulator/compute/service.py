@@ -455,6 +455,7 @@ class ComputeService:
     def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
         if spec.name is not None:
             names.validate_vm_name(spec.name)
+        vm_tags = validate_tags(dict(spec.tags))
         if spec.image is not None:
             rules.validate_image(spec.image)
         with self._changing(resource_group, name) as (txn, shard, now):
@@ -539,6 +540,8 @@ class ComputeService:
             self._add_instances(shard, 1, now, op, by_set=False, name=vm_name, zone=zone,
                                 fault_domain=spec.fault_domain, size=size.name, image=image,
                                 priority=str(Priority(spec.priority)), crg=crg_id)
+            if vm_tags:
+                shard.instances[-1]["tags"] = vm_tags
             self.network.vm_added(txn, doc, shard.instances[-1], spec)
             op["end"] = max([now, *op["untils"]])
         return operations.operation_view(op, now)
@@ -662,6 +665,20 @@ class ComputeService:
             meta_id = groups.meta_doc(txn)["id"]
             wanted = {d["instance_id"] for d in targets}
             return [i for i in views.instance_views(shard.set_doc, shard.instances, now, meta_id)[0] if i.instance_id in wanted]
+
+    def set_instance_tags(self, resource_group: str, name: str, instance_id: str,
+                          tags: tuple[tuple[str, str], ...]) -> Instance:
+        """Replace one VM's tags (a PUT of the VM, or a PATCH's whole `tags`). Immediate, not an LRO."""
+        checked = validate_tags(dict(tags))  # again at the store, whoever called
+        with self._changing(resource_group, name) as (txn, shard, now):
+            (target,) = self._find_instances(shard, resource_group, [instance_id])
+            if checked:
+                target["tags"] = checked
+            else:
+                target.pop("tags", None)
+            meta_id = groups.meta_doc(txn)["id"]
+            return next(i for i in views.instance_views(shard.set_doc, shard.instances, now, meta_id)[0]
+                        if i.instance_id == target["instance_id"])
 
     def upgrade_instances(self, resource_group: str, name: str,
                           instance_ids: list[str] | None = None) -> Operation:

@@ -94,6 +94,7 @@ def _build(set_doc: dict[str, Any], record: dict[str, Any], resolved: Resolved, 
         "time_created": time_created, "id": resource_id, "image": image,
         "priority": _PRIORITY[record.get("priority", _REGULAR)], "vm_id": record["vm_id"],
         "created_by_scale_set": by_set, "private_ip": record.get("ip"), "public_endpoint": record.get("ep"),
+        "tags": tuple(sorted((record.get("tags") or {}).items())),
     })
 
 
@@ -152,7 +153,7 @@ def instance_views(set_doc: dict[str, Any], records: Iterable[dict[str, Any]], n
         stored = (record["name"], record["computer_name"], record["zone"], record["fd"], record.get("ud"),
                   record.get("protect_scale_in"), record.get("protect_actions"), record["created"],
                   record.get("priority"), record["vm_id"], record.get("by_set", True), record.get("ip"),
-                  record.get("ep"))
+                  record.get("ep"), tuple((record.get("tags") or {}).items()))
         known = memo.get(instance_id)
         if known is None or known[0] != stored:
             view = _build(set_doc, record, resolved, subscription_id, created_at)
