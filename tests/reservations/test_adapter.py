@@ -49,3 +49,28 @@ def test_the_adapter_gets_azures_not_supported_and_nested_resource_refusals(serv
     adapter.delete_capacity_reservation(RG, "crg", "res1")
     adapter.delete_capacity_reservation_group(RG, "crg")
     assert adapter.list_capacity_reservation_groups(RG) == []
+
+
+def test_the_adapter_associates_and_dissociates_a_set_by_group_name(served: Served) -> None:
+    from vmss_tui.domain.models import OrchestrationMode, PowerAction, ScaleSetSpec, ScaleSetUpdate, VmSpec
+    adapter = served.open_adapter()
+    adapter.create_or_update_capacity_reservation_group(RG, "crg", zones=("1",))
+    adapter.put_capacity_reservation(RG, "crg", "res1", sku="Standard_D2s_v3", capacity=2, zones=("1",))
+    adapter.wait(adapter.create_scale_set(ScaleSetSpec(
+        name="web", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM, capacity=2, zones=("1",),
+        vm_size="Standard_D2s_v3", single_placement_group=False, capacity_reservation_group="crg")))
+    group_id = adapter.get_capacity_reservation_group(RG, "crg").id
+    assert adapter.get_scale_set(RG, "web").capacity_reservation_group == group_id
+    assert len(adapter.get_capacity_reservation(RG, "crg", "res1").virtual_machines_allocated) == 2
+    with pytest.raises(errors.OperationNotAllowed):
+        adapter.wait(adapter.update_scale_set(RG, "web", ScaleSetUpdate(capacity_reservation_group="")))
+    adapter.wait(adapter.power_action(RG, "web", PowerAction.DEALLOCATE))
+    adapter.wait(adapter.update_scale_set(RG, "web", ScaleSetUpdate(capacity_reservation_group="")))
+    assert adapter.get_scale_set(RG, "web").capacity_reservation_group is None
+    adapter.wait(adapter.create_scale_set(ScaleSetSpec(
+        name="flex", resource_group=RG, orchestration_mode=OrchestrationMode.FLEXIBLE, capacity=0, zones=("1",),
+        with_vm_profile=False)))
+    adapter.wait(adapter.add_vm(RG, "flex", VmSpec(name="vm1", zone="1", vm_size="Standard_D2s_v3",
+                                                   capacity_reservation_group="crg")))
+    allocated = adapter.get_capacity_reservation(RG, "crg", "res1").virtual_machines_allocated
+    assert [vm.rsplit("/", 1)[1] for vm in allocated] == ["vm1"]

@@ -40,6 +40,7 @@ from ..domain.models import (
     VmSpec,
     unknown_value,
 )
+from ..domain.reservations import AssociationTarget, check_restrictions, group_reference_id
 from ..domain.tags import Tags, as_pairs, validate_tags
 from .jsonpath import get_path
 from .values import UNKNOWN_TIME, enum_text, format_time, open_enum, read_time
@@ -269,11 +270,13 @@ def scale_set_from_json(body: Mapping[str, Any], subscription_id: str = "") -> S
         has_vm_profile=profile is not None,
         tags=as_pairs(body.get("tags") or {}),
         stored_profile=stored_profile_text(profile),
+        capacity_reservation_group=get_path(profile, "capacityReservation", "capacityReservationGroup", "id") or None,
     )
 
 
 def scale_set_create_body(spec: ScaleSetSpec, *, admin_username: str = DEFAULT_ADMIN_USERNAME,
-                          ssh_public_key: str | None = None, subnet_id: str | None = None) -> dict[str, Any]:
+                          ssh_public_key: str | None = None, subnet_id: str | None = None,
+                          subscription_id: str = "") -> dict[str, Any]:
     """The PUT body that creates `spec`; None fields are left out so Azure applies its defaults."""
     properties: dict[str, Any] = {
         "orchestrationMode": spec.orchestration_mode.value,
@@ -307,6 +310,9 @@ def scale_set_create_body(spec: ScaleSetSpec, *, admin_username: str = DEFAULT_A
             }
             if profile["networkProfile"]["networkApiVersion"] is None:
                 del profile["networkProfile"]["networkApiVersion"]
+        if spec.capacity_reservation_group:  # issue 16: a name becomes the group's id in the set's resource group
+            profile["capacityReservation"] = {"capacityReservationGroup": {"id": group_reference_id(
+                spec.capacity_reservation_group, subscription_id, spec.resource_group)}}
         properties["virtualMachineProfile"] = profile
     body: dict[str, Any] = {"properties": properties, "sku": {"tier": "Standard"}}
     if spec.tags:
@@ -369,7 +375,6 @@ def capacity_reservation_group_from_profile(properties: Mapping[str, Any], profi
         raise InvalidParameter("capacityReservationGroup.id must be a string.",
                                       target="capacityReservation.capacityReservationGroup.id")
     if group_id:
-        from ..domain.reservations import AssociationTarget, check_restrictions
         check_restrictions(AssociationTarget(
             name="", location="", zones=(), vm_size=None,
             proximity_placement_group=bool(get_path(properties, "proximityPlacementGroup", "id")),
@@ -406,6 +411,12 @@ def scale_set_update_body(update: ScaleSetUpdate, current: ScaleSet | None = Non
         properties["scaleInPolicy"] = policy
     if update.upgrade_policy is not None:
         properties["upgradePolicy"] = {"mode": update.upgrade_policy.value}
+    if update.capacity_reservation_group is not None:  # issue 16: "" is az's None (null removes it)
+        subscription = current.subscription_id if current is not None else ""
+        group = current.resource_group if current is not None else ""
+        properties.setdefault("virtualMachineProfile", {})["capacityReservation"] = {"capacityReservationGroup": (
+            {"id": group_reference_id(update.capacity_reservation_group, subscription, group)}
+            if update.capacity_reservation_group else None)}
     if update.single_placement_group is not None:
         properties["singlePlacementGroup"] = update.single_placement_group
     if update.add_zones:
@@ -743,6 +754,9 @@ def vm_create_body(spec: VmSpec, scale_set: ScaleSet, *, admin_username: str = D
         body["tags"] = dict(spec.tags)
     if spec.zone:
         body["zones"] = [spec.zone]
+    if spec.capacity_reservation_group:  # issue 16
+        properties["capacityReservation"] = {"capacityReservationGroup": {"id": group_reference_id(
+            spec.capacity_reservation_group, scale_set.subscription_id, scale_set.resource_group)}}
     return body
 
 
@@ -759,6 +773,7 @@ def vm_spec_from_json(name: str, body: Mapping[str, Any]) -> VmSpec:
         image=image_from_reference(get_path(properties, "storageProfile", "imageReference")),
         priority=Priority(enum_text(CREATE_PRIORITIES, properties.get("priority") or "Regular", "priority")),
         tags=tags_from_json(body.get("tags")),
+        capacity_reservation_group=capacity_reservation_group_from_profile(properties, properties) or None,
     )
 
 

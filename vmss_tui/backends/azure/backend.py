@@ -626,7 +626,8 @@ class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps):
             except (errors.ResourceGroupNotFound, errors.ResourceNotFound):
                 pass  # Azure answers the PUT with ResourceGroupNotFound (the emulator creates the group)
         body = arm_compute.scale_set_create_body(spec, admin_username=self._admin_username,
-                                          ssh_public_key=self._ssh_public_key, subnet_id=self._subnet_id)
+                                          ssh_public_key=self._ssh_public_key, subnet_id=self._subnet_id,
+                                          subscription_id=self.subscription_id)
         try:
             poller = self._client.virtual_machine_scale_sets.begin_create_or_update(
                 spec.resource_group, spec.name, body, match_condition=MatchConditions.IfMissing)
