@@ -209,3 +209,32 @@ def test_a_set_created_without_a_profile_body_still_shows_the_modelled_profile(e
     assert body["tags"] == {"team": "blue"}
     assert body["properties"]["virtualMachineProfile"]["osProfile"]["adminUsername"] == "azureuser"
     assert schema_problems(sdk.VirtualMachineScaleSet, body) == []
+
+
+def test_a_patch_answers_with_the_body_get_gives_network_profile_included(emulator: Any, app: ArmApp) -> None:
+    from vmss_tui.domain.models import ScaleSetNetwork
+
+    emulator.wait(emulator.create_scale_set(ScaleSetSpec(name="netted", resource_group=RG, capacity=1,
+                                                         orchestration_mode=OrchestrationMode.UNIFORM,
+                                                         network=ScaleSetNetwork())))
+    answer = call(app, "PATCH", set_path(app, "netted"), {"tags": {"env": "test"}})
+    assert answer.status == 200, answer.body
+    shown = call(app, "GET", set_path(app, "netted")).body
+    assert answer.body["properties"]["virtualMachineProfile"]["networkProfile"] == \
+        shown["properties"]["virtualMachineProfile"]["networkProfile"]
+    assert answer.body["etag"] == shown["etag"]
+
+
+def test_if_match_with_the_etag_get_gave_is_met_for_a_set_with_a_network(emulator: Any, app: ArmApp) -> None:
+    """The adapter's zoneBalance PUT sends If-Match: the tag must be the one GET served (network profile included)."""
+    from vmss_tui.domain.models import ScaleSetNetwork
+
+    emulator.wait(emulator.create_scale_set(ScaleSetSpec(name="netted", resource_group=RG, capacity=1,
+                                                         orchestration_mode=OrchestrationMode.UNIFORM,
+                                                         network=ScaleSetNetwork())))
+    etag = call(app, "GET", set_path(app, "netted")).body["etag"]
+    answer = call(app, "PATCH", set_path(app, "netted"), {"tags": {"env": "test"}}, headers={"If-Match": etag})
+    assert answer.status == 200, answer.body
+    stale = call(app, "PATCH", set_path(app, "netted"), {"tags": {"env": "prod"}}, headers={"If-Match": etag})
+    assert stale.status == 412
+    assert call(app, "GET", set_path(app, "netted")).body["tags"] == {"env": "test"}

@@ -55,9 +55,14 @@ def list_scale_sets(app: ArmApp, request: Request, sub: str, rg: str) -> Respons
     return app.page(request, [arm_compute.scale_set_to_json(s) for s in sets])
 
 
+def served_scale_set_json(app: ArmApp, scale_set: ScaleSet) -> dict[str, Any]:
+    """A set's body as GET serves it (network profile included): its etag is the one `If-Match` compares."""
+    return network.with_network_profile(app, arm_compute.scale_set_to_json(scale_set), scale_set.resource_group,
+                                        scale_set.name)
+
+
 def get_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
-    body = arm_compute.scale_set_to_json(app.call(app.backend.get_scale_set, rg, vmss))
-    return with_etag(Response(200, network.with_network_profile(app, body, rg, vmss)))
+    return with_etag(Response(200, served_scale_set_json(app, app.call(app.backend.get_scale_set, rg, vmss))))
 
 
 def delete_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
@@ -67,7 +72,7 @@ def delete_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str
         require_group(app, rg)  # a missing group is ResourceGroupNotFound, not an idempotent 204
         check_preconditions(request, None)
         return Response(204)  # ARM deletes are idempotent
-    check_preconditions(request, arm_compute.scale_set_to_json(scale_set))
+    check_preconditions(request, served_scale_set_json(app, scale_set))
     operation = app.call(app.backend.delete_scale_set, rg, vmss, force=_flag(request.query.get("forcedeletion")))
     return app.operations.accepted(request, operation, scale_set.location)
 
@@ -81,7 +86,7 @@ def _existing_scale_set(app: ArmApp, rg: str, vmss: str) -> ScaleSet | None:
 
 def put_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
     existing = _existing_scale_set(app, rg, vmss)
-    check_preconditions(request, arm_compute.scale_set_to_json(existing) if existing is not None else None)
+    check_preconditions(request, served_scale_set_json(app, existing) if existing is not None else None)
     if existing is None:
         spec = arm_compute.scale_set_spec_from_json(vmss, rg, require_object(request.body))
         operation = app.call(app.backend.create_scale_set, spec)
@@ -93,7 +98,7 @@ def put_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -
 
 def patch_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
     existing = _existing_scale_set(app, rg, vmss)
-    check_preconditions(request, arm_compute.scale_set_to_json(existing) if existing is not None else None)
+    check_preconditions(request, served_scale_set_json(app, existing) if existing is not None else None)
     if existing is None:
         raise errors.scale_set_not_found(rg, vmss)
     return _update_scale_set(app, request, rg, vmss, existing)
@@ -112,10 +117,10 @@ def _update_scale_set(app: ArmApp, request: Request, rg: str, vmss: str, existin
             app.backend.wait(operation)
         operation = app.call(app.backend.set_capacity, rg, vmss, new_capacity)
     current = app.call(app.backend.get_scale_set, rg, vmss)
+    body = served_scale_set_json(app, current)
     if operation is None:
-        return with_etag(Response(200, arm_compute.scale_set_to_json(current)))
-    return with_etag(app.operations.started(request, operation, current.location, 200,
-                                            arm_compute.scale_set_to_json(current)))
+        return with_etag(Response(200, body))
+    return with_etag(app.operations.started(request, operation, current.location, 200, body))
 
 
 def get_scale_set_instance_view(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:
