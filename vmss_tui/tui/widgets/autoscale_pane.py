@@ -39,8 +39,8 @@ WINDOW_MINUTES_MAX = 120
 """The chart shows one column per minute: as many minutes as fit, within these bounds."""
 CHART_MARGIN = 5
 """Columns left of the chart for its axis labels (`100┤`)."""
-CHART_ROWS_WIDE = 5
 CHART_ROWS_NARROW = 3
+CHART_ROWS_MAX = 10
 LOGGED_RUNS_LIMIT = 8
 """At most this many runs are logged from one refresh (a clock moved by a day): the rest are counted."""
 BARS = " ▁▂▃▄▅▆▇█"
@@ -343,12 +343,19 @@ class AutoscaleView(Widget):
                 "success": variables.get("success", ""), "warning": variables.get("warning", ""),
                 "error": variables.get("error", "")}
 
-    def _chart_rows(self) -> int:
-        return CHART_ROWS_NARROW if self.app.size.height < 30 else CHART_ROWS_WIDE
+    def _chart_rows(self, width: int, styles: dict[str, str]) -> int:
+        """As many rows as the pane has left under the text (3 to 10): a tall pane shows a finer chart."""
+        viewport = self.parent.size.height if isinstance(self.parent, Widget) else 0
+        if self.reading is None or self.reading.status is None or viewport <= 0:
+            return CHART_ROWS_NARROW
+        text = pane_lines(self.reading, width, read_only=self.read_only, loading_name=self.loading_name,
+                          styles=styles, chart_rows=0)
+        return max(CHART_ROWS_NARROW, min(CHART_ROWS_MAX, viewport - len(text)))
 
     def _lines(self, width: int) -> list[Text]:
+        styles = self._styles()
         return pane_lines(self.reading, width, read_only=self.read_only, loading_name=self.loading_name,
-                          styles=self._styles(), chart_rows=self._chart_rows())
+                          styles=styles, chart_rows=self._chart_rows(width, styles))
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
         return len(self._lines(width))
