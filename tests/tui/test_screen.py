@@ -220,6 +220,20 @@ async def test_the_very_first_frame_already_shows_the_instances(make_app: Any, m
         assert "running" in first, first
 
 
+async def test_quitting_as_soon_as_the_rows_show_exits_cleanly(make_app: Any) -> None:
+    """q right after the first rows, while the side panes are still mounting: no traceback."""
+    import asyncio
+
+    for pause in (0.0, 0.002, 0.01, 0.03):
+        app = make_app()
+        async with app.run_test(size=(120, 40)):
+            while not (app.screen_stack and main_screen(app).instance_table.row_count):
+                await asyncio.sleep(0.001)
+            await asyncio.sleep(pause)
+            app.exit(0)
+        assert app.return_code == 0  # and run_test raised nothing the app hit while closing
+
+
 # ----------------------------------------------------------------------------- the footer
 
 async def test_the_footer_lists_the_main_keys_at_120_and_at_80_columns(make_app: Any) -> None:

@@ -208,8 +208,11 @@ class MainScreen(Screen[None]):
         filter_input.display = False
         command_bar = CommandBar(id="command-bar")
         command_bar.display = False
+        key_bar = KeyBar(id="keys")
         await self.query_one("#side").mount(map_pane, activity)
-        await self.query_one("#bottom").mount(filter_input, command_bar, KeyBar(id="keys"))
+        await self.query_one("#bottom").mount(filter_input, command_bar, key_bar)
+        if not all(pane.is_attached for pane in (map_pane, activity, filter_input, command_bar, key_bar)):
+            return  # the app closed while they mounted (q in the first moments): nothing left to fill
         self.rest_ready = True
         self._rest_mounted.set()
         for moment, line, variable, details in self._pending_log:
