@@ -224,12 +224,21 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
     from ..backends import open_backend
     from ..domain.errors import AzureError
 
+    # Everything imported so far lives as long as the process: keep it out of every garbage
+    # collection from here on, and collect nothing until the first rows are painted (the backend,
+    # the app, its widgets and those rows live on too; they are frozen then). Without this, the
+    # allocations of the start set off a full collection that walks every object of Textual, Rich
+    # and the app: a tenth of the start-up, more on a loaded 2-core machine.
+    gc.freeze()
+    gc.disable()
     try:
         backend = open_backend(backend_kind, **(backend_options or {}))
     except (AzureError, ValueError, OSError) as error:
+        gc.enable()
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
     if not sys.stdout.isatty():
+        gc.enable()
         backend.close()
         print("ERROR: the TUI needs a terminal; use 'vmss-tui shell' or a one-shot command instead.",
               file=sys.stderr)
@@ -239,13 +248,6 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
     first_screen = start_first_screen_read(backend, resource_group or _config_value(config, "resource_group"))
     app = VmssApp(backend, theme=theme, read_only=read_only, config=config, resource_group=resource_group,
                   owns_backend=True, session_setup=setup, first_screen=first_screen)
-    # Everything imported so far lives as long as the process: keep it out of every garbage
-    # collection from here on, and collect nothing until the first rows are painted (the app,
-    # its widgets and those rows live on too; they are frozen then). Without this, the
-    # allocations of the first 1000 rows set off collections that walk every object of Textual,
-    # Rich and the app: a third of the start-up on a loaded 2-core machine.
-    gc.freeze()
-    gc.disable()
     app.collection_paused = True
     try:
         app.run(mouse=mouse)
