@@ -91,3 +91,18 @@ def test_lose_zone_shows_what_the_other_zones_reservations_still_cover(session: 
     rows = ok("capacity-reservation group show crg -g lab --lose-zone 1", session).data
     assert rows[0]["replacementsCovered"] == 1 and rows[0]["replacementsNotCovered"] == 1
     assert run_line("capacity-reservation group show crg -g lab --lose-zone 3", session).exit_code == 1
+
+
+def test_coverage_shows_each_vm_and_flags_those_outside_any_reservation(session: Session) -> None:
+    setup(session, capacity=2)
+    ok("create web -g lab --mode uniform --capacity 2 --zones 1 --capacity-reservation-group crg "
+       "--upgrade-policy Manual", session)
+    rows = ok("capacity-reservation coverage web -g lab", session).data
+    assert [(r["instanceId"], r["coverage"]) for r in rows] == [("0", "covered"), ("1", "covered")]
+    ok("scale web 3 -g lab", session)
+    assert {r["coverage"] for r in ok("capacity-reservation coverage web -g lab", session).data} == {"overallocated"}
+    ok("create plain -g lab --mode uniform --capacity 1 --zones 1", session)
+    outcome = ok("capacity-reservation coverage plain -g lab", session)
+    assert outcome.data[0]["coverage"] == "none" and outcome.data[0]["capacityReservation"] is None
+    assert any("outside any capacity reservation" in w for w in outcome.warnings)
+    assert "NONE" in ok("capacity-reservation coverage plain -g lab -o table", session).rendered

@@ -206,6 +206,55 @@ def _delete(inv: Invocation) -> Result:
     return Result(data=None, changed=True)
 
 
+def coverage_rows(scale_set: Any, instances: list[Any], groups: list[CapacityReservationGroup]) -> list[dict[str, Any]]:
+    """Each VM of a set with the reservation it draws on: `covered`, `overallocated` (its reservation has more
+    VMs allocated than reserved, so some run without the SLA), `deallocated` (associated, not drawing) or
+    `none` (no reservation: outside any reservation)."""
+    by_vm: dict[str, tuple[CapacityReservationGroup, CapacityReservation | None]] = {}
+    for group in groups:
+        for vm_id in group.virtual_machines_associated:
+            by_vm[vm_id.lower()] = (group, None)
+        for reservation in group.reservations:
+            for vm_id in reservation.virtual_machines_associated:
+                by_vm[vm_id.lower()] = (group, reservation)
+    rows = []
+    for instance in instances:
+        suffix = (f"/virtualmachines/{instance.name}" if scale_set.is_flexible
+                  else f"/virtualmachinescalesets/{scale_set.name}/virtualmachines/{instance.instance_id}").lower()
+        found = next((value for key, value in by_vm.items() if key.endswith(suffix)), None)
+        group, reservation = found if found else (None, None)
+        allocated = reservation is not None and any(v.lower().endswith(suffix)
+                                                    for v in reservation.virtual_machines_allocated)
+        coverage = ("none" if reservation is None else "deallocated" if not allocated
+                    else "overallocated" if reservation.state == "overallocated" else "covered")
+        rows.append({"instanceId": instance.instance_id, "name": instance.name, "zone": instance.zone,
+                     "vmSize": instance.vm_size, "powerState": str(instance.power_state),
+                     "capacityReservationGroup": group.id if group else None,
+                     "capacityReservation": reservation.id if reservation else None, "coverage": coverage})
+    return rows
+
+
+def _coverage(inv: Invocation) -> Result:
+    assert inv.scale_set is not None
+    group, name = inv.group_and_name
+    backend = _backend(inv)
+    rows = coverage_rows(inv.scale_set, inv.backend.list_instances(group, name),
+                         backend.list_capacity_reservation_groups())
+    outside = [r["instanceId"] for r in rows if r["coverage"] == "none"]
+    warnings = [f"{len(outside)} VM(s) of '{name}' run outside any capacity reservation: {', '.join(outside[:10])}"
+                + (" ..." if len(outside) > 10 else "")] if outside else []
+
+    def table(_data: Any) -> str:
+        shown = [{"Instance": r["instanceId"], "Zone": r["zone"] or "-", "Size": r["vmSize"], "Power": r["powerState"],
+                  "Reservation": (r["capacityReservation"] or "-").rsplit("/", 1)[-1],
+                  "Coverage": r["coverage"].upper() if r["coverage"] in ("none", "overallocated") else r["coverage"]}
+                 for r in rows]
+        return fmt.columns_table(shown, [(k, k) for k in ("Instance", "Zone", "Size", "Power", "Reservation",
+                                                          "Coverage")])
+
+    return Result(data=rows, table=table, warnings=warnings)
+
+
 def _confirm_reservation_delete(inv: Invocation) -> str:
     return (f"Delete capacity reservation '{inv.args['name']}' of group '{inv.args['group']}'? Its reserved "
             "capacity is released.")
@@ -274,6 +323,15 @@ CAPACITY_RESERVATION_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "capacity-reservation list", "List the reservations of a group.", _list, params=(GROUP,),
         examples=("capacity-reservation list --group crg",),
+    ),
+    CommandSpec(
+        "capacity-reservation coverage", "Each VM of a set and the reservation it draws on; VMs outside any "
+        "reservation are flagged.", _coverage, needs_set=True,
+        params=(ParamSpec("set", "Scale-set name (may be omitted after `use <set>`).", required=True,
+                          completion="sets"),),
+        help="Coverage: covered, OVERALLOCATED (its reservation has more VMs allocated than reserved: some run "
+             "without the capacity SLA), deallocated (associated, not drawing), NONE (outside any reservation).",
+        examples=("capacity-reservation coverage web", "capacity-reservation coverage web -o json"),
     ),
     CommandSpec(
         "capacity-reservation delete", "Delete a reservation (asks unless --yes).", _delete, mutating=True,
