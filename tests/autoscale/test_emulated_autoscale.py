@@ -144,3 +144,27 @@ def test_a_scale_out_refused_by_quota_is_recorded_and_changes_nothing(estate) ->
     assert capacity(backend) == 2
     failed = [r for r in insights.autoscale_history(RG, "web-autoscale") if r.outcome is Outcome.SCALE_FAILED]
     assert failed and "QuotaExceeded" in failed[0].reason
+
+
+def test_a_metric_the_emulator_does_not_produce_reads_as_missing_and_reads_keep_working(estate) -> None:
+    backend, insights, clock = estate
+    setting = insights.get_autoscale_setting(RG, "web-autoscale")
+    from vmss_tui.arm.insights import setting_to_arm
+    body = setting_to_arm(setting, resource_id="/x")
+    for rule in body["properties"]["profiles"][0]["rules"]:
+        rule["metricTrigger"]["metricName"] = "Queue Depth"
+    insights.put_autoscale_setting(RG, "web-autoscale", body)
+    clock.advance(10 * 60)
+    assert len(backend.list_instances(RG, "web")) == 2  # before: InvalidParameter on every read of the set
+    assert insights.last_evaluation(RG, "web-autoscale").outcome is Outcome.METRICS_MISSING
+
+
+def test_metrics_over_a_long_window_that_starts_while_instances_were_created(estate) -> None:
+    backend, insights, clock = estate
+    insights.set_load(RG, "web", lambda load, now: load.with_pattern(parse_pattern("50", now)))
+    clock.advance(3 * 86400)
+    now = clock.now().timestamp()
+    series = insights.metric_series(RG, "web", "Percentage CPU", start=now - 3 * 86400 - 600, end=now,
+                                    interval=3600.0)
+    assert len(series) == 73 and series[-1][1] == 50.0
+    assert 0 < series[0][1] < 50  # the first hour holds the minutes before the load was set (0 %)

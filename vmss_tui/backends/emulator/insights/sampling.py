@@ -12,11 +12,12 @@ numbers are computed once and shared by every rule and every evaluation that rea
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from statistics import fmean
 from typing import Any, Sequence
 
-from ....domain.autoscale.load import Load, metric_at
+from ....domain.autoscale.load import METRIC_NAMES, Load, metric_at
 from ....domain.autoscale.metrics import metric_value
 from ....domain.autoscale.model import ComparisonOperator, MetricStatistic, MetricTrigger, TimeAggregation
 from ....domain.models import PowerState
@@ -60,25 +61,39 @@ class LoadSampler:
         self._changes = sorted({t for doc in docs if doc.get("tr") for t in (doc["tr"]["start"], doc["tr"]["until"])})
         static_plain = 0
         static_overridden: list[str] = []
-        self._dynamic: list[dict[str, Any]] = []
+        dynamic: list[dict[str, Any]] = []
         for doc in docs:
             tr = doc.get("tr")
             if tr and tr["until"] > since - self.lookback:  # may change inside a window we will be asked about
-                self._dynamic.append(doc)
+                dynamic.append(doc)
             elif effective_power(doc, since)[0] is PowerState.RUNNING:
                 if doc["instance_id"] in self.load.overrides:
                     static_overridden.append(doc["instance_id"])
                 else:
                     static_plain += 1
         self._static = Minute(static_plain, tuple(static_overridden))
+        # A transition's state is final from its `until` on: sorted by `until`, the settled ones are a
+        # prefix whose running counts are summed once, so a minute looks only at transitions still under way.
+        dynamic.sort(key=lambda doc: doc["tr"]["until"])
+        self._dynamic = dynamic
+        self._untils = [doc["tr"]["until"] for doc in dynamic]
+        settled_plain = [0]
+        for doc in dynamic:
+            final_running = (doc["tr"].get("power") or doc["power"]) == PowerState.RUNNING.value \
+                and doc["tr"]["kind"] != "delete" and doc["instance_id"] not in self.load.overrides
+            settled_plain.append(settled_plain[-1] + (1 if final_running else 0))
+        self._settled_plain = settled_plain
+        self._overridden_positions = [i for i, doc in enumerate(dynamic) if doc["instance_id"] in self.load.overrides]
 
     def minute(self, at: float) -> Minute:
         """Who ran at the start of the minute `at` (a multiple of 60)."""
         found = self._minutes.get(at)
         if found is not None:
             return found
-        plain, overridden = self._static.plain, list(self._static.overridden)
-        for doc in self._dynamic:
+        settled = bisect.bisect_right(self._untils, at)
+        plain, overridden = self._static.plain + self._settled_plain[settled], list(self._static.overridden)
+        looked_at = [self._dynamic[i] for i in self._overridden_positions if i < settled] + self._dynamic[settled:]
+        for doc in looked_at:
             if effective_power(doc, at)[0] is PowerState.RUNNING:  # creating, stopping, restarting: no load
                 if doc["instance_id"] in self.load.overrides:
                     overridden.append(doc["instance_id"])
@@ -89,7 +104,13 @@ class LoadSampler:
         return found
 
     def value(self, trigger: MetricTrigger, now: float, instance_count: int) -> float | None:
-        """The trigger's value at `now`, None when no instance ran inside its window."""
+        """The trigger's value at `now`, None when no instance ran inside its window.
+
+        A metric the emulator does not produce reads as missing, as Azure treats a metric it cannot
+        read ("a problem reading the resource metric": the default capacity applies).
+        """
+        if trigger.metric_name not in METRIC_NAMES:
+            return None
         if trigger.time_grain != MINUTE or trigger.dimensions:
             return metric_value(trigger, self.samples(trigger.metric_name, now - trigger.time_window, now),
                                 now, instance_count)
