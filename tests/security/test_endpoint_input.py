@@ -214,9 +214,9 @@ def test_resource_groups_check_against_arms_own_versions(endpoint: Endpoint) -> 
 
 
 def test_a_namespace_the_endpoint_does_not_serve_is_no_registered_provider_found(endpoint: Endpoint) -> None:
-    path = f"/subscriptions/{endpoint.handle.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/" \
-           "virtualNetworks"
-    status, body = endpoint.request("GET", path, api="2024-05-01")
+    path = f"/subscriptions/{endpoint.handle.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Storage/" \
+           "storageAccounts"
+    status, body = endpoint.request("GET", path, api="2023-05-01")
     assert status == 400 and body["error"]["code"] == "NoRegisteredProviderFound"
 
 

@@ -115,8 +115,9 @@ def no_provider(namespace: str, resource_type: str, version: str, location: str)
     return RequestRefused(
         f"No registered resource provider found for location '{location}' and API version "
         f"'{names.shown(version, 40)}' for type '{names.shown(resource_type, 80)}' in namespace "
-        f"'{names.shown(namespace, 80)}'. This endpoint serves Microsoft.Compute virtualMachineScaleSets and "
-        "virtualMachines, and Microsoft.Resources resource groups and subscriptions.",
+        f"'{names.shown(namespace, 80)}'. This endpoint serves Microsoft.Compute (scale sets, VMs, capacity "
+        "reservations), Microsoft.Network, Microsoft.Insights (autoscale, metrics) and Microsoft.Resources "
+        "(subscriptions, resource groups, deployments).",
         code="NoRegisteredProviderFound", http_status=400)
 
 
