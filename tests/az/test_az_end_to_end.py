@@ -118,6 +118,19 @@ def test_vm_list_show_and_instance_view_of_a_flexible_sets_vms(served_az: Served
     assert shown["virtualMachineScaleSet"]["id"].endswith("/virtualMachineScaleSets/demo-set")
 
 
+def test_vm_update_sets_a_tag_on_a_flexible_sets_vm(served_az: ServedAz) -> None:
+    name = _flexible_vm(served_az)
+    # A VM the set created has no tags object (Azure omits it), so az's `--set tags.k=v` has no parent to
+    # walk into: the object is set whole first, as on Azure.
+    first = served_az.az("vm", "update", "-g", RG, "-n", name, "--set", 'tags={"role": "worker"}')
+    assert first.code == 0, first.stderr
+    assert dict(served_az.read("get_instance", RG, "demo-set", name).tags) == {"role": "worker"}
+    run = served_az.az("vm", "update", "-g", RG, "-n", name, "--set", "tags.role=web")
+    assert run.code == 0, run.stderr
+    assert dict(served_az.read("get_instance", RG, "demo-set", name).tags).get("role") == "web"
+    assert served_az.az_json("vm", "show", "-g", RG, "-n", name, "--query", "tags")["role"] == "web"
+
+
 # ------------------------------------------------------------------ changing scale sets
 
 
