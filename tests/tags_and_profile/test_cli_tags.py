@@ -82,3 +82,13 @@ def test_bad_tags_are_one_line_errors_with_exit_2_and_nothing_changes(capsys: py
     assert tags_of(capsys, estate_db, "web") == before
     code, _, _ = run(capsys, estate_db, "show", "x1", "-g", "practice-rg")
     assert code != 0
+
+
+def test_add_vm_with_tags_gives_the_vm_its_tags(capsys: pytest.CaptureFixture[str], estate_db: Path) -> None:
+    code, out, err = run(capsys, estate_db, "add-vm", "demo-set", "-g", "practice-rg", "--name", "tagged-vm",
+                         "--tags", "role=worker", "-o", "json")
+    assert code == 0, err
+    code, out, err = run(capsys, estate_db, "instances", "demo-set", "-g", "practice-rg", "-o", "json",
+                         "--query", "[?name=='tagged-vm'].tags")
+    assert code == 0, err
+    assert json.loads(out) == [{"role": "worker"}]

@@ -236,7 +236,8 @@ def _add_vm(inv: Invocation) -> Result:
                   vm_size=args["vm_size"], image=args["image"],
                   priority=Priority.SPOT if args["spot"] else Priority.REGULAR,
                   public_ip=bool(args["public_ip"]), inbound_ports=inbound_ports(args),
-                  capacity_reservation_group=group_option(args, allow_none=False))
+                  capacity_reservation_group=group_option(args, allow_none=False),
+                  tags=_checked_tags(parse_tags(args["tags"] or []) or {}))
     operation = inv.backend.add_vm(group, name, spec)
     if inv.no_wait:
         return _operation_result(operation)
@@ -454,8 +455,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
                           kind="int", minimum=0, metavar="FD"),
                 VM_SIZE, IMAGE,
                 ParamSpec("spot", "Spot priority.", flags=("--spot",), kind="flag"), *ADD_VM_PARAMS,
-                CAPACITY_RESERVATION_GROUP),
-        examples=("add-vm demo-set --name newvm2", "add-vm demo-set --zone 1 --vm-size Standard_B2s"),
+                CAPACITY_RESERVATION_GROUP, TAGS),
+        examples=("add-vm demo-set --name newvm2", "add-vm demo-set --zone 1 --vm-size Standard_B2s",
+                  "add-vm demo-set --tags role=worker"),
     ),
     CommandSpec(
         "instances", "List the instances of a set.", _instances, aliases=("list-instances",), needs_set=True,
