@@ -92,3 +92,14 @@ def test_add_vm_with_tags_gives_the_vm_its_tags(capsys: pytest.CaptureFixture[st
                          "--query", "[?name=='tagged-vm'].tags")
     assert code == 0, err
     assert json.loads(out) == [{"role": "worker"}]
+
+
+def test_a_tag_value_with_control_characters_is_stored_as_given_and_printed_escaped(
+        capsys: pytest.CaptureFixture[str], estate_db: Path) -> None:
+    code, _, err = run(capsys, estate_db, "update", "web", "-g", "practice-rg", "--set", "tags.note=\x1b[31mred")
+    assert code == 0, err
+    for output in ("tsv", "json", "table"):
+        code, out, err = run(capsys, estate_db, "show", "web", "-g", "practice-rg", "--query", "tags", "-o", output)
+        assert code == 0 and "\x1b" not in out, (output, out)
+    code, out, _ = run(capsys, estate_db, "show", "web", "-g", "practice-rg", "--query", "tags.note", "-o", "json")
+    assert json.loads(out) == "\x1b[31mred"  # JSON escapes it (\u001b) and reads back the value as stored
