@@ -207,3 +207,14 @@ def test_snapshot_of_the_pane(snap_compare: Any, make_app: Any, backend: Any, fa
         await open_pane(pilot)
 
     assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+async def test_enter_on_a_set_goes_to_the_autoscale_pane_while_it_is_open(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_pane(pilot)
+        app.screen.sets_table.focus()
+        await pilot.press("up", "enter")
+        await settle(pilot)
+        assert app.focused is pane
+        assert pane.key == ("practice-rg", app.screen.selected_key[1]) and pane.key[1] != "web"

@@ -723,7 +723,7 @@ class MainScreen(Screen[None]):
 
     @on(ScaleSetTable.RowSelected, "#sets")
     def _set_chosen(self, event: ScaleSetTable.RowSelected) -> None:
-        self.instance_table.focus()
+        (self._autoscale_pane() if self.autoscale_shown else self.instance_table).focus()
 
     @on(InstanceTable.HeaderSelected, "#instances")
     def _header_clicked(self, event: InstanceTable.HeaderSelected) -> None:
