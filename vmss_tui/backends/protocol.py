@@ -12,12 +12,9 @@ Every method raises only `vmss_tui.domain.errors.AzureError` subclasses.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, runtime_checkable
 
-from ..domain.autoscale.engine import Evaluation
-from ..domain.autoscale.load import Load
-from ..domain.autoscale.model import AutoscaleSetting, MetricStatistic
-from ..domain.autoscale.status import AutoscaleStatus
+from ..domain.autoscale.model import MetricStatistic
 from ..domain.errors import AzureError
 
 from ..domain.models import (
@@ -36,6 +33,12 @@ from ..domain.models import (
     VmSpec,
 )
 from ..domain.summary import ScaleSetSummary
+
+if TYPE_CHECKING:  # annotations only: these pull in the engine and time zones, which a start-up does not need
+    from ..domain.autoscale.engine import Evaluation
+    from ..domain.autoscale.load import Load
+    from ..domain.autoscale.model import AutoscaleSetting
+    from ..domain.autoscale.status import AutoscaleStatus
 from ..domain.reservations import CapacityReservation, CapacityReservationGroup
 
 

@@ -13,20 +13,21 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..arm.flatten import az_shape
-from ..arm.insights import setting_id, setting_to_arm
+from typing import TYPE_CHECKING
+
 from ..backends.protocol import Autoscale, LoadSimulation
 from ..domain.autoscale.durations import format_duration, short_duration
-from ..domain.autoscale.engine import Evaluation, Outcome
-from ..domain.autoscale.grammar import AGGREGATION_WORDS, parse_condition, parse_period, parse_scale, parse_timegrain
 from ..domain.autoscale.load import METRIC_NAMES, PERCENTAGE_CPU, Load, Spike, parse_pattern, parse_short_duration
-from ..domain.autoscale.model import AutoscaleSetting, MetricStatistic, Profile, ScaleDirection, ScaleType
+from ..domain.autoscale.model import AutoscaleSetting, ScaleDirection
 from ..domain.errors import InvalidParameter, OperationNotAllowed, ResourceNotFound
 from ..domain.text import escape_control
 from . import formatting as fmt
 from .parser import UsageError
 from .session import Invocation, Result
 from .spec import CommandSpec, ParamSpec
+
+if TYPE_CHECKING:
+    from ..domain.autoscale.engine import Evaluation
 
 SET = ParamSpec("set", "Scale-set name (may be omitted after `use <set>`).", required=True, completion="sets")
 PROFILE = ParamSpec("profile_name", "Profile (default: the default profile).", flags=("--profile-name",),
@@ -60,6 +61,8 @@ def _setting_of_set(inv: Invocation) -> AutoscaleSetting:
 
 def setting_json(inv: Invocation, setting: AutoscaleSetting) -> dict[str, Any]:
     """A setting as `az monitor autoscale show` prints it."""
+    from ..arm.flatten import az_shape
+    from ..arm.insights import setting_id, setting_to_arm
     subscription = inv.backend.info().subscription_id
     return az_shape(setting_to_arm(setting, resource_id=setting_id(subscription, setting.resource_group,
                                                                     setting.name)))
@@ -71,6 +74,7 @@ def _put(inv: Invocation, setting: AutoscaleSetting, body: dict[str, Any]) -> Au
 
 
 def _arm(inv: Invocation, setting: AutoscaleSetting) -> dict[str, Any]:
+    from ..arm.insights import setting_id, setting_to_arm
     return setting_to_arm(setting, resource_id=setting_id(inv.backend.info().subscription_id,
                                                           setting.resource_group, setting.name))
 
@@ -113,6 +117,7 @@ def _setting_table(data: Any) -> str:
 
 def rule_words(rule: dict[str, Any]) -> str:
     """`Percentage CPU > 50 avg 5m (avg 1m) -> out 1, cooldown 5m`: a rule as az's grammar writes it."""
+    from ..domain.autoscale.grammar import AGGREGATION_WORDS
     trigger, action = rule["metricTrigger"], rule["scaleAction"]
     from ..domain.autoscale.durations import parse_duration
     from ..domain.autoscale.model import ComparisonOperator, TimeAggregation
@@ -135,6 +140,7 @@ def rule_words(rule: dict[str, Any]) -> str:
 
 def setting_rule_words(setting: AutoscaleSetting) -> list[tuple[str, int, str]]:
     """(profile, index, words) for every rule of every profile, worded as `autoscale show` words them."""
+    from ..arm.insights import setting_to_arm
     body = setting_to_arm(setting, resource_id="")
     return [(profile["name"], index, rule_words(rule)) for profile in body["properties"]["profiles"]
             for index, rule in enumerate(profile["rules"])]
@@ -256,6 +262,7 @@ def _confirm_delete(inv: Invocation) -> str:
 # --- rules and profiles --------------------------------------------------------------------
 
 def _rule_create(inv: Invocation) -> Result:
+    from ..domain.autoscale.grammar import parse_condition, parse_scale, parse_timegrain
     setting = _setting_of_set(inv)
     args = inv.args
     condition = parse_condition(args["condition"])
@@ -429,6 +436,7 @@ def _history(inv: Invocation) -> Result:
 
 
 def _metrics(inv: Invocation) -> Result:
+    from ..domain.autoscale.grammar import parse_period
     group, name = inv.group_and_name
     metric = inv.args["metric"] or PERCENTAGE_CPU
     interval = parse_period(inv.args["interval"] or "1m", field="interval")

@@ -16,7 +16,6 @@ from ..arm import resources as arm_resources
 from ..backends.protocol import Deployments
 from ..domain import errors
 from ..domain.names import shown
-from ..domain.templates import InvalidTemplate, parameter_from_text, read_parameters_text
 from . import formatting as fmt
 from .parser import UsageError
 from .session import Invocation, Result
@@ -55,6 +54,8 @@ def _read_file(path_text: str, what: str) -> str:
 
 def _template_and_parameters(inv: Invocation) -> tuple[str, dict[str, Any]]:
     """The template text and the parameters `-p` gives, as az reads them (later values win)."""
+    from ..domain.templates import InvalidTemplate, parameter_from_text, read_parameters_text  # on first use
+
     text = _read_file(inv.args["template"], "template file")
     parameters: dict[str, Any] = {}
     try:

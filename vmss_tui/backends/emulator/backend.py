@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...domain import errors
 from ...domain.models import (
@@ -37,10 +37,7 @@ from ...domain.models import (
     Usage,
     VmSpec,
 )
-from ...domain.autoscale.engine import Evaluation
-from ...domain.autoscale.load import Load
-from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic
-from ...domain.autoscale.status import AutoscaleStatus
+from ...domain.autoscale.model import MetricStatistic
 from ...domain.sizes import DEFAULT_LOCATION
 from ...domain.summary import ScaleSetSummary
 from ...domain.reservations import CapacityReservation, CapacityReservationGroup
@@ -57,19 +54,49 @@ from .compute.service import ComputeService
 from .compute.shard import SETS_PREFIX, set_key
 from .compute.views import DAMAGED
 from .engine import operations
-from .network.service import LBS, NSGS, PIPS, VNETS, NetworkService
 from .engine.context import Context
-from .insights.service import InsightsService
+from .insights import SETTINGS_PREFIX as _AUTOSCALE_PREFIX
 from .resources import groups
 from .resources.groups import DEFAULT_RESOURCE_GROUP, META
-from .resources.deployments import DeploymentService
-from .resources.kinds import NETWORK_TYPES, AutoscaleKind, KindTable, NatRuleKind, NetworkKind, ScaleSetKind
 from .seed import seed_practice_estate
 from .store import Store, Transaction
 from .summary import SummaryIndex
 from .timing import Speed, duration, parse_speed
 
 _set_key = set_key  # the name `emulator check` imports
+
+if TYPE_CHECKING:
+    from ...domain.autoscale.engine import Evaluation
+    from ...domain.autoscale.load import Load
+    from ...domain.autoscale.model import AutoscaleSetting
+    from ...domain.autoscale.status import AutoscaleStatus
+    from .insights.service import InsightsService
+    from .network.service import NetworkService
+    from .resources.deployments import DeploymentService
+
+
+class _RoomOnFirstUse:
+    """A provider room built the first time it is used: a command imports only the rooms it needs
+    (the network, insights and deployments rooms pull in templates, codecs and time zones)."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._room: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._room is None:
+            self._room = self._build()
+        return getattr(self._room, name)
+
+
+def _network_room(ctx: Context) -> NetworkService:
+    from .network.service import NetworkService
+    return NetworkService(ctx)
+
+
+def _insights_room(ctx: Context, compute: ComputeService) -> InsightsService:
+    from .insights.service import InsightsService
+    return InsightsService(ctx, compute.scale_within)
 
 __all__ = ["DAMAGED", "DEFAULT_FAMILY_QUOTA", "DEFAULT_LOCATION", "DEFAULT_RESOURCE_GROUP",
            "DEFAULT_TOTAL_REGIONAL_QUOTA", "META", "SETS_PREFIX", "TOTAL_REGIONAL", "EmulatorBackend", "open_emulator"]
@@ -82,16 +109,11 @@ class EmulatorBackend:
                  rng: random.Random | None = None) -> None:
         self.ctx = Context(store=store, clock=clock or SystemClock(), speed=parse_speed(speed),
                            rng=rng or random.Random())
-        self.network = NetworkService(self.ctx)
+        self.network: NetworkService = _RoomOnFirstUse(lambda: _network_room(self.ctx))  # type: ignore[assignment]
         self.compute = ComputeService(self.ctx, self.network)
-        self.insights = InsightsService(self.ctx, self.compute.scale_within)
-        self.kinds = KindTable()  # ARM type -> its room, for template deployments
-        self.kinds.register(ScaleSetKind(self.ctx, self.compute))
-        self.kinds.register(AutoscaleKind(self.ctx, self.insights, lambda: self.info().subscription_id))
-        for network_type, collection in NETWORK_TYPES.items():
-            self.kinds.register(NetworkKind(network_type, collection, self.network))
-        self.kinds.register(NatRuleKind(self.network))
-        self.deployments = DeploymentService(self.ctx, self.kinds)
+        self.insights: InsightsService = _RoomOnFirstUse(  # type: ignore[assignment]
+            lambda: _insights_room(self.ctx, self.compute))
+        self.deployments: DeploymentService = _RoomOnFirstUse(self._deployments_room)  # type: ignore[assignment]
         with self.store.snapshot() as snapshot:
             initialised = bool(groups.view_meta(snapshot).get("subscription"))
         if not initialised:  # only a new store needs the write lock just to open it
@@ -99,6 +121,24 @@ class EmulatorBackend:
                 if not txn.view(META).get("subscription") and self._has_set_files(txn):
                     raise self._missing_subscription_error()
                 groups.ensure_meta(self.ctx, txn)
+
+    def _deployments_room(self) -> DeploymentService:
+        """Template deployments, with every ARM type routed to the room that models it."""
+        from .resources.deployments import DeploymentService
+        from .resources.kinds import NETWORK_TYPES, AutoscaleKind, KindTable, NatRuleKind, NetworkKind, ScaleSetKind
+
+        kinds = KindTable()
+        kinds.register(ScaleSetKind(self.ctx, self.compute))
+        kinds.register(AutoscaleKind(self.ctx, self.insights, lambda: self.info().subscription_id))
+        for network_type, collection in NETWORK_TYPES.items():
+            kinds.register(NetworkKind(network_type, collection, self.network))
+        kinds.register(NatRuleKind(self.network))
+        return DeploymentService(self.ctx, kinds)
+
+    @property
+    def kinds(self) -> Any:
+        """The ARM types template deployments can create, each with the room that models it."""
+        return self.deployments.kinds
 
     @property
     def store(self) -> Store:
@@ -167,6 +207,8 @@ class EmulatorBackend:
 
         A store this process cannot write (a viewer's read-only copy) shows the last stored state.
         """
+        if not self.store.list_shard_keys(_AUTOSCALE_PREFIX):
+            return  # no autoscale setting anywhere: nothing is due (and the insights room is not imported)
         try:
             if name is None:
                 self.insights.catch_up_all()
@@ -465,13 +507,12 @@ class EmulatorBackend:
         seed_practice_estate(self)
 
 
-_NETWORK_KINDS = {"vnet": VNETS, "public-ip": PIPS, "lb": LBS, "nsg": NSGS}
-
-
 def _collection(kind: str) -> str:
     """`vnet`, `public-ip`, `lb`, `nsg` (the command nouns) -> the store collection."""
+    from .network.store_keys import COLLECTIONS  # the network room is imported only when it is used
+
     try:
-        return _NETWORK_KINDS[kind]
+        return dict(zip(("vnet", "public-ip", "lb", "nsg"), COLLECTIONS))[kind]
     except KeyError:
         raise errors.InvalidParameter(f"Unknown network resource kind '{kind}'; use vnet, public-ip, lb or nsg.",
                                       target="kind") from None

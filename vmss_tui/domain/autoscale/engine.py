@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .durations import short_duration
 from .model import AutoscaleSetting, ComparisonOperator, MetricTrigger, Profile, ScaleAction, ScaleDirection, ScaleRule, ScaleType
@@ -335,10 +334,12 @@ def last_start(profile: Profile, now: datetime) -> datetime | None:
 
 
 @lru_cache(maxsize=64)
-def zone_for(name: str | None) -> ZoneInfo | timezone:
+def zone_for(name: str | None) -> tzinfo:
     """A time zone from the Windows name Azure uses ("Pacific Standard Time") or an IANA name; UTC when absent."""
     if not name or name.strip().upper() in ("UTC", "COORDINATED UNIVERSAL TIME", "GMT"):
         return timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # ~70 ms: only settings with a time zone pay it
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -350,7 +351,7 @@ def zone_for(name: str | None) -> ZoneInfo | timezone:
     return ZoneInfo(iana)
 
 
-def _in_zone(moment: datetime, zone: ZoneInfo | timezone) -> datetime:
+def _in_zone(moment: datetime, zone: tzinfo) -> datetime:
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 

@@ -33,7 +33,7 @@ from ..resources import groups
 from ..store import Transaction
 from .sampling import LoadSampler
 
-SETTINGS_PREFIX = "autoscale/"
+from . import SETTINGS_PREFIX
 LOAD_PREFIX = "load/"
 HISTORY_KEPT = 5000
 CATCH_UP_LIMIT = 7 * 86400
