@@ -208,10 +208,16 @@ def natural_key(value: str) -> tuple[Any, ...]:
 
 # ----------------------------------------------------------------------------- detail / JSON
 
+_NOT_A_FIELD_ROW = frozenset({"stored_profile"})
+"""Opaque values shown by the JSON view (`j`), not as one long row: the VM profile as it was PUT."""
+
+
 def detail_fields(value: Any) -> list[tuple[str, str]]:
     """Every field of a domain value as (label, text) rows for the detail view."""
     rows: list[tuple[str, str]] = []
     for f in fields(value):
+        if f.name in _NOT_A_FIELD_ROW:
+            continue
         raw = getattr(value, f.name)
         if isinstance(raw, Enum):
             text = str(raw.value)
@@ -219,7 +225,9 @@ def detail_fields(value: Any) -> list[tuple[str, str]]:
             text = raw.isoformat()
         elif isinstance(raw, tuple):
             text = ", ".join("=".join(item) if isinstance(item, tuple) else str(item) for item in raw) or "-"
-        elif raw is None:
+        elif isinstance(raw, dict):
+            text = ", ".join(f"{key}={item}" for key, item in raw.items()) or "-"
+        elif raw is None or raw == "":
             text = "-"
         else:
             text = str(raw)
