@@ -168,3 +168,25 @@ def test_metrics_over_a_long_window_that_starts_while_instances_were_created(est
                                     interval=3600.0)
     assert len(series) == 73 and series[-1][1] == 50.0
     assert 0 < series[0][1] < 50  # the first hour holds the minutes before the load was set (0 %)
+
+
+def test_a29_a_flexible_set_autoscales_too(tmp_path: Path) -> None:
+    clock = FakeClock(START)
+    backend = open_backend("emulator", db=tmp_path / "flex", speed="fast", clock=clock)
+    backend.create_or_update_resource_group(RG, "westeurope")
+    backend.wait(backend.create_scale_set(ScaleSetSpec("pool", RG, OrchestrationMode.FLEXIBLE, capacity=2)))
+    clock.advance(120)
+    target = backend.get_scale_set(RG, "pool").id
+    body = {"location": "westeurope", "properties": {"targetResourceUri": target, "profiles": [{
+        "name": "default", "capacity": {"minimum": "2", "maximum": "4", "default": "2"},
+        "rules": [{**seed_rule("GreaterThan", 50, "Increase"),
+                   "metricTrigger": {**seed_rule("GreaterThan", 50, "Increase")["metricTrigger"],
+                                     "metricResourceUri": target}}]}]}}
+    backend.put_autoscale_setting(RG, "pool-autoscale", body)
+    backend.change_load(RG, "pool", lambda load, now: load.with_pattern(parse_pattern("90", now)))
+    clock.advance(30 * 60)
+    vms = [i for i in backend.list_instances(RG, "pool") if i.provisioning_state.value != "Deleting"]
+    assert len(vms) == 4  # new VMs named by the set's prefix, as Azure's autoscale names them [ORCH]
+    outs = [r for r in backend.autoscale_history(RG, "pool-autoscale") if r.outcome is Outcome.SCALE_OUT]
+    assert [(r.current, r.target) for r in outs] == [(2, 3), (3, 4)]
+    backend.close()
