@@ -76,7 +76,11 @@ def _run_in_command_bar(session: str, line: str) -> None:
 
 
 def test_viewer_is_refused_operator_scale_lands_and_both_are_in_the_audit_trail(bastion):
-    # The operator creates a set with a remote one-shot command (no terminal): `ssh host <command>`.
+    # The operator creates a group and a set with remote one-shot commands (no terminal): `ssh host <command>`.
+    # (Azure creates nothing in a group that does not exist; the console's store starts empty.)
+    group = subprocess.run(bastion.ssh_argv(OPERATOR, "group", "create", "practice-rg", "-l", "westeurope",
+                                            "-o", "none"), capture_output=True, text=True, timeout=60)
+    assert group.returncode == 0, group.stderr
     created = subprocess.run(bastion.ssh_argv(OPERATOR, "create", "web", "-g", "practice-rg", "--mode", "uniform",
                                               "--capacity", "3", "--yes", "-o", "json"),
                              capture_output=True, text=True, timeout=60)
