@@ -211,7 +211,10 @@ class InsightsService:
 
     def status(self, resource_group: str, name: str) -> AutoscaleStatus:
         """The setting on a set with a dry run now: the rules' metrics against their thresholds."""
-        key = self._key_targeting(resource_group, name) if _is_set(resource_group, name, self) else None
+        try:  # a scale set's name, or a setting's (which need not be a valid set name)
+            key = self._key_targeting(resource_group, name)
+        except errors.AzureError:
+            key = None
         key = key or settings_key(resource_group, name)
         self.catch_up(key)
         with self.ctx.store.snapshot() as txn:
@@ -276,8 +279,6 @@ class InsightsService:
 
     def catch_up_scale_set(self, resource_group: str, scale_set: str) -> None:
         """Run the evaluations due for the setting on this set, if there is one (before a write or a read)."""
-        if self.ctx.store.read_only if hasattr(self.ctx.store, "read_only") else False:
-            return
         key = self._key_targeting(resource_group, scale_set)
         if key is not None:
             self.catch_up(key)
@@ -408,14 +409,6 @@ class InsightsService:
 
 class _RollBack(Exception):
     """Raised to leave a transaction without writing anything (a simulation)."""
-
-
-def _is_set(resource_group: str, name: str, service: "InsightsService") -> bool:
-    """Whether `name` names a scale set with a setting (status takes a set name or a setting name)."""
-    try:
-        return service._key_targeting(resource_group, name) is not None
-    except errors.AzureError:
-        return False
 
 
 def _same(a: Evaluation, b: Evaluation) -> bool:
