@@ -114,19 +114,41 @@ def test_the_completer_offers_set_names_and_ids_through_prompt_toolkit(session: 
     assert [c.text for c in completer.get_completions(Document("scale w"), CompleteEvent())] == ["web"]
 
 
-def test_tab_completes_a_set_name_at_the_prompt(session: Session) -> None:
+def test_tab_completes_a_set_name_at_the_prompt(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vmss_tui.repl.shell as shell
+
+    prompts: list = []
+
+    class WatchedPromptSession(shell.PromptSession):  # type: ignore[misc]
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            prompts.append(self)
+
+    monkeypatch.setattr(shell, "PromptSession", WatchedPromptSession)
+
+    def wait_for_line(text: str) -> bool:
+        """Wait (as a person watches the screen) until the prompt line reads `text`."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if prompts and prompts[0].default_buffer.text == text:
+                return True
+            time.sleep(0.02)
+        return False
+
     stdout = io.StringIO()
+    seen: dict[str, bool] = {}
     with create_pipe_input() as pipe:
         def typist() -> None:
             pipe.send_text("show we")
-            time.sleep(0.3)  # a person pauses before Tab; completion runs in a thread
-            pipe.send_text("\t")
-            time.sleep(0.3)
+            seen["typed"] = wait_for_line("show we")
+            pipe.send_text("\t")  # completion runs in a thread: wait for it to land, not a fixed time
+            seen["completed"] = wait_for_line("show web")
             pipe.send_text(" --query name\rexit\r")
 
         threading.Thread(target=typist, daemon=True).start()
         run_repl(session, input=pipe, output=DummyOutput(), stdout=stdout, stderr=io.StringIO(),
                  history=InMemoryHistory())
+    assert seen == {"typed": True, "completed": True}
     assert json.loads(stdout.getvalue()) == "web"
 
 
