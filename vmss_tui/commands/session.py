@@ -196,10 +196,10 @@ class StoppedWaiting(Exception):
 
 
 def is_mutating(spec: CommandSpec, args: dict[str, Any] | None = None) -> bool:
-    """True when running this line would change something (`scale --dry-run` does not)."""
+    """True when running this line would change something (`scale --dry-run`, `deploy --validate` do not)."""
     if not spec.mutating:
         return False
-    return not (args or {}).get("dry_run", False)
+    return not any((args or {}).get(flag, False) for flag in spec.check_only_flags)
 
 
 def find_scale_set(session: Session, name: str, resource_group: str | None) -> ScaleSet:

@@ -86,6 +86,8 @@ class CommandSpec:
         repl_only: Meaningful only inside a session (`use`, `exit`).
         confirm_text: For destructive commands, the text to confirm (None: this line needs none,
             e.g. a scale-out).
+        check_only_flags: Flags (by dest) that make a line of a mutating command only look, not
+            change (`scale --dry-run`, `deploy --validate`): such a line runs in read-only mode.
     """
 
     name: str
@@ -101,6 +103,7 @@ class CommandSpec:
     waits: bool = False
     repl_only: bool = False
     confirm_text: Callable[[Invocation], str | None] | None = None
+    check_only_flags: tuple[str, ...] = ("dry_run",)
 
     @property
     def positionals(self) -> tuple[ParamSpec, ...]:
