@@ -193,13 +193,10 @@ def _check_remote_command(original: str, split_globals: Callable[[list[str]], An
 
 def _clock(argv: list[str], backend_options: dict[str, Any], output: str | None, stdout: TextIO) -> int:
     """`emulator clock show | advance DURATION | set ISO-TIME`: the emulated clock every process reads."""
-    from datetime import datetime, timezone
-
     from ..backends.emulator.backend import open_emulator
-    from ..backends.emulator.clock import StoreClock
-    from ..commands.formatting import key_value_table, render
+    from ..commands.clock import clock_json, clock_table, parse_moment
+    from ..commands.formatting import render
     from ..domain.autoscale.load import parse_short_duration
-    from ..domain.errors import InvalidParameter
 
     parser = _Parser(prog="vmss-tui emulator clock", add_help=False)
     parser.add_argument("words", nargs="*")
@@ -209,32 +206,21 @@ def _clock(argv: list[str], backend_options: dict[str, Any], output: str | None,
     output = options.clock_output or output
     verb = argv[0] if argv else "show"
     backend = open_emulator(**{k: v for k, v in backend_options.items() if k != "clock"})
-    clock = backend.clock
-    if not isinstance(clock, StoreClock):
-        raise InvalidParameter("This emulator runs on an injected clock; there is no stored clock to move.")
     if verb == "advance":
         if len(argv) != 2:
             raise _Usage("usage: vmss-tui emulator clock advance DURATION (e.g. 15m, 2h, 1d)")
-        clock.advance(parse_short_duration(argv[1]))
+        backend.advance_clock(parse_short_duration(argv[1]))
     elif verb == "set":
         if len(argv) != 2:
             raise _Usage("usage: vmss-tui emulator clock set ISO-TIME (e.g. 2026-12-24T06:00:00Z)")
-        try:
-            moment = datetime.fromisoformat(argv[1].replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidParameter(f"'{argv[1]}' is not a date-time such as 2026-12-24T06:00:00Z.",
-                                   target="time") from None
-        clock.set(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+        backend.set_clock(parse_moment(argv[1]))
     elif verb != "show" or len(argv) > 1:
         raise _Usage("usage: vmss-tui emulator clock show | advance DURATION | set ISO-TIME")
-    now = clock.now()
-    ahead = clock.offset()
-    data = {"now": now.isoformat().replace("+00:00", "Z"), "aheadOfSystemClockSeconds": round(ahead, 3)}
+    data = clock_json(backend.clock_now(), backend.clock_ahead_seconds())
     fmt = output or ("table" if stdout.isatty() else "json")
     if fmt == "none":
         return 0
-    stdout.write(render(data, fmt, lambda d: key_value_table({"Now": d["now"], "Ahead of the system clock":
-                                                               f"{d['aheadOfSystemClockSeconds']:.0f} s"})) + "\n")
+    stdout.write(render(data, fmt, clock_table) + "\n")
     return 0
 
 

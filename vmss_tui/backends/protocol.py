@@ -410,6 +410,26 @@ class LoadSimulation(Protocol):
 
 
 @runtime_checkable
+class EmulatedClock(Protocol):
+    """Emulator only: the clock every process on the store reads, which an operator fast-forwards."""
+
+    def clock_now(self) -> datetime:
+        ...
+
+    def clock_ahead_seconds(self) -> float:
+        """How far the emulated clock runs ahead of the system clock."""
+        ...
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the clock forward (never back); returns the new "now"."""
+        ...
+
+    def set_clock(self, moment: datetime) -> datetime:
+        """Move the clock to `moment`, which must not be in its past."""
+        ...
+
+
+@runtime_checkable
 class Network(Protocol):
     """Capability: Microsoft.Network as the commands use it (issue 14).
 

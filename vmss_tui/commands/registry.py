@@ -23,6 +23,7 @@ from ..domain.models import (
 from ..domain.tags import Tags, as_pairs, validate_tags
 from . import formatting as fmt
 from .autoscale import AUTOSCALE_COMMANDS
+from .clock import CLOCK_COMMANDS
 from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_ports, network_options
 from .deployments import DEPLOYMENT_COMMANDS
 from .resource_groups import RESOURCE_COMMANDS, parse_tags
@@ -525,6 +526,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *DEPLOYMENT_COMMANDS,
     *NETWORK_COMMANDS,
     *AUTOSCALE_COMMANDS,
+    *CLOCK_COMMANDS,
     *CAPACITY_RESERVATION_COMMANDS,
 )
 

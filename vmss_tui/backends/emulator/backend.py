@@ -367,6 +367,26 @@ class EmulatorBackend:
     def simulate_autoscale(self, resource_group: str, scale_set: str, load: Load, seconds: float) -> list[Evaluation]:
         return self.insights.simulate(resource_group, scale_set, load, seconds)
 
+    # --- capability: the emulated clock ----------------------------------------------------
+
+    def _store_clock(self) -> StoreClock:
+        if not isinstance(self.clock, StoreClock):
+            raise errors.InvalidParameter("This emulator runs on an injected clock; there is no stored clock "
+                                          "to move.", target="clock")
+        return self.clock
+
+    def clock_now(self) -> datetime:
+        return self.clock.now()
+
+    def clock_ahead_seconds(self) -> float:
+        return self._store_clock().offset() if isinstance(self.clock, StoreClock) else 0.0
+
+    def advance_clock(self, seconds: float) -> datetime:
+        return self._store_clock().advance(seconds)
+
+    def set_clock(self, moment: datetime) -> datetime:
+        return self._store_clock().set(moment)
+
     # --- capability: networking (Microsoft.Network) ---------------------------------------
 
     def connection_info(self, resource_group: str, name: str) -> dict[str, str]:
