@@ -146,6 +146,9 @@ def split_globals(argv: list[str]) -> GlobalOptions:
         if seen_command and found.command[:2] in (["emulator", "serve"], ["emulator", "az"]):
             found.command.append(token)
             continue
+        if seen_command and token == "--":  # the rest belongs to the command (`ssh web 0 -- -v`)
+            found.command += argv[index - 1:]
+            break
         flag, has_inline, inline = token.partition("=")
         option = GLOBAL_OPTIONS.get(flag) if has_inline else GLOBAL_OPTIONS.get(token)
         if option is not None and (seen_command and option.line_option):
@@ -274,6 +277,9 @@ def open_session(settings: Settings, *, interactive_stdin: bool, stderr: TextIO)
         progress=ProgressLine(stderr) if stderr.isatty() else None,
     )
     session.color = stdout_tty and not os.environ.get("NO_COLOR")
+    from .commands.console import StdioTerminal
+
+    session.terminal = StdioTerminal()  # `ssh` takes over this process's terminal (the TUI lends none)
     attach_console(settings, session, backend)
     return session
 
@@ -547,7 +553,7 @@ def _run_one_shot(settings: Settings, command: list[str], stdout: TextIO, stderr
         stderr.write(f"ERROR: (UnrecognizedArguments) '{spec.name}' works only inside the shell "
                      f"(vmss-tui shell).\n")
         return 2
-    if spec is not None and (spec.name == "help" or any(word in ("-h", "--help") for word in command[1:])):
+    if spec is not None and (spec.name == "help" or any(word in ("-h", "--help") for word in _before_dashes(command[1:]))):
         # Help needs no backend: do not create (or seed) a store just to print usage.
         from .commands import Session
 
@@ -563,6 +569,11 @@ def _run_one_shot(settings: Settings, command: list[str], stdout: TextIO, stderr
         return outcome.exit_code
     finally:
         session.backend.close()
+
+
+def _before_dashes(words: list[str]) -> list[str]:
+    """The words before a `--` (after it they are the command's own, e.g. ssh's `-h`)."""
+    return words[:words.index("--")] if "--" in words else words
 
 
 def _run_shell(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:

@@ -28,6 +28,7 @@ from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_por
 from .deployments import DEPLOYMENT_COMMANDS
 from .resource_groups import RESOURCE_COMMANDS, parse_tags
 from .reservations import CAPACITY_RESERVATION_COMMANDS, CAPACITY_RESERVATION_GROUP, group_option
+from .ssh import SSH_COMMANDS
 from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
 from .spec import CommandSpec, ParamSpec
@@ -528,6 +529,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *AUTOSCALE_COMMANDS,
     *CLOCK_COMMANDS,
     *CAPACITY_RESERVATION_COMMANDS,
+    *SSH_COMMANDS,
 )
 
 COMMAND_INDEX: dict[str, CommandSpec] = {

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..admin.audit import AuditTrail
     from ..backends.protocol import Backend
     from .completion_cache import CompletionCache
+    from .console import Terminal
 
 
 ConfirmCallback = Callable[[str], bool]
@@ -66,6 +67,9 @@ class Session:
         self.color = True
         """Whether `-o jsonc` may use ANSI colours (front ends turn it off for pipes)."""
         self._completion_cache: CompletionCache | None = None
+        self.terminal: Terminal | None = None
+        """The terminal `ssh` takes over (the CLI's and the REPL's own, commands/console.py); None where the
+        front end cannot lend one (the TUI's `:` bar: its `S` key suspends the app instead)."""
 
     @property
     def completion_cache(self) -> CompletionCache:

@@ -35,6 +35,8 @@ class Pattern:
     high: float = 0.0
     period: float = 0.0
     since: float = 0.0
+    until: float = 0.0
+    """An instance override's end (`stress --cpu 90 --for 10m`): from then on the set's load applies; 0: none."""
 
     def level(self, at: float) -> float:
         """The CPU percentage at epoch second `at`."""
@@ -51,16 +53,27 @@ class Pattern:
 
     def describe(self) -> str:
         if self.kind == "steady":
-            return f"steady {_num(self.low)}"
-        return f"{self.kind} {_num(self.low)}..{_num(self.high)} {short_duration(self.period)}"
+            text = f"steady {_num(self.low)}"
+        else:
+            text = f"{self.kind} {_num(self.low)}..{_num(self.high)} {short_duration(self.period)}"
+        return text + (f" for {short_duration(self.until - self.since)}" if self.until else "")
+
+    def active(self, at: float) -> bool:
+        """Whether the pattern applies at `at` (from `since`, until `until` when it has one)."""
+        return self.since <= at and (not self.until or at < self.until)
 
     def to_doc(self) -> dict[str, float | str]:
-        return {"kind": self.kind, "low": self.low, "high": self.high, "period": self.period, "since": self.since}
+        doc: dict[str, float | str] = {"kind": self.kind, "low": self.low, "high": self.high, "period": self.period,
+                                       "since": self.since}
+        if self.until:
+            doc["until"] = self.until
+        return doc
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, object]) -> "Pattern":
         return cls(str(doc["kind"]), float(doc["low"]), float(doc.get("high", 0.0)),  # type: ignore[arg-type]
-                   float(doc.get("period", 0.0)), float(doc.get("since", 0.0)))  # type: ignore[arg-type]
+                   float(doc.get("period", 0.0)), float(doc.get("since", 0.0)),  # type: ignore[arg-type]
+                   float(doc.get("until", 0.0)))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,7 @@ class Load:
 
     def cpu(self, instance_id: str, at: float) -> float:
         override = self.overrides.get(instance_id)
-        pattern = override if override is not None and override.since <= at else self.pattern_at(at)
+        pattern = override if override is not None and override.active(at) else self.pattern_at(at)
         level = pattern.level(at) if pattern is not None else 0.0
         for spike in self.spikes:
             if spike.active(at):

@@ -151,6 +151,8 @@ class LoadSampler:
         points = list(self._changes)
         for pattern in (*load.patterns, *load.overrides.values()):
             points.append(pattern.since)
+            if pattern.until:  # an instance override that ends (`stress --for 10m`)
+                points.append(pattern.until)
             if pattern.kind == "ramp":
                 points.append(pattern.since + pattern.period)
         for spike in load.spikes:
