@@ -86,6 +86,25 @@ def usage_json(usage: Usage) -> dict[str, Any]:
 DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
 
 
+def validate_deployment_name(name: str) -> None:
+    """ARM's deployment names: 1-64 characters of letters, digits, `-._()` (the REST spec's pattern); checked by
+    the emulator's deployments room and by the live adapter before anything is sent."""
+    if not isinstance(name, str) or not 1 <= len(name) <= 64 or not all(
+            ch.isascii() and (ch.isalnum() or ch in "-._()") for ch in name):
+        from ..domain.names import shown
+
+        raise InvalidParameter(
+            f"The deployment name '{shown(str(name))}' is not valid: use 1 to 64 letters, digits, '-', '.', "
+            "'_', '(' or ')'.", target="deploymentName")
+
+
+def deployment_not_found(resource_group: str, name: str) -> AzureError:
+    """ARM's 404 for a deployment the group does not have."""
+    from ..domain.errors import ResourceNotFound
+
+    return ResourceNotFound(f"Deployment '{name}' could not be found.", code="DeploymentNotFound", target=name)
+
+
 def iso(epoch: float) -> str:
     """ARM's timestamp text for an emulator time (UTC, with the offset)."""
     from datetime import datetime, timezone

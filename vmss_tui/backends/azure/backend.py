@@ -54,6 +54,7 @@ from ...domain.summary import ScaleSetSummary
 from ...domain.tags import validate_tags
 from .insights import AutoscaleReads
 from .network import NetworkReads
+from .deployments import DeploymentOps
 from .reservations import CapacityReservationOps
 from .client import make_client, make_credential, resolve_subscription
 
@@ -184,7 +185,7 @@ class _Tracked:
     list_after: Callable[[], list[Instance]] | None = None
 
 
-class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps):
+class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps, DeploymentOps):
     """Scale sets of one Azure subscription, through azure-mgmt-compute."""
 
     _translate_error = staticmethod(lambda error, endpoint: _translate(error, endpoint))  # for NetworkReads
@@ -1014,6 +1015,7 @@ class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps):
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         for closable in (self._client, self._resource_client, self._monitor_client_instance,
+                         self._deployments_client_instance,
                          self._credential if self._owns_credential else None):
             try:
                 if closable is not None and hasattr(closable, "close"):

@@ -50,29 +50,19 @@ DEFAULT_PROVIDER_API_VERSIONS: dict[str, tuple[str, ...]] = {
 """What `providers()` reports when the caller (the endpoint) gives no list of its own."""
 
 
+validate_deployment_name = arm_resources.validate_deployment_name
+deployment_not_found = arm_resources.deployment_not_found
+
+
 def deployments_key(resource_group: str) -> str:
     names.validate_resource_group_name(resource_group)
     return f"{DEPLOYMENTS_PREFIX}{key_part(resource_group)}"
-
-
-def validate_deployment_name(name: str) -> None:
-    """ARM's deployment names: 1-64 characters of letters, digits, `-._()` (the REST spec's pattern)."""
-    if not isinstance(name, str) or not 1 <= len(name) <= 64 or not all(
-            ch.isascii() and (ch.isalnum() or ch in "-._()") for ch in name):
-        raise errors.InvalidParameter(
-            f"The deployment name '{names.shown(str(name))}' is not valid: use 1 to 64 letters, digits, '-', '.', "
-            "'_', '(' or ')'.", target="deploymentName")
 
 
 def template_hash(text: str) -> str:
     """A stable decimal hash of the template (ARM shows `templateHash` as a decimal number; its algorithm is not
     published, INF)."""
     return str(int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big"))
-
-
-def deployment_not_found(resource_group: str, name: str) -> errors.ResourceNotFound:
-    return errors.ResourceNotFound(f"Deployment '{name}' could not be found.", code="DeploymentNotFound",
-                                   target=name)
 
 
 class DeploymentService:
