@@ -160,3 +160,24 @@ def test_the_live_adapter_in_read_only_mode_checks_and_previews_but_sends_no_dep
         adapter.close()
         server.stop()
         emulator.close()
+
+
+def test_the_commands_read_both_backends_alike(backend: Backend, tmp_path: Any) -> None:
+    from vmss_tui.commands import Session, run_line
+
+    path = tmp_path / "web.json"
+    path.write_text(template(scale_set()), encoding="utf-8")
+    session = Session(backend, output="json", resource_group=RG)
+    preview = run_line(f"deploy {path} -p count=3 --what-if -o table", session)
+    assert preview.ok and "Resource changes: 1 to create." in preview.rendered, preview.error
+    done = run_line(f"deploy {path} -p count=3 --name web --yes", session)
+    assert done.ok, done.error
+    assert done.data["properties"]["provisioningState"] == "Succeeded" and done.data["resourceGroup"] == RG
+    listed = run_line("deployment list -o table", session)
+    assert listed.ok and "web" in listed.rendered and "Succeeded" in listed.rendered
+    operations = run_line("deployment operations web -o table", session)
+    assert operations.ok and "Microsoft.Compute/virtualMachineScaleSets" in operations.rendered
+    exported = run_line(f"export-template web -g {RG}", session)
+    assert exported.ok and exported.data["resources"][0]["sku"]["capacity"] == 3
+    too_many = run_line(f"deploy {path} -p count=11 --yes", session)
+    assert too_many.exit_code == 1 and too_many.error.startswith("ERROR: (InvalidTemplate) ")
