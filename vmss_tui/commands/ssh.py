@@ -37,7 +37,7 @@ _USER = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}"
 
 _HOST_NAME = r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 
-SSH_FLAGS = frozenset({"-4", "-6", "-A", "-a", "-C", "-q", "-t", "-T", "-v", "-vv", "-vvv", "-X", "-x", "-Y", "-N"})
+SSH_FLAGS = frozenset({"-4", "-6", "-A", "-a", "-C", "-q", "-t", "-tt", "-T", "-v", "-vv", "-vvv", "-X", "-x", "-Y", "-N"})
 """OpenSSH options without a value that may follow `--`: address family, agent and X11 forwarding on or
 off, compression, quiet, terminal allocation, verbosity, no remote command."""
 
