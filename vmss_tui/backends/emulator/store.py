@@ -73,7 +73,8 @@ KEY_PART_MAX_BYTES = 200
 """A key part becomes a file or directory name: well under NAME_MAX (255) with the suffixes added."""
 MTIME_TICK_NS = 50_000_000
 """Filesystem timestamps move in coarse ticks and inodes get reused, so two writes inside one tick
-can share (inode, mtime, size). A signature is only trusted once its mtime is this far in the past."""
+can share (inode, mtime, size). A signature is only trusted once its mtime is this far in the past,
+or while this process holds the file's inode open (`_InodePin`): then no other file can have it."""
 
 
 _fault_hook: Callable[[str], None] | None = None
@@ -202,6 +203,53 @@ class _ShardStorage(Storage):
         """Nothing to release: the transaction owns the data."""
 
 
+class _InodePin:
+    """An open read-only descriptor on a shard file this process just wrote or read, kept while its
+    mtime is too recent to trust (see `MTIME_TICK_NS`).
+
+    While the inode is open it cannot be freed, so no other file can get its number: a path whose
+    (inode, mtime, size) still matches is this very file. The store never writes a file in place
+    (temp file, then `os.replace`), so the same file means the same bytes, and a reader need not read
+    them again. Closed when the shard is trusted, or when the cache lets the shard go.
+    """
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int) -> None:
+        self.fd: int | None = fd
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the descriptor goes with the process
+            pass
+
+
+def _pin(path: Path) -> tuple[_InodePin | None, tuple[int, int, int] | None]:
+    """Open `path` read-only: the pin and the signature of the file it opened (None, None if gone).
+
+    Only for a file this process has just written under the store lock: a reader pins the file
+    it read (`Store._read_shard`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    return _InodePin(fd), (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 @dataclass
 class _Shard:
     """One shard's parsed content plus what is needed to tell if the file changed since."""
@@ -214,6 +262,22 @@ class _Shard:
     digest: bytes = b""
     trusted: bool = False
     """True once the file's mtime was safely in the past when we read it (see `load_shard`)."""
+    pin: _InodePin | None = field(default=None, repr=False, compare=False)
+    """The file held open while it is not yet trusted (see `_InodePin`)."""
+
+    def same_file(self, signature: tuple[int, int, int] | None) -> bool:
+        """True if the file with `signature` is certainly the one this content came from."""
+        if signature is None or self.signature != signature:
+            return False
+        if self.trusted:
+            return True
+        if self.pin is None or self.pin.fd is None:
+            return False
+        if time.time_ns() - signature[1] > MTIME_TICK_NS:  # any later write gets a later mtime
+            self.trusted = True
+            self.pin.close()
+            self.pin = None
+        return True
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -546,9 +610,10 @@ class Store:
         """A shard's content, from the cache when the file has not changed since it was parsed."""
         path = self._source(key)
         signature = _signature(path) if path is not None else None
-        with self._cache_lock:
+        with self._cache_lock:  # `same_file` may trust the shard and close its pin: one thread at a time
             cached = self._cache.get(key)
-        if cached is None or cached.signature != signature or not cached.trusted:
+            known = cached is not None and cached.same_file(signature)
+        if not known:
             cached = self._read_shard(key, path, signature, cached)
             with self._cache_lock:
                 self._cache[key] = cached
@@ -575,14 +640,17 @@ class Store:
         if path is None or signature is None:
             return _Shard(key=key, data={}, signature=None, trusted=True)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as file:
+                st = os.fstat(file.fileno())  # the very file read (it may have been replaced since the stat)
+                raw = file.read()
+                signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+                trusted = time.time_ns() - st.st_mtime_ns > MTIME_TICK_NS
+                pin = None if trusted else _InodePin(os.dup(file.fileno()))
         except FileNotFoundError:
             return _Shard(key=key, data={}, signature=None, trusted=True)
         digest = hashlib.blake2b(raw, digest_size=16).digest()
-        trusted = time.time_ns() - signature[1] > MTIME_TICK_NS
-        if cached is not None and cached.digest == digest:
-            return _Shard(key=key, data=cached.data, signature=signature, digest=digest, trusted=trusted)
-        return _Shard(key=key, data=self._parse(path, raw), signature=signature, digest=digest, trusted=trusted)
+        data = cached.data if cached is not None and cached.digest == digest else self._parse(path, raw)
+        return _Shard(key=key, data=data, signature=signature, digest=digest, trusted=trusted, pin=pin)
 
     def _parse(self, path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
         """Parse a shard file's bytes; report (never move, never reset) a file that is not valid JSON.
@@ -839,7 +907,8 @@ class Store:
             for number, (shard, path, tmp, payload) in enumerate(staged, 1):
                 os.replace(tmp, path)
                 touched_dirs.add(path.parent)
-                shard.signature = _signature(path)
+                # under the store lock nobody else replaces it: the file opened is the one just written
+                shard.pin, shard.signature = _pin(path)
                 shard.digest = hashlib.blake2b(payload, digest_size=16).digest()
                 shard.trusted = False
                 shard.dirty = False
