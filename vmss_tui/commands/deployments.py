@@ -9,6 +9,7 @@ check. JSON is what az prints for the same call (`az deployment group create/sho
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,91 @@ def _confirm_deploy(inv: Invocation) -> str | None:
     return arm_resources.what_if_text(result) + "\n\nAre you sure you want to execute the deployment?"
 
 
+@dataclass(frozen=True)
+class DeployRequest:
+    """A `deploy` line read exactly as `run_line` reads it, for a front end that shows what-if its own way."""
+
+    resource_group: str
+    name: str
+    template: str
+    parameters: dict[str, Any]
+    mode: str
+    what_if_only: bool
+    validate_only: bool
+    no_wait: bool
+    yes: bool
+    shown_line: str
+    """The line as typed, with the values of secure parameters as ***: what a screen or a log may show."""
+    secret_values: tuple[str, ...]
+    """The text of every secure parameter value given, so a screen can mask it wherever it turns up."""
+
+
+def secure_parameter_names(template_text: str) -> frozenset[str]:
+    """The template's `securestring` and `secureObject` parameters (lower case; ARM's names are case-insensitive)."""
+    from ..domain.templates.source import read_json  # on first use
+
+    try:
+        value = read_json(template_text).value
+    except Exception:  # the template's own check reports its errors
+        return frozenset()
+    declared = value.get("parameters") if isinstance(value, dict) else None
+    if not isinstance(declared, dict):
+        return frozenset()
+    return frozenset(name.lower() for name, declaration in declared.items() if isinstance(declaration, dict)
+                     and str(declaration.get("type", "")).lower() in ("securestring", "secureobject"))
+
+
+def _masked_parameter(word: str, secure: frozenset[str]) -> str:
+    name, sep, _value = word.partition("=")
+    return f"{name}=***" if sep and not word.startswith("@") and name.lower() in secure else word
+
+
+def _masked_words(words: list[str], secure: frozenset[str]) -> list[str]:
+    """The words of a line with every `-p name=value` of a secure parameter as `name=***`."""
+    masked: list[str] = []
+    value_next = False
+    for word in words:
+        flag, equals, rest = word.partition("=")
+        if value_next:
+            masked.append(_masked_parameter(word, secure))
+        elif flag in ("-p", "--parameters") and equals:
+            masked.append(f"{flag}={_masked_parameter(rest, secure)}")
+        else:
+            masked.append(word)
+        value_next = not value_next and word in ("-p", "--parameters")
+    return masked
+
+
+def read_deploy_line(line: str, invocation: Invocation) -> DeployRequest:
+    """A `deploy` line (`invocation` is what `executor.prepare_invocation` read of it) with its template and every
+    `-p` read and checked as `deploy` checks them; raises the same UsageError or AzureError. Nothing is sent."""
+    import shlex
+
+    from .parser import tokenize
+
+    if invocation.spec.name != "deploy":
+        raise UsageError("InvalidArgumentValue", "Only a `deploy` line can be read as a deployment.")
+    _deployments(invocation)
+    group = _group(invocation)
+    text, parameters = _template_and_parameters(invocation)
+    secure = secure_parameter_names(text)
+    secrets = tuple(str(entry.get("value")) if not isinstance(entry.get("value"), (dict, list))
+                    else json.dumps(entry.get("value"))
+                    for name, entry in parameters.items()
+                    if name.lower() in secure and isinstance(entry, dict) and entry.get("value") not in (None, ""))
+    return DeployRequest(resource_group=group, name=_name(invocation), template=text, parameters=parameters,
+                         mode=invocation.args.get("mode") or "Incremental",
+                         what_if_only=bool(invocation.args.get("dry_run")),
+                         validate_only=bool(invocation.args.get("validate")), no_wait=invocation.no_wait,
+                         yes=invocation.yes, shown_line=shlex.join(_masked_words(tokenize(line), secure)),
+                         secret_values=secrets)
+
+
+def deployment_failure_text(body: dict[str, Any]) -> str:
+    """A failed deployment in one line, as `deploy` reports it: ARM's error, then each failed resource's own."""
+    return f"ERROR: {_failure(body)}"
+
+
 def _list(inv: Invocation) -> Result:
     group = _group(inv)
     return Result(data=[_shown(body, group) for body in _deployments(inv).list_deployments(group)], table=_table)
@@ -164,6 +250,11 @@ def _operations(inv: Invocation) -> Result:
     group = _group(inv)
     rows = _deployments(inv).list_deployment_operations(group, inv.args["name"])
     return Result(data=[{**row, "resourceGroup": group} for row in rows], table=_operations_table)
+
+
+def _cancel(inv: Invocation) -> Result:
+    _deployments(inv).cancel_deployment(_group(inv), inv.args["name"])
+    return Result(data=None, changed=True)
 
 
 def _delete(inv: Invocation) -> Result:
@@ -182,7 +273,7 @@ DEPLOYMENT_NAME = ParamSpec("name", "Deployment name.", required=True, metavar="
 DEPLOYMENT_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "deploy", "Deploy an ARM template into a resource group (shows what-if and asks first).", _deploy,
-        mutating=True, destructive=True, confirm_text=_confirm_deploy, check_only_flags=("dry_run", "validate"),
+        mutating=True, destructive=True, confirm_text=_confirm_deploy,
         params=(ParamSpec("template", "The template file (JSON).", required=True, metavar="<template.json>"),
                 ParamSpec("parameters", "Parameters: name=value or @params.json (repeatable; later ones win).",
                           flags=("-p", "--parameters"), multiple=True, metavar="NAME=VALUE|@FILE"),
@@ -208,6 +299,10 @@ DEPLOYMENT_COMMANDS: tuple[CommandSpec, ...] = (
                 examples=("deployment show web -g lab-rg",)),
     CommandSpec("deployment operations", "Each resource a deployment touched, with its state and error.",
                 _operations, params=(DEPLOYMENT_NAME,), examples=("deployment operations web -g lab-rg",)),
+    CommandSpec("deployment cancel", "Cancel a deployment that is still running (what it finished stays).",
+                _cancel, mutating=True, params=(DEPLOYMENT_NAME,), examples=("deployment cancel web -g lab-rg",),
+                help="Like `az deployment group cancel`: only an Accepted or Running deployment can be canceled "
+                     "(DeploymentCannotBeCancelled otherwise); resources already deployed are not rolled back."),
     CommandSpec("deployment delete", "Remove a deployment from the history (its resources stay).", _delete,
                 mutating=True, params=(DEPLOYMENT_NAME,), examples=("deployment delete web -g lab-rg",)),
     CommandSpec("export-template", "Print a scale set as a template that redeploys to the same set.", _export,

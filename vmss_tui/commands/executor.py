@@ -103,6 +103,13 @@ def _prepare(tokens: list[str], session: Session) -> _Prepared:
     return _Prepared(invocation, parsed)
 
 
+def prepare_invocation(line: str, session: Session) -> Invocation:
+    """A line read and checked as `run_line` reads it (read-only refused, names checked), nothing run: for a
+    front end that shows a command's preview its own way (the TUI's deploy screen). Raises UsageError or
+    AzureError."""
+    return _prepare(tokenize(line), session).invocation
+
+
 def _compile_query(query: str | None) -> Any:
     if not query:
         return None

@@ -1159,8 +1159,20 @@ class MainScreen(Screen[None]):
     def on_command_bar_submitted(self, event: CommandBar.Submitted) -> None:
         self.command_bar.close()
         self.set_focus(self.instance_table)
+        if event.line and event.line.split(maxsplit=1)[0].lower() == "deploy":
+            from .deploy import DeployScreen, opens_screen  # on first use
+
+            if opens_screen(event.line):
+                self.app.push_screen(DeployScreen(event.line, report=self.post_message))
+                return
         if event.line:
             self.prepare_line(event.line)
+
+    def on_deploy_report(self, message: Any) -> None:
+        """A line from the deploy screen (`:deploy`) for the log; once a deployment ends, fresh panes."""
+        self._log(message.line, message.variable, details=message.details)
+        if message.refresh:
+            self._refresh_all()
 
     def on_command_bar_closed(self, event: CommandBar.Closed) -> None:
         self.command_bar.close()

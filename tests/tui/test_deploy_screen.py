@@ -1,0 +1,255 @@
+"""`:deploy` in the TUI (issue 15): the what-if diff to read first, agreement, then the operations live."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Tree
+
+from tui_helpers import FIXED_NOW, enter_line, screen_lines, settle, wait_until
+from vmss_tui.backends import open_backend
+from vmss_tui.backends.emulator.clock import FakeClock
+from vmss_tui.tui.screens.deploy import DeployScreen, iter_tree_text
+from vmss_tui.tui.screens.main import MainScreen
+
+RG = "practice-rg"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "templates"
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+NAT_PARAMETERS = {"vmssName": "natvmss", "instanceCount": 5, "adminUsername": "azureuser",
+                  "adminPasswordOrKey": "hunter2-not-for-screens", "authenticationType": "password",
+                  "vmSku": "Standard_B2s"}
+
+
+def scale_set_template(name: str, capacity: int) -> str:
+    resource = {"type": "Microsoft.Compute/virtualMachineScaleSets", "apiVersion": "2024-07-01", "name": name,
+                "location": "[resourceGroup().location]",
+                "sku": {"name": "Standard_B2s", "tier": "Standard", "capacity": capacity},
+                "properties": {"upgradePolicy": {"mode": "Manual"},
+                               "virtualMachineProfile": {
+                                   "storageProfile": {"imageReference": {"publisher": "Canonical",
+                                                                         "offer": "ubuntu-24_04-lts",
+                                                                         "sku": "server", "version": "latest"}},
+                                   "osProfile": {"computerNamePrefix": name, "adminUsername": "azureuser"}}}}
+    return json.dumps({"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": [resource]}, indent=2)
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def main_screen(app: Any) -> MainScreen:
+    screen = app.screen_stack[0]
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+async def open_deploy(pilot: Any, line: str) -> DeployScreen:
+    """Type the line into the `:` bar and wait until the deploy screen has read it (what-if or an error)."""
+    await settle(pilot)
+    await enter_line(pilot, "colon", line)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DeployScreen), type(screen)
+    await wait_until(pilot, lambda: screen.phase != "reading")
+    await settle(pilot)
+    return screen
+
+
+def status_text(screen: DeployScreen) -> str:
+    return str(screen.query_one("#deploy-status").render())
+
+
+def log_lines(app: Any) -> list[str]:
+    return [entry.line for entry in main_screen(app).activity.entries]
+
+
+def screen_text(app: Any) -> str:
+    return "\n".join(screen_lines(app))
+
+
+async def test_a_new_template_shows_create_and_the_summary_before_anything_is_sent(make_app: Any, backend: Any,
+                                                                                  tmp_path: Path) -> None:
+    path = write(tmp_path, "fresh.json", scale_set_template("fresh", 2))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG}")
+        assert screen.phase == "review"
+        text = screen_text(app)
+        assert "+ Microsoft.Compute/virtualMachineScaleSets/fresh [2024-07-01]" in text
+        assert "      sku.capacity: 2" in text  # the created resource's properties, as az lists them
+        assert "Resource changes: 1 to create, 10 to ignore. Deploy?" in text
+        assert backend.list_deployments(RG) == []
+        assert all(s.name != "fresh" for s in backend.list_scale_sets(RG))
+
+
+async def test_redeploying_an_unchanged_template_says_no_change_and_a_capacity_change_property_by_property(
+        make_app: Any, backend: Any, tmp_path: Path) -> None:
+    backend.deploy(RG, "first", scale_set_template("fresh", 2))
+    same = write(tmp_path, "fresh.json", scale_set_template("fresh", 2))
+    bigger = write(tmp_path, "bigger.json", scale_set_template("fresh", 3))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {same} -g {RG}")
+        text = screen_text(app)
+        assert "= Microsoft.Compute/virtualMachineScaleSets/fresh" in text
+        assert "Resource changes: 1 no change, 10 to ignore." in text
+        await pilot.press("n")
+        await settle(pilot)
+        screen = await open_deploy(pilot, f"deploy {bigger} -g {RG}")
+        text = screen_text(app)
+        assert "~ Microsoft.Compute/virtualMachineScaleSets/fresh" in text
+        assert "~ sku.capacity: 2 => 3" in text
+        assert "Resource changes: 1 to modify, 10 to ignore." in text
+        assert [d["name"] for d in backend.list_deployments(RG)] == ["first"]
+
+
+async def test_agreeing_deploys_and_the_tree_reaches_succeeded_and_the_set_appears(make_app: Any, backend: Any,
+                                                                                  tmp_path: Path) -> None:
+    path = write(tmp_path, "fresh.json", scale_set_template("fresh", 2))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG} --name web-rollout")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.phase == "ended")
+        await settle(pilot)
+        labels = list(iter_tree_text(screen.query_one(Tree)))
+        assert labels[0].startswith("deployment web-rollout  Succeeded")
+        assert any(label.startswith("✔ Microsoft.Compute/virtualMachineScaleSets/fresh  Succeeded")
+                   for label in labels)
+        assert backend.get_deployment(RG, "web-rollout")["properties"]["provisioningState"] == "Succeeded"
+        main = main_screen(app)
+        await wait_until(pilot, lambda: f"{RG}/fresh" in main.sets_table.scale_sets)
+        assert any(line.startswith("deployment web-rollout: Succeeded") for line in log_lines(app))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is main
+        assert "fresh" in screen_text(app)
+
+
+async def test_declining_sends_nothing(make_app: Any, backend: Any, tmp_path: Path) -> None:
+    path = write(tmp_path, "fresh.json", scale_set_template("fresh", 2))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("n", "escape"):
+            await open_deploy(pilot, f"deploy {path} -g {RG}")
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, MainScreen)
+        assert backend.list_deployments(RG) == []
+        assert all(s.name != "fresh" for s in backend.list_scale_sets(RG))
+        assert sum(line.startswith("cancelled: deploy") for line in log_lines(app)) == 2
+
+
+async def test_a_bad_parameter_is_invalid_template_in_one_line_and_nothing_is_created(make_app: Any, backend: Any,
+                                                                                     tmp_path: Path) -> None:
+    nat = FIXTURES / "vmss-linux-nat.azuredeploy.json"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {nat} -g {RG} -p vmssName=nat -p instanceCount=4 "
+                                          "-p adminUsername=azureuser -p adminPasswordOrKey=pw")
+        assert screen.phase == "error"
+        status = status_text(screen)
+        assert status.startswith("ERROR: (InvalidTemplate) Deployment template validation failed")
+        assert "less than the minimum allowed value '5'" in status and "\n" not in status
+        assert "ERROR: (InvalidTemplate)" in screen_text(app)
+        assert "Deploy?" not in screen_text(app)
+        await pilot.press("y")  # nothing to agree to
+        await settle(pilot)
+        assert backend.list_deployments(RG) == []
+        assert len(backend.list_scale_sets(RG)) == 3
+
+
+async def test_read_only_refuses_before_asking(make_app: Any, backend: Any, tmp_path: Path) -> None:
+    path = write(tmp_path, "fresh.json", scale_set_template("fresh", 2))
+    app = make_app(read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG}")
+        assert screen.phase == "error"
+        assert status_text(screen).startswith("ERROR: (ReadOnly) 'deploy' changes resources and this session is "
+                                              "read-only")
+        assert "Resource changes" not in screen_text(app) and "Deploy?" not in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert backend.list_deployments(RG) == []
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG} --what-if")  # looking changes nothing: allowed
+        assert screen.phase == "checked" and "Resource changes: 1 to create" in screen_text(app)
+        assert backend.list_deployments(RG) == []
+
+
+async def test_a_secure_parameter_is_never_on_screen_nor_in_the_log(make_app: Any, backend: Any) -> None:
+    nat = FIXTURES / "vmss-linux-nat.azuredeploy.json"
+    words = " ".join(f"-p {name}={value}" for name, value in NAT_PARAMETERS.items())
+    secret = NAT_PARAMETERS["adminPasswordOrKey"]
+    app = make_app()
+    async with app.run_test(size=(120, 200)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {nat} -g {RG} {words}")
+        assert screen.phase == "review"
+        text = screen_text(app)
+        assert "adminPasswordOrKey=***" in text and secret not in text
+        assert 'adminPassword: "***"' in text
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.phase == "ended")
+        await settle(pilot)
+        assert secret not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        entries = main_screen(app).activity.entries
+        assert entries and not any(secret in entry.line or secret in entry.details for entry in entries)
+
+
+async def test_a_failed_resource_shows_its_own_error_under_it(make_app: Any, backend: Any) -> None:
+    scale = FIXTURES / "201-vmss-scale-in-or-out.azuredeploy.json"  # Standard_A2: not offered in the region
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {scale} -g {RG} -p vmSSName=web -p instanceCount=8")
+        assert "~ sku.capacity: 6 => 8" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.phase == "ended")
+        await settle(pilot)
+        labels = list(iter_tree_text(screen.query_one(Tree)))
+        assert labels[0].startswith("deployment 201-vmss-scale-in-or-out  Failed")
+        at = next(i for i, label in enumerate(labels) if label.startswith("✖ Microsoft.Compute/virtualMachineScaleSets/web"))
+        assert labels[at + 1].startswith("(InvalidParameter) The value 'Standard_A2'")
+        assert status_text(screen).startswith("ERROR: (DeploymentFailed) At least one resource deployment operation "
+                                              "failed.")
+        assert backend.get_scale_set(RG, "web").capacity == 6
+
+
+async def test_c_cancels_a_running_deployment_and_esc_leaves_one_running(tmp_path: Path, make_app: Any) -> None:
+    clock = FakeClock(start=FIXED_NOW)
+    slow = open_backend("emulator", db=tmp_path / "slow", speed="fast", clock=clock, rng=random.Random(7),
+                        durable=False, seed=True)
+    path = write(tmp_path, "fresh.json", scale_set_template("fresh", 2))
+    app = make_app(backend=slow)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG} --name one")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.phase == "running")
+        await settle(pilot)
+        assert list(iter_tree_text(screen.query_one(Tree)))[0].startswith("deployment one  Accepted")
+        assert "c Cancel deployment" in screen_text(app)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: screen.phase == "ended")
+        await settle(pilot)
+        assert slow.get_deployment(RG, "one")["properties"]["provisioningState"] == "Canceled"
+        assert list(iter_tree_text(screen.query_one(Tree)))[0].startswith("deployment one  Canceled")
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG} --name two")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.phase == "running")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert any(line.startswith("deployment two goes on in the background") for line in log_lines(app))
+        assert slow.get_deployment(RG, "two")["properties"]["provisioningState"] in ("Accepted", "Running")
+        clock.advance(3600)
+        assert slow.get_deployment(RG, "two")["properties"]["provisioningState"] == "Succeeded"
