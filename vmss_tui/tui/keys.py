@@ -8,7 +8,8 @@ MUTATING_ACTIONS = frozenset({"scale", "add_vm", "delete", "start", "stop", "dea
                               "protect", "upgrade"})
 INSTANCE_ACTIONS = frozenset({"delete", "start", "stop", "deallocate", "restart", "reimage", "protect", "upgrade",
                               "mark"})
-SET_ACTIONS = frozenset({"scale", "add_vm", "what_if", "detail", "sort", "filter", "autoscale"}) | INSTANCE_ACTIONS
+SET_ACTIONS = frozenset({"scale", "add_vm", "what_if", "detail", "sort", "filter", "autoscale",
+                         "reservations"}) | INSTANCE_ACTIONS
 
 ACTION_KEYS: tuple[tuple[str, str, str, bool], ...] = (
     # key, action, footer description, instance action (footer shows it while the Instances pane has focus)
@@ -26,6 +27,7 @@ ACTION_KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("ctrl+r", "refresh", "Refresh", False),
     ("w", "what_if", "What if", False),
     ("A", "autoscale", "Autoscale", False),
+    ("R", "reservations", "Reservations", False),
     ("v", "detail", "Detail", False),
     ("o", "sort", "Sort", False),
     ("slash", "filter", "Filter", False),
@@ -54,6 +56,7 @@ HELP_TEXTS: dict[str, str] = {
     "mark": "Mark or unmark the cursor row for a bulk action",
     "what_if": "Fault-domain map: what if a zone / fault domain is lost (cycles)",
     "autoscale": "Autoscale pane: rules, metric vs threshold, next run, chart (+/- load, e on/off)",
+    "reservations": "Reservation pane: reserved vs allocated per size and zone, VMs outside, zone loss (g groups)",
     "detail": "Details of the instance (or the set) under the cursor; j shows JSON",
     "sort": "Sort instances by the next column (click a header too)",
     "filter": "Filter instances: words, or field:value (power:stopped zone:2 fd:1)",

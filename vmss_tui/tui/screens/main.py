@@ -723,7 +723,8 @@ class MainScreen(Screen[None]):
 
     @on(ScaleSetTable.RowSelected, "#sets")
     def _set_chosen(self, event: ScaleSetTable.RowSelected) -> None:
-        (self._autoscale_pane() if self.autoscale_shown else self.instance_table).focus()
+        (self._autoscale_pane() if self.autoscale_shown else
+         self._reservation_pane() if self.reservations_shown else self.instance_table).focus()
 
     @on(InstanceTable.HeaderSelected, "#instances")
     def _header_clicked(self, event: InstanceTable.HeaderSelected) -> None:
@@ -752,12 +753,16 @@ class MainScreen(Screen[None]):
         self._refresh_bindings_if_changed()
         if self.autoscale_shown:
             self._autoscale_pane().show_set(key)
+        if self.reservations_shown:
+            self._reservation_pane().show_set(key)
 
     def _refresh_all(self) -> None:
         """Every set and the selected set's instances, in one worker trip."""
         self.load_sets(with_instances_of=self.selected_key)
         if self.autoscale_shown:
             self._autoscale_pane().reload()
+        if self.reservations_shown:
+            self._reservation_pane().reload()
 
     # ------------------------------------------------------------------ autoscale pane (`A`)
 
@@ -775,6 +780,8 @@ class MainScreen(Screen[None]):
         """Show the autoscale pane in place of the instances (its data is read only while shown), or go back."""
         from ..widgets.autoscale_pane import AutoscalePane
 
+        if self.reservations_shown:
+            await self.action_reservations()  # one pane stands in for the instances at a time
         panes = self.query(AutoscalePane)
         if not panes:
             pane = AutoscalePane(self.backend, read_only=self.read_only, refresh_interval=self.refresh_interval,
@@ -803,6 +810,45 @@ class MainScreen(Screen[None]):
 
     def on_autoscale_pane_loaded(self, _message: Any) -> None:
         self._show_keys()  # the pane's keys follow what it read (a set without a setting, read-only)
+
+    # ------------------------------------------------------------------ reservation pane (`R`)
+
+    _reservations_open = False
+
+    @property
+    def reservations_shown(self) -> bool:
+        """True while the reservation pane stands in for the instances."""
+        return self._reservations_open
+
+    def _reservation_pane(self) -> Any:
+        return self.query_one("#reservation-pane")
+
+    async def action_reservations(self) -> None:
+        """Show the reservation pane in place of the instances (read only while shown), or go back."""
+        from ..widgets.reservation_pane import ReservationPane
+
+        if self.autoscale_shown:
+            await self.action_autoscale()
+        if not self.query(ReservationPane):
+            pane = ReservationPane(self.backend, read_only=self.read_only, refresh_interval=self.refresh_interval,
+                                   id="reservation-pane")
+            pane.display = False
+            await self.query_one("#left").mount(pane)
+        pane = self.query_one(ReservationPane)
+        showing = not pane.display
+        pane.display = self._reservations_open = showing
+        self.instance_table.display = not showing
+        await self._mount_rest()
+        if showing:
+            pane.show_set(self.selected_key)
+            pane.focus()
+        else:
+            self.instance_table.focus()
+        self._refresh_bindings_if_changed()
+        self._show_keys()
+
+    def on_reservation_pane_keys_changed(self, _message: Any) -> None:
+        self._show_keys()
 
     def _refresh_selected(self) -> None:
         if self.selected_key is not None:
@@ -876,10 +922,18 @@ class MainScreen(Screen[None]):
             return "no instance under the cursor or marked"
         if (action in INSTANCE_ACTIONS or action in ("sort", "filter", "what_if")) and self.autoscale_shown:
             return "the autoscale pane is open (A: instances)"
+        if (action in INSTANCE_ACTIONS or action in ("sort", "filter")) and self.reservations_shown:
+            return "the reservation pane is open (R: instances)"
         if action == "what_if" and not self.rest_ready:
             return "the fault-domain map is still loading"
         if action == "what_if" and not self.fd_map.scenarios:
             return "no zone or fault domain to lose for this set"
+        if action == "ssh":
+            from ...domain.reach import ssh_unavailable_reason
+
+            instance = self.instance_table.instances.get(self.instance_table.cursor_instance_id or "")
+            return ssh_unavailable_reason(instance, scale_set, read_only=self.read_only,
+                                          emulated=self.info is not None and self.info.kind == "emulator")
         return None
 
     def _refresh_bindings_if_changed(self) -> None:
@@ -905,7 +959,7 @@ class MainScreen(Screen[None]):
             self.key_bar.show_keys([("tab", "Complete"), ("up/down", "Pick"), ("enter", "Run"), ("esc", "Close")],
                                    tail=False)
             return
-        if focused is not None and focused.id == "autoscale-pane":
+        if focused is not None and focused.id in ("autoscale-pane", "reservation-pane"):
             self.key_bar.show_keys(focused.key_bar_keys())  # type: ignore[attr-defined]
             return
         if focused is self.instance_table:
@@ -1106,6 +1160,9 @@ class MainScreen(Screen[None]):
         from ..widgets.autoscale_pane import PANE_HELP
 
         rows += [HelpRow(key, text) for key, text in PANE_HELP]
+        from ..widgets import reservation_pane
+
+        rows += [HelpRow(key, text) for key, text in reservation_pane.PANE_HELP]
         from ...commands import COMMANDS
 
         commands = [(spec.usage(), spec.summary) for spec in COMMANDS if not spec.repl_only]
@@ -1182,7 +1239,8 @@ class MainScreen(Screen[None]):
 SETS_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("s", "scale", "Scale"), ("a", "add_vm", "Add VM"), ("enter", None, "Instances"), ("/", "filter", "Filter"),
     (":", "command_bar", "Cmd"), ("v", "detail", "Detail"), ("w", "what_if", "What if"),
-    ("A", "autoscale", "Autoscale"), ("^r", "refresh", "Refresh"), ("tab", None, "Next pane"),
+    ("A", "autoscale", "Autoscale"), ("R", "reservations", "Reservations"), ("^r", "refresh", "Refresh"),
+    ("tab", None, "Next pane"),
 )
 """(key label, action or None when always available, label), most useful first: the key bar keeps what fits."""
 INSTANCE_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
@@ -1190,7 +1248,7 @@ INSTANCE_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("/", "filter", "Filter"), (":", "command_bar", "Cmd"), ("r", "restart", "Restart"), ("v", "detail", "Detail"),
     ("d", "deallocate", "Dealloc"), ("space", "mark", "Mark"), ("w", "what_if", "What if"), ("o", "sort", "Sort"),
     ("i", "reimage", "Reimage"), ("P", "protect", "Protect"), ("u", "upgrade", "Upgrade"),
-    ("A", "autoscale", "Autoscale"),
+    ("A", "autoscale", "Autoscale"), ("R", "reservations", "Reservations"), ("S", "ssh", "SSH"),
 )
 MAP_PANE_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("w", "what_if", "What if"), ("up/down", None, "Scroll"), ("s", "scale", "Scale"), ("v", "detail", "Detail"),
