@@ -12,11 +12,14 @@ The terminal is injected (`Terminal`): `StdioTerminal` is the process's own, tes
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from ..domain.autoscale.load import Load, Pattern, parse_short_duration
 from ..domain.errors import AzureError
@@ -51,6 +54,25 @@ class StdioTerminal:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+@contextmanager
+def ctrl_c_interrupts() -> Iterator[None]:
+    """While the terminal is lent, Ctrl-C raises KeyboardInterrupt here, as in any shell.
+
+    Under the TUI the event loop's runner owns SIGINT (asyncio's would cancel the app's main task, and the
+    app would quit once it resumes); the handler it had comes back afterwards. Signals belong to the main
+    thread: elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 COMMAND_NOT_FOUND = 127
@@ -112,7 +134,7 @@ class EmulatedConsole:
             try:
                 line = self.term.read_line(self.prompt)
             except KeyboardInterrupt:
-                self.term.write("^C\n")
+                self.term.write("\n")  # the terminal echoed ^C itself
                 self.last_status = 130
                 continue
             except EOFError:
@@ -131,7 +153,11 @@ class EmulatedConsole:
                 self.term.write("logout\n")
                 self.last_status = status
                 break
-            self.last_status = self.execute(words)
+            try:
+                self.last_status = self.execute(words)
+            except KeyboardInterrupt:
+                self.term.write("\n")  # the terminal echoed ^C itself
+                self.last_status = 130
         self.term.write(f"Connection to {escape_control(self.ctx.endpoint.rpartition(':')[0])} closed.\n")
         return self.last_status
 
@@ -323,7 +349,7 @@ class EmulatedConsole:
         except KeyboardInterrupt:
             self._set_override(None)
             self._record("stress --stop (Ctrl-C)")
-            self.term.write("^C\nstress: info: stopped; this instance runs the set's load again.\n")
+            self.term.write("\nstress: info: stopped; this instance runs the set's load again.\n")
             return 130
 
     def _set_override(self, pattern: Pattern | None) -> bool:
@@ -434,4 +460,4 @@ def _netmask(prefix_length: int | None) -> str:
     return ".".join(str((bits >> shift) & 0xFF) for shift in (24, 16, 8, 0))
 
 
-__all__ = ["ConsoleContext", "EmulatedConsole", "StdioTerminal", "Terminal"]
+__all__ = ["ConsoleContext", "EmulatedConsole", "StdioTerminal", "Terminal", "ctrl_c_interrupts"]

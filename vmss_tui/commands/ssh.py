@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..domain.errors import AzureError, OperationNotAllowed, instance_not_found
-from ..domain.models import Instance, PowerState, ScaleSet
+from ..domain.models import Instance, ScaleSet
+from ..domain.reach import no_endpoint_reason, not_running_reason, parse_endpoint
 from ..domain.text import escape_control
 from .parser import UsageError
 from .session import Invocation, Result
@@ -91,16 +92,6 @@ def admin_username(scale_set: ScaleSet) -> str:
     return user if isinstance(user, str) and user else DEFAULT_ADMIN_USERNAME
 
 
-def parse_endpoint(text: str | None) -> tuple[str, int] | None:
-    """`20.1.2.3:50000` -> ("20.1.2.3", 50000); None for nothing or az's `None:None` of a missing address."""
-    if not text:
-        return None
-    host, _, port = text.rpartition(":")
-    host = host.strip("[]")
-    if not host or host == "None" or not port.isdigit() or not 1 <= int(port) <= 65535:
-        return None
-    return host, int(port)
-
 
 def check_host(host: str) -> str:
     """An IP address or a DNS name, nothing else (so no `-oProxyCommand=...` can pose as a host)."""
@@ -147,19 +138,6 @@ def endpoint_of(backend: Any, scale_set: ScaleSet, instance: Instance) -> tuple[
     return parse_endpoint(info.get(f"instance {instance.instance_id}"))
 
 
-def no_endpoint_reason(scale_set: ScaleSet, instance: Instance) -> str:
-    """Why there is no way in, and what gives one."""
-    return (f"Instance '{instance.instance_id}' of '{scale_set.name}' has no public endpoint: no load balancer NAT "
-            f"rule maps a port to it and it has no public IP. Give the set a load balancer (create ... --lb NAME) "
-            f"or public IPs (--public-ip-per-vm), or reach it through a VM that has one.")
-
-
-def not_running_reason(instance: Instance) -> str | None:
-    """Why ssh cannot reach it now (None when it runs)."""
-    if instance.power_state is PowerState.RUNNING:
-        return None
-    return (f"Instance '{instance.instance_id}' is {instance.power_state}: ssh reaches only a running instance "
-            f"(start it first).")
 
 
 def resolve_target(backend: Any, scale_set: ScaleSet, instance_id: str) -> SshTarget:
@@ -346,12 +324,19 @@ def run_ssh(backend: Any, scale_set: ScaleSet, instance_id: str, extra: Sequence
         raise UsageError("ReadOnly", f"ssh opens a shell that can change the instance, and this session is "
                                      f"read-only ({read_only_reason}); nothing was run.")
     target = resolve_target(backend, scale_set, instance_id)
+    from .console import ctrl_c_interrupts
+
     if emulated:
-        return open_console(backend, target, terminal, read_only_reason=read_only_reason, record=record)
+        with ctrl_c_interrupts():
+            return open_console(backend, target, terminal, read_only_reason=read_only_reason, record=record)
     argv = ssh_argv(target, extra, find_ssh())
     if record is not None:
         record(f"ssh {' '.join(argv[1:])}", 0, None)
-    return openssh(argv)
+    with ctrl_c_interrupts():
+        try:
+            return openssh(argv)
+        except KeyboardInterrupt:  # before ssh took the terminal (connecting): it was stopped, as a shell would
+            return 130
 
 
 # --- the command ------------------------------------------------------------------------------------------
@@ -392,3 +377,46 @@ SSH_COMMANDS: tuple[CommandSpec, ...] = (
         examples=("ssh web 0", "ssh web 0 -- -i ~/.ssh/lab_key", "ssh web 0 -- uptime", "ssh lab-set newvm"),
     ),
 )
+
+
+# --- front ends that lend the terminal for a moment (the TUI's `S`) ------------------------------------------
+
+
+def run_in_terminal(session: Any, resource_group: str, set_name: str, instance_id: str,
+                    terminal: Terminal | None = None, *, wait_for_enter: bool = True) -> str:
+    """`ssh` in the process's terminal (the TUI suspends itself around this); the line for its activity log.
+
+    A failure is printed in the terminal, and waits for Enter so it can be read before the app repaints.
+    """
+    from .console import StdioTerminal
+
+    terminal = terminal or StdioTerminal()
+    typed = f"ssh {set_name} {instance_id}"
+
+    def record(line: str, exit_code: int, error: str | None) -> None:
+        if session.audit is not None:
+            session.audit.record(f"{typed}: {line}", exit_code=exit_code, error=error, resource_group=resource_group)
+
+    try:
+        scale_set = session.backend.get_scale_set(resource_group, set_name)
+        status = run_ssh(session.backend, scale_set, instance_id, (), terminal,
+                         read_only_reason=session.read_only_reason if session.read_only else None, record=record)
+    except KeyboardInterrupt:
+        return f"{typed}: interrupted"
+    except (UsageError, AzureError) as error:
+        message = escape_control(" ".join(f"ERROR: {error}".splitlines()))
+        terminal.write(message + "\n")
+        if wait_for_enter:
+            _wait_for_enter(terminal)
+        return f"{typed}: {message}"
+    if status != 0 and wait_for_enter:
+        terminal.write(f"ssh ended with exit status {status}.\n")
+        _wait_for_enter(terminal)
+    return f"{typed}: session ended (exit status {status})"
+
+
+def _wait_for_enter(terminal: Terminal) -> None:
+    try:
+        terminal.read_line("Press Enter to return to vmss-tui. ")
+    except (EOFError, KeyboardInterrupt):
+        pass

@@ -7,7 +7,7 @@ from textual.binding import Binding, BindingType
 MUTATING_ACTIONS = frozenset({"scale", "add_vm", "delete", "start", "stop", "deallocate", "restart", "reimage",
                               "protect", "upgrade"})
 INSTANCE_ACTIONS = frozenset({"delete", "start", "stop", "deallocate", "restart", "reimage", "protect", "upgrade",
-                              "mark"})
+                              "mark", "ssh"})
 SET_ACTIONS = frozenset({"scale", "add_vm", "what_if", "detail", "sort", "filter", "autoscale",
                          "reservations"}) | INSTANCE_ACTIONS
 
@@ -23,6 +23,7 @@ ACTION_KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("i", "reimage", "Reimage", True),
     ("P", "protect", "Protect", True),
     ("u", "upgrade", "Upgrade", True),
+    ("S", "ssh", "SSH", True),
     ("space", "mark", "Mark", True),
     ("ctrl+r", "refresh", "Refresh", False),
     ("w", "what_if", "What if", False),
@@ -54,6 +55,7 @@ HELP_TEXTS: dict[str, str] = {
     "upgrade": "Bring instances to the latest scale-set model",
     "refresh": "Refresh everything now",
     "mark": "Mark or unmark the cursor row for a bulk action",
+    "ssh": "SSH to the cursor row (emulator: its console); the app comes back as it was when you leave",
     "what_if": "Fault-domain map: what if a zone / fault domain is lost (cycles)",
     "autoscale": "Autoscale pane: rules, metric vs threshold, next run, chart (+/- load, e on/off)",
     "reservations": "Reservation pane: reserved vs allocated per size and zone, VMs outside, zone loss (g groups)",

@@ -1076,6 +1076,30 @@ class MainScreen(Screen[None]):
     def action_upgrade(self) -> None:
         self._instance_command("upgrade")
 
+    ssh_runner: Callable[[Session, str, str, str], str] | None = None
+    """Runs `ssh` in the real terminal while the app is suspended; returns the activity line (tests inject one)."""
+
+    def action_ssh(self) -> None:
+        """S: suspend the app, ssh to the cursor row (the emulator: its console), and come back as it was."""
+        from textual.app import SuspendNotSupported
+
+        instance_id = self.instance_table.cursor_instance_id
+        if self.selected_key is None or instance_id is None:
+            return
+        group, name = self.selected_key
+        runner = self.ssh_runner
+        if runner is None:
+            from ...commands.ssh import run_in_terminal as runner
+        try:
+            with self.app.suspend():
+                line = runner(self.session, group, name, instance_id)
+        except SuspendNotSupported:
+            self.app.notify(f"This terminal cannot hand itself over; run: vmss-tui ssh {name} {instance_id} -g {group}",
+                            title="SSH unavailable", severity="warning")
+            return
+        self._log(line, None)
+        self.load_instances(group, name)
+
     def action_protect(self) -> None:
         """Protect the targets from scale-in, or lift protection when all of them have it."""
         table = self.instance_table
