@@ -147,6 +147,26 @@ async def test_a_set_without_a_group_says_so_and_how_to_associate_one(make_app: 
         await settle(pilot)
         assert app.focused is not None and app.focused.id == "command-input"
         assert app.focused.value == "update web -g practice-rg --capacity-reservation-group crg"
+        # the lines it offers, typed in order, associate the set
+        from vmss_tui.tui.widgets.reservation_pane import association_steps
+
+        pane = app.screen.query_one("#reservation-pane")
+        _how, steps, _command = association_steps(pane.reading)
+        assert steps[0].startswith("capacity-reservation create web-z1 --group crg -g practice-rg --sku ")
+        run(backend, *steps)
+        await pilot.press("escape")
+        app.screen.action_refresh()
+        await settle(pilot)
+        assert "web · group crg (practice-rg, " in text(app)
+        assert "6 VMs: 6 covered, 0 outside any reservation, 0 deallocated" in text(app)
+
+
+async def test_a_group_the_set_cannot_use_is_not_offered(make_app: Any, backend: Any) -> None:
+    run(backend, "capacity-reservation group create crg --zones 1")  # web spans zones 1-3: it cannot use crg
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_pane(pilot, "web")
+        assert "capacity-reservation group create web-crg -g practice-rg --zones 1 2 3" in unwrapped(app)
 
 
 async def test_r_without_a_set_says_why_it_does_nothing(tmp_path: Any, make_app: Any) -> None:

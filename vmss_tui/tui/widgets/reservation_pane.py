@@ -21,6 +21,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 
+from ...domain.models import UpgradeMode
 from ...domain.text import escape_control
 
 if TYPE_CHECKING:
@@ -115,32 +116,52 @@ def _group_words(group: CapacityReservationGroup) -> str:
 
 def association_steps(reading: ReservationReading) -> tuple[str, list[str], str]:
     """For a set without a group: how to associate it (seed-features D.3), as (what to do, the command lines in
-    order, the line `c` puts in the command bar). The lines are unescaped: `safe` them to print."""
+    order, the line `c` puts in the command bar). The lines are unescaped: `safe` them to print.
+
+    The group offered is one of the resource group's that the set may use (same region; a zonal set's zones all
+    among the group's, a regional set a regional group), the one missing fewest reservations; else a new one.
+    A reservation is offered for each of the set's zones the group lacks its size in, sized to its VMs there."""
     scale_set = reading.scale_set
     assert scale_set is not None
     rg, name = reading.key
     target = ["-g", rg]
-    group = next((g.name for g in reading.groups if tuple(g.zones) == tuple(scale_set.zones)), None)
-    steps = []
-    if group is None:
-        group = "crg"
-        zones = ["--zones", *scale_set.zones] if scale_set.zones else []
-        steps.append(shlex.join(["capacity-reservation", "group", "create", group, *target, *zones]))
     size = scale_set.vm_size
-    if size and not any(g.name == group and any(r.sku_name.lower() == size.lower() for r in g.reservations)
-                        for g in reading.groups):
-        for zone in scale_set.zones or (None,):
-            suffix = ["--zone", zone] if zone else []
-            steps.append(shlex.join(["capacity-reservation", "create", f"res-{zone}" if zone else "res1", "--group",
-                                     group, *target, "--sku", size, "--capacity", str(max(1, scale_set.capacity)),
-                                     *suffix]))
+    set_zones = tuple(scale_set.zones)
+
+    def missing(group: CapacityReservationGroup | None) -> list[str | None]:
+        if not size:
+            return []
+        have = {(r.sku_name.lower(), r.zones[0] if r.zones else None) for r in (group.reservations if group else ())}
+        return [zone for zone in (set_zones or (None,)) if (size.lower(), zone) not in have]
+
+    usable = [g for g in reading.groups if g.location.lower() == scale_set.location.lower()
+              and (set(set_zones) <= set(g.zones) if set_zones else not g.zones)]
+    chosen = min(usable, key=lambda g: len(missing(g)), default=None)
+    steps = []
+    if chosen is None:
+        taken = {g.name.lower() for g in reading.groups}
+        group = "crg" if "crg" not in taken else f"{name}-crg"
+        zones = ["--zones", *set_zones] if set_zones else []
+        steps.append(shlex.join(["capacity-reservation", "group", "create", group, *target, *zones]))
+    else:
+        group = chosen.name
+    vms = reading.coverage.vms if reading.coverage else ()
+    for zone in missing(chosen):
+        count = sum(1 for vm in vms if vm.zone == zone) if zone else len(vms)
+        suffix = ["--zone", zone] if zone else []
+        steps.append(shlex.join(["capacity-reservation", "create", f"{name}-z{zone}" if zone else f"{name}-res",
+                                 "--group", group, *target, "--sku", size or "", "--capacity", str(max(1, count)),
+                                 *suffix]))
     if scale_set.is_flexible and not scale_set.has_vm_profile:
         command = shlex.join(["add-vm", name, *target, "--capacity-reservation-group", group])
         return "To associate it (a Flexible set without a profile takes the group with its next VM):", \
             steps + [command], command
     command = shlex.join(["update", name, *target, "--capacity-reservation-group", group])
-    steps += [shlex.join(["deallocate", name, *target]), command, shlex.join(["start", name, *target])]
-    return "To associate it (Azure wants its VMs deallocated first; c puts the update in the command bar):", \
+    steps += [shlex.join(["deallocate", name, *target]), command]
+    if scale_set.upgrade_policy is UpgradeMode.MANUAL:  # existing VMs take the group with the model [CR-UNIFORM]
+        steps.append(shlex.join(["upgrade", name, *target]))
+    steps.append(shlex.join(["start", name, *target]))
+    return "To associate it (Azure wants its VMs deallocated first):", \
         steps, command
 
 
@@ -262,11 +283,11 @@ def set_view_lines(reading: ReservationReading, width: int, styles: dict[str, st
     if coverage.groups and coverage.slots:
         lines.append(Text(""))
         lines += slot_table(coverage, width, styles)
-        shared = [slot for slot in coverage.slots if slot.others]
-        for slot in shared:
-            add(f"{safe(slot.reservation.name) if slot.reservation else ''}: {slot.others} of its allocated VMs "
-                "belong to other sets; they count first, so this set's newest are the ones outside",
-                styles.get("muted", ""))
+        for slot in coverage.slots:
+            if slot.reservation is not None and slot.others and slot.overallocated and slot.set_allocated:
+                add(f"{safe(slot.reservation.name)} also holds {_plural(slot.others, 'VM')} of other sets: Azure does "
+                    "not say which VMs are beyond it, so this set's newest count as outside (the most it can have)",
+                    styles.get("muted", ""))
     if coverage.zone_losses:
         lines.append(Text(""))
         lines.append(Text("If a zone were lost (its VMs re-created in the set's other zones):", style="bold"))
@@ -336,9 +357,9 @@ def groups_view_lines(reading: ReservationReading, width: int, styles: dict[str,
         for zone in group.zones:
             rows = [row for row in zone_loss(group, zone) if row.vms_lost]
             for row in rows:
-                add(f"  lose zone {safe(zone)}: {row.vms_lost} {safe(row.sku_name)} allocated there, "
-                    f"{row.replacements_covered} covered by spare in the other zones, "
-                    f"{row.replacements_not_covered} not",
+                add(f"  lose zone {safe(zone)}: {_plural(row.vms_lost, safe(row.sku_name) + ' VM')} allocated there; "
+                    f"spare in the other zones covers {row.replacements_covered}, "
+                    f"{row.replacements_not_covered} not covered",
                     styles.get("warning", "") if row.replacements_not_covered else styles.get("muted", ""))
     return lines
 
