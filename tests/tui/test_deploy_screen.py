@@ -253,3 +253,96 @@ async def test_c_cancels_a_running_deployment_and_esc_leaves_one_running(tmp_pat
         assert slow.get_deployment(RG, "two")["properties"]["provisioningState"] in ("Accepted", "Running")
         clock.advance(3600)
         assert slow.get_deployment(RG, "two")["properties"]["provisioningState"] == "Succeeded"
+
+
+async def test_yes_deploys_without_asking_and_no_wait_hands_the_deployment_to_the_background(
+        make_app: Any, backend: Any, tmp_path: Path) -> None:
+    first = write(tmp_path, "first.json", scale_set_template("first", 1))
+    second = write(tmp_path, "second.json", scale_set_template("second", 1))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {first} -g {RG} --yes")
+        await wait_until(pilot, lambda: screen.phase == "ended")
+        assert "Deploy?" not in screen_text(app)
+        assert backend.get_deployment(RG, "first")["properties"]["provisioningState"] == "Succeeded"
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_deploy(pilot, f"deploy {second} -g {RG} --no-wait")
+        assert screen.phase == "review"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(pilot)
+        assert any(line.startswith("deployment second: submitted (--no-wait)") for line in log_lines(app))
+        await wait_until(pilot, lambda: f"{RG}/second" in main_screen(app).sets_table.scale_sets)
+
+
+async def test_validate_checks_without_deploying_and_help_keeps_the_plain_path(make_app: Any, backend: Any,
+                                                                              tmp_path: Path) -> None:
+    path = write(tmp_path, "fresh.json", scale_set_template("fresh", 2))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG} --validate")
+        assert screen.phase == "checked"
+        assert "passed validation: 1 resource(s)" in status_text(screen)
+        assert "Microsoft.Compute/virtualMachineScaleSets/fresh" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await enter_line(pilot, "colon", "deploy --help")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert backend.list_deployments(RG) == []
+
+
+SUBSCRIPTION = "/subscriptions/6513270e-269e-4d37-b2a7-4de452e6b438/resourceGroups/rg/providers/"
+EVERY_KIND_OF_CHANGE = {"status": "Succeeded", "properties": {"changes": [
+    {"resourceId": SUBSCRIPTION + "Microsoft.Compute/virtualMachineScaleSets/web", "changeType": "Modify",
+     "before": {"apiVersion": "2024-07-01"}, "after": {"apiVersion": "2024-07-01"},
+     "delta": [{"path": "sku.capacity", "propertyChangeType": "Modify", "before": 3, "after": 4},
+               {"path": "tags.env", "propertyChangeType": "Create", "after": "prod"},
+               {"path": "tags.old", "propertyChangeType": "Delete", "before": "x"},
+               {"path": "properties.virtualMachineProfile.osProfile", "propertyChangeType": "Modify",
+                "children": [{"path": "computerNamePrefix", "propertyChangeType": "Modify", "before": "a",
+                              "after": "b"}]},
+               {"path": "zones", "propertyChangeType": "Array",
+                "children": [{"path": "0", "propertyChangeType": "Delete", "before": "1"},
+                             {"path": "1", "propertyChangeType": "Create", "after": "3"}]},
+               {"path": "properties.overprovision", "propertyChangeType": "NoEffect", "after": False}]},
+    {"resourceId": SUBSCRIPTION + "Microsoft.Network/virtualNetworks/vnet", "changeType": "Create",
+     "after": {"apiVersion": "2023-09-01", "name": "vnet", "location": "westeurope",
+               "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                              "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}]},
+               "tags": {}}},
+    {"resourceId": SUBSCRIPTION + "Microsoft.Network/publicIPAddresses/old", "changeType": "Delete",
+     "before": {"apiVersion": "2023-09-01", "name": "old", "sku": {"name": "Standard"}}},
+    {"resourceId": SUBSCRIPTION + "Microsoft.Network/loadBalancers/lb", "changeType": "NoChange",
+     "before": {"apiVersion": "2023-09-01"}},
+    {"resourceId": SUBSCRIPTION + "Microsoft.Insights/autoscaleSettings/auto", "changeType": "Ignore"},
+    {"resourceId": SUBSCRIPTION + "Microsoft.Compute/virtualMachineScaleSets/api", "changeType": "Deploy"},
+]}}
+
+
+def test_the_diff_is_what_az_deployment_group_what_if_prints() -> None:
+    """Outside truth: azure-cli's own formatter (resource/_formatters.py) on the same WhatIfOperationResult."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from vmss_tui.tui.screens.deploy import theme_styles, what_if_text
+
+    az = os.environ.get("VMSS_TUI_AZ") or shutil.which("az") or "/opt/az-venv/bin/az"
+    python = Path(az).resolve().parent / "python"
+    if not python.is_file():
+        pytest.skip("azure-cli's Python is not installed (set VMSS_TUI_AZ, as for tests/az)")
+    script = ("import json, sys\n"
+              "import azure.mgmt.resource.deployments.models as models\n"
+              "from azure.cli.command_modules.resource._formatters import format_what_if_operation_result\n"
+              "result = models.WhatIfOperationResult.deserialize(json.load(sys.stdin))\n"
+              "print(format_what_if_operation_result(result, enable_color=False), end='')\n")
+    az_text = subprocess.run([str(python), "-c", script], input=json.dumps(EVERY_KIND_OF_CHANGE), text=True,
+                             capture_output=True, check=True, timeout=120).stdout
+    ours = what_if_text(EVERY_KIND_OF_CHANGE, theme_styles({})).plain
+    start = "Resource and property changes"
+    assert ours[ours.index(start):].rstrip() == az_text[az_text.index(start):].rstrip()
+    assert ours.splitlines()[0] == az_text.splitlines()[0]  # the noise note

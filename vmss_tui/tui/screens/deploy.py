@@ -551,7 +551,8 @@ def hanging_wrap(line: Text, width: int) -> list[Text]:
     while start < len(plain):
         end = min(len(plain), start + room)
         if end < len(plain):
-            space = max(plain.rfind(" ", start + 1, end), plain.rfind("/", start + 1, end - 1))
+            space = max(plain.rfind(" ", start + 1, end),
+                        *(plain.rfind(mark, start + 1, end - 1) for mark in "/.,"))
             if space > start + room // 2:
                 end = space + 1
         piece = line[start:end]
@@ -819,6 +820,8 @@ class DeployScreen(Screen[None]):
         if message.error:
             self._set_phase("error")
             self._show_status(message.error, error=True)
+            self.query_one(DiffView).show(lambda _limit: Text("Nothing was deployed: the line, the template and its "
+                                                              "parameters are checked before anything is sent."))
             self._tell(message.error, "error", details=f"{self._shown_line()}\n{message.error}")
             return
         assert request is not None
@@ -886,6 +889,7 @@ class DeployScreen(Screen[None]):
         if message.error:
             self._set_phase("error")
             self._show_status(message.error, error=True)
+            self.query_one(DiffView).show(lambda _limit: Text("The deployment was not started."))
             self._tell(message.error, "error", details=f"{request.shown_line}\n{message.error}")
             return
         if request.no_wait:
