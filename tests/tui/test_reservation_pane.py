@@ -217,3 +217,27 @@ def test_the_pane_reads_nothing_on_a_backend_without_reservations(tmp_path: Any)
 
     reading = read_reservations(NoReservations(), RG, "web")  # type: ignore[arg-type]
     assert reading.coverage is None and "not available on the NoReservations backend" in reading.note
+
+
+async def test_the_pane_follows_the_live_refresh_and_reads_nothing_once_closed(make_app: Any, backend: Any) -> None:
+    from tui_helpers import wait_until
+
+    reserved_estate(backend)
+    reads: list[str] = []
+    original = backend.list_capacity_reservation_groups
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append("read")
+        return original(*args, **kwargs)
+
+    backend.list_capacity_reservation_groups = counted
+    app = make_app(refresh_interval=0.2, idle_refresh_interval=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_pane(pilot, "shop")
+        run(backend, "deallocate shop 4")
+        await wait_until(pilot, lambda: "0 outside any reservation, 1 deallocated" in text(app))
+        await pilot.press("R")
+        await settle(pilot)
+        before = len(reads)
+        await pilot.pause(0.8)  # four ticks
+        assert len(reads) == before

@@ -830,8 +830,7 @@ class MainScreen(Screen[None]):
         if self.autoscale_shown:
             await self.action_autoscale()
         if not self.query(ReservationPane):
-            pane = ReservationPane(self.backend, read_only=self.read_only, refresh_interval=self.refresh_interval,
-                                   id="reservation-pane")
+            pane = ReservationPane(self.backend, read_only=self.read_only, id="reservation-pane")
             pane.display = False
             await self.query_one("#left").mount(pane)
         pane = self.query_one(ReservationPane)

@@ -446,11 +446,11 @@ class ReservationPane(VerticalScroll):
         Binding("c", "associate", "Associate", show=False),
     ]
 
-    def __init__(self, backend: Backend, *, read_only: bool, refresh_interval: float, id: str | None = None) -> None:
+    def __init__(self, backend: Backend, *, read_only: bool, id: str | None = None) -> None:
+        """It reads when shown, on `reload` (the screen's live refresh calls it) and never while hidden."""
         super().__init__(id=id)
         self.backend = backend
         self.read_only = read_only
-        self.refresh_interval = refresh_interval
         self.key: tuple[str, str] | None = None
         self.border_title = "Reservations"
 
@@ -464,13 +464,6 @@ class ReservationPane(VerticalScroll):
     @property
     def reading(self) -> ReservationReading | None:
         return self.view.reading
-
-    def on_mount(self) -> None:
-        self.set_interval(self.refresh_interval, self._tick, name="reservation-refresh")
-
-    def _tick(self) -> None:
-        if self.display and self.key is not None:
-            self.reload()
 
     def _title(self) -> None:
         what = "Reservation groups" if self.view.view == GROUPS_VIEW else "Reservations"
