@@ -79,7 +79,11 @@ class VmssApp(App[int]):
         """`session_setup` lets the launcher configure the command session as it does the REPL's
         (audit trail, why it is read-only), so every front end records and refuses alike.
         `first_screen` is the first screen's read, already under way (`start_first_screen_read`)."""
+        # Textual's __init__ derives the CSS variables of its default theme, only for
+        # `_register_themes` to derive them again for ours: skip the first (a tenth of the App's set-up).
+        self._css_variables_deferred = True
         super().__init__()
+        self._css_variables_deferred = False
         self.first_screen = first_screen
         self.backend = backend
         self.read_only = read_only
@@ -142,11 +146,17 @@ class VmssApp(App[int]):
             return None
         return info.subscription_name or info.subscription_id
 
+    def get_css_variables(self) -> dict[str, str]:
+        if self._css_variables_deferred:
+            return {}  # `_register_themes` sets them, before anything is parsed
+        return super().get_css_variables()
+
     def _register_themes(self) -> None:
         try:
             themes = load_themes()
         except ThemeError as error:
             self.theme_warning = str(error)
+            self.stylesheet.set_variables(self.get_css_variables())  # Textual's default theme, as without ours
             return
         for theme in themes.values():
             self.register_theme(theme)

@@ -1,0 +1,115 @@
+"""The TUI's start-up path: what it imports and reads before the first rows, and that what it leaves
+for later still works on first use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vmss_tui.backends import open_backend
+from vmss_tui.tui import theming
+from vmss_tui.tui.theming import load_themes
+
+
+def _fresh_interpreter(code: str, cache: Path) -> str:
+    """Run `code` in a new interpreter whose theme cache is `cache`; its last stdout line."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache), XDG_CONFIG_HOME=str(cache / "config"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_second_start_reads_the_themes_without_the_yaml_parser(tmp_path: Path) -> None:
+    code = ("import sys\nfrom vmss_tui.tui.theming import load_themes\n"
+            "names = sorted(load_themes())\nprint(names, 'yaml' in sys.modules)")
+    first = _fresh_interpreter(code, tmp_path)
+    second = _fresh_interpreter(code, tmp_path)
+    assert first.endswith("True")  # nothing cached yet: parsed from YAML
+    assert second == first.removesuffix("True") + "False"  # the same themes, without importing yaml
+
+
+@pytest.fixture
+def theme_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache" / "themes.json"
+    monkeypatch.setattr(theming, "theme_cache_path", lambda: cache)
+    return cache
+
+
+def test_an_edited_theme_file_is_read_again_not_taken_from_the_cache(tmp_path: Path, theme_cache: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\nprimary: '#123456'\n", encoding="utf-8")
+    assert load_themes([tmp_path], include_user_dir=False)["mine"].primary == "#123456"
+    assert theme_cache.exists()
+    mine.write_text("name: mine\nprimary: '#654321'\n", encoding="utf-8")
+    os.utime(mine, ns=(time.time_ns(), time.time_ns() + 1_000_000))  # a new mtime even on a coarse clock
+    assert load_themes([tmp_path], include_user_dir=False)["mine"].primary == "#654321"
+
+
+def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path: Path, theme_cache: Path) -> None:
+    theme_cache.parent.mkdir(parents=True)
+    theme_cache.write_text("{not json", encoding="utf-8")
+    assert "vmss-dark" in load_themes(include_user_dir=False)
+    assert "vmss-dark" in load_themes(include_user_dir=False)
+    assert theme_cache.read_text(encoding="utf-8").startswith("{")
+
+
+def test_a_cached_entry_still_passes_the_theme_field_allow_list(tmp_path: Path, theme_cache: Path) -> None:
+    """The cache is a copy of parsed YAML, not a way around the checks: a field Textual does not know,
+    planted in the cache for an unchanged file, is refused as it would be from the file."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\nprimary: '#123456'\n", encoding="utf-8")
+    load_themes([tmp_path], include_user_dir=False)
+    import json
+
+    entries = json.loads(theme_cache.read_text(encoding="utf-8"))
+    entries[str(mine)][2]["sparkle"] = True
+    theme_cache.write_text(json.dumps(entries), encoding="utf-8")
+    assert "mine" not in load_themes([tmp_path], include_user_dir=False)  # skipped, as a broken user theme is
+
+
+def test_a_theme_cache_dir_that_cannot_be_written_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setattr(theming, "theme_cache_path", lambda: blocker / "themes.json")
+    assert "vmss-dark" in load_themes(include_user_dir=False)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_what_the_first_frame_leaves_for_later_opens_on_first_use_in_a_fresh_process(tmp_path: Path) -> None:
+    """The real start (`python -m vmss_tui` in a terminal) imports help, detail and the palette only
+    when first used: each opens the first time its key is pressed."""
+    from test_terminal import Terminal
+
+    store = tmp_path / "store"
+    open_backend("emulator", db=store, speed="instant", seed=True).close()
+    socket = f"vmss-startup-{os.getpid()}-{time.monotonic_ns()}"
+    command = f"{sys.executable} -m vmss_tui --db {store} --speed instant --no-mouse -g practice-rg"
+    env = dict(os.environ, TERM="xterm-256color", XDG_CACHE_HOME=str(tmp_path / "cache"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40", command], check=True, env=env)
+    term = Terminal(socket)
+    try:
+        term.wait_for("Instances of")
+        term.send("?")
+        term.wait_for("Esc closes.")
+        term.send("Escape")
+        term.wait_for("Instances of")
+        term.send("Tab", "v")  # the instance under the cursor
+        term.wait_for("j JSON / fields")
+        term.send("Escape")
+        term.wait_for("Instances of")
+        term.send("C-p")
+        term.wait_for("Search for commands")
+        term.send("Escape")
+        deadline = time.monotonic() + 20
+        while "Search for commands" in term.screen():  # closed before the next key, not an Alt+key
+            assert time.monotonic() < deadline, term.screen()
+            time.sleep(0.1)
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
