@@ -23,6 +23,7 @@ from vmss_tui.domain.text import escape_control, escape_json_text, has_control
 CLEAR_AND_TITLE = "\x1b[2J\x1b[H\x1b]0;pwned\x07"
 HOSTILE_IMAGE = f"Canonical:{CLEAR_AND_TITLE}:22_04\x9b31m:latest\nforged-row  with  columns"
 HOSTILE_SIZE = "Standard_D2s_v3\x1b[8m\u202e"
+HOSTILE_ADDRESS = "10.0.0.5\x1b[8m\u202e"
 HOSTILE_COMPUTER = "web\r\x1b[1Aevil\tname"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\r", "\x00")
 """Characters that must never reach a terminal from data."""
@@ -46,6 +47,7 @@ def hostile_db(estate_db: Path) -> Path:
     for document in data["instances"].values():
         if document["instance_id"] == "1":
             document["vm_size"] = HOSTILE_SIZE
+            document["ip"] = HOSTILE_ADDRESS  # web is on a network: its table shows addresses, not sizes
             document["computer_name"] = HOSTILE_COMPUTER
             document["image"] = HOSTILE_IMAGE
     shard.write_text(json.dumps(data))

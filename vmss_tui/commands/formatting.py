@@ -383,6 +383,8 @@ def instances_table(data: JSON) -> str:
     columns = list(INSTANCE_COLUMNS)
     if any(row.get("privateIp") for row in rows):  # a set with a network: its addresses replace VmSize (in show)
         columns = [c for c in columns if c[1] != "vmSize"] + NETWORK_INSTANCE_COLUMNS
+        if not any(row["protection"] for row in rows):  # and an empty Protection column (a Flexible VM's long name)
+            columns = [c for c in columns if c[1] != "protection"]
     if any(row.get("provisioningState") != "Succeeded" for row in rows):
         columns.insert(4, ("State", "provisioningState"))
     return columns_table(rows, columns)
