@@ -104,3 +104,36 @@ def test_ssh_refuses_what_it_cannot_reach_in_one_line(lab) -> None:
     assert code == 1 and "is deallocated" in err
     code, _out, err = run("ssh", "web", "0", "--", "-o", "ProxyCommand=sh")
     assert code == 2 and "(InvalidArgumentValue)" in err
+
+
+def test_the_repls_ssh_runs_the_console_in_the_same_terminal_and_returns_to_its_prompt(lab) -> None:
+    _run, env = lab
+    child = pexpect.spawn(PYTHON, ["-m", "vmss_tui", "shell"], env={**env, "PROMPT_TOOLKIT_NO_CPR": "1"},
+                          encoding="utf-8", timeout=20, dimensions=(40, 120))
+    child.expect_exact("vmss>")
+    child.send("ssh web 0\r")
+    child.expect_exact("azureuser@web000000:~$ ")
+    child.sendline("whoami")
+    child.expect_exact("azureuser\r\n")
+    child.sendline("stress --cpu 70")
+    child.expect_exact("Ctrl-C stops it")
+    child.sendintr()
+    child.expect_exact("stopped; this instance runs the set's load again")
+    child.expect_exact("azureuser@web000000:~$ ")
+    child.sendcontrol("d")
+    child.expect_exact("vmss>")  # back in the REPL, which carries on
+    child.send("load web\r")
+    child.expect_exact("web: no load")
+    child.expect_exact("vmss>")
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_words_after_dashes_belong_to_ssh_not_to_vmss_tui(lab) -> None:
+    run, _env = lab
+    code, out, err = run("ssh", "web", "0", "--", "-h")  # not vmss-tui's --help
+    assert code == 2 and out == "" and err.startswith("ERROR: (InvalidArgumentValue) ssh: '-h' is not an OpenSSH option")
+    code, out, err = run("ssh", "web", "0", "--", "-v")
+    assert code == 2 and "emulated console takes no ssh options" in err
