@@ -103,16 +103,31 @@ class Route:
         return "resources" if self.resource_type in RESOURCES_TYPES else "compute"
 
 
+_UNSEEN: Any = object()
+
+
 class RouteTable:
     """Routes of every provider, matched in order (first match wins)."""
 
+    MATCHES_KEPT = 256
+    """Recent paths and what they matched: every page of a walk asks for the same path (the table never changes)."""
+
     def __init__(self, *tables: Sequence[Route]) -> None:
         self.routes = [route for table in tables for route in table]
+        self._recent: dict[str, tuple[Route, dict[str, str]] | None] = {}
 
     def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
+        known = self._recent.get(path, _UNSEEN)  # one lookup: another thread may clear it meanwhile
+        if known is not _UNSEEN:
+            return None if known is None else (known[0], dict(known[1]))  # type: ignore[index]
+        matched: tuple[Route, dict[str, str]] | None = None
         for route in self.routes:
             found = route.regex.match(path)
             if found is not None:
-                return route, found.groupdict()
-        return None
+                matched = route, found.groupdict()
+                break
+        if len(self._recent) >= self.MATCHES_KEPT:
+            self._recent.clear()  # bounded: a client sending ever new paths costs a rescan, never memory
+        self._recent[path] = None if matched is None else (matched[0], dict(matched[1]))
+        return matched
 

@@ -35,9 +35,25 @@ class EncodedRow(dict):  # type: ignore[type-arg]
             return self._encoded
 
 
+class EncodedPage(list):  # type: ignore[type-arg]
+    """A page of `EncodedRow`s that keeps its own JSON bytes: the rows' bytes joined once, so serving
+    the same page again (or encoding it) costs one call, not one per row."""
+
+    __slots__ = ("_encoded",)
+
+    def encoded(self) -> bytes:
+        try:
+            return self._encoded  # type: ignore[no-any-return]
+        except AttributeError:
+            self._encoded: bytes = b"[" + b",".join(row.encoded() for row in self) + b"]"
+            return self._encoded
+
+
 def _encode_subclass(value: Any) -> Any:
     """orjson's `default` under OPT_PASSTHROUGH_SUBCLASS: a row's own bytes, any other subclass as its base."""
     if isinstance(value, EncodedRow):
+        return orjson.Fragment(value.encoded())
+    if isinstance(value, EncodedPage):
         return orjson.Fragment(value.encoded())
     for base in (str, int, float, dict, list):
         if isinstance(value, base):
@@ -51,13 +67,22 @@ def dumps(body: Any) -> bytes:
 
 
 class LazyRows(Sequence[dict[str, Any]]):
-    """A list of source items that become wire dicts only when read, each at most once."""
+    """A list of source items that become wire dicts only when read, each at most once.
+
+    With `item_key`, each item has a key (unique; str or int), strictly ascending in list order when
+    `ordered`: `paging.page` writes the last key served into the next page's token (see paging.py).
+    """
 
     def __init__(self, items: Sequence[Any], convert: Callable[[Any], dict[str, Any]],
-                 previous: LazyRows | None = None) -> None:
+                 previous: LazyRows | None = None, item_key: Callable[[Any], Hashable] | None = None,
+                 ordered: bool = False) -> None:
         self.items = tuple(items)
         self._convert = convert
         self._rows: list[dict[str, Any] | None] = [None] * len(self.items)
+        self._pages: dict[tuple[int, int], EncodedPage] = {}
+        self._keys: list[Hashable] | None = None
+        self._item_key = item_key
+        self.ordered = ordered and item_key is not None
         self._lock = threading.Lock()
         if previous is not None:  # rows of views that are the same objects as before stay valid
             with previous._lock:
@@ -70,12 +95,44 @@ class LazyRows(Sequence[dict[str, Any]]):
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self.items)))]
+            return self._page(*index.indices(len(self.items)))
         with self._lock:
             row = self._rows[index]
             if row is None:
                 row = self._rows[index] = EncodedRow(self._convert(self.items[index]))
             return row
+
+    def _page(self, start: int, stop: int, step: int) -> list[dict[str, Any]]:
+        """The rows of a slice, under one lock; a plain forward slice is kept (with its bytes) for the next reader."""
+        with self._lock:
+            if step == 1:
+                cached = self._pages.get((start, stop))
+                if cached is not None:
+                    return cached
+            rows = self._rows
+            for i in range(start, stop, step):
+                if rows[i] is None:
+                    rows[i] = EncodedRow(self._convert(self.items[i]))
+            if step != 1:
+                return [rows[i] for i in range(start, stop, step)]
+            page = self._pages[(start, stop)] = EncodedPage(rows[start:stop])
+            return page
+
+    def key_at(self, index: int) -> Hashable | None:
+        """The key of the item at `index` (None when the list has no keys)."""
+        if self._item_key is None:
+            return None
+        if self._keys is not None:
+            return self._keys[index]
+        return self._item_key(self.items[index])
+
+    def all_keys(self) -> Sequence[Hashable | None]:
+        """Every item's key, in list order (computed once)."""
+        if self._item_key is None:
+            return [None] * len(self.items)
+        if self._keys is None:
+            self._keys = [self._item_key(item) for item in self.items]
+        return self._keys
 
 
 class RowCache:
@@ -102,10 +159,12 @@ class RowCache:
         return key if any(a is b for a, b in zip(cached.items, items)) else None
 
     def rows(self, key: Hashable, items: Sequence[Any], convert: Callable[[Any], dict[str, Any]],
-             family: Hashable | None = None) -> LazyRows:
+             family: Hashable | None = None, item_key: Callable[[Any], Hashable] | None = None,
+             ordered: bool = False) -> LazyRows:
         """The lazily converted rows of `items`; `key` must name everything `convert` depends on.
 
-        `family` names the list regardless of what the key records about it (see `known_key`).
+        `family` names the list regardless of what the key records about it (see `known_key`);
+        `item_key` and `ordered` as in `LazyRows` (the same for every list of one `key`).
         """
         with self._lock:
             if family is not None:
@@ -116,7 +175,7 @@ class RowCache:
             if cached is not None and cached.items == tuple(items):
                 self._lists.move_to_end(key)
                 return cached
-        fresh = LazyRows(items, convert, previous=cached)
+        fresh = LazyRows(items, convert, previous=cached, item_key=item_key, ordered=ordered)
         with self._lock:
             self._lists[key] = fresh
             self._lists.move_to_end(key)
@@ -128,10 +187,25 @@ class RowCache:
 
 
 class ChainedRows(Sequence[dict[str, Any]]):
-    """Several row lists read as one (the VMs of many Flexible sets), converting only what is read."""
+    """Several row lists read as one (the VMs of many Flexible sets), converting only what is read.
 
-    def __init__(self, parts: Sequence[Sequence[dict[str, Any]]]) -> None:
+    Keyed (unordered) by its parts' keys: `paging.page` finds the last item served by its key.
+    """
+
+    ordered = False
+
+    def __init__(self, parts: Sequence[LazyRows]) -> None:
         self.parts = list(parts)
+
+    def key_at(self, index: int) -> Hashable | None:
+        for part in self.parts:
+            if index < len(part):
+                return part.key_at(index)
+            index -= len(part)
+        raise IndexError(index)
+
+    def all_keys(self) -> Sequence[Hashable | None]:
+        return [key for part in self.parts for key in part.all_keys()]
 
     def __len__(self) -> int:
         return sum(len(part) for part in self.parts)

@@ -185,10 +185,21 @@ def list_scale_set_vms(app: ArmApp, request: Request, sub: str, rg: str, vmss: s
         key = family + (scale_set.location, scale_set.is_flexible)
     location, flexible = key[4], key[5]  # type: ignore[index]
     # Only the requested page is converted; a row is reused while the backend's view of it is unchanged.
+    # Keys for the paging token: Uniform instances are listed by numeric id, Flexible VMs in creation order.
     rows = app.rows.rows(key, instances,
                          lambda i: arm_compute.scale_set_vm_to_json(i, location, expand_instance_view=expand,
-                                                                    flexible=flexible), family=family)
+                                                                    flexible=flexible), family=family,
+                         item_key=_vm_key if flexible else _instance_number, ordered=not flexible)
     return app.page(request, rows)
+
+
+def _instance_number(instance: Instance) -> int:
+    return int(instance.instance_id)
+
+
+def _vm_key(instance: Instance) -> str:
+    """A VM's resource id (names repeat across groups in a subscription-wide list)."""
+    return instance.id.lower()
 
 
 def _instance(app: ArmApp, rg: str, vmss: str, iid: str) -> Instance:
@@ -270,7 +281,8 @@ def _vm_rows(app: ArmApp, rg: str | None, filter_text: str, expand: bool) -> Seq
         instances = app.call(app.backend.list_instances, scale_set.resource_group, scale_set.name)
         parts.append(app.rows.rows(
             ("vm", scale_set, expand), instances,
-            lambda i, s=scale_set: arm_compute.vm_to_json(i, s.location, s, expand_instance_view=expand)))
+            lambda i, s=scale_set: arm_compute.vm_to_json(i, s.location, s, expand_instance_view=expand),
+            item_key=_vm_key))
     return ChainedRows(parts)  # converted page by page, as read
 
 

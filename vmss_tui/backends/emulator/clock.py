@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .store import Store
 
 
@@ -73,10 +75,13 @@ class StoreClock:
         self._signature: tuple[int, int, int] | None = None
         self._offset = 0.0
         self._lock = threading.Lock()
+        self._path: Path | None = None
 
     def offset(self) -> float:
         """Seconds the emulated clock is ahead of the base clock."""
-        path = self._store.path_for(CLOCK_KEY)
+        path = self._path
+        if path is None:  # only stat here: the offset itself is read through the store, which checks the key again
+            path = self._path = self._store.path_for(CLOCK_KEY)
         try:
             stat = path.stat()
             signature: tuple[int, int, int] | None = (stat.st_mtime_ns, stat.st_size, stat.st_ino)

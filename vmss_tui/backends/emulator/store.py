@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -421,7 +422,7 @@ class Store:
             InvalidStoreKey: An empty, absolute or NUL/control-character key, a `.`/`..`/empty
                 part, a backslash, an over-long part, or a path that leaves the root (symlinks too).
         """
-        reason = _key_problem(key)
+        reason = _key_problem_of_text(key) if isinstance(key, str) else _key_problem(key)
         path = self.root / f"{key}{SHARD_SUFFIX}"
         if reason is None:
             real_parent = os.path.realpath(path.parent)
@@ -984,6 +985,13 @@ def _key_problem(key: object) -> str | None:
         if len(part.encode("utf-8", "surrogatepass")) > KEY_PART_MAX_BYTES:
             return "a part is too long for a file name"
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_problem_of_text(key: str) -> str | None:
+    """`_key_problem` of a string key, remembered: it depends on the text alone (the file system is
+    checked by `path_for` every time), and every read asks it of the same few keys."""
+    return _key_problem(key)
 
 
 def _discard_temps(temps: Iterable[Path]) -> None:
