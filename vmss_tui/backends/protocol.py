@@ -480,6 +480,10 @@ class Network(Protocol):
         """The NICs of a set's instances (`GET .../virtualMachineScaleSets/{set}/networkInterfaces`)."""
         ...
 
+    def scale_set_network_profile(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        """The set's `virtualMachineProfile.networkProfile` (ARM JSON); None when it has none."""
+        ...
+
 
 @runtime_checkable
 class Deployments(Protocol):

@@ -7,7 +7,7 @@ behind a slow frame collapses into the newest one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
@@ -111,6 +111,8 @@ class DetailLoaded(Message):
     title: str
     fields: list[tuple[str, str]]
     json_text: str
+    sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    """Headed groups of rows after the fields (the network sections, issue 14)."""
 
 
 @dataclass(frozen=True)

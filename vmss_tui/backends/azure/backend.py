@@ -422,7 +422,9 @@ class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps, Deploym
 
     @_edge
     def list_instances(self, resource_group: str, name: str) -> list[Instance]:
-        return self._list_instances_of(self.get_scale_set(resource_group, name))
+        addresses = self._executor().submit(self._addresses_or_none, resource_group, name)  # beside the VM list
+        instances = self._list_instances_of(self.get_scale_set(resource_group, name))
+        return self._with_addresses(instances, addresses.result())
 
     def _list_instances_of(self, scale_set: ScaleSet) -> list[Instance]:
         """One list call: scale-set VMs (Uniform) or VMs filtered by the set (Flexible), with views."""
@@ -432,7 +434,8 @@ class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps, Deploym
     @_edge
     def get_instance(self, resource_group: str, name: str, instance_id: str) -> Instance:
         scale_set = self.get_scale_set(resource_group, name)
-        return self._get_instance_of(scale_set, instance_id)
+        instance = self._get_instance_of(scale_set, instance_id)
+        return self._with_addresses([instance], self._addresses_or_none(resource_group, name))[0]
 
     def _get_instance_of(self, scale_set: ScaleSet, instance_id: str) -> Instance:
         from azure.core.exceptions import ResourceNotFoundError
@@ -470,6 +473,7 @@ class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps, Deploym
         """
         pool = self._executor()
         set_futures = [pool.submit(self._guarded, self.get_scale_set, *key) for key in keys]
+        address_futures = [pool.submit(self._addresses_or_none, *key) for key in keys]  # NICs, LB: issue 14
         list_futures: dict[int, Any] = {}
         for index, (resource_group, name) in enumerate(keys):
             with self._lock:
@@ -492,7 +496,8 @@ class AzureBackend(NetworkReads, AutoscaleReads, CapacityReservationOps, Deploym
             if isinstance(raw, errors.AzureError):
                 results.append(raw)
                 continue
-            results.append((scale_set, self._instances_from_raw(scale_set, raw)))
+            results.append((scale_set, self._with_addresses(self._instances_from_raw(scale_set, raw),
+                                                            address_futures[index].result())))
         return results
 
     def _guarded(self, function: Callable[..., Any], *args: Any) -> Any:

@@ -8,6 +8,7 @@ answers `connection-info` with the same pure rule the emulator uses (domain/netw
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any, Callable, TypeVar
 
 from ...arm import network as arm_network
@@ -74,6 +75,109 @@ def nic_configuration_refs(vmss: dict[str, Any]) -> tuple[ScaleSetNicConfigurati
     return tuple(found)
 
 
+def _props(body: Any) -> dict[str, Any]:
+    props = body.get("properties") if isinstance(body, dict) else None
+    return props if isinstance(props, dict) else {}
+
+
+def _ref_id(ref: Any) -> str:
+    return str(ref.get("id") or "") if isinstance(ref, dict) else ""
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _owner_id(child_id: str, collection: str) -> str:
+    """`.../loadBalancers/lb/backendAddressPools/p` -> `.../loadBalancers/lb` (case kept, compared lower)."""
+    head, marker, rest = child_id.partition(f"/{collection}/")
+    return f"{head}{marker}{rest.split('/', 1)[0]}" if marker and rest else ""
+
+
+def _primary_ip_configuration(nic: dict[str, Any]) -> dict[str, Any]:
+    configs = _items(_props(nic).get("ipConfigurations"))
+    return next((c for c in configs if _props(c).get("primary")), configs[0] if configs else {})
+
+
+def nic_instance_id(nic: dict[str, Any]) -> str:
+    """The instance a NIC belongs to: the last segment of its `virtualMachine` id (a Uniform instance id, or a
+    Flexible VM's name, which is its instance id here)."""
+    vm_id = _ref_id(_props(nic).get("virtualMachine"))
+    return vm_id.rstrip("/").rsplit("/", 1)[-1] if vm_id else ""
+
+
+def load_balancer_ids(nics: list[dict[str, Any]]) -> list[str]:
+    """The load balancers the NICs' primary IP configurations point at (pools or NAT rules), in order, once each."""
+    found: dict[str, str] = {}
+    for nic in nics:
+        config = _props(_primary_ip_configuration(nic))
+        for key in ("loadBalancerBackendAddressPools", "loadBalancerInboundNatRules"):
+            for ref in _items(config.get(key)):
+                lb_id = _owner_id(_ref_id(ref), "loadBalancers")
+                if lb_id:
+                    found.setdefault(lb_id.lower(), lb_id)
+    return list(found.values())
+
+
+def instance_addresses(nics: list[dict[str, Any]], load_balancers: list[dict[str, Any]],
+                       public_ips: dict[str, str | None], backend_port: int = 22
+                       ) -> dict[str, tuple[str | None, str | None]]:
+    """Each instance's (private IP, public endpoint), keyed by lower-case instance id, from ARM JSON.
+
+    The endpoint is the instance's NAT mapping on a load balancer with a public frontend (a NAT rule V1 naming
+    its IP configuration, else a NAT rule V2 port mapping of a backend pool: what az's
+    `list-instance-connection-info` reads), else its own public IP with `backend_port`, as the emulator shows it.
+    `public_ips` maps lower-case public IP ids to their addresses.
+    """
+    configs: dict[str, str] = {}
+    found: dict[str, tuple[str | None, str | None]] = {}
+    own_public: dict[str, str] = {}
+    for nic in nics:
+        instance = nic_instance_id(nic)
+        if not instance:
+            continue
+        config = _primary_ip_configuration(nic)
+        if config.get("id"):
+            configs[str(config["id"]).lower()] = instance.lower()
+        address = _props(config).get("privateIPAddress")
+        found.setdefault(instance.lower(), (str(address) if address else None, None))
+        pip_id = _ref_id(_props(config).get("publicIPAddress"))
+        if pip_id:
+            own_public[instance.lower()] = pip_id.lower()
+    endpoints: dict[str, str] = {}
+    for lb in load_balancers:
+        props = _props(lb)
+        frontends = {str(f.get("name") or "").lower(): public_ips.get(_ref_id(_props(f).get("publicIPAddress")).lower())
+                     for f in _items(props.get("frontendIPConfigurations"))
+                     if _ref_id(_props(f).get("publicIPAddress"))}
+        rules = {str(r.get("name") or "").lower(): r for r in _items(props.get("inboundNatRules"))}
+
+        def frontend_of(rule: dict[str, Any]) -> str | None:
+            name = _ref_id(_props(rule).get("frontendIPConfiguration")).rstrip("/").rsplit("/", 1)[-1].lower()
+            return frontends.get(name)
+
+        for rule in rules.values():
+            rp = _props(rule)
+            instance = configs.get(_ref_id(rp.get("backendIPConfiguration")).lower())
+            address = frontend_of(rule)
+            if instance and address and rp.get("frontendPort") is not None:
+                endpoints.setdefault(instance, f"{address}:{rp['frontendPort']}")
+        for pool in _items(props.get("backendAddressPools")):
+            for member in _items(_props(pool).get("loadBalancerBackendAddresses")):
+                mp = _props(member)
+                instance = configs.get(_ref_id(mp.get("networkInterfaceIPConfiguration")).lower())
+                mappings = _items(mp.get("inboundNatRulesPortMapping"))
+                if not instance or not mappings:
+                    continue
+                address = frontend_of(rules.get(str(mappings[0].get("inboundNatRuleName") or "").lower(), {}))
+                if address and mappings[0].get("frontendPort") is not None:
+                    endpoints.setdefault(instance, f"{address}:{mappings[0]['frontendPort']}")
+    for instance, pip_id in own_public.items():
+        if instance not in endpoints and public_ips.get(pip_id):
+            endpoints[instance] = f"{public_ips[pip_id]}:{backend_port}"
+    return {instance: (private, endpoints.get(instance)) for instance, (private, _) in found.items()}
+
+
 class NetworkReads:
     """`Network` for the live adapter (mixed into AzureBackend, which supplies the credential and options)."""
 
@@ -123,6 +227,63 @@ class NetworkReads:
             return arm_network.public_ip_from_arm(body, str(body.get("name") or pip_name), str(body.get("location") or ""))
 
         return list_instance_connection_info(mode, nic_configuration_refs(vmss), load_balancer, public_ip)
+
+    def _instance_addresses(self, resource_group: str, name: str) -> dict[str, tuple[str | None, str | None]]:
+        """(private IP, public endpoint) of each instance of a set, in a constant number of requests: the set's
+        NICs (one paged list), each load balancer they use (one GET each, usually one), and the public IPs
+        those name (one GET, or one list of the group when it needs several: a Flexible set's VMs)."""
+        client = self._network_client()
+        nics = [nic.as_dict() for nic in
+                client.network_interfaces.list_virtual_machine_scale_set_network_interfaces(resource_group, name)]
+        if not nics:
+            return {}
+        lbs = []
+        for lb_id in load_balancer_ids(nics):
+            group, lb_name = _group_and_name(lb_id)
+            lbs.append(client.load_balancers.get(group, lb_name).as_dict())
+        wanted = {_ref_id(_props(f).get("publicIPAddress")) for lb in lbs
+                  for f in _items(_props(lb).get("frontendIPConfigurations"))}
+        wanted |= {_ref_id(_props(_primary_ip_configuration(nic)).get("publicIPAddress")) for nic in nics}
+        # a Uniform set's public IP per VM is a child of the set, not a resource of the group: not read here
+        wanted = {pip_id for pip_id in wanted if pip_id and "/virtualMachineScaleSets/" not in pip_id}
+        by_group: dict[str, list[str]] = {}
+        for pip_id in wanted:
+            by_group.setdefault(_group_and_name(pip_id)[0].lower(), []).append(pip_id)
+        addresses: dict[str, str | None] = {}
+        for group_ids in by_group.values():
+            group = _group_and_name(group_ids[0])[0]
+            if len(group_ids) == 1:
+                bodies = [client.public_ip_addresses.get(group, _group_and_name(group_ids[0])[1]).as_dict()]
+            else:
+                bodies = [pip.as_dict() for pip in client.public_ip_addresses.list(group)]
+            for body in bodies:
+                address = _props(body).get("ipAddress")
+                addresses[str(body.get("id") or "").lower()] = str(address) if address else None
+        return instance_addresses(nics, lbs, addresses)
+
+    @staticmethod
+    def _with_addresses(instances: list[Any], found: dict[str, tuple[str | None, str | None]] | None) -> list[Any]:
+        """The instances with their private IP and public endpoint; unchanged when the network could not be read
+        (None: no Microsoft.Network permission, say) or the set has none: the instance list never fails for it."""
+        if not found:
+            return instances
+        from dataclasses import replace
+
+        return [replace(instance, private_ip=found[key][0], public_endpoint=found[key][1])
+                if (key := instance.instance_id.lower()) in found else instance for instance in instances]
+
+    def _addresses_or_none(self, resource_group: str, name: str) -> dict[str, tuple[str | None, str | None]] | None:
+        try:
+            return self._instance_addresses(resource_group, name)
+        except Exception as error:  # noqa: BLE001 - addresses are extra; the instances still list
+            logging.getLogger(__name__).info("addresses of %s/%s not read: %s", resource_group, name, error)
+            return None
+
+    @_translated
+    def scale_set_network_profile(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        vmss = self._client.virtual_machine_scale_sets.get(resource_group, name).as_dict()
+        profile = ((vmss.get("properties") or {}).get("virtualMachineProfile") or {}).get("networkProfile")
+        return dict(profile) if isinstance(profile, dict) and profile.get("networkInterfaceConfigurations") else None
 
     @_translated
     def list_network_resources(self, kind: str, resource_group: str) -> list[dict[str, Any]]:

@@ -44,11 +44,16 @@ class DetailScreen(Screen[None]):
         Binding("escape,q", "close", "Back"),
     ]
 
-    def __init__(self, title: str, fields: list[tuple[str, str]], json_text: str) -> None:
+    def __init__(self, title: str, fields: list[tuple[str, str]], json_text: str,
+                 sections: list[tuple[str, list[tuple[str, str]]]] | None = None) -> None:
         super().__init__()
         # Escaped here as well as in presentation.detail_fields: this screen shows whatever it is given.
         self.detail_title = escape_control(title)
         self.fields = [(escape_control(label), escape_control(value)) for label, value in fields]
+        self.sections = [(escape_control(heading), [(escape_control(label), escape_control(value))
+                                                    for label, value in rows])
+                         for heading, rows in sections or ()]
+        """Headed groups of rows after the fields: a set's load balancer, an instance's NIC and rules."""
         self.json_text = "\n".join(escape_control(line) for line in json_text.split("\n"))
 
     def compose(self) -> ComposeResult:
@@ -59,6 +64,11 @@ class DetailScreen(Screen[None]):
             table.add_column(overflow="fold")
             for label, value in self.fields:
                 table.add_row(Text(label), Text(value))
+            for heading, rows in self.sections:
+                table.add_row(Text(""), Text(""))
+                table.add_row(Text(heading, style="bold underline"), Text(""))
+                for label, value in rows:
+                    table.add_row(Text(label), Text(value))
             yield Static(table, id="fields-view")
             yield Static(Text(self.json_text), id="json-view")
         yield Footer()

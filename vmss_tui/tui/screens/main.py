@@ -471,6 +471,13 @@ class MainScreen(Screen[None]):
         except Exception as error:
             self._failed("loading details", error)
             return
+        from ...backends.protocol import Network
+
+        if isinstance(backend, Network):  # issue 14: the set's load balancer, or the instance's NIC, NAT and rules
+            from ..network_detail import instance_network_sections, scale_set_network_sections
+
+            message.sections = (scale_set_network_sections(backend, resource_group, name) if instance_id is None
+                                else instance_network_sections(backend, resource_group, name, instance_id))
         self.post_message(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -698,7 +705,7 @@ class MainScreen(Screen[None]):
     def _detail_loaded(self, message: DetailLoaded) -> None:
         from .detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(message.title, message.fields, message.json_text))
+        self.app.push_screen(DetailScreen(message.title, message.fields, message.json_text, message.sections))
 
     def on_activity_pane_details_wanted(self, message: ActivityPane.DetailsWanted) -> None:
         from .log_detail import LogDetailScreen
