@@ -12,6 +12,12 @@ from .models import VmSize
 
 _SIZE_ROWS: tuple[tuple[str, str, int, float, bool], ...] = (
     # name, quota family, vCPUs, memory GiB, memory-preserving updates
+    # Standard A1-A4: the quickstart templates' sizes (previous generation; figures from MicrosoftDocs
+    # articles/virtual-machines/sizes-previous-gen.md, family from the Resource SKUs API's example).
+    ("Standard_A1", "standardA0_A7Family", 1, 1.75, True),
+    ("Standard_A2", "standardA0_A7Family", 2, 3.5, True),
+    ("Standard_A3", "standardA0_A7Family", 4, 7, True),
+    ("Standard_A4", "standardA0_A7Family", 8, 14, True),
     ("Standard_B1ls", "standardBSFamily", 1, 0.5, True),
     ("Standard_B1s", "standardBSFamily", 1, 1, True),
     ("Standard_B2s", "standardBSFamily", 2, 4, True),

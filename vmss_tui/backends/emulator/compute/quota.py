@@ -128,9 +128,11 @@ def quota_usage(ctx: Context, location: str) -> dict[str, tuple[int, int]]:
 
 
 def family_display_name(family: str) -> str:
-    """What az prints for a family quota: `standardDSv3Family` -> `Standard DSv3 Family vCPUs`."""
+    """What az prints for a family quota: `standardDSv3Family` -> `Standard DSv3 Family vCPUs`; a range of
+    A sizes with a dash (`standardA0_A7Family` -> `Standard A0-A7 Family vCPUs`, az vm list-usage's text)."""
     if family.startswith("standard") and family.endswith("Family") and len(family) > len("standardFamily"):
-        return f"Standard {family[len('standard'):-len('Family')]} Family vCPUs"
+        middle = re.sub(r"^(A\d+)_(A\d+)$", r"\1-\2", family[len("standard"):-len("Family")])
+        return f"Standard {middle} Family vCPUs"
     return family
 
 
