@@ -441,13 +441,52 @@ def scale_set_put_body(current: Mapping[str, Any], update: ScaleSetUpdate) -> di
     return body
 
 
+PUT_DEFAULTS: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("tags",), {}),
+    (("properties", "upgradePolicy", "mode"), "Manual"),
+    (("properties", "scaleInPolicy", "rules"), ["Default"]),
+    (("properties", "scaleInPolicy", "forceDeletion"), False),
+)
+"""What a PUT on an existing set that leaves these out sets them back to (Azure's defaults for a new set):
+"properties that aren't included in the template are reset to the default values" [ARM-MODES]. What Azure
+never lets change (orchestration mode, fault domain count, zones, single placement group back to true) is
+not here: leaving it out keeps it."""
+
+
+def is_scale_request(body: Mapping[str, Any]) -> bool:
+    """A PUT with no `properties` (location and sku only): Compute's scale request, which keeps everything but
+    the sku. `az vmss scale` sends exactly that (azure-cli `scale_vmss`) and the 201 scale quickstart template
+    is that (seed-features B.3, B10)."""
+    return not isinstance(body.get("properties"), Mapping)
+
+
+def with_put_defaults(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A PUT body with each `PUT_DEFAULTS` value it leaves out filled in (the body itself is not changed)."""
+    filled = copy.deepcopy(dict(body))
+    for path, default in PUT_DEFAULTS:
+        node = filled
+        for key in path[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        if node.get(path[-1]) is None:
+            node[path[-1]] = copy.deepcopy(default)
+    return filled
+
+
 def scale_set_update_from_json(body: Mapping[str, Any], current: ScaleSet, *,
                                replace: bool = False) -> tuple[ScaleSetUpdate, int | None]:
     """A PATCH (or, `replace`, a PUT on an existing set) as (model update, new capacity or None).
 
     Tags: a PUT replaces them (none in the body: none kept); a PATCH with `tags` replaces the whole object.
     The stored profile: a PUT's profile replaces it; a PATCH's is merged into it (`merge_patch`).
+    A PUT's upgrade and scale-in policies go back to Azure's defaults when it leaves them out (`PUT_DEFAULTS`),
+    except a PUT with no `properties` at all, Compute's scale request (`is_scale_request`): only its sku counts.
     """
+    if replace and is_scale_request(body):
+        replace = False
+    if replace:
+        body = with_put_defaults(body)
     properties = body.get("properties") or {}
     profile = properties.get("virtualMachineProfile") or {}
     tags: Tags | None = None

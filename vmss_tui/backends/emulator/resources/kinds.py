@@ -106,7 +106,9 @@ SCALE_SET_PATHS: tuple[tuple[str, ...], ...] = (
 
 
 class ScaleSetKind:
-    """Scale sets through the compute room: a create, or an update of what the PUT changes (a sku-only PUT scales)."""
+    """Scale sets through the compute room: a create, or ARM's PUT on an existing set (what the template leaves out
+    goes back to Azure's default, `arm_compute.PUT_DEFAULTS`), except a PUT with no `properties`, which only
+    scales (`arm_compute.is_scale_request`)."""
 
     type = "Microsoft.Compute/virtualMachineScaleSets"
     delete_rank = 50
@@ -135,7 +137,7 @@ class ScaleSetKind:
             if network is not None:
                 spec = replace(spec, network=network)
             return self._applied(self.compute.create_scale_set(spec), True)
-        update, capacity = arm_compute.scale_set_update_from_json(body, current)
+        update, capacity = arm_compute.scale_set_update_from_json(body, current, replace=True)
         applied = Applied(finish=self.ctx.now())
         if not arm_compute.update_is_empty(update):
             operation = self.compute.update_scale_set(resource_group, name, update)
@@ -155,8 +157,12 @@ class ScaleSetKind:
         return [s.name for s in self.compute.list_scale_sets(resource_group)]
 
     def changes(self, current: dict[str, Any], desired: dict[str, Any]) -> list[dict[str, Any]]:
+        paths = SCALE_SET_PATHS
+        if not arm_compute.is_scale_request(desired):  # what the PUT leaves out is compared as its default
+            desired = arm_compute.with_put_defaults(desired)
+            paths = (("tags",),) + SCALE_SET_PATHS
         found: list[dict[str, Any]] = []
-        for path in SCALE_SET_PATHS:
+        for path in paths:
             after = get_path(desired, *path)
             if after is None:
                 continue
