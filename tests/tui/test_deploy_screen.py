@@ -101,6 +101,7 @@ async def test_redeploying_an_unchanged_template_says_no_change_and_a_capacity_c
         await pilot.press("n")
         await settle(pilot)
         screen = await open_deploy(pilot, f"deploy {bigger} -g {RG}")
+        assert screen.phase == "review"
         text = screen_text(app)
         assert "~ Microsoft.Compute/virtualMachineScaleSets/fresh" in text
         assert "~ sku.capacity: 2 => 3" in text
@@ -204,22 +205,28 @@ async def test_a_secure_parameter_is_never_on_screen_nor_in_the_log(make_app: An
         assert entries and not any(secret in entry.line or secret in entry.details for entry in entries)
 
 
-async def test_a_failed_resource_shows_its_own_error_under_it(make_app: Any, backend: Any) -> None:
-    scale = FIXTURES / "201-vmss-scale-in-or-out.azuredeploy.json"  # Standard_A2: not offered in the region
+async def test_a_failed_resource_shows_its_own_error_under_it(make_app: Any, backend: Any, tmp_path: Path) -> None:
+    mixed = json.loads(scale_set_template("fresh", 1))
+    mixed["resources"].insert(0, {"type": "Microsoft.Cdn/profiles", "apiVersion": "2024-02-01", "name": "edge",
+                                  "location": "global", "sku": {"name": "Standard_Microsoft"}})
+    path = write(tmp_path, "mixed.json", json.dumps(mixed))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_deploy(pilot, f"deploy {scale} -g {RG} -p vmSSName=web -p instanceCount=8")
-        assert "~ sku.capacity: 6 => 8" in screen_text(app)
+        screen = await open_deploy(pilot, f"deploy {path} -g {RG}")
+        assert "+ Microsoft.Compute/virtualMachineScaleSets/fresh" in screen_text(app)
         await pilot.press("y")
         await wait_until(pilot, lambda: screen.phase == "ended")
         await settle(pilot)
         labels = list(iter_tree_text(screen.query_one(Tree)))
-        assert labels[0].startswith("deployment 201-vmss-scale-in-or-out  Failed")
-        at = next(i for i, label in enumerate(labels) if label.startswith("✖ Microsoft.Compute/virtualMachineScaleSets/web"))
-        assert labels[at + 1].startswith("(InvalidParameter) The value 'Standard_A2'")
+        assert labels[0].startswith("deployment mixed  Failed")
+        at = labels.index(next(label for label in labels if label.startswith("✖ Microsoft.Cdn/profiles/edge  Failed")))
+        assert labels[at + 1].startswith("(NoRegisteredProviderFound)")
+        assert any(label.startswith("✔ Microsoft.Compute/virtualMachineScaleSets/fresh  Succeeded") for label in labels)
         assert status_text(screen).startswith("ERROR: (DeploymentFailed) At least one resource deployment operation "
                                               "failed.")
-        assert backend.get_scale_set(RG, "web").capacity == 6
+        assert any(entry.line.startswith("deployment mixed: ERROR: (DeploymentFailed)")
+                   and "edge: (NoRegisteredProviderFound)" in entry.details
+                   for entry in main_screen(app).activity.entries)
 
 
 async def test_c_cancels_a_running_deployment_and_esc_leaves_one_running(tmp_path: Path, make_app: Any) -> None:

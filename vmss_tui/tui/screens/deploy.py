@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 POLL_INTERVAL = 1.0
 """Seconds between two reads of a running deployment and its operations."""
 TERMINAL_STATES = ("Succeeded", "Failed", "Canceled")
+LOG_LINE_LIMIT = 160
+"""Activity lines longer than this are cut, their whole text kept as details (the main screen's own rule)."""
 MASK = "***"
 
 # --- what-if, drawn as az draws it (azure-cli resource/_formatters.py) ------------------------------------
@@ -685,6 +687,7 @@ class DeployScreen(Screen[None]):
         self._tree_nodes: dict[str, TreeNode[str]] = {}
         self._poll_timer: Any = None
         self._cancel_requested = False
+        self._what_if_result: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -708,7 +711,18 @@ class DeployScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#deploy-body").focus()
         self._show_keys()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.read_what_if()
+
+    def _theme_changed(self, _theme: Any) -> None:
+        """The diff and the tree in the new theme's colours."""
+        request, result = self.request, self._what_if_result
+        if result is not None and request is not None:
+            styles, secrets = self.styles_map, request.secret_values
+            self.query_one(DiffView).show(lambda limit: what_if_text(result, styles, secrets, limit))
+        styles = self.styles_map
+        for key, node in self._tree_nodes.items():
+            node.set_label(row_label(self.rows[key], styles))
 
     @property
     def styles_map(self) -> dict[str, str]:
@@ -744,6 +758,11 @@ class DeployScreen(Screen[None]):
         return True
 
     def _tell(self, line: str, variable: str | None, details: str = "", refresh: bool = False) -> None:
+        """A line for the activity log: a long one is cut (as the main screen cuts its own), its whole text kept
+        as details (Enter on it)."""
+        if len(line) > LOG_LINE_LIMIT:
+            details = details or line
+            line = line[:LOG_LINE_LIMIT - 1] + "…"
         message = DeployReport(line, variable, details, refresh)
         if self._report_to is not None:
             self._report_to(message)
@@ -839,6 +858,7 @@ class DeployScreen(Screen[None]):
             self._deploy()
             return
         result = message.result or {}
+        self._what_if_result = result
         self.changes = list((result.get("properties") or {}).get("changes") or [])
         styles, secrets = self.styles_map, request.secret_values
         self.query_one(DiffView).show(lambda limit: what_if_text(result, styles, secrets, limit))
@@ -846,7 +866,7 @@ class DeployScreen(Screen[None]):
         if request.what_if_only:
             self._set_phase("checked")
             self._show_status(f"{summary} Nothing was deployed (--what-if).")
-            self._tell(f"what-if {request.name}: {summary}", None, details=what_if_text(result, {}, ()).plain)
+            self._tell(f"what-if {request.name}: {summary}", None, details=what_if_text(result, {}, request.secret_values).plain)
             return
         self._set_phase("review")
         question = Text()
