@@ -37,8 +37,15 @@ def _inner_errors(details: Any) -> list[str]:
         if not isinstance(detail, Mapping):
             continue
         deeper = _inner_errors(detail.get("details"))
-        found += deeper or [f"({detail.get('code')}) {detail.get('message')}"]
+        message = str(detail.get("message") or "").strip()
+        found += deeper or [f"({detail.get('code')}) {message}" + ("" if message.endswith(".") else ".")]
     return found
+
+
+def _joined(inner: list[str]) -> str:
+    """The first `INNER_ERRORS_SHOWN` inner errors in one line, and how many more there are."""
+    more = len(inner) - INNER_ERRORS_SHOWN
+    return " ".join(inner[:INNER_ERRORS_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _error_body(error: BaseException) -> dict[str, Any] | None:
@@ -69,10 +76,7 @@ def _translated(function: Callable[..., ReturnType]) -> Callable[..., ReturnType
                 translated.details = tuple(d for d in body["details"] if isinstance(d, dict))
                 inner = _inner_errors(body["details"])
                 if inner:
-                    shown = "; ".join(inner[:INNER_ERRORS_SHOWN])
-                    more = len(inner) - INNER_ERRORS_SHOWN
-                    translated.message = (f"{translated.message} Inner errors: {shown}"
-                                          + (f" (and {more} more)." if more > 0 else "."))
+                    translated.message = f"{translated.message} Inner errors: {_joined(inner)}"
                     translated.args = (translated.message,)
             raise translated from error
 
@@ -189,7 +193,7 @@ class DeploymentOps:
                                              target=problem.get("target"))
             inner = _inner_errors(problem.get("details"))
             if inner:
-                failed.message = f"{failed.message} Inner errors: {'; '.join(inner[:INNER_ERRORS_SHOWN])}."
+                failed.message = f"{failed.message} Inner errors: {_joined(inner)}"
                 failed.args = (failed.message,)
             raise failed
         return result
