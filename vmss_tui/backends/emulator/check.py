@@ -12,7 +12,14 @@ every damaged file (renamed `<file>.damaged-<time>`). What can be rebuilt is reb
   discarded (none of it had happened). Any user who may write does this on opening the store;
   `check` reports it without doing it. A journal that is whole but names files this store never
   writes is set aside (`.commit-journal.damaged-<time>`), never applied;
-- stale temp files of interrupted writes are removed.
+- stale temp files of interrupted writes are removed;
+- the capacity reservation and network rooms (issue 16): a file of theirs that does not parse is reported
+  with its path (`--discard KEY` sets it aside, kept; the public-address file is rebuilt from the NICs and
+  public IP addresses instead); a scale set or VM associated with a capacity reservation group that does
+  not exist loses that association, and a set whose VMs draw on a group it is not a member of is added (the
+  group's accounting reads only its members); the network's records that disagree with the sets (NICs of
+  VMs that are gone, an address allocated twice, addresses and NAT mappings nobody holds) are put right by
+  the network room's own paths (network/consistency.py). The report says what each repair did.
 
 A scale set whose own file is damaged cannot be rebuilt: it stays listed as Damaged until someone
 restores the file or gives the name up with `--discard RG/SET`.
@@ -30,8 +37,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ...domain import errors, names
+from ...domain import reservations as reservation_model
 from .backend import META, SETS_PREFIX, _set_key
+from .compute import shard as set_shard
+from .compute.reservations import RESERVATIONS_PREFIX, group_key
+from .engine.context import Context
+from .network import store_keys as network_keys
 from .store import DAMAGED_MARK, JOURNAL_NAME, Store, Transaction
+
+ROOM_PREFIXES = (RESERVATIONS_PREFIX, network_keys.NETWORK_PREFIX)
+"""Rooms whose shards `--discard KEY` may set aside when they are damaged."""
 
 
 @dataclass
@@ -66,6 +81,12 @@ def check_store(store: Store) -> Report:
     with store.snapshot() as txn:  # through a whole journal: the store as it is once completed
         set_data = _readable_sets(txn, report)
         meta_problem = _meta_problem(txn, bool(set_data) or bool(report.findings))
+        if not meta_problem:  # the rooms' ids name the subscription: judge them once it is whole
+            _damaged_room_shards(txn, report)
+            for problem in _reservation_problems(txn):
+                report.findings.append(Finding(txn_path(txn, problem.key), problem.text, problem.remedy))
+            for problem in _network_problems(store, txn):
+                report.findings.append(Finding(txn_path(txn, problem.key), problem.text, problem.remedy))
     if meta_problem:
         report.findings.insert(0, Finding(store.path_for(META), meta_problem,
                                           "--repair keeps it and rebuilds it from the scale sets"))
@@ -124,6 +145,8 @@ def repair_store(store: Store, discard: list[str]) -> Report:
                                 or bool(store.legacy_corrupt_files(SETS_PREFIX)))
         if problem:
             _rebuild_meta(store, txn, set_data, stamp, report)
+        else:
+            _mend_rooms(store, txn, stamp, report)
     after = check_store(store)
     report.findings = after.findings
     return report
@@ -205,7 +228,12 @@ def _rebuild_meta(store: Store, txn: Transaction, set_data: dict[str, dict[str, 
 
 
 def _discard(store: Store, txn: Transaction, item: str, stamp: str, report: Report) -> None:
-    """Set a damaged set's file(s) aside (kept), freeing its name; a readable set is refused."""
+    """Set a damaged set's file(s) aside (kept), freeing its name; a readable set is refused.
+
+    `item` may also be the store key of a damaged reservation or network file (as the report names it)."""
+    if item.startswith(ROOM_PREFIXES):
+        _discard_room_shard(store, txn, item, stamp, report)
+        return
     group, sep, name = item.partition("/")
     if not sep:
         raise errors.InvalidInputValue(f"--discard '{names.shown(item)}': expected RESOURCE_GROUP/SCALE_SET.",
@@ -233,6 +261,207 @@ def _discard(store: Store, txn: Transaction, item: str, stamp: str, report: Repo
     store.forget(key)
 
 
+def _damaged_room_shards(txn: Transaction, report: Report) -> None:
+    """Every file of the reservation and network rooms that does not parse, as a finding."""
+    for prefix in (*ROOM_PREFIXES, network_keys.PUBLIC_ADDRESSES.rsplit("/", 1)[0] + "/"):
+        for key in txn.shard_keys(prefix):
+            try:
+                txn.view(key)
+            except errors.StoreDamaged as exc:
+                remedy = ("--repair keeps it and rebuilds it from the NICs and public IP addresses"
+                          if key == network_keys.PUBLIC_ADDRESSES else
+                          f"restore the file from a backup, or --repair --discard {key} (keeps the file; what it "
+                          "held is gone)")
+                report.findings.append(Finding(txn_path(txn, key), f"{_room_label(key)} cannot be read: {exc.message}",
+                                               remedy))
+
+
+def _room_label(key: str) -> str:
+    parts = key.split("/")
+    if key.startswith(RESERVATIONS_PREFIX) and len(parts) == 3:
+        return f"capacity reservation group {parts[1]}/{parts[2]}"
+    if key == network_keys.PUBLIC_ADDRESSES:
+        return "the public address register"
+    if key.startswith(network_keys.NETWORK_PREFIX) and len(parts) == 4:
+        kind = "the NIC record of scale set" if parts[2] == network_keys.BINDINGS else parts[2]
+        return f"{kind} {parts[1]}/{parts[3]}"
+    return f"store file {key}"
+
+
+def _damaged(txn: Transaction, key: str) -> bool:
+    try:
+        txn.view(key)
+    except errors.StoreDamaged:
+        return True
+    return False
+
+
+@dataclass
+class _Problem:
+    key: str
+    text: str
+    remedy: str
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _group_state(txn: Transaction, group_id: str) -> str:
+    """"ok", "missing" or "damaged" for the capacity reservation group a VM or set names."""
+    parsed = reservation_model.parse_group_id(group_id)
+    if parsed is None:
+        return "missing"
+    _sub, rg, name = parsed
+    try:
+        key = group_key(rg, name)
+    except errors.AzureError:
+        return "missing"
+    try:
+        if not txn.exists(key) or not txn.view(key).get("group"):
+            return "missing"
+    except errors.StoreDamaged:
+        return "damaged"  # reported as damage; its associations are left alone
+    return "ok"
+
+
+def _reservation_problems(txn: Transaction) -> list[_Problem]:
+    """Associations that name a group that does not exist, and sets missing from a group's members."""
+    problems: list[_Problem] = []
+    states: dict[str, str] = {}
+    members: dict[str, set[str]] = {}
+    for key in txn.shard_keys(RESERVATIONS_PREFIX):
+        try:
+            group = next(iter(txn.view(key).get("group", {}).values()), None)
+        except errors.StoreDamaged:
+            continue
+        if group is not None:
+            members[str(group.get("id", "")).lower()] = set(group.get("members", []))
+    for key in txn.shard_keys(SETS_PREFIX):
+        try:
+            tables = txn.view(key)
+        except errors.StoreDamaged:
+            continue
+        set_docs = list(tables.get("scale_set", {}).values())
+        if not set_docs:
+            continue
+        set_doc = set_docs[0]
+        shown = f"{set_doc['rg']}/{set_doc['name']}"
+
+        def state(group_id: str) -> str:
+            if group_id.lower() not in states:
+                states[group_id.lower()] = _group_state(txn, group_id)
+            return states[group_id.lower()]
+
+        if set_doc.get("crg") and state(set_doc["crg"]) == "missing":
+            problems.append(_Problem(key, f"scale set {shown} is associated with capacity reservation group "
+                                          f"{names.shown(set_doc['crg'], 300)}, which does not exist",
+                                     "--repair removes the association from the set", "set-crg",
+                                     {"group": set_doc["crg"]}))
+        dangling: dict[str, list[str]] = {}
+        unlisted: dict[str, list[str]] = {}
+        for doc in tables.get("instances", {}).values():
+            group_id = doc.get("crg")
+            if not group_id:
+                continue
+            if state(group_id) == "missing":
+                dangling.setdefault(group_id, []).append(doc["instance_id"])
+            elif state(group_id) == "ok" and key not in members.get(group_id.lower(), {key}):
+                unlisted.setdefault(group_id, []).append(doc["instance_id"])
+        for group_id, ids in sorted(dangling.items()):
+            problems.append(_Problem(key, f"scale set {shown}: {len(ids)} VM(s) ({_some(ids)}) are associated with "
+                                          f"capacity reservation group {names.shown(group_id, 300)}, which does not "
+                                          "exist", "--repair removes their association (they keep running, "
+                                          "uncovered)", "vm-crg", {"group": group_id}))
+        for group_id, ids in sorted(unlisted.items()):
+            problems.append(_Problem(key, f"scale set {shown}: {len(ids)} VM(s) ({_some(ids)}) draw on capacity "
+                                          f"reservation group {names.shown(group_id, 300)}, which does not list the set "
+                                          "among its members, so its accounting leaves them out",
+                                     "--repair adds the set to the group's members", "member",
+                                     {"group": group_id}))
+    return problems
+
+
+def _some(ids: list[str]) -> str:
+    ordered = sorted(ids, key=lambda i: (len(i), i))
+    return ", ".join(ordered[:5]) + (f" and {len(ordered) - 5} more" if len(ordered) > 5 else "")
+
+
+def _network_room(store: Store) -> Any:
+    from .network.service import NetworkService
+
+    return NetworkService(Context(store=store))
+
+
+def _network_problems(store: Store, txn: Transaction) -> list[Any]:
+    if not txn.shard_keys(network_keys.NETWORK_PREFIX) and not txn.exists(network_keys.PUBLIC_ADDRESSES):
+        return []  # no network anywhere: the network room is not even imported
+    from .network import consistency
+
+    return consistency.scan(_network_room(store), txn)
+
+
+def _mend_rooms(store: Store, txn: Transaction, stamp: str, report: Report) -> None:
+    """Under the write lock: put right what the reservation and network scans find."""
+    for problem in _reservation_problems(txn):
+        if problem.kind == "member":
+            parsed = reservation_model.parse_group_id(problem.data["group"])
+            assert parsed is not None
+            gkey = group_key(parsed[1], parsed[2])
+            table = txn.db(gkey).table("group")
+            group = dict(table.all()[0])
+            group["members"] = [*group.get("members", []), problem.key]
+            table.truncate()
+            table.insert(group)
+            report.repaired.append(f"added scale set {_shown_key(problem.key)} to the members of capacity reservation "
+                                   f"group {group['name']}")
+            continue
+        loaded = set_shard.load(txn, problem.key)
+        if loaded is None:
+            continue
+        wanted = problem.data["group"].lower()
+        if problem.kind == "set-crg" and (loaded.set_doc.get("crg") or "").lower() == wanted:
+            loaded.set_doc["crg"] = None
+            report.repaired.append(f"removed scale set {_shown_key(problem.key)}'s association with capacity "
+                                   f"reservation group {names.shown(problem.data['group'], 300)}, which does not exist")
+        elif problem.kind == "vm-crg":
+            cleared = [doc for doc in loaded.instances if (doc.get("crg") or "").lower() == wanted]
+            for doc in cleared:
+                doc.pop("crg", None)
+            report.repaired.append(f"removed the association of {len(cleared)} VM(s) of scale set "
+                                   f"{_shown_key(problem.key)} with capacity reservation group "
+                                   f"{names.shown(problem.data['group'], 300)}, which does not exist")
+        set_shard.save(txn, loaded)
+    if _damaged(txn, network_keys.PUBLIC_ADDRESSES):
+        path = store.path_for(network_keys.PUBLIC_ADDRESSES)
+        kept = path.with_name(f"{path.name}{DAMAGED_MARK}{stamp}")
+        os.replace(path, kept)
+        store.forget(network_keys.PUBLIC_ADDRESSES)
+        report.repaired.append(f"kept the damaged {path.name} as {kept.name}")
+        from .network import consistency
+
+        held = consistency.rebuild_public(_network_room(store), txn)
+        report.repaired.append(f"rebuilt {path.name}: {len(held)} public address(es) from the NICs and public IP "
+                               "addresses")
+    problems = _network_problems(store, txn)
+    if problems:
+        from .network import consistency
+
+        report.repaired += consistency.mend(_network_room(store), txn, problems)
+
+
+def _discard_room_shard(store: Store, txn: Transaction, key: str, stamp: str, report: Report) -> None:
+    """Set a damaged reservation or network file aside (kept); a readable one is refused."""
+    path = store.path_for(key)  # refuses a key that is not a plain store key
+    if not path.exists():
+        raise errors.ResourceNotFound(f"No store file '{names.shown(key, 200)}' was found.", target=key)
+    if not _damaged(txn, key):
+        raise errors.OperationNotAllowed(
+            f"'{names.shown(key, 200)}' is not damaged; --discard only sets damaged files aside.", target=key)
+    kept = path.with_name(f"{path.name}{DAMAGED_MARK}{stamp}")
+    os.replace(path, kept)
+    store.forget(key)
+    report.repaired.append(f"set {path.name} ({_room_label(key)}) aside as {kept.name}")
+
+
 def _shown_key(key: str) -> str:
     return key[len(SETS_PREFIX):] if key.startswith(SETS_PREFIX) else key
 
@@ -254,14 +483,14 @@ def run_check(argv: list[str], backend_options: dict[str, Any], stdout: TextIO, 
     """The CLI command: exit 0 when the store is whole (after repairing), 1 when damage remains, 2 on bad usage."""
     parser = argparse.ArgumentParser(prog="vmss-tui emulator check", add_help=False, exit_on_error=False)
     parser.add_argument("--repair", action="store_true")
-    parser.add_argument("--discard", action="append", default=[], metavar="RG/SET")
+    parser.add_argument("--discard", action="append", default=[], metavar="RG/SET|KEY")
     try:
         options, extra = parser.parse_known_args(argv)
     except argparse.ArgumentError as exc:
         stderr.write(f"ERROR: (UnrecognizedArguments) vmss-tui emulator check: {exc}\n")
         return 2
     if extra or (options.discard and not options.repair):
-        stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator check [--repair [--discard RG/SET]...]\n")
+        stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator check [--repair [--discard RG/SET|KEY]...]\n")
         return 2
     db = backend_options.get("db")
     if db:
