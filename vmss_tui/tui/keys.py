@@ -58,7 +58,7 @@ HELP_TEXTS: dict[str, str] = {
     "ssh": "SSH to the cursor row (emulator: its console); the app comes back as it was when you leave",
     "what_if": "Fault-domain map: what if a zone / fault domain is lost (cycles)",
     "autoscale": "Autoscale pane: rules, metric vs threshold, next run, chart (+/- load, e on/off)",
-    "reservations": "Reservation pane: reserved vs allocated per size and zone, VMs outside, zone loss (g groups)",
+    "reservations": "Reservation pane: reserved vs allocated per zone, VMs outside them, zone loss (g: groups)",
     "detail": "Details of the instance (or the set) under the cursor; j shows JSON",
     "sort": "Sort instances by the next column (click a header too)",
     "filter": "Filter instances: words, or field:value (power:stopped zone:2 fd:1)",
