@@ -241,3 +241,35 @@ async def test_the_pane_follows_the_live_refresh_and_reads_nothing_once_closed(m
         before = len(reads)
         await pilot.pause(0.8)  # four ticks
         assert len(reads) == before
+
+
+async def test_a_read_only_session_shows_the_pane_without_the_associate_key(make_app: Any) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_pane(pilot, "web")
+        assert "web is not associated with a capacity reservation group" in text(app)
+        assert "c Associate" not in screen_lines(app)[-1]
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#reservation-pane")
+
+
+async def test_enter_on_a_set_goes_to_the_pane_while_it_is_open_and_a_goes_back_to_autoscale(
+        make_app: Any, backend: Any) -> None:
+    reserved_estate(backend)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_pane(pilot, "web")
+        assert "c Associate" in screen_lines(app)[-1]
+        app.screen.sets_table.focus()
+        await pilot.press("up", "enter")  # the sets are sorted: batch, demo-set, shop, web
+        await settle(pilot)
+        assert app.focused is pane and pane.key == (RG, "shop")
+        assert "shop · group crg" in text(app)
+        await pilot.press("A")  # one pane at a time: autoscale takes its place
+        await settle(pilot)
+        assert not pane.display and app.screen.query_one("#autoscale-pane").display
+        await pilot.press("R")
+        await settle(pilot)
+        assert pane.display and not app.screen.query_one("#autoscale-pane").display
+        assert not app.screen.instance_table.display

@@ -369,7 +369,8 @@ def pane_lines(reading: ReservationReading | None, width: int, *, view: str, loa
     """Everything the pane shows, as lines no wider than `width` (long lines wrap, indented)."""
     width = max(20, width)
     if reading is None:
-        return [Text(f"Reading capacity reservations of {safe(loading_name)}…", style=styles.get("muted", ""))]
+        waiting = f"Reading capacity reservations of {safe(loading_name)}…" if loading_name else "No scale set selected."
+        return [Text(waiting, style=styles.get("muted", ""))]
     if reading.coverage is None:
         style = styles.get("error", "") if reading.note.startswith("ERROR") else ""
         return [Text(piece, style=style) for piece in textwrap.wrap(safe(reading.note), width) or [""]]
