@@ -181,3 +181,15 @@ def test_the_commands_read_both_backends_alike(backend: Backend, tmp_path: Any) 
     assert exported.ok and exported.data["resources"][0]["sku"]["capacity"] == 3
     too_many = run_line(f"deploy {path} -p count=11 --yes", session)
     assert too_many.exit_code == 1 and too_many.error.startswith("ERROR: (InvalidTemplate) ")
+
+
+def test_a_finished_deployment_cannot_be_cancelled(backend: Backend) -> None:
+    arm = deployments(backend)
+    arm.wait_deployment(RG, arm.deploy(RG, "done", template(scale_set()))["name"], timeout=30)
+    with pytest.raises(errors.AzureError) as refused:
+        arm.cancel_deployment(RG, "done")
+    check_error(refused.value, code="DeploymentCannotBeCancelled")
+    assert refused.value.http_status == 409
+    with pytest.raises(errors.ResourceNotFound) as missing:
+        arm.cancel_deployment(RG, "never")
+    check_error(missing.value, code="DeploymentNotFound")
