@@ -217,3 +217,11 @@ def test_a_duplicate_the_network_has_no_other_record_of_gets_the_next_free_addre
     assert code == 0 and "(the next free one)" in out, (out, err)
     after = _one(json.loads(binding_path.read_bytes()), "binding")["nics"]
     assert after["0"]["ip"] == first and after["1"]["ip"] not in {nic["ip"] for k, nic in after.items() if k != "1"}
+
+
+def test_a_record_of_a_shape_this_version_does_not_know_is_a_finding_not_a_traceback(root: Path, capsys) -> None:
+    _edit(root / "network/rg/scaleSetNetworks/web.json", lambda data: _one(data, "binding").pop("rg"))
+    code, out, err = _run(capsys, root)
+    assert code == 1 and "network records hold a value this version does not understand" in out, (out, err)
+    code, out, err = _run(capsys, root, "--repair")
+    assert code == 1 and "Traceback" not in out + err and "internal error" not in err, (out, err)

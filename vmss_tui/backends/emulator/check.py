@@ -83,10 +83,18 @@ def check_store(store: Store) -> Report:
         meta_problem = _meta_problem(txn, bool(set_data) or bool(report.findings))
         if not meta_problem:  # the rooms' ids name the subscription: judge them once it is whole
             _damaged_room_shards(txn, report)
-            for problem in _reservation_problems(txn):
-                report.findings.append(Finding(txn_path(txn, problem.key), problem.text, problem.remedy))
-            for problem in _network_problems(store, txn):
-                report.findings.append(Finding(txn_path(txn, problem.key), problem.text, problem.remedy))
+            for room, scan in (("capacity reservation", _reservation_problems),
+                               ("network", lambda t: _network_problems(store, t))):
+                try:
+                    problems = scan(txn)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                    report.findings.append(Finding(store.root, f"the {room} records hold a value this version does "
+                                                               f"not understand ({type(exc).__name__}: "
+                                                               f"{names.shown(str(exc), 120)}), so they were not checked",
+                                                   "restore the room's files from a backup"))
+                    continue
+                for problem in problems:
+                    report.findings.append(Finding(txn_path(txn, problem.key), problem.text, problem.remedy))
     if meta_problem:
         report.findings.insert(0, Finding(store.path_for(META), meta_problem,
                                           "--repair keeps it and rebuilds it from the scale sets"))
@@ -145,8 +153,16 @@ def repair_store(store: Store, discard: list[str]) -> Report:
                                 or bool(store.legacy_corrupt_files(SETS_PREFIX)))
         if problem:
             _rebuild_meta(store, txn, set_data, stamp, report)
+    if not problem:  # a transaction of its own: records it does not understand abort it whole
+        rooms = Report(store.root)
+        try:
+            with store.transaction() as txn:
+                _mend_rooms(store, txn, stamp, rooms)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            report.repaired.append(f"could not mend the capacity reservation and network records "
+                                   f"({type(exc).__name__}: {names.shown(str(exc), 120)}); none of that was written")
         else:
-            _mend_rooms(store, txn, stamp, report)
+            report.repaired += rooms.repaired
     after = check_store(store)
     report.findings = after.findings
     return report
@@ -344,14 +360,14 @@ def _reservation_problems(txn: Transaction) -> list[_Problem]:
         if not set_docs:
             continue
         set_doc = set_docs[0]
-        shown = f"{set_doc['rg']}/{set_doc['name']}"
+        shown = _shown_key(key)
 
         def state(group_id: str) -> str:
             if group_id.lower() not in states:
                 states[group_id.lower()] = _group_state(txn, group_id)
             return states[group_id.lower()]
 
-        if set_doc.get("crg") and state(set_doc["crg"]) == "missing":
+        if isinstance(set_doc.get("crg"), str) and set_doc["crg"] and state(set_doc["crg"]) == "missing":
             problems.append(_Problem(key, f"scale set {shown} is associated with capacity reservation group "
                                           f"{names.shown(set_doc['crg'], 300)}, which does not exist",
                                      "--repair removes the association from the set", "set-crg",
@@ -360,12 +376,12 @@ def _reservation_problems(txn: Transaction) -> list[_Problem]:
         unlisted: dict[str, list[str]] = {}
         for doc in tables.get("instances", {}).values():
             group_id = doc.get("crg")
-            if not group_id:
+            if not group_id or not isinstance(group_id, str):
                 continue
             if state(group_id) == "missing":
-                dangling.setdefault(group_id, []).append(doc["instance_id"])
+                dangling.setdefault(group_id, []).append(str(doc.get("instance_id")))
             elif state(group_id) == "ok" and key not in members.get(group_id.lower(), {key}):
-                unlisted.setdefault(group_id, []).append(doc["instance_id"])
+                unlisted.setdefault(group_id, []).append(str(doc.get("instance_id")))
         for group_id, ids in sorted(dangling.items()):
             problems.append(_Problem(key, f"scale set {shown}: {len(ids)} VM(s) ({_some(ids)}) are associated with "
                                           f"capacity reservation group {names.shown(group_id, 300)}, which does not "
