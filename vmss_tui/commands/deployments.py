@@ -273,7 +273,7 @@ DEPLOYMENT_NAME = ParamSpec("name", "Deployment name.", required=True, metavar="
 DEPLOYMENT_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "deploy", "Deploy an ARM template into a resource group (shows what-if and asks first).", _deploy,
-        mutating=True, destructive=True, confirm_text=_confirm_deploy,
+        mutating=True, destructive=True, confirm_text=_confirm_deploy, check_only_flags=("dry_run", "validate"),
         params=(ParamSpec("template", "The template file (JSON).", required=True, metavar="<template.json>"),
                 ParamSpec("parameters", "Parameters: name=value or @params.json (repeatable; later ones win).",
                           flags=("-p", "--parameters"), multiple=True, metavar="NAME=VALUE|@FILE"),
