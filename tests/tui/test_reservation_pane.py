@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rich.style import Style
 
 from tui_helpers import open_practice_backend, screen_lines, select_set, settle
@@ -166,7 +167,7 @@ async def test_a_group_the_set_cannot_use_is_not_offered(make_app: Any, backend:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_pane(pilot, "web")
-        assert "capacity-reservation group create web-crg -g practice-rg --zones 1 2 3" in unwrapped(app)
+        assert "capacity-reservation group create web-crg -g practice-rg -l westeurope --zones 1 2 3" in unwrapped(app)
 
 
 async def test_r_without_a_set_says_why_it_does_nothing(tmp_path: Any, make_app: Any) -> None:
@@ -273,3 +274,24 @@ async def test_enter_on_a_set_goes_to_the_pane_while_it_is_open_and_a_goes_back_
         await settle(pilot)
         assert pane.display and not app.screen.query_one("#autoscale-pane").display
         assert not app.screen.instance_table.display
+
+
+@pytest.mark.parametrize("name", ["web", "demo-set", "batch"])
+def test_the_offered_lines_associate_each_kind_of_set(tmp_path: Any, name: str) -> None:
+    """Uniform (Manual upgrade), Flexible with a profile in another region than its resource group, and a
+    Flexible set without a profile (its next VM takes the group)."""
+    from vmss_tui.domain.reservation_coverage import Coverage
+    from vmss_tui.tui.widgets.reservation_pane import association_steps, read_reservations
+
+    backend = open_practice_backend(tmp_path / "store")
+    run(backend, "capacity-reservation group create crg")  # regional, in the resource group's region
+    _how, steps, command = association_steps(read_reservations(backend, RG, name))
+    assert command in steps
+    run(backend, *steps)
+    after = read_reservations(backend, RG, name)
+    assert after.coverage is not None and after.coverage.group is not None
+    made_by_the_set = {i.instance_id for i in backend.list_instances(RG, name) if i.created_by_scale_set}
+    assert made_by_the_set or name == "batch"
+    for vm in after.coverage.vms:
+        if vm.instance_id in made_by_the_set or name == "batch":
+            assert vm.status == Coverage.COVERED, (vm.instance_id, vm.status)

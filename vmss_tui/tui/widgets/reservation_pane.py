@@ -123,14 +123,19 @@ def association_steps(reading: ReservationReading) -> tuple[str, list[str], str]
     A reservation is offered for each of the set's zones the group lacks its size in, sized to its VMs there."""
     scale_set = reading.scale_set
     assert scale_set is not None
+    from collections import Counter
+
+    from ...domain.sizes import DEFAULT_VM_SIZE
+
     rg, name = reading.key
     target = ["-g", rg]
-    size = scale_set.vm_size
+    vms = reading.coverage.vms if reading.coverage else ()
+    profileless = scale_set.is_flexible and not scale_set.has_vm_profile
+    # a set without a profile: the size its VMs have (add-vm's default when it has none)
+    size = scale_set.vm_size or (Counter(vm.vm_size for vm in vms).most_common(1) or [(DEFAULT_VM_SIZE, 0)])[0][0]
     set_zones = tuple(scale_set.zones)
 
     def missing(group: CapacityReservationGroup | None) -> list[str | None]:
-        if not size:
-            return []
         have = {(r.sku_name.lower(), r.zones[0] if r.zones else None) for r in (group.reservations if group else ())}
         return [zone for zone in (set_zones or (None,)) if (size.lower(), zone) not in have]
 
@@ -142,18 +147,20 @@ def association_steps(reading: ReservationReading) -> tuple[str, list[str], str]
         taken = {g.name.lower() for g in reading.groups}
         group = "crg" if "crg" not in taken else f"{name}-crg"
         zones = ["--zones", *set_zones] if set_zones else []
-        steps.append(shlex.join(["capacity-reservation", "group", "create", group, *target, *zones]))
+        steps.append(shlex.join(["capacity-reservation", "group", "create", group, *target, "-l",
+                                 scale_set.location, *zones]))
     else:
         group = chosen.name
-    vms = reading.coverage.vms if reading.coverage else ()
     for zone in missing(chosen):
         count = sum(1 for vm in vms if vm.zone == zone) if zone else len(vms)
         suffix = ["--zone", zone] if zone else []
         steps.append(shlex.join(["capacity-reservation", "create", f"{name}-z{zone}" if zone else f"{name}-res",
-                                 "--group", group, *target, "--sku", size or "", "--capacity", str(max(1, count)),
+                                 "--group", group, *target, "--sku", size, "--capacity", str(max(1, count)),
                                  *suffix]))
-    if scale_set.is_flexible and not scale_set.has_vm_profile:
-        command = shlex.join(["add-vm", name, *target, "--capacity-reservation-group", group])
+    if profileless:
+        zone_words = ["--zone", set_zones[0]] if set_zones else []
+        command = shlex.join(["add-vm", name, *target, "--vm-size", size, *zone_words,
+                              "--capacity-reservation-group", group])
         return "To associate it (a Flexible set without a profile takes the group with its next VM):", \
             steps + [command], command
     command = shlex.join(["update", name, *target, "--capacity-reservation-group", group])
