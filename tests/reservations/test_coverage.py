@@ -1,4 +1,5 @@
-"""domain/reservation_coverage.py: what a set's reservations cover, with Azure's figures ([CR-OVERVIEW], [CR-OVERALLOC]).
+"""domain/reservation_coverage.py: what a set's reservations cover, with Azure's figures ([CR-OVERVIEW],
+[CR-OVERALLOC]).
 
 The values are built by hand as Azure reports them (`virtualMachinesAssociated`, `utilizationInfo.
 virtualMachinesAllocated`), so these tests hold for the live adapter as much as for the emulator; one test at the
@@ -34,8 +35,9 @@ def vm_id(set_name: str, instance_id: str) -> str:
 def scale_set(name: str = "web", zones: tuple[str, ...] = ("1", "2", "3"), group: str | None = GROUP_ID) -> ScaleSet:
     return ScaleSet(name=name, resource_group="rg", location="eastus", orchestration_mode=OrchestrationMode.UNIFORM,
                     capacity=0, vm_size=SIZE, image=None, platform_fault_domain_count=1, zones=zones,
-                    single_placement_group=False, scale_in_policy=ScaleInRule.DEFAULT, upgrade_policy=UpgradeMode.MANUAL,
-                    provisioning_state=ProvisioningState.SUCCEEDED, time_created=T0, id=f"{SUB}/virtualMachineScaleSets/{name}",
+                    single_placement_group=False, scale_in_policy=ScaleInRule.DEFAULT,
+                    upgrade_policy=UpgradeMode.MANUAL, provisioning_state=ProvisioningState.SUCCEEDED, time_created=T0,
+                    id=f"{SUB}/virtualMachineScaleSets/{name}",
                     capacity_reservation_group=group)
 
 
@@ -52,8 +54,8 @@ def reservation(name: str, capacity: int, associated: list[str], allocated: list
                 zone: str | None = "1", size: str = SIZE) -> CapacityReservation:
     return CapacityReservation(
         name=name, group_name="crg", resource_group="rg", location="eastus", sku_name=size, capacity=capacity,
-        zones=(zone,) if zone else (), id=f"{GROUP_ID}/capacityReservations/{name}", reservation_id="r", time_created=T0,
-        provisioning_time=T0, provisioning_state="Succeeded", platform_fault_domain_count=1,
+        zones=(zone,) if zone else (), id=f"{GROUP_ID}/capacityReservations/{name}", reservation_id="r",
+        time_created=T0, provisioning_time=T0, provisioning_state="Succeeded", platform_fault_domain_count=1,
         virtual_machines_associated=tuple(associated), virtual_machines_allocated=tuple(allocated))
 
 

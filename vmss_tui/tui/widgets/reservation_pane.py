@@ -79,9 +79,9 @@ def read_reservations(backend: Backend, resource_group: str, name: str) -> Reser
         scale_set = backend.get_scale_set(resource_group, name)
         instances = backend.list_instances(resource_group, name)
         groups = list(backend.list_capacity_reservation_groups(resource_group))
-        parsed = parse_group_id(scale_set.capacity_reservation_group or "")
-        if parsed is not None and not any(g.id.lower() == scale_set.capacity_reservation_group.lower()  # type: ignore[union-attr]
-                                          for g in groups):
+        set_group_id = scale_set.capacity_reservation_group or ""
+        parsed = parse_group_id(set_group_id)
+        if parsed is not None and not any(g.id.lower() == set_group_id.lower() for g in groups):
             try:  # the set's group lives in another resource group
                 groups.insert(0, backend.get_capacity_reservation_group(parsed[1], parsed[2]))
             except AzureError:
@@ -350,7 +350,8 @@ def groups_view_lines(reading: ReservationReading, width: int, styles: dict[str,
         for reservation in group.reservations:
             allocated = len(reservation.virtual_machines_allocated)
             where = f" {_zones_words(reservation.zones)}" if reservation.zones else " regional"
-            text = (f"  {safe(reservation.name)}: {safe(reservation.sku_name)}{where}: {reservation.capacity} reserved, "
+            text = (f"  {safe(reservation.name)}: {safe(reservation.sku_name)}{where}: "
+                    f"{reservation.capacity} reserved, "
                     f"{allocated} allocated ({reservation.state}")
             text += f", {reservation.not_covered} not covered)" if reservation.not_covered else ")"
             text += f", {len(reservation.virtual_machines_associated)} associated"
@@ -376,7 +377,8 @@ def pane_lines(reading: ReservationReading | None, width: int, *, view: str, loa
     """Everything the pane shows, as lines no wider than `width` (long lines wrap, indented)."""
     width = max(20, width)
     if reading is None:
-        waiting = f"Reading capacity reservations of {safe(loading_name)}…" if loading_name else "No scale set selected."
+        waiting = (f"Reading capacity reservations of {safe(loading_name)}…" if loading_name
+                   else "No scale set selected.")
         return [Text(waiting, style=styles.get("muted", ""))]
     if reading.coverage is None:
         style = styles.get("error", "") if reading.note.startswith("ERROR") else ""
