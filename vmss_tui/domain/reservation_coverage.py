@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .models import Instance, PowerState, ScaleSet
-from .reservations import CapacityReservation, CapacityReservationGroup, parse_group_id
+from .reservations import CapacityReservation, CapacityReservationGroup
 
 
 class Coverage:
@@ -144,16 +144,6 @@ def same_id(left: str, right: str) -> bool:
 def holds_hardware(power_state: PowerState | str) -> bool:
     """Allocated in Azure's sense: every power state but deallocated [CR-OVERVIEW]."""
     return str(power_state) != PowerState.DEALLOCATED.value
-
-
-def _slot_of(group: CapacityReservationGroup, vm_size: str, zone: str | None) -> CapacityReservation | None:
-    """The reservation a VM of this size and zone draws on: Azure finds the matching one [CR-UNIFORM]."""
-    for reservation in group.reservations:
-        if reservation.sku_name.lower() != vm_size.lower():
-            continue
-        if not group.zones or (zone is not None and zone in reservation.zones):
-            return reservation
-    return None
 
 
 def _age_key(instance: Instance) -> tuple[float, int, str]:
@@ -290,12 +280,6 @@ def _zone_loss(scale_set: ScaleSet, zone: str, vms: Sequence[VmCoverage],
             covering += [where for where, spare in spare_by_zone if spare > 0 and where not in covering]
     return ZoneLossCoverage(zone=zone, to_recreate=tuple(vm.instance_id for vm in lost), covered=covered,
                             covering_zones=tuple(sorted(covering)), remaining_zones=remaining)
-
-
-def group_name_of(group_id: str | None) -> str | None:
-    """The name at the end of a group id (None when it is not one)."""
-    parsed = parse_group_id(group_id or "")
-    return parsed[2] if parsed else None
 
 
 def vm_owner(vm_id: str) -> tuple[str | None, str]:
