@@ -295,3 +295,17 @@ def test_the_offered_lines_associate_each_kind_of_set(tmp_path: Any, name: str) 
     for vm in after.coverage.vms:
         if vm.instance_id in made_by_the_set or name == "batch":
             assert vm.status == Coverage.COVERED, (vm.instance_id, vm.status)
+
+
+def test_a_full_reservation_is_offered_more_capacity(tmp_path: Any) -> None:
+    from vmss_tui.domain.reservation_coverage import Coverage
+    from vmss_tui.tui.widgets.reservation_pane import association_steps, read_reservations
+
+    backend = open_practice_backend(tmp_path / "store")  # web: 2 VMs in each of zones 1-3
+    run(backend, "capacity-reservation group create crg --zones 1 2 3",
+        *(f"capacity-reservation create r{z} --group crg --sku Standard_D2s_v3 --capacity 1 --zone {z}" for z in "123"))
+    _how, steps, _command = association_steps(read_reservations(backend, RG, "web"))
+    assert "capacity-reservation update r2 --group crg -g practice-rg --capacity 2" in steps
+    run(backend, *steps)
+    after = read_reservations(backend, RG, "web").coverage
+    assert after is not None and {vm.status for vm in after.vms} == {Coverage.COVERED}

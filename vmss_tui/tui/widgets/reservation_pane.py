@@ -120,7 +120,8 @@ def association_steps(reading: ReservationReading) -> tuple[str, list[str], str]
 
     The group offered is one of the resource group's that the set may use (same region; a zonal set's zones all
     among the group's, a regional set a regional group), the one missing fewest reservations; else a new one.
-    A reservation is offered for each of the set's zones the group lacks its size in, sized to its VMs there."""
+    A reservation is offered for each of the set's zones the group lacks its size in, sized to its VMs there, and a
+    larger capacity for one whose spare would not hold them."""
     scale_set = reading.scale_set
     assert scale_set is not None
     from collections import Counter
@@ -151,12 +152,22 @@ def association_steps(reading: ReservationReading) -> tuple[str, list[str], str]
                                  scale_set.location, *zones]))
     else:
         group = chosen.name
-    for zone in missing(chosen):
+    lacking = missing(chosen)
+    for zone in set_zones or (None,):
         count = sum(1 for vm in vms if vm.zone == zone) if zone else len(vms)
-        suffix = ["--zone", zone] if zone else []
-        steps.append(shlex.join(["capacity-reservation", "create", f"{name}-z{zone}" if zone else f"{name}-res",
-                                 "--group", group, *target, "--sku", size, "--capacity", str(max(1, count)),
-                                 *suffix]))
+        if zone in lacking:
+            suffix = ["--zone", zone] if zone else []
+            steps.append(shlex.join(["capacity-reservation", "create", f"{name}-z{zone}" if zone else f"{name}-res",
+                                     "--group", group, *target, "--sku", size, "--capacity", str(max(1, count)),
+                                     *suffix]))
+            continue
+        assert chosen is not None
+        existing = next(r for r in chosen.reservations if r.sku_name.lower() == size.lower()
+                        and (r.zones[0] if r.zones else None) == zone)
+        short = count - max(0, existing.capacity - len(existing.virtual_machines_allocated))
+        if short > 0:  # its spare would not hold the set's VMs: reserve more, or they run beyond it
+            steps.append(shlex.join(["capacity-reservation", "update", existing.name, "--group", group, *target,
+                                     "--capacity", str(existing.capacity + short)]))
     if profileless:
         zone_words = ["--zone", set_zones[0]] if set_zones else []
         command = shlex.join(["add-vm", name, *target, "--vm-size", size, *zone_words,
