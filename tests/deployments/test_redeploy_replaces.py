@@ -92,3 +92,26 @@ def test_the_endpoints_put_follows_the_same_rule(emulator: Any, clock: Any) -> N
     settle(clock)
     replaced = emulator.get_scale_set(GROUP, "web")
     assert (replaced.tags, replaced.upgrade_policy.value, replaced.scale_in_policy.value) == ((), "Manual", "Default")
+
+
+def test_a_redeploy_without_an_extension_removes_it_and_what_if_says_so(emulator: Any, clock: Any) -> None:
+    from vmss_tui.arm.compute import scale_set_to_json
+
+    with_extension = scale_set_resource("web", 2)
+    with_extension["properties"]["virtualMachineProfile"]["extensionProfile"] = {"extensions": [
+        {"name": "health", "properties": {"publisher": "Microsoft.ManagedServices", "type": "ApplicationHealthLinux",
+                                          "typeHandlerVersion": "1.0", "settings": {"protocol": "tcp", "port": 22}}}]}
+    emulator.deploy(GROUP, "first", template(with_extension))
+    settle(clock)
+    profile = scale_set_to_json(emulator.get_scale_set(GROUP, "web"))["properties"]["virtualMachineProfile"]
+    assert profile["extensionProfile"]["extensions"][0]["name"] == "health"
+    assert changes_by_name(emulator.what_if_deployment(GROUP, "same", template(with_extension)))["web"][
+        "changeType"] == "NoChange"
+    preview = changes_by_name(emulator.what_if_deployment(GROUP, "second", template(scale_set_resource("web", 2))))
+    assert preview["web"]["changeType"] == "Modify"
+    assert [(d["path"], d["propertyChangeType"]) for d in preview["web"]["delta"]] == [
+        ("properties.virtualMachineProfile.extensionProfile", "Delete")]
+    emulator.deploy(GROUP, "second", template(scale_set_resource("web", 2)))
+    settle(clock)
+    profile = scale_set_to_json(emulator.get_scale_set(GROUP, "web"))["properties"]["virtualMachineProfile"]
+    assert "extensionProfile" not in profile or not profile["extensionProfile"].get("extensions")

@@ -172,7 +172,30 @@ class ScaleSetKind:
                 continue
             found += diff(before, after, ".".join(path)) if before is not None else [
                 {"path": ".".join(path), "propertyChangeType": "Create", "after": after}]
+        wanted = get_path(desired, "properties", "virtualMachineProfile")
+        if isinstance(wanted, dict) and not arm_compute.is_scale_request(desired):
+            # The PUT replaces the rest of the profile the room stores (extensions, disks, network, osProfile):
+            # compared as the room keeps it (no secret, no field compared above), property by property.
+            kept_before = arm_compute.stored_profile_json(arm_compute.stored_profile_text(
+                get_path(current, "properties", "virtualMachineProfile")))
+            kept_after = _unmasked(arm_compute.stored_profile_json(arm_compute.stored_profile_text(wanted)),
+                                   kept_before)
+            found += diff(kept_before, kept_after, "properties.virtualMachineProfile")
         return found
+
+
+def _unmasked(after: Any, before: Any) -> Any:
+    """`after` with each secure value what-if cannot read (printed as `***`) taken as what is there now: a secret
+    is never compared, so it is never reported as a change (INF: what-if shows no secret)."""
+    from ....domain.templates.secure import MASK
+
+    if after == MASK:
+        return before
+    if isinstance(after, dict) and isinstance(before, dict):
+        return {key: _unmasked(value, before.get(key)) for key, value in after.items()}
+    if isinstance(after, list) and isinstance(before, list):
+        return [_unmasked(value, before[index] if index < len(before) else None) for index, value in enumerate(after)]
+    return after
 
 
 def _id_parts(resource_id: Any) -> list[str]:
