@@ -22,7 +22,7 @@ def test_an_empty_line_offers_every_command_with_its_summary(session: Session) -
 
 def test_a_command_prefix_completes_to_matching_commands(session: Session) -> None:
     assert texts("sc", session) == ["scale"]
-    assert set(texts("de", session)) == {"delete", "delete-instances", "deallocate", "deploy", "deployment delete",
+    assert set(texts("de", session)) == {"delete", "delete-instances", "deallocate", "deploy", "deployment cancel", "deployment delete",
                                           "deployment list", "deployment operations", "deployment show"}
     assert complete("sc", session)[0].start_position == -2
 
