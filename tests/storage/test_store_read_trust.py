@@ -96,3 +96,18 @@ def test_files_held_open_stay_bounded_by_the_shard_cache(tmp_path: Path) -> None
     assert held <= store._cache.max_shards + 2
     store._cache = store_module.ShardCache()  # the cache let go: so do the files
     assert len(os.listdir("/proc/self/fd")) - before <= 2
+
+
+def test_a_directory_swapped_for_a_link_out_of_the_store_after_a_read_is_refused(tmp_path: Path) -> None:
+    from vmss_tui.domain.errors import InvalidStoreKey
+
+    root, outside = tmp_path / "store", tmp_path / "outside"
+    store = Store(root, durable=False)
+    _write(store, "mine")
+    assert _read(store) == "mine"  # the key's path is now approved and cached
+    (outside / "rg").mkdir(parents=True)
+    (outside / "rg" / "web.json").write_text('{"t": {"1": {"v": "theirs"}}}')
+    (root / "sets" / "rg").rename(tmp_path / "moved")
+    (root / "sets" / "rg").symlink_to(outside / "rg", target_is_directory=True)
+    with pytest.raises(InvalidStoreKey):
+        _read(store)

@@ -70,6 +70,8 @@ DAMAGED_MARK = ".damaged-"
 """`<shard>.json.damaged-<time>`: a damaged file set aside by `emulator check --repair` (kept, never read)."""
 LEGACY_CORRUPT_MARK = ".corrupt-"
 """`<stem>.corrupt-<time>.json.bad`: where older versions' readers moved an unparsable shard."""
+CHECKED_PATHS_KEPT = 4096
+"""Shard keys whose approved path a cache hit may stat (forgotten all at once past this many)."""
 KEY_PART_MAX_BYTES = 200
 """A key part becomes a file or directory name: well under NAME_MAX (255) with the suffixes added."""
 MTIME_TICK_NS = 50_000_000
@@ -204,6 +206,10 @@ class _ShardStorage(Storage):
         """Nothing to release: the transaction owns the data."""
 
 
+Signature = tuple[int, int, int, int]
+"""(inode, mtime_ns, size, device) of a shard file: see `_signature`."""
+
+
 class _InodePin:
     """An open read-only descriptor on a shard file this process just wrote or read, kept while its
     mtime is too recent to trust (see `MTIME_TICK_NS`).
@@ -234,7 +240,7 @@ class _InodePin:
             pass
 
 
-def _pin(path: Path) -> tuple[_InodePin | None, tuple[int, int, int] | None]:
+def _pin(path: Path) -> tuple[_InodePin | None, Signature | None]:
     """Open `path` read-only: the pin and the signature of the file it opened (None, None if gone).
 
     Only for a file this process has just written under the store lock: a reader pins the file
@@ -248,7 +254,7 @@ def _pin(path: Path) -> tuple[_InodePin | None, tuple[int, int, int] | None]:
     except OSError:
         os.close(fd)
         raise
-    return _InodePin(fd), (st.st_ino, st.st_mtime_ns, st.st_size)
+    return _InodePin(fd), (st.st_ino, st.st_mtime_ns, st.st_size, st.st_dev)
 
 
 @dataclass
@@ -257,7 +263,7 @@ class _Shard:
 
     key: str
     data: dict[str, dict[str, Any]]
-    signature: tuple[int, int, int] | None
+    signature: Signature | None
     dirty: bool = False
     dropped: bool = False
     digest: bytes = b""
@@ -266,7 +272,7 @@ class _Shard:
     pin: _InodePin | None = field(default=None, repr=False, compare=False)
     """The file held open while it is not yet trusted (see `_InodePin`)."""
 
-    def same_file(self, signature: tuple[int, int, int] | None) -> bool:
+    def same_file(self, signature: Signature | None) -> bool:
         """True if the file with `signature` is certainly the one this content came from."""
         if signature is None or self.signature != signature:
             return False
@@ -281,13 +287,13 @@ class _Shard:
         return True
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    """(inode, mtime_ns, size): os.replace always makes a new inode, so this spots any write."""
+def _signature(path: Path) -> tuple[int, int, int, int] | None:
+    """(inode, mtime_ns, size, device): os.replace always makes a new inode, so this spots any write."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
+    return (st.st_ino, st.st_mtime_ns, st.st_size, st.st_dev)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -404,6 +410,8 @@ class Store:
         self._lock_files = {name: os.path.join(self.root, name) for name in (LOCK_NAME, COMMIT_LOCK_NAME)}
         self.index = index
         self._cache = ShardCache()  # bounded: a long-running TUI or endpoint never holds every set parsed
+        self._checked_paths: dict[str, Path] = {}
+        """Key -> the path `path_for` approved for it, stat-ed on a cache hit (see `load_shard`)."""
         self._cache_lock = threading.Lock()
         self.recover_on_read = recover
         self.journal_every_commit = False
@@ -608,13 +616,27 @@ class Store:
     # --- reading ---------------------------------------------------------------------
 
     def load_shard(self, key: str, *, private_copy: bool) -> _Shard:
-        """A shard's content, from the cache when the file has not changed since it was parsed."""
-        path = self._source(key)
+        """A shard's content, from the cache when the file has not changed since it was parsed.
+
+        A cache hit only compares the file's signature, so it may stat the path `path_for` approved
+        before (about half of a cached read's cost is that check); whatever is read from a file, and
+        every write, goes through `path_for` again. A path that now leads elsewhere (a directory
+        swapped for a symbolic link) has another signature, so it is checked before it is read.
+        """
+        checked = self._checked_paths.get(key) if self._pending is None else None
+        path = checked if checked is not None else self._source(key)
         signature = _signature(path) if path is not None else None
         with self._cache_lock:  # `same_file` may trust the shard and close its pin: one thread at a time
             cached = self._cache.get(key)
             known = cached is not None and cached.same_file(signature)
         if not known:
+            if checked is not None:  # about to read: check the key's path again
+                path = self._source(key)
+                signature = _signature(path) if path is not None else None
+            elif path is not None and self._pending is None:
+                if len(self._checked_paths) >= CHECKED_PATHS_KEPT:
+                    self._checked_paths.clear()
+                self._checked_paths[key] = path
             cached = self._read_shard(key, path, signature, cached)
             with self._cache_lock:
                 self._cache[key] = cached
@@ -635,7 +657,7 @@ class Store:
                 return path.with_name(tmp_name)  # same inode, mtime and size as after the rename
         return path
 
-    def _read_shard(self, key: str, path: Path | None, signature: tuple[int, int, int] | None,
+    def _read_shard(self, key: str, path: Path | None, signature: Signature | None,
                     cached: _Shard | None) -> _Shard:
         """Read a shard file, reusing the parsed cache when the bytes are the same."""
         if path is None or signature is None:
@@ -644,7 +666,7 @@ class Store:
             with open(path, "rb") as file:
                 st = os.fstat(file.fileno())  # the very file read (it may have been replaced since the stat)
                 raw = file.read()
-                signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+                signature = (st.st_ino, st.st_mtime_ns, st.st_size, st.st_dev)
                 trusted = time.time_ns() - st.st_mtime_ns > MTIME_TICK_NS
                 pin = None if trusted else _InodePin(os.dup(file.fileno()))
         except FileNotFoundError:
