@@ -209,8 +209,14 @@ class MainScreen(Screen[None]):
         command_bar = CommandBar(id="command-bar")
         command_bar.display = False
         key_bar = KeyBar(id="keys")
-        await self.query_one("#side").mount(map_pane, activity)
-        await self.query_one("#bottom").mount(filter_input, command_bar, key_bar)
+        # The app may be closing (q in the first moments): a detached container takes no children.
+        side, bottom = self.query_one("#side"), self.query_one("#bottom")
+        if not (side.is_attached and bottom.is_attached):
+            return
+        await side.mount(map_pane, activity)
+        if not bottom.is_attached:
+            return
+        await bottom.mount(filter_input, command_bar, key_bar)
         if not all(pane.is_attached for pane in (map_pane, activity, filter_input, command_bar, key_bar)):
             return  # the app closed while they mounted (q in the first moments): nothing left to fill
         self.rest_ready = True
