@@ -29,6 +29,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, az_path: str) -> Iterator[S
             backend.wait(backend.create_scale_set(ScaleSetSpec(
                 name="natweb", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM, capacity=3,
                 network=ScaleSetNetwork())))
+            backend.wait(backend.create_scale_set(ScaleSetSpec(  # an ARM PUT without a network profile
+                name="plain", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM, capacity=1)))
         finally:
             backend.close()
         yield served_az
@@ -42,7 +44,7 @@ def test_az_list_instance_connection_info_finds_the_nat_ports_the_emulator_shows
 
 
 def test_az_says_no_load_balancer_for_a_set_made_without_a_network(served: ServedAz) -> None:
-    run = served.az("vmss", "list-instance-connection-info", "-g", RG, "-n", "web")
+    run = served.az("vmss", "list-instance-connection-info", "-g", RG, "-n", "plain")
     assert run.code != 0
     assert "No load balancer exists to retrieve public IP address" in run.stderr
 
@@ -52,12 +54,21 @@ def test_az_network_lb_show_and_friends_read_the_sets_network(served: ServedAz) 
     assert lb["sku"]["name"] == "Basic"
     assert [p["name"] for p in lb["inboundNatPools"]] == ["natwebLBNatPool"]
     assert sorted(r["frontendPort"] for r in lb["inboundNatRules"]) == [50000, 50001, 50002]
-    vnet = served.az_json("network", "vnet", "show", "-g", RG, "-n", "natwebVNET")
+    # az's default subnet is the group's first one in the location with room: the practice estate's webSubnet
+    vnet = served.az_json("network", "vnet", "show", "-g", RG, "-n", "webVNET")
     assert vnet["subnets"][0]["addressPrefix"] == "10.0.0.0/24"
+    assert len(vnet["subnets"][0]["ipConfigurations"]) == 6 + 3
     pip = served.az_json("network", "public-ip", "show", "-g", RG, "-n", "natwebLBPublicIP")
     assert pip["ipAddress"] == served.read("connection_info", RG, "natweb")["instance 0"].split(":")[0]
     names = [item["name"] for item in served.az_json("network", "lb", "list", "-g", RG)]
-    assert names == ["natwebLB"]
+    assert names == ["natwebLB", "webLB"]
+
+
+def test_az_finds_the_practice_estates_nat_ports_from_50000(served: ServedAz) -> None:
+    info = served.az_json("vmss", "list-instance-connection-info", "-g", RG, "-n", "web")
+    assert info == served.read("connection_info", RG, "web")
+    address = info["instance 0"].split(":")[0]
+    assert info == {f"instance {i}": f"{address}:{50000 + i}" for i in range(6)}
 
 
 def test_az_network_nsg_create_is_stored(served: ServedAz, tmp_path: Path) -> None:
