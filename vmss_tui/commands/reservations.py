@@ -16,6 +16,7 @@ from ..arm import reservations as codec
 from ..arm.flatten import az_shape
 from ..backends.protocol import CapacityReservations
 from ..domain.errors import Conflict, OperationNotAllowed, ResourceNotFound
+from ..domain.reservation_coverage import Coverage, SetCoverage, set_coverage
 from ..domain.reservations import CapacityReservation, CapacityReservationGroup, zone_loss
 from . import formatting as fmt
 from .parser import UsageError
@@ -206,41 +207,30 @@ def _delete(inv: Invocation) -> Result:
     return Result(data=None, changed=True)
 
 
-def coverage_rows(scale_set: Any, instances: list[Any], groups: list[CapacityReservationGroup]) -> list[dict[str, Any]]:
-    """Each VM of a set with the reservation it draws on: `covered`, `overallocated` (its reservation has more
-    VMs allocated than reserved, so some run without the SLA), `deallocated` (associated, not drawing) or
-    `none` (no reservation: outside any reservation)."""
-    by_vm: dict[str, tuple[CapacityReservationGroup, CapacityReservation | None]] = {}
-    for group in groups:
-        for vm_id in group.virtual_machines_associated:
-            by_vm[vm_id.lower()] = (group, None)
-        for reservation in group.reservations:
-            for vm_id in reservation.virtual_machines_associated:
-                by_vm[vm_id.lower()] = (group, reservation)
-    rows = []
-    for instance in instances:
-        suffix = (f"/virtualmachines/{instance.name}" if scale_set.is_flexible
-                  else f"/virtualmachinescalesets/{scale_set.name}/virtualmachines/{instance.instance_id}").lower()
-        found = next((value for key, value in by_vm.items() if key.endswith(suffix)), None)
-        group, reservation = found if found else (None, None)
-        allocated = reservation is not None and any(v.lower().endswith(suffix)
-                                                    for v in reservation.virtual_machines_allocated)
-        coverage = ("none" if reservation is None else "deallocated" if not allocated
-                    else "overallocated" if reservation.state == "overallocated" else "covered")
-        rows.append({"instanceId": instance.instance_id, "name": instance.name, "zone": instance.zone,
-                     "vmSize": instance.vm_size, "powerState": str(instance.power_state),
-                     "capacityReservationGroup": group.id if group else None,
-                     "capacityReservation": reservation.id if reservation else None, "coverage": coverage})
-    return rows
+_COVERAGE_WORDS = {Coverage.COVERED: "covered", Coverage.BEYOND: "overallocated", Coverage.DEALLOCATED: "deallocated",
+                   Coverage.NO_MATCH: "none", Coverage.NOT_ASSOCIATED: "none"}
+"""The JSON word for each status of the TUI's reservation pane (one judgement: `set_coverage`)."""
+
+
+def coverage_rows(coverage: SetCoverage) -> list[dict[str, Any]]:
+    """Each VM of a set with the reservation it draws on: `covered`, `overallocated` (beyond its reservation's
+    quantity, so without the SLA: the set's newest VMs, as the TUI's pane counts them), `deallocated`
+    (associated, not drawing) or `none` (no reservation: outside any reservation)."""
+    return [{"instanceId": vm.instance_id, "name": vm.name, "zone": vm.zone, "vmSize": vm.vm_size,
+             "powerState": vm.power_state, "capacityReservationGroup": vm.group.id if vm.group else None,
+             "capacityReservation": vm.reservation.id if vm.reservation else None,
+             "coverage": _COVERAGE_WORDS.get(vm.status, vm.status)}
+            for vm in coverage.vms]
 
 
 def _coverage(inv: Invocation) -> Result:
     assert inv.scale_set is not None
     group, name = inv.group_and_name
     backend = _backend(inv)
-    rows = coverage_rows(inv.scale_set, inv.backend.list_instances(group, name),
-                         backend.list_capacity_reservation_groups())
-    outside = [r["instanceId"] for r in rows if r["coverage"] == "none"]
+    coverage = set_coverage(inv.scale_set, inv.backend.list_instances(group, name),
+                            backend.list_capacity_reservation_groups())
+    rows = coverage_rows(coverage)
+    outside = [vm.instance_id for vm in coverage.outside]
     warnings = [f"{len(outside)} VM(s) of '{name}' run outside any capacity reservation: {', '.join(outside[:10])}"
                 + (" ..." if len(outside) > 10 else "")] if outside else []
 
