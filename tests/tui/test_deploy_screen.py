@@ -219,9 +219,10 @@ async def test_a_failed_resource_shows_its_own_error_under_it(make_app: Any, bac
         await settle(pilot)
         labels = list(iter_tree_text(screen.query_one(Tree)))
         assert labels[0].startswith("deployment mixed  Failed")
-        at = labels.index(next(label for label in labels if label.startswith("✖ Microsoft.Cdn/profiles/edge  Failed")))
+        at = next(i for i, label in enumerate(labels) if label.startswith("✖ Microsoft.Cdn/profiles/edge  Failed"))
         assert labels[at + 1].startswith("(NoRegisteredProviderFound)")
-        assert any(label.startswith("✔ Microsoft.Compute/virtualMachineScaleSets/fresh  Succeeded") for label in labels)
+        assert any(label.startswith("✔ Microsoft.Compute/virtualMachineScaleSets/fresh  Succeeded")
+                   for label in labels)
         assert status_text(screen).startswith("ERROR: (DeploymentFailed) At least one resource deployment operation "
                                               "failed.")
         assert any(entry.line.startswith("deployment mixed: ERROR: (DeploymentFailed)")

@@ -388,8 +388,8 @@ def what_if_text(result: dict[str, Any], styles: dict[str, str], secrets: tuple[
 
 # --- the operations tree -------------------------------------------------------------------------------
 
-STATE_GLYPHS = {"Succeeded": "✔", "Failed": "✖", "Canceled": "○", "Running": "◐", "Accepted": "◔", "Waiting": "·",
-                "NotStarted": "·"}
+STATE_GLYPHS = {"Succeeded": "✔", "Failed": "✖", "Canceled": "○", "Running": "◐", "Accepted": "◔",
+                "Waiting": "·", "NotStarted": "·"}
 STATE_COLOURS = {"Succeeded": "success", "Failed": "error", "Canceled": "muted", "Running": "warning",
                  "Accepted": "warning", "Waiting": "muted", "NotStarted": "muted"}
 
@@ -866,7 +866,8 @@ class DeployScreen(Screen[None]):
         if request.what_if_only:
             self._set_phase("checked")
             self._show_status(f"{summary} Nothing was deployed (--what-if).")
-            self._tell(f"what-if {request.name}: {summary}", None, details=what_if_text(result, {}, request.secret_values).plain)
+            whole = what_if_text(result, {}, request.secret_values).plain
+            self._tell(f"what-if {request.name}: {summary}", None, details=whole)
             return
         self._set_phase("review")
         question = Text()
