@@ -493,10 +493,12 @@ def row_label(row: OperationRow, styles: dict[str, str]) -> Text:
 
 
 def wrapped(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` characters, broken at spaces where it can be."""
+    """`text` in lines of at most `width` characters, broken at spaces where it can be, the later ones indented
+    (so the lines of one error read as one under a failed resource)."""
     import textwrap
 
-    return textwrap.wrap(text, max(10, width), break_long_words=True, break_on_hyphens=False) or [""]
+    return textwrap.wrap(text, max(10, width), subsequent_indent="  ", break_long_words=True,
+                         break_on_hyphens=False) or [""]
 
 
 # --- widgets -------------------------------------------------------------------------------------------
