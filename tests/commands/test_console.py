@@ -195,3 +195,21 @@ def test_the_console_through_the_command_language_reads_the_sessions_terminal(ba
     assert backend.get_instance(RG, "web", "1").computer_name + "\n" in session.terminal.text  # type: ignore[union-attr]
     outcome = run_line("ssh web 1 -- -v", session)
     assert outcome.exit_code == 2 and "emulated console takes no ssh options" in (outcome.error or "")
+
+
+def test_a_security_group_that_denies_ssh_times_the_session_out_as_a_real_client_would(backend) -> None:
+    backend.create_nsg(RG, "closed", inbound_ports=(80,))
+    spec = ScaleSetSpec(name="shut", resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM, capacity=1,
+                        vm_size="Standard_D2s_v3", image="Ubuntu2204",
+                        network=ScaleSetNetwork(load_balancer="shutLB", nsg="closed"))
+    backend.wait(backend.create_scale_set(spec))
+    session = Session(backend)
+    session.terminal = ScriptedTerminal(["hostname"])  # type: ignore[assignment]
+    outcome = run_line("ssh shut 0", session)
+    endpoint = backend.get_instance(RG, "shut", "0").public_endpoint
+    host, port = endpoint.rsplit(":", 1)
+    assert outcome.exit_code == 1
+    assert outcome.error == (f"ERROR: (ConnectionTimedOut) ssh: connect to host {host} port {port}: Connection timed "
+                             f"out: the network security group 'closed' denies inbound TCP 22 (rule DenyAllInBound, "
+                             f"priority 65500); allow it, e.g. with an inbound rule for port 22.")
+    assert session.terminal.shown == []  # type: ignore[union-attr]  # no banner, no prompt

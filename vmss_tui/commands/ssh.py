@@ -262,31 +262,55 @@ def run_openssh(argv: list[str]) -> int:
 
 # --- the emulator's console -------------------------------------------------------------------------------
 
-def _prefix_length(backend: Any, instance: Instance) -> int | None:
-    """The subnet's prefix length for `ip addr` (best effort: None when the network cannot say)."""
-    import ipaddress
-
+def _nic_and_subnet(backend: Any, instance: Instance) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The instance's NIC and its subnet as ARM JSON (found by its private address), or None."""
     from ..backends.protocol import Network
 
     if not isinstance(backend, Network) or not instance.private_ip:
         return None
-    try:
-        for nic in backend.list_scale_set_nics(instance.resource_group, instance.scale_set_name):
-            for config in (nic.get("properties") or {}).get("ipConfigurations") or []:
-                props = config.get("properties") or {}
-                if props.get("privateIPAddress") != instance.private_ip:
-                    continue
-                subnet_id = (props.get("subnet") or {}).get("id") or ""
-                parts = subnet_id.split("/")
-                if len(parts) < 11:
-                    return None
-                vnet = backend.get_network_resource("vnet", parts[4], parts[8])
-                for subnet in (vnet.get("properties") or {}).get("subnets") or []:
-                    if subnet.get("name", "").lower() == parts[10].lower():
-                        prefix = (subnet.get("properties") or {}).get("addressPrefix") or ""
-                        return ipaddress.ip_network(prefix, strict=False).prefixlen
-    except (AzureError, ValueError, AttributeError, TypeError):
+    for nic in backend.list_scale_set_nics(instance.resource_group, instance.scale_set_name):
+        for config in (nic.get("properties") or {}).get("ipConfigurations") or []:
+            props = config.get("properties") or {}
+            if props.get("privateIPAddress") != instance.private_ip:
+                continue
+            parts = ((props.get("subnet") or {}).get("id") or "").split("/")
+            if len(parts) < 11:
+                return None
+            vnet = backend.get_network_resource("vnet", parts[4], parts[8])
+            for subnet in (vnet.get("properties") or {}).get("subnets") or []:
+                if subnet.get("name", "").lower() == parts[10].lower():
+                    return nic, subnet
+    return None
+
+
+def _prefix_length(subnet: dict[str, Any] | None) -> int | None:
+    """The subnet's prefix length for `ip addr` (None when it cannot say)."""
+    import ipaddress
+
+    if subnet is None:
         return None
+    try:
+        return ipaddress.ip_network((subnet.get("properties") or {}).get("addressPrefix") or "", strict=False).prefixlen
+    except ValueError:
+        return None
+
+
+def security_refusal(backend: Any, nic: dict[str, Any], subnet: dict[str, Any], port: int = SSH_PORT) -> str | None:
+    """Why the NSGs on the subnet and the NIC keep inbound TCP `port` out (both must allow it), or None."""
+    from ..arm.network import nsg_from_arm
+    from ..domain.network.security import deciding_rule, inbound_allowed
+
+    for holder in (subnet, nic):
+        nsg_id = ((holder.get("properties") or {}).get("networkSecurityGroup") or {}).get("id") or ""
+        parts = nsg_id.split("/")
+        if len(parts) < 9:
+            continue
+        body = backend.get_network_resource("nsg", parts[4], parts[8])
+        nsg = nsg_from_arm(body, parts[8], str(body.get("location") or ""))
+        if not inbound_allowed(nsg, port):
+            rule = deciding_rule(nsg, port)
+            return (f"the network security group '{nsg.name}' denies inbound TCP {port} (rule {rule.name}, priority "
+                    f"{rule.priority}); allow it, e.g. with an inbound rule for port {port}")
     return None
 
 
@@ -295,9 +319,21 @@ def open_console(backend: Any, target: SshTarget, terminal: Terminal, *, read_on
     """The emulated console of `target` in `terminal`, until the user leaves; its exit status."""
     from .console import ConsoleContext, EmulatedConsole
 
+    try:
+        found = _nic_and_subnet(backend, target.instance)
+    except AzureError:
+        found = None
+    if found is not None:
+        try:
+            refusal = security_refusal(backend, *found)
+        except AzureError:  # a group that cannot be read decides nothing here
+            refusal = None
+        if refusal is not None:  # what a real client sees: no answer on the port
+            raise AzureError(f"ssh: connect to host {target.host} port {target.port}: Connection timed out: "
+                             f"{refusal}.", code="ConnectionTimedOut")
     context = ConsoleContext(backend=backend, scale_set=target.scale_set, instance=target.instance, user=target.user,
                              endpoint=target.endpoint, read_only_reason=read_only_reason, record=record,
-                             prefix_length=_prefix_length(backend, target.instance))
+                             prefix_length=_prefix_length(found[1] if found is not None else None))
     return EmulatedConsole(context, terminal).run()
 
 
@@ -328,7 +364,10 @@ def run_ssh(backend: Any, scale_set: ScaleSet, instance_id: str, extra: Sequence
 
     if emulated:
         with ctrl_c_interrupts():
-            return open_console(backend, target, terminal, read_only_reason=read_only_reason, record=record)
+            try:
+                return open_console(backend, target, terminal, read_only_reason=read_only_reason, record=record)
+            except BrokenPipeError:  # the reader of its output went away (`| head`): ended as by SIGPIPE
+                return 141
     argv = ssh_argv(target, extra, find_ssh())
     if record is not None:
         record(f"ssh {' '.join(argv[1:])}", 0, None)
