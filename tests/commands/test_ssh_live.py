@@ -110,3 +110,20 @@ def test_forwards_bind_the_loopback_and_the_remote_command_starts_at_the_first_p
 def test_a_user_name_that_could_pose_as_an_option_is_refused(user: str) -> None:
     with pytest.raises(OperationNotAllowed):
         check_user(user)
+
+
+def test_a_flexible_vm_with_its_own_public_ip_is_reached_on_port_22(served: Served, fake_ssh: Path) -> None:
+    from tests.azure.conftest import make_flexible
+    from vmss_tui.domain.models import VmSpec
+
+    make_flexible(served.emulator, "lab", capacity=1, network=ScaleSetNetwork(load_balancer=""))
+    served.emulator.wait(served.emulator.add_vm(RG, "lab", VmSpec(name="newvm", public_ip=True, inbound_ports=(22,))))
+    session = Session(served.open_adapter(), output="json")
+    session.terminal = object()  # type: ignore[assignment]
+    public_ip = served.emulator.get_instance(RG, "lab", "newvm").public_endpoint.rsplit(":", 1)[0]
+    outcome = run_line("ssh lab newvm", session)
+    assert outcome.exit_code == 0, outcome.error
+    assert fake_ssh.read_text().splitlines() == ["--", f"azureuser@{public_ip}"]
+    other = next(i.instance_id for i in session.backend.list_instances(RG, "lab") if i.instance_id != "newvm")
+    outcome = run_line(f"ssh lab {other}", session)
+    assert outcome.exit_code == 1 and "has no public endpoint" in (outcome.error or "")
