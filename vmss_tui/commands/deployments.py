@@ -18,7 +18,7 @@ from ..backends.protocol import Deployments
 from ..domain import errors
 from ..domain.names import shown
 from . import formatting as fmt
-from .parser import UsageError
+from .parser import UsageError, looks_like_option, parse
 from .session import Invocation, Result
 from .spec import CommandSpec, ParamSpec
 
@@ -185,25 +185,56 @@ def secure_parameter_names(template_text: str) -> frozenset[str]:
                      and str(declaration.get("type", "")).lower() in ("securestring", "secureobject"))
 
 
-def _masked_parameter(word: str, secure: frozenset[str]) -> str:
-    name, sep, _value = word.partition("=")
-    return f"{name}=***" if sep and not word.startswith("@") and name.lower() in secure else word
+def plain_parameter_names(template_text: str) -> frozenset[str] | None:
+    """The template's parameters that are not secure (lower case), or None when it cannot be read."""
+    from ..domain.templates.source import read_json  # on first use
+
+    try:
+        value = read_json(template_text).value
+    except Exception:  # the template's own check reports its errors
+        return None
+    declared = value.get("parameters") if isinstance(value, dict) else None
+    if not isinstance(declared, dict):
+        return frozenset() if isinstance(value, dict) else None
+    return frozenset(name.lower() for name, declaration in declared.items() if isinstance(declaration, dict)
+                     and str(declaration.get("type", "")).lower() not in ("securestring", "secureobject"))
 
 
-def _masked_words(words: list[str], secure: frozenset[str]) -> list[str]:
-    """The words of a line with every `-p name=value` of a secure parameter as `name=***`."""
+def masked_parameter_words(words: list[str], plain: frozenset[str] | None) -> list[str]:
+    """The words of a line with the value of every `-p name=value` masked unless the template declares `name`
+    as a plain parameter (an allow-list: an unknown name, or an unreadable template, shows no value).
+    `@file.json` references stay: they name a file, not a secret."""
     masked: list[str] = []
-    value_next = False
+    in_parameters = False
     for word in words:
         flag, equals, rest = word.partition("=")
-        if value_next:
-            masked.append(_masked_parameter(word, secure))
-        elif flag in ("-p", "--parameters") and equals:
-            masked.append(f"{flag}={_masked_parameter(rest, secure)}")
+        if flag in ("-p", "--parameters"):
+            masked.append(f"{flag}={_masked_parameter(rest, plain)}" if equals else word)
+            in_parameters = True
+        elif in_parameters and not looks_like_option(word):
+            masked.append(_masked_parameter(word, plain))  # -p takes every word up to the next option
         else:
             masked.append(word)
-        value_next = not value_next and word in ("-p", "--parameters")
+            in_parameters = False
     return masked
+
+
+def _masked_parameter(word: str, plain: frozenset[str] | None) -> str:
+    name, sep, _value = word.partition("=")
+    if word.startswith("@") or not sep:
+        return word
+    return word if plain is not None and name.lower() in plain else f"{name}=***"
+
+
+def deploy_audit_words(tokens: list[str]) -> list[str]:
+    """A `deploy` line as the audit trail keeps it: parameter values masked unless the template says plain."""
+    plain: frozenset[str] | None = None
+    try:
+        template = parse(tokens, {"deploy": DEPLOY}).positionals[0]
+        plain = plain_parameter_names(_read_file(template, "template file"))
+    except (UsageError, IndexError):
+        pass  # unreadable: every value is masked
+    return masked_parameter_words(tokens, plain)
 
 
 def read_deploy_line(line: str, invocation: Invocation) -> DeployRequest:
@@ -227,7 +258,8 @@ def read_deploy_line(line: str, invocation: Invocation) -> DeployRequest:
                          mode=invocation.args.get("mode") or "Incremental",
                          what_if_only=bool(invocation.args.get("dry_run")),
                          validate_only=bool(invocation.args.get("validate")), no_wait=invocation.no_wait,
-                         yes=invocation.yes, shown_line=shlex.join(_masked_words(tokenize(line), secure)),
+                         yes=invocation.yes,
+                         shown_line=shlex.join(masked_parameter_words(tokenize(line), plain_parameter_names(text))),
                          secret_values=secrets)
 
 
@@ -270,10 +302,10 @@ def _export(inv: Invocation) -> Result:
 
 DEPLOYMENT_NAME = ParamSpec("name", "Deployment name.", required=True, metavar="<deployment>")
 
-DEPLOYMENT_COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec(
+DEPLOY = CommandSpec(
         "deploy", "Deploy an ARM template into a resource group (shows what-if and asks first).", _deploy,
         mutating=True, destructive=True, confirm_text=_confirm_deploy, check_only_flags=("dry_run", "validate"),
+        audit_words=deploy_audit_words,
         params=(ParamSpec("template", "The template file (JSON).", required=True, metavar="<template.json>"),
                 ParamSpec("parameters", "Parameters: name=value or @params.json (repeatable; later ones win).",
                           flags=("-p", "--parameters"), multiple=True, metavar="NAME=VALUE|@FILE"),
@@ -292,7 +324,10 @@ DEPLOYMENT_COMMANDS: tuple[CommandSpec, ...] = (
         examples=("deploy vmss.json -g lab-rg -p vmssName=web -p instanceCount=5",
                   "deploy scale.json -g lab-rg -p @params.json --what-if",
                   "deploy lab.json -g lab-rg --mode Complete --yes"),
-    ),
+)
+
+DEPLOYMENT_COMMANDS: tuple[CommandSpec, ...] = (
+    DEPLOY,
     CommandSpec("deployment list", "List a group's deployments, newest first.", _list,
                 examples=("deployment list -g lab-rg",)),
     CommandSpec("deployment show", "Show one deployment (state, outputs, error).", _show, params=(DEPLOYMENT_NAME,),

@@ -157,7 +157,7 @@ def run_line(line: str, session: Session) -> Outcome:
         outcome = _error_outcome(exc, None)
         words = line[:MAX_LINE_CHARACTERS].split(maxsplit=1)
         if session.audit is not None and words and _names_mutating_command(words[0]):
-            _record(session, line.strip(), outcome)
+            _record(session, _audited_text(line.split(), line.strip()), outcome)
         return outcome
     if not tokens:
         return Outcome()
@@ -174,7 +174,7 @@ def refuse_overlong_line(start: str, length: int, session: Session) -> Outcome:
                                                          f"the limit is {MAX_LINE_CHARACTERS}."), None)
     words = start.split(maxsplit=1)
     if session.audit is not None and words and _names_mutating_command(words[0]):
-        _record(session, start.strip() + " ...", outcome)
+        _record(session, _audited_text(start.split(), start.strip()) + " ...", outcome)
     return outcome
 
 
@@ -187,8 +187,16 @@ def _run_audited(tokens: list[str], session: Session, typed: str) -> Outcome:
     """Run a line; a mutating one (even refused or failed) leaves a line in the audit trail."""
     outcome = _run(tokens, session)
     if session.audit is not None and _is_mutating_line(tokens):
-        _record(session, typed, outcome)
+        _record(session, _audited_text(tokens, typed), outcome)
     return outcome
+
+
+def _audited_text(tokens: list[str], typed: str) -> str:
+    """The line as the audit trail keeps it: a command that can carry secrets masks its own words."""
+    spec = COMMAND_INDEX.get(" ".join(tokens[:command_words(tokens, COMMAND_INDEX)]).lower())
+    if spec is None or spec.audit_words is None:
+        return typed
+    return shlex.join(spec.audit_words(tokens))
 
 
 def _record(session: Session, typed: str, outcome: Outcome) -> None:

@@ -86,6 +86,8 @@ class CommandSpec:
         repl_only: Meaningful only inside a session (`use`, `exit`).
         confirm_text: For destructive commands, the text to confirm (None: this line needs none,
             e.g. a scale-out).
+        audit_words: The line's words as the audit trail may keep them, for a command whose values
+            can be secrets the generic masking cannot name (a template's secure parameters).
         check_only_flags: Flags (by dest) that make a line of a mutating command only look, not
             change (`scale --dry-run`, `deploy --validate`): such a line runs in read-only mode.
     """
@@ -104,6 +106,7 @@ class CommandSpec:
     repl_only: bool = False
     confirm_text: Callable[[Invocation], str | None] | None = None
     check_only_flags: tuple[str, ...] = ("dry_run",)
+    audit_words: Callable[[list[str]], list[str]] | None = None
 
     @property
     def positionals(self) -> tuple[ParamSpec, ...]:
