@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..backends.protocol import Network
-from ..domain.errors import AzureError
+from ..domain.errors import AzureError, ResourceNotFound
 from ..domain.text import escape_control
 
 Rows = list[tuple[str, str]]
@@ -99,8 +99,6 @@ class _ScaleSetReader:
         group, name = _group_and_name(resource_id)
         key = (kind, resource_id.lower())
         if key not in self._cache:
-            from ..domain.errors import ResourceNotFound
-
             try:
                 self._cache[key] = self.network.get_network_resource(kind, group or self.resource_group, name)
             except ResourceNotFound:
