@@ -213,3 +213,11 @@ def test_a_security_group_that_denies_ssh_times_the_session_out_as_a_real_client
                              f"out: the network security group 'closed' denies inbound TCP 22 (rule DenyAllInBound, "
                              f"priority 65500); allow it, e.g. with an inbound rule for port 22.")
     assert session.terminal.shown == []  # type: ignore[union-attr]  # no banner, no prompt
+
+
+def test_an_ended_stress_is_no_longer_described_as_the_load(backend) -> None:
+    console(backend, ["stress --cpu 90 --for 10m"])
+    now = backend.clock_now().timestamp()
+    assert "instance 1: steady 90 for 10m" in backend.get_load(RG, "web").describe(now)
+    backend.advance_clock(600)
+    assert backend.get_load(RG, "web").describe(backend.clock_now().timestamp()) == "no load"

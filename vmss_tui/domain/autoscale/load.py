@@ -144,7 +144,8 @@ class Load:
     def describe(self, at: float | None = None) -> str:
         current = self.pattern if at is None else self.pattern_at(at)
         parts = [current.describe() if current else "no load"]
-        parts += [f"instance {iid}: {p.describe()}" for iid, p in sorted(self.overrides.items())]
+        parts += [f"instance {iid}: {p.describe()}" for iid, p in sorted(self.overrides.items())
+                  if at is None or not p.until or at < p.until]  # a `stress --for` that has ended is not shown
         parts += [f"spike {_num(s.level)} for {short_duration(s.duration)}" for s in self.spikes
                   if at is None or s.start + s.duration > at]
         return "; ".join(parts)
