@@ -344,14 +344,34 @@ def _lazy_entry(module: str, function: str, stderr: TextIO) -> Any:
 
 
 def _run_tui(settings: Settings, stderr: TextIO) -> int:
+    first_read = _fork_first_read(settings)  # before Textual is imported: see tui/first_read.py
     run_app = _lazy_entry("vmss_tui.tui.app", "run_app", stderr)
     if run_app is None:
         return 1
     result = run_app(backend_kind=settings.backend, backend_options=settings.backend_options,
                      theme=settings.theme, read_only=settings.read_only, mouse=settings.mouse,
                      config=settings.config, resource_group=settings.resource_group,
-                     session_setup=lambda session, backend: attach_console(settings, session, backend))
+                     session_setup=lambda session, backend: attach_console(settings, session, backend),
+                     first_read=first_read)
     return int(result or 0)
+
+
+def _fork_first_read(settings: Settings) -> Any:
+    """A child process that opens the emulator and reads the TUI's first screen while this process
+    imports Textual (`tui.first_read.ForkedRead`); None for a live backend (its first read waits on
+    the network, in a thread, not on this process's CPU) or when the TUI will not start anyway."""
+    if settings.backend != "emulator" or not sys.stdout.isatty():
+        return None
+    from .domain.errors import AzureError
+    from .tui.first_read import ForkedRead
+
+    def open_emulator() -> Any:
+        from .backends import open_backend
+
+        return open_backend(settings.backend, **settings.backend_options)
+
+    group = settings.resource_group or getattr(settings.config, "resource_group", None)
+    return ForkedRead.start(open_emulator, group, (AzureError, ValueError, OSError))
 
 
 def served_store(values: dict[str, Any], config: Any) -> tuple[str | None, str]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,5 +112,102 @@ def test_what_the_first_frame_leaves_for_later_opens_on_first_use_in_a_fresh_pro
         while "Search for commands" in term.screen():  # closed before the next key, not an Alt+key
             assert time.monotonic() < deadline, term.screen()
             time.sleep(0.1)
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+
+
+# --- The first screen read by a child process while the parent imports Textual ----------------------
+
+OPEN_ERRORS = (ValueError, OSError)
+
+
+def test_the_child_reads_the_same_first_screen_as_the_app_would_itself(tmp_path: Path) -> None:
+    from vmss_tui.tui.first_read import ForkedRead
+    from vmss_tui.tui.messages import FirstScreen
+    from vmss_tui.tui.screens.main import read_first_screen
+
+    store = tmp_path / "store"
+    open_backend("emulator", db=store, speed="instant", seed=True).close()
+    forked = ForkedRead.start(lambda: open_backend("emulator", db=store, speed="instant"), "practice-rg",
+                              OPEN_ERRORS)
+    assert forked is not None
+    answer = forked.answer()
+    assert answer is not None and answer[0] == "read"
+    backend = open_backend("emulator", db=store, speed="instant")
+    try:
+        assert FirstScreen(**answer[1]) == read_first_screen(backend, "practice-rg")
+    finally:
+        backend.close()
+    assert FirstScreen(**answer[1]).instances  # rows to show, not an empty read
+
+
+def test_a_store_the_child_cannot_open_comes_back_as_the_error_line(tmp_path: Path) -> None:
+    from vmss_tui.tui.first_read import ForkedRead
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("", encoding="utf-8")
+    forked = ForkedRead.start(lambda: open_backend("emulator", db=a_file, speed="instant"), None,
+                              (*OPEN_ERRORS, Exception))
+    assert forked is not None
+    assert forked.answer() == ("failed", f"(InvalidParameter) The emulator store '{a_file}' is a file; "
+                                         "--db needs a directory.")
+
+
+def test_a_child_that_dies_or_hangs_gives_no_answer_and_is_reaped(tmp_path: Path) -> None:
+    from vmss_tui.tui.first_read import ForkedRead
+
+    def dies() -> Any:
+        os._exit(3)
+
+    def hangs() -> Any:
+        time.sleep(30)
+
+    died = ForkedRead.start(dies, None, OPEN_ERRORS)
+    assert died is not None and died.answer() is None
+    hung = ForkedRead.start(hangs, None, OPEN_ERRORS)
+    assert hung is not None
+    started = time.monotonic()
+    assert hung.answer(timeout=0.5) is None
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(hung._pid, os.WNOHANG)  # killed and reaped: no zombie left behind
+
+
+def test_the_parents_backend_opens_once_on_first_use_and_not_just_to_close(tmp_path: Path) -> None:
+    from vmss_tui.tui.first_read import OpenedLater
+
+    store = tmp_path / "store"
+    opened: list[Any] = []
+
+    def opener() -> Any:
+        backend = open_backend("emulator", db=store, speed="instant", seed=True)
+        opened.append(backend)
+        return backend
+
+    unused = OpenedLater(opener)
+    unused.close()
+    assert opened == []
+    later = OpenedLater(opener)
+    assert later.info().subscription_id == later.info().subscription_id
+    assert len(opened) == 1
+    later.close()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_a_store_that_cannot_be_opened_stops_the_tui_with_one_error_line(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("", encoding="utf-8")
+    socket = f"vmss-startup-{os.getpid()}-{time.monotonic_ns()}"
+    command = (f"{sys.executable} -m vmss_tui --db {a_file} --speed instant --no-mouse; "
+               "echo exit=$?; sleep 30")
+    subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40", command], check=True,
+                   env=dict(os.environ, TERM="xterm-256color"))
+    from test_terminal import Terminal
+
+    term = Terminal(socket)
+    try:
+        screen = term.wait_for("exit=")
+        assert "ERROR: (InvalidParameter) The emulator store" in screen and "exit=1" in screen
+        assert "Traceback" not in screen
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from ..backends.protocol import Backend
+from .first_read import ForkedRead, OpenedLater
 from .messages import FirstScreen
 from .screens.main import MainScreen, start_first_screen_read
 from .theming import DEFAULT_THEME, ThemeError, load_themes
 
 if TYPE_CHECKING:
+    from ..backends.protocol import Backend
     from ..commands import Session
 
 THEME_PREFIX = "vmss-"
@@ -133,7 +134,10 @@ class VmssApp(App[int]):
                 self._session.current_set = key
 
     def first_rows_shown(self) -> None:
-        """The main screen's first rows are painted: collect garbage again (see `run_app`)."""
+        """The main screen's first rows are painted: open the backend if only the launcher's child
+        has so far (see `first_read`), and collect garbage again (see `run_app`)."""
+        if isinstance(self.backend, OpenedLater):
+            self.backend.open_in_background()
         if self.collection_paused:
             self.collection_paused = False
             gc.freeze()
@@ -225,14 +229,22 @@ class VmssApp(App[int]):
 def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] | None = None,
             theme: str | None = None, read_only: bool = False, mouse: bool = True, config: Any = None,
             resource_group: str | None = None,
-            session_setup: Callable[[Session, Backend], None] | None = None) -> int:
+            session_setup: Callable[[Session, Backend], None] | None = None,
+            first_read: ForkedRead | None = None) -> int:
     """Open the backend and run the app until the user quits; returns the exit code.
 
     A backend that cannot be opened is one `ERROR:` line on stderr and exit code 1.
     `resource_group` (the CLI's `-g`) limits the app to one group; the config's default applies otherwise.
+    `first_read` is the launcher's child process, started before Textual was imported, that opened
+    the same backend and read the first screen (`first_read.ForkedRead`): with its answer this
+    process opens its own backend only after the first rows are painted.
     """
-    from ..backends import open_backend
     from ..domain.errors import AzureError
+
+    def open_it() -> Backend:
+        from ..backends import open_backend  # with the child's answer, only after the first rows
+
+        return open_backend(backend_kind, **(backend_options or {}))
 
     # Everything imported so far lives as long as the process: keep it out of every garbage
     # collection from here on, and collect nothing until the first rows are painted (the backend,
@@ -241,12 +253,25 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
     # and the app: a tenth of the start-up, more on a loaded 2-core machine.
     gc.freeze()
     gc.disable()
-    try:
-        backend = open_backend(backend_kind, **(backend_options or {}))
-    except (AzureError, ValueError, OSError) as error:
+    group = resource_group or _config_value(config, "resource_group")
+    answer = first_read.answer() if first_read is not None else None
+    backend: Backend
+    first_screen: Future[FirstScreen] | None = None
+    if answer is not None and answer[0] == "failed":
         gc.enable()
-        print(f"ERROR: {error}", file=sys.stderr)
+        print(f"ERROR: {answer[1]}", file=sys.stderr)
         return 1
+    if answer is not None and answer[0] == "read":
+        first_screen = Future()
+        first_screen.set_result(FirstScreen(**answer[1]))
+        backend = OpenedLater(open_it)  # type: ignore[assignment]
+    else:
+        try:
+            backend = open_it()
+        except (AzureError, ValueError, OSError) as error:
+            gc.enable()
+            print(f"ERROR: {error}", file=sys.stderr)
+            return 1
     if not sys.stdout.isatty():
         gc.enable()
         backend.close()
@@ -254,8 +279,9 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
               file=sys.stderr)
         return 2
     setup = (lambda session: session_setup(session, backend)) if session_setup is not None else None
-    # The first screen's data is read from now on, while the app and Textual start.
-    first_screen = start_first_screen_read(backend, resource_group or _config_value(config, "resource_group"))
+    if first_screen is None:
+        # The first screen's data is read from now on, while the app and Textual start.
+        first_screen = start_first_screen_read(backend, group)
     app = VmssApp(backend, theme=theme, read_only=read_only, config=config, resource_group=resource_group,
                   owns_backend=True, session_setup=setup, first_screen=first_screen)
     app.collection_paused = True

@@ -23,7 +23,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ...domain.errors import AzureError, ResourceNotFound, StoreDamaged
+from ...domain.errors import ResourceNotFound, StoreDamaged
 from ...domain.models import BackendInfo, OperationStatus, PowerAction, ScaleSet
 from ..messages import (
     BackendFailed,
@@ -41,6 +41,7 @@ from ..messages import (
     ScaleSetsLoaded,
     SetUnreadable,
 )
+from ..first_read import error_text, read_first
 from ..keys import ACTION_KEYS, HELP_TEXTS, INSTANCE_ACTIONS, MUTATING_ACTIONS, SET_ACTIONS, screen_bindings
 from ..presentation import FilterError, detail_fields, parse_filter, running_label
 from ..widgets.header_bar import HeaderBar
@@ -83,31 +84,14 @@ TEXT_FIELD_IDS = frozenset({"filter", "command-input"})
 INSTANCE_COMMANDS = frozenset({"delete-instances", "start", "stop", "deallocate", "restart", "reimage", "upgrade",
                                "protect", "unprotect"})
 
-def error_text(error: BaseException) -> str:
-    """An error as the log and the toasts say it: Azure's own line, else its type and message."""
-    return str(error) if isinstance(error, AzureError) else f"{type(error).__name__}: {error}"
 
 
 def read_first_screen(backend: Backend, resource_group: str | None) -> FirstScreen:
-    """The first screen in one trip: the backend, the sets, and the instances of the set to open on.
+    """The first screen in one trip (`first_read.read_first`, shared with the launcher's child process).
 
     Never raises: a failure comes back in the result, with what was being done.
     """
-    try:
-        info = backend.info()
-    except Exception as error:
-        return FirstScreen(None, [], None, [], failed_doing="connecting", error=error_text(error))
-    try:
-        # Summaries: the sets with their running counts where the backend keeps them (the emulator).
-        summaries = backend.list_scale_set_summaries(resource_group)
-        scale_sets = [summary.scale_set for summary in summaries]
-        counted = {set_row_key(s.scale_set): s.running for s in summaries if s.running is not None}
-        # Open on the first set that has instances: more to see than an empty set.
-        chosen = next((s for s in scale_sets if s.capacity > 0), scale_sets[0] if scale_sets else None)
-        instances = backend.list_instances(chosen.resource_group, chosen.name) if chosen is not None else []
-    except Exception as error:  # every backend failure becomes a notification
-        return FirstScreen(info, [], None, [], failed_doing="listing scale sets", error=error_text(error))
-    return FirstScreen(info, scale_sets, chosen, instances, counted if len(counted) == len(scale_sets) else None)
+    return FirstScreen(**read_first(backend, resource_group))
 
 
 def start_first_screen_read(backend: Backend, resource_group: str | None) -> Future[FirstScreen]:
