@@ -182,3 +182,22 @@ def test_piped_destructive_commands_without_yes_are_refused(session: Session) ->
     stderr = io.StringIO()
     assert run_script(session, ["delete web"], io.StringIO(), stderr) == 2
     assert "pass --yes" in stderr.getvalue()
+
+
+def test_the_history_file_keeps_no_secret_and_only_its_owner_reads_it(session: Session) -> None:
+    """The REPL's own history file (the user data dir) masks secrets as the audit trail does, mode 0600."""
+    import stat
+
+    from vmss_tui.repl import default_history_path
+
+    template = Path(__file__).parents[1] / "fixtures" / "templates" / "vmss-linux-nat.azuredeploy.json"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text(f"deploy {template} -p vmssName=lab adminPasswordOrKey=hunter2-Secret --what-if\r"
+                       "create x --mode uniform --admin-password hunter3-Secret --what-if\rexit\r")
+        run_repl(session, input=pipe, output=DummyOutput(), stdout=stdout, stderr=stderr)
+    path = default_history_path()
+    kept = path.read_text()
+    assert "vmssName=lab" in kept and "adminPasswordOrKey=***" in kept
+    assert "hunter2" not in kept and "hunter3" not in kept
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -12,17 +12,13 @@ import fcntl
 import json
 import os
 import re
-import shlex
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..commands.masking import mask_secrets  # noqa: F401  (the trail's masking, shared with the REPL history)
 from ..domain.text import escape_control
-
-SECRET_OPTIONS = re.compile(r"^--?(password|secret|token|client-secret|admin-password|key|ssh-key-value)(=.*)?$",
-                            re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class AuditRecord:
@@ -47,31 +43,6 @@ def default_audit_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("vmss-tui", appauthor=False) / "audit.jsonl"
-
-
-def mask_secrets(command_line: str) -> str:
-    """The command as typed, with the values of secret-looking options replaced by ***."""
-    try:
-        words = shlex.split(command_line)
-    except ValueError:
-        return command_line
-    masked: list[str] = []
-    hide_next = False
-    for word in words:
-        if hide_next:
-            masked.append("***")
-            hide_next = False
-            continue
-        match = SECRET_OPTIONS.match(word)
-        if match:
-            if match.group(2):
-                masked.append(word.split("=", 1)[0] + "=***")
-            else:
-                masked.append(word)
-                hide_next = True
-            continue
-        masked.append(word)
-    return shlex.join(masked)
 
 
 def append(path: Path, record: AuditRecord) -> None:

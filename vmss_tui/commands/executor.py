@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from ..domain.errors import AzureError
 from ..domain.limits import MAX_LINE_CHARACTERS
 from .formatting import render
+from .masking import mask_secrets
 from .parser import (OUTPUT_FORMATS, ParsedLine, UsageError, bind, command_words, parse, required_positional_count,
                      tokenize)
 from .registry import COMMAND_INDEX
@@ -189,6 +190,16 @@ def _run_audited(tokens: list[str], session: Session, typed: str) -> Outcome:
     if session.audit is not None and _is_mutating_line(tokens):
         _record(session, _audited_text(tokens, typed), outcome)
     return outcome
+
+
+def kept_text(line: str) -> str:
+    """A line as a file may keep it (the REPL's history): the values a command or the generic rules call
+    secret are masked, as in the audit trail."""
+    try:
+        tokens = tokenize(line)
+    except UsageError:
+        tokens = line.split()
+    return mask_secrets(_audited_text(tokens, line.strip())) if tokens else line
 
 
 def _audited_text(tokens: list[str], typed: str) -> str:

@@ -23,7 +23,7 @@ from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 
 from ..commands import COMMAND_INDEX, LINE_OPTIONS, Session, complete, run_line
-from ..commands.executor import print_outcome, refuse_overlong_line
+from ..commands.executor import kept_text, print_outcome, refuse_overlong_line
 from ..commands.parser import command_words, tokenize
 from ..domain.limits import MAX_LINE_CHARACTERS
 
@@ -170,12 +170,20 @@ def run_repl(session: Session, *, interactive: bool | None = None, input: Input 
             return 0
 
 
+class MaskedFileHistory(FileHistory):
+    """The history file keeps lines as the audit trail does: a secret typed once is not on disk for good."""
+
+    def store_string(self, string: str) -> None:
+        super().store_string(kept_text(string))
+
+
 def _file_history(stderr: TextIO) -> History:
     path = default_history_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(exist_ok=True)
-        return FileHistory(str(path))
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)  # a shared bastion: other users read no one's commands
+        return MaskedFileHistory(str(path))
     except OSError as exc:
         stderr.write(f"WARNING: history will not be kept ({path}: {exc.strerror}).\n")
         return InMemoryHistory()
