@@ -31,7 +31,8 @@ def test_deploy_shows_what_if_and_asks_before_changing_anything(emulator: Any, t
     refused = run_line(f"deploy {path}", session_for(emulator, asked, answer=False))
     assert refused.exit_code == 1 and "not confirmed" in (refused.error or "")
     assert emulator.list_scale_sets(GROUP) == [] and emulator.list_deployments(GROUP) == []
-    assert "+ /subscriptions/" in asked[0] and asked[0].rstrip().endswith("execute the deployment?")
+    assert "  + Microsoft.Compute/virtualMachineScaleSets/web [2024-07-01]" in asked[0]
+    assert asked[0].rstrip().endswith("execute the deployment?")
     assert "Resource changes: 1 to create." in asked[0]
     done = run_line(f"deploy {path} --name first", session_for(emulator, []))
     assert done.ok, done.error

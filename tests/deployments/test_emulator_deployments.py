@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from vmss_tui.arm.resources import what_if_summary, what_if_text
+from vmss_tui.arm.resources import what_if_summary
+from vmss_tui.commands.what_if_format import what_if_text
 from vmss_tui.domain import errors
 from vmss_tui.domain.templates import InvalidTemplate
 
@@ -178,7 +179,7 @@ def test_what_if_shows_create_and_modify_property_by_property(emulator: Any, clo
                                         "after": 4}]
     assert what_if_summary(result) == "Resource changes: 1 to create, 1 to modify."
     text = what_if_text(result)
-    assert "  + " in text and "  ~ " in text and "      ~ sku.capacity: 3 => 4" in text
+    assert "  + Microsoft.Compute/virtualMachineScaleSets/api" in text and "    ~ sku.capacity: 3 => 4" in text
     assert emulator.get_scale_set(GROUP, "web").capacity == 3 and len(emulator.list_scale_sets(GROUP)) == 1
 
 
@@ -192,7 +193,7 @@ def test_complete_mode_deletes_what_the_template_lacks_and_what_if_says_so(emula
     complete = emulator.what_if_deployment(GROUP, "x", wanted, mode="Complete")
     assert {name: c["changeType"] for name, c in changes_by_name(complete).items()} == {
         "a": "NoChange", "b": "Create", "c": "Delete"}
-    assert what_if_summary(complete) == "Resource changes: 1 to create, 1 to delete, 1 no change."
+    assert what_if_summary(complete) == "Resource changes: 1 to delete, 1 to create, 1 no change."  # az's order
     emulator.deploy(GROUP, "x", wanted, mode="Complete")
     settle(clock)
     assert sorted(s.name for s in emulator.list_scale_sets(GROUP)) == ["a", "b"]

@@ -226,54 +226,24 @@ def what_if_json(changes: list[dict[str, Any]]) -> dict[str, Any]:
             "properties": {"changes": sorted(changes, key=lambda change: change["resourceId"].lower())}}
 
 
-WHAT_IF_SYMBOLS = {"Create": "+", "Delete": "-", "Modify": "~", "Deploy": "!", "NoChange": "=", "Ignore": "*",
-                   "Unsupported": "x", "NoEffect": "="}
-WHAT_IF_ORDER = ("Create", "Delete", "Modify", "Deploy", "NoChange", "Ignore", "Unsupported")
+CHANGE_WEIGHTS = {"Delete": 0, "Create": 1, "Deploy": 2, "Modify": 3, "NoChange": 4, "Unsupported": 5, "Ignore": 6,
+                  "NoEffect": 7}
+"""az's order of change types (azure-cli resource/_formatters.py `_change_type_to_weight`)."""
+CHANGE_COUNT_WORDS = {"Create": "to create", "Delete": "to delete", "Deploy": "to deploy", "Modify": "to modify",
+                      "Ignore": "to ignore", "NoChange": "no change", "Unsupported": "unsupported"}
 
 
 def what_if_summary(result: Mapping[str, Any]) -> str:
-    """az's last line: "Resource changes: 1 to create, 1 to modify." (counts of create, delete, modify, deploy,
-    no change, ignore, unsupported, in az's order; zero counts left out)."""
+    """az's last line: "Resource changes: 1 to create, 1 to modify." (az's order: delete, create, deploy, modify,
+    no change, unsupported, ignore; zero counts left out). The whole text: commands/what_if_format.py."""
     counts: dict[str, int] = {}
     for change in get_path(result, "properties", "changes", default=None) or []:
-        counts[change["changeType"]] = counts.get(change["changeType"], 0) + 1
-    words = {"Create": "to create", "Delete": "to delete", "Modify": "to modify", "Deploy": "to deploy",
-             "NoChange": "no change", "Ignore": "to ignore", "Unsupported": "unsupported"}
-    parts = [f"{counts[kind]} {words[kind]}" for kind in WHAT_IF_ORDER if counts.get(kind)]
-    return "Resource changes: " + (", ".join(parts) if parts else "no change") + "."
-
-
-def _scalar(value: Any) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else (
-        f'"{value}"' if isinstance(value, str) else json.dumps(value))
-
-
-def what_if_text(result: Mapping[str, Any]) -> str:
-    """The what-if result as az prints it (one symbol per change, property changes under Modify, the summary)."""
-    lines = ["Note: The result may contain false positive predictions (noise).", "",
-             "Resource and property changes are indicated with these symbols:"]
-    changes = get_path(result, "properties", "changes", default=None) or []
-    present = [kind for kind in WHAT_IF_ORDER if any(c["changeType"] == kind for c in changes)]
-    labels = {"Create": "Create", "Delete": "Delete", "Modify": "Modify", "Deploy": "Deploy",
-              "NoChange": "Nochange", "Ignore": "Ignore", "Unsupported": "Unsupported"}
-    lines += [f"  {WHAT_IF_SYMBOLS[kind]} {labels[kind]}" for kind in present]
-    lines += ["", "The deployment will update the following scope:", ""]
-    for change in changes:
-        resource_id = change["resourceId"]
-        lines.append(f"  {WHAT_IF_SYMBOLS.get(change['changeType'], '?')} {resource_id}")
-        for delta in change.get("delta") or []:
-            symbol = {"Create": "+", "Delete": "-", "Modify": "~"}.get(delta["propertyChangeType"], "=")
-            if delta["propertyChangeType"] == "Modify":
-                text = f"{_scalar(delta.get('before'))} => {_scalar(delta.get('after'))}"
-            else:
-                text = _scalar(delta.get("after" if delta["propertyChangeType"] == "Create" else "before"))
-            lines.append(f"      {symbol} {delta['path']}: {text}")
-        if change.get("unsupportedReason"):
-            lines.append(f"      {change['unsupportedReason']}")
-    lines += ["", what_if_summary(result)]
-    return "\n".join(lines)
+        kind = str(change.get("changeType", "")) if isinstance(change, Mapping) else ""
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = [f"{counts[kind]} {CHANGE_COUNT_WORDS[kind]}"
+             for kind in sorted(counts, key=lambda k: CHANGE_WEIGHTS.get(k, len(CHANGE_WEIGHTS)))
+             if kind in CHANGE_COUNT_WORDS]
+    return "Resource changes: " + (", ".join(parts) + "." if parts else "no change.")
 
 
 _READ_ONLY = ("provisioningState", "uniqueId", "timeCreated")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..arm import resources as arm_resources
 from ..backends.protocol import Deployments
 from ..domain import errors
 from ..domain.names import shown
@@ -21,6 +20,7 @@ from . import formatting as fmt
 from .parser import UsageError, looks_like_option, parse
 from .session import Invocation, Result
 from .spec import CommandSpec, ParamSpec
+from .what_if_format import what_if_text
 
 TEMPLATE_BYTES_MAX = 4 * 1024 * 1024
 """ARM's template size limit; a bigger file is refused before it is read whole."""
@@ -127,7 +127,8 @@ def _deploy(inv: Invocation) -> Result:
     name, mode = _name(inv), inv.args.get("mode") or "Incremental"
     if inv.args.get("dry_run"):
         result = backend.what_if_deployment(group, name, text, parameters, mode=mode)
-        return Result(data=result, table=lambda data: arm_resources.what_if_text(data))
+        secrets, color = secret_values(text, parameters), inv.session.color
+        return Result(data=result, table=lambda data: what_if_text(data, color=color, secrets=secrets))
     if inv.args.get("validate"):
         checked = backend.validate_deployment(group, name, text, parameters, mode=mode)
         return Result(data=_shown(checked, group), table=_table)
@@ -148,7 +149,8 @@ def _confirm_deploy(inv: Invocation) -> str | None:
     group = _group(inv)
     text, parameters = _template_and_parameters(inv)
     result = backend.what_if_deployment(group, _name(inv), text, parameters, mode=inv.args.get("mode") or "Incremental")
-    return arm_resources.what_if_text(result) + "\n\nAre you sure you want to execute the deployment?"
+    changes = what_if_text(result, secrets=secret_values(text, parameters))  # plain: stderr escapes codes
+    return changes + "\n\nAre you sure you want to execute the deployment?"
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,15 @@ def secure_parameter_names(template_text: str) -> frozenset[str]:
         return frozenset()
     return frozenset(name.lower() for name, declaration in declared.items() if isinstance(declaration, dict)
                      and str(declaration.get("type", "")).lower() in ("securestring", "secureobject"))
+
+
+def secret_values(template_text: str, parameters: dict[str, Any]) -> tuple[str, ...]:
+    """The text of every secure parameter value given, to be masked wherever it would be shown."""
+    secure = secure_parameter_names(template_text)
+    return tuple(str(entry.get("value")) if not isinstance(entry.get("value"), (dict, list))
+                 else json.dumps(entry.get("value"))
+                 for name, entry in parameters.items()
+                 if name.lower() in secure and isinstance(entry, dict) and entry.get("value") not in (None, ""))
 
 
 def plain_parameter_names(template_text: str) -> frozenset[str] | None:
@@ -249,11 +260,7 @@ def read_deploy_line(line: str, invocation: Invocation) -> DeployRequest:
     _deployments(invocation)
     group = _group(invocation)
     text, parameters = _template_and_parameters(invocation)
-    secure = secure_parameter_names(text)
-    secrets = tuple(str(entry.get("value")) if not isinstance(entry.get("value"), (dict, list))
-                    else json.dumps(entry.get("value"))
-                    for name, entry in parameters.items()
-                    if name.lower() in secure and isinstance(entry, dict) and entry.get("value") not in (None, ""))
+    secrets = secret_values(text, parameters)
     return DeployRequest(resource_group=group, name=_name(invocation), template=text, parameters=parameters,
                          mode=invocation.args.get("mode") or "Incremental",
                          what_if_only=bool(invocation.args.get("dry_run")),

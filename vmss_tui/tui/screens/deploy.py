@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label, Static, Tree
 
+from ...commands.what_if_format import change_counts_line, format_what_if, split_resource_id
 from ...domain.text import escape_control
 from ..widgets.key_bar import KeyBar
 
@@ -43,22 +44,14 @@ POLL_INTERVAL = 1.0
 TERMINAL_STATES = ("Succeeded", "Failed", "Canceled")
 LOG_LINE_LIMIT = 160
 """Activity lines longer than this are cut, their whole text kept as details (the main screen's own rule)."""
-MASK = "***"
 
-# --- what-if, drawn as az draws it (azure-cli resource/_formatters.py) ------------------------------------
+# --- what-if, drawn as az draws it (arm/what_if_format.py, a port of azure-cli's resource/_formatters.py) --------
 
-CHANGE_SYMBOLS = {"Create": "+", "Delete": "-", "Modify": "~", "Deploy": "!", "NoChange": "=", "Ignore": "*",
-                  "Unsupported": "x", "NoEffect": "x", "Array": "~"}
-CHANGE_WEIGHTS = {"Delete": 0, "Create": 1, "Deploy": 2, "Modify": 3, "NoChange": 4, "Unsupported": 5, "Ignore": 6,
-                  "NoEffect": 7}
-PROPERTY_WEIGHTS = {"Delete": 0, "Create": 1, "Modify": 2, "Array": 2, "NoEffect": 3}
-CHANGE_COLOURS = {"Create": "success", "Delete": "error", "Modify": "warning", "Array": "warning",
-                  "Deploy": "primary", "NoChange": "", "Ignore": "muted", "Unsupported": "muted", "NoEffect": "muted"}
+SPAN_STYLES = {"green": "success", "orange": "error", "red": "error", "purple": "warning", "dark_yellow": "warning",
+               "blue": "primary", "cyan": "primary", "gray": "muted"}
 """az's colours as theme variables: green create, a red delete, a warm modify, blue deploy, grey ignore."""
-CHANGE_COUNT_WORDS = {"Create": "to create", "Delete": "to delete", "Deploy": "to deploy", "Modify": "to modify",
-                      "Ignore": "to ignore", "NoChange": "no change", "Unsupported": "unsupported"}
-LEGEND_WORDS = {"NoChange": "Nochange", "NoEffect": "Noeffect"}
-"""az prints the legend with Python's str.title() of the change type."""
+NOTICE = "Note: The result may contain false positive predictions (noise)."
+"""The first line of az's notice; the rest (an issue link, an advert for deployment stacks) is not for a screen."""
 
 
 def theme_styles(variables: dict[str, str]) -> dict[str, str]:
@@ -68,320 +61,22 @@ def theme_styles(variables: dict[str, str]) -> dict[str, str]:
             "muted": "dim", "bold": "bold", "": ""}
 
 
-class _Builder:
-    """azure-cli's ColoredStringBuilder on rich Text: appends in the innermost colour scope."""
-
-    def __init__(self, styles: dict[str, str], secrets: tuple[str, ...], align_limit: int = 10_000) -> None:
-        self.text = Text()
-        self.align_limit = align_limit
-        self.styles = styles
-        self.secrets = secrets
-        self.scopes: list[str] = []
-
-    def append(self, value: str, colour: str | None = None) -> _Builder:
-        key = colour if colour is not None else (self.scopes[-1] if self.scopes else "")
-        for secret in self.secrets:
-            value = value.replace(secret, MASK)
-        self.text.append(escape_control(value) if value != "\n" else value, style=self.styles.get(key, "") or None)
-        return self
-
-    def line(self, value: str = "", colour: str | None = None) -> _Builder:
-        self.append(value, colour)
-        self.text.append("\n")
-        return self
-
-    def scope(self, colour: str) -> _Scope:
-        return _Scope(self, colour)
-
-
-class _Scope:
-    def __init__(self, builder: _Builder, colour: str) -> None:
-        self.builder, self.colour = builder, colour
-
-    def __enter__(self) -> None:
-        self.builder.scopes.append(self.colour)
-
-    def __exit__(self, *_: object) -> None:
-        self.builder.scopes.pop()
-
-
-def split_resource_id(resource_id: str) -> tuple[str, str]:
-    """(scope, relative id) as az splits them: the group's id, then `Provider/type/name`."""
-    match = re.match(r"^(/subscriptions/[^/]+(?:/resourceGroups/[^/]+)?)(?:/providers/(.*))?$", resource_id,
-                     flags=re.IGNORECASE)
-    if match is None:
-        return "", resource_id
-    return match.group(1), match.group(2) or ""
-
-
-def _leaf(value: Any) -> bool:
-    return value is None or isinstance(value, (bool, int, float, str)) or value in ([], {})
-
-
-def _nonempty_object(value: Any) -> bool:
-    return isinstance(value, dict) and bool(value)
-
-
-def _nonempty_array(value: Any) -> bool:
-    return isinstance(value, list) and bool(value)
-
-
-def _leaf_text(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, (list, dict)):
-        return "[]" if isinstance(value, list) else "{}"
-    return str(value)
-
-
-def _indent(builder: _Builder, level: int = 1) -> None:
-    builder.append("  " * level)
-
-
-def _path(builder: _Builder, path: str, padding: int, level: int, head: Callable[[_Builder], None] | None = None,
-          colon: bool = True) -> None:
-    if not path:
-        return
-    _indent(builder, level)
-    if head is not None:
-        head(builder)
-    builder.append(path)
-    if colon:
-        builder.append(":", "")
-    builder.append(" " * padding)
-
-
-def _object_width(value: dict[str, Any]) -> int:
-    width = 0
-    for key, child in value.items():
-        if _nonempty_array(child):
-            continue
-        width = max(width, len(key) + 1 + _object_width(child) if _nonempty_object(child) else len(key))
-    return width
-
-
-def _array_width(value: list[Any]) -> int:
-    last_leaf = max((index for index, child in enumerate(value) if _leaf(child)), default=0)
-    return len(str(last_leaf))
-
-
-def _json(builder: _Builder, value: Any, path: str = "", width: int = 0, level: int = 0) -> None:
-    if _leaf(value):
-        _path(builder, path, max(1, width - len(path) + 1), level)
-        builder.append(_leaf_text(value))
-    elif _nonempty_array(value):
-        _path(builder, path, 1, level)
-        _array(builder, value, level)
-    else:
-        _object(builder, value, path, width, level)
-
-
-def _array(builder: _Builder, value: list[Any], level: int) -> None:
-    builder.line("[", "")
-    width = _array_width(value)
-    for index, child in enumerate(value):
-        if _nonempty_object(child):
-            _path(builder, str(index), 0, level + 1)
-            _object(builder, child, level=level + 1)
-        else:
-            _json(builder, child, str(index), width, level + 1)
-        builder.line()
-    _indent(builder, level)
-    builder.append("]", "")
-
-
-def _object(builder: _Builder, value: dict[str, Any], path: str = "", width: int = 0, level: int = 0) -> None:
-    root = not path
-    if root:
-        builder.line().line()
-        width = _object_width(value)
-        if width + 2 * (level + 1) > builder.align_limit:
-            width = 0  # a column that far right would push every value off a narrow screen
-        level += 1
-    for key, child in value.items():
-        child_path = key if root else f"{path}.{key}"
-        _json(builder, child, child_path, width, level)
-        if not _nonempty_object(child):
-            builder.line()
-
-
-def _property_width(changes: list[dict[str, Any]]) -> int:
-    def counts(change: dict[str, Any]) -> bool:
-        kind = change.get("propertyChangeType")
-        if kind == "Create":
-            return _leaf(change.get("after"))
-        if kind in ("Delete", "Modify"):
-            return _leaf(change.get("before"))
-        return not change.get("children")
-
-    return max((len(change.get("path") or "") for change in changes if counts(change)), default=0)
-
-
-def _property_changes(builder: _Builder, changes: list[dict[str, Any]], level: int = 2) -> None:
-    width = _property_width(changes)
-    if width + 2 * level > builder.align_limit:
-        width = 0
-    for change in changes:
-        _property_change(builder, change, width, level)
-        builder.line()
-
-
-def _by_property_weight(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(changes, key=lambda c: (PROPERTY_WEIGHTS.get(c.get("propertyChangeType", ""), 3), c.get("path", "")))
-
-
-def _property_change(builder: _Builder, change: dict[str, Any], width: int, level: int) -> None:
-    kind = change.get("propertyChangeType", "")
-    before, after, children = change.get("before"), change.get("after"), change.get("children") or []
-    shown = {"Create": after, "Delete": before, "Modify": before, "Array": children, "NoEffect": after}.get(kind)
-    path = change.get("path") or ""
-    if path:
-        padding = max(1, width - len(path) + 1)
-        if _nonempty_array(shown):
-            padding = 1
-        if _nonempty_object(shown) or (kind == "Modify" and children):
-            padding = 0
-
-        def head(b: _Builder) -> None:
-            b.append(CHANGE_SYMBOLS.get(kind, "?"), CHANGE_COLOURS.get(kind, "")).append(" ")
-
-        _path(builder, path, padding, level, head)
-    if kind == "Create":
-        with builder.scope("success"):
-            _json(builder, after, level=level + 1)
-    elif kind == "Delete":
-        with builder.scope("error"):
-            _json(builder, before, level=level + 1)
-    elif kind == "Modify":
-        if children:
-            builder.line().line()
-            _property_changes(builder, _by_property_weight(children), level + 1)
-        else:
-            with builder.scope("error"):
-                _json(builder, before, level=level + 1)
-            if _nonempty_object(before):
-                builder.line()
-                _indent(builder, level + 1)
-            else:
-                builder.append(" ")
-            builder.append("=>")
-            if not _nonempty_object(after):
-                builder.append(" ")
-            with builder.scope("success"):
-                _json(builder, after, level=level + 1)
-            if not _leaf(before) and _leaf(after):
-                builder.line()
-    elif kind == "Array":
-        inner = level + 1
-        if not path:
-            inner -= 1
-            _indent(builder, inner)
-        if not children:
-            builder.line("[]")
-            return
-        builder.append("[").line()
-        _property_changes(builder, sorted(children, key=lambda c: (int(c.get("path") or 0),
-                                                                   PROPERTY_WEIGHTS.get(c.get("propertyChangeType",
-                                                                                              ""), 3))), inner)
-        _indent(builder, inner)
-        builder.append("]")
-    else:  # NoEffect
-        with builder.scope("muted"):
-            _json(builder, after, level=level + 1)
-
-
-def _resource_change(builder: _Builder, change: dict[str, Any], last: bool) -> None:
-    _scope, relative = split_resource_id(str(change.get("resourceId", "")))
-    kind = change.get("changeType", "")
-    before, after = change.get("before"), change.get("after")
-    api_version = (before or {}).get("apiVersion") if isinstance(before, dict) and before else (
-        (after or {}).get("apiVersion") if isinstance(after, dict) else None)
-    builder.line()
-    _indent(builder)
-    builder.append(CHANGE_SYMBOLS.get(kind, "?")).append(" ").append(relative)
-    if api_version:
-        with builder.scope(""):
-            builder.append(f" [{api_version}]")
-    if kind == "Create" and after:
-        _json(builder, after, level=2)
-    elif kind == "Delete" and before:
-        _json(builder, before, level=2)
-    elif change.get("delta"):
-        with builder.scope(""):
-            builder.line()
-            _property_changes(builder, _by_property_weight(list(change["delta"])))
-    elif last:
-        builder.line()
-
-
-def _legend_kinds(changes: list[dict[str, Any]]) -> list[str]:
-    kinds: set[str] = set()
-
-    def properties(deltas: list[dict[str, Any]] | None) -> None:
-        for delta in deltas or []:
-            kind = delta.get("propertyChangeType", "")
-            kinds.add("Modify" if kind == "Array" else kind)
-            properties(delta.get("children"))
-
-    for change in changes:
-        kinds.add(change.get("changeType", ""))
-        properties(change.get("delta"))
-    return sorted((kind for kind in kinds if kind in CHANGE_WEIGHTS), key=lambda kind: CHANGE_WEIGHTS[kind])
-
-
-def change_counts_line(changes: list[dict[str, Any]]) -> str:
-    """az's summary: "Resource changes: 1 to create, 1 to modify." (az's order of change types)."""
-    counts: dict[str, int] = {}
-    for change in changes:
-        counts[change.get("changeType", "")] = counts.get(change.get("changeType", ""), 0) + 1
-    parts = [f"{counts[kind]} {CHANGE_COUNT_WORDS[kind]}"
-             for kind in sorted(counts, key=lambda k: CHANGE_WEIGHTS.get(k, 9)) if kind in CHANGE_COUNT_WORDS]
-    return "Resource changes: " + (", ".join(parts) + "." if parts else "no change.")
-
-
 def what_if_text(result: dict[str, Any], styles: dict[str, str], secrets: tuple[str, ...] = (),
                  align_limit: int = 10_000) -> Text:
-    """A `WhatIfOperationResult` as `az deployment group what-if` prints it, coloured by change type.
+    """A `WhatIfOperationResult` as `az deployment group what-if` prints it, in the theme's colours.
 
     `secrets` (secure parameter values) are masked wherever they would appear; values line up in a column as
     az lines them up, unless that column would be further right than `align_limit`."""
-    builder = _Builder(styles, tuple(secret for secret in secrets if secret), align_limit)
-    changes = list((result.get("properties") or {}).get("changes") or result.get("changes") or [])
-    builder.line("Note: The result may contain false positive predictions (noise).").line()
-    kinds = _legend_kinds(changes)
-    if changes:
-        builder.line("Resource and property changes are indicated with "
-                     + ("this symbol:" if len(kinds) == 1 else "these symbols:"))
-        for kind in kinds:
-            _indent(builder)
-            builder.append(CHANGE_SYMBOLS[kind], CHANGE_COLOURS[kind]).append(" ")
-            builder.line(LEGEND_WORDS.get(kind, kind.title()))
-        scopes: dict[str, list[dict[str, Any]]] = {}
-        for change in changes:
-            scope = split_resource_id(str(change.get("resourceId", "")))[0]
-            scopes.setdefault(scope.upper(), []).append(change)
-        builder.line()
-        builder.line("The deployment will update the following " + ("scope:" if len(scopes) == 1 else "scopes:"))
-        for _key, in_scope in sorted(scopes.items()):
-            builder.line().line(f"Scope: {split_resource_id(str(in_scope[0].get('resourceId', '')))[0]}")
-            ordered = sorted(in_scope, key=lambda c: (CHANGE_WEIGHTS.get(c.get("changeType", ""), 9),
-                                                      split_resource_id(str(c.get("resourceId", "")))[1]))
-            for change in ordered:
-                with builder.scope(CHANGE_COLOURS.get(change.get("changeType", ""), "")):
-                    _resource_change(builder, change, change is ordered[-1])
-    builder.line()
-    builder.append(change_counts_line(changes), "bold")
-    unsupported = [c for c in changes if c.get("changeType") == "Unsupported"]
-    if unsupported:
-        builder.line().line().line(f"Diagnostics ({len(unsupported)}): ")
-        for change in unsupported:
-            builder.line(f"{change.get('resourceId', '')} (Unsupported) {change.get('unsupportedReason', '')}",
-                         "warning")
-    text = builder.text
+    formatted = format_what_if(result, secrets=secrets, notice=NOTICE, align_limit=align_limit)
+    text = Text(formatted.plain)
+    for start, end, colour in formatted.spans():
+        style = styles.get(SPAN_STYLES.get(colour, ""), "")
+        if style:
+            text.stylize(style, start, end)
+    summary = text.plain.rfind("Resource changes: ")
+    if summary >= 0 and styles.get("bold"):
+        line_end = text.plain.find("\n", summary)
+        text.stylize(styles["bold"], summary, len(text.plain) if line_end < 0 else line_end)
     text.rstrip()
     return text
 
