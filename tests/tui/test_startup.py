@@ -211,3 +211,76 @@ def test_a_store_that_cannot_be_opened_stops_the_tui_with_one_error_line(tmp_pat
         assert "Traceback" not in screen
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def app_run_records_first_screen(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """`run_app` up to `App.run`: a terminal is pretended, and `run` records the first screen the app
+    would show (waiting for it as the main screen does) instead of taking over the terminal."""
+    from vmss_tui.tui.app import VmssApp
+
+    shown: list[Any] = []
+
+    def run(self: VmssApp, **_options: Any) -> None:
+        shown.append(self.first_screen.result(timeout=20) if self.first_screen is not None else None)
+        self.backend.close()
+
+    class Terminal:
+        """`sys` as `run_app` sees it: stdout is a terminal, everything else is the real `sys`."""
+
+        class stdout:  # noqa: N801
+            @staticmethod
+            def isatty() -> bool:
+                return True
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(sys, name)
+
+    monkeypatch.setattr("vmss_tui.tui.app.sys", Terminal())
+    monkeypatch.setattr(VmssApp, "run", run)
+    return shown
+
+
+def test_run_app_shows_what_the_child_read(tmp_path: Path, app_run_records_first_screen: list[Any]) -> None:
+    from vmss_tui.tui.app import run_app
+    from vmss_tui.tui.first_read import ForkedRead
+
+    store = tmp_path / "store"
+    open_backend("emulator", db=store, speed="instant", seed=True).close()
+    options = {"db": store, "speed": "instant"}
+    forked = ForkedRead.start(lambda: open_backend("emulator", **options), "practice-rg", OPEN_ERRORS)
+    assert run_app(backend_options=options, resource_group="practice-rg", first_read=forked) == 0
+    [first] = app_run_records_first_screen
+    assert first.chosen is not None and len(first.instances) == first.chosen.capacity > 0
+
+
+def test_run_app_reads_the_store_itself_when_the_child_dies(tmp_path: Path,
+                                                           app_run_records_first_screen: list[Any]) -> None:
+    from vmss_tui.tui.app import run_app
+    from vmss_tui.tui.first_read import ForkedRead
+
+    store = tmp_path / "store"
+    open_backend("emulator", db=store, speed="instant", seed=True).close()
+
+    def dies() -> Any:
+        os._exit(3)
+
+    forked = ForkedRead.start(dies, "practice-rg", OPEN_ERRORS)
+    assert run_app(backend_options={"db": store, "speed": "instant"}, resource_group="practice-rg",
+                   first_read=forked) == 0
+    [first] = app_run_records_first_screen
+    assert first.error == "" and first.instances
+
+
+def test_run_app_stops_with_the_childs_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  app_run_records_first_screen: list[Any]) -> None:
+    from vmss_tui.tui.app import run_app
+    from vmss_tui.tui.first_read import ForkedRead
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("", encoding="utf-8")
+    options = {"db": a_file, "speed": "instant"}
+    forked = ForkedRead.start(lambda: open_backend("emulator", **options), None, OPEN_ERRORS)
+    assert run_app(backend_options=options, first_read=forked) == 1
+    assert app_run_records_first_screen == []  # the app never started
+    assert capsys.readouterr().err.startswith("ERROR: (InvalidParameter) The emulator store")

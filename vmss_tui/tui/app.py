@@ -254,17 +254,12 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
     gc.freeze()
     gc.disable()
     group = resource_group or _config_value(config, "resource_group")
-    answer = first_read.answer() if first_read is not None else None
     backend: Backend
-    first_screen: Future[FirstScreen] | None = None
-    if answer is not None and answer[0] == "failed":
-        gc.enable()
-        print(f"ERROR: {answer[1]}", file=sys.stderr)
-        return 1
-    if answer is not None and answer[0] == "read":
-        first_screen = Future()
-        first_screen.set_result(FirstScreen(**answer[1]))
+    first_screen: Future[FirstScreen]
+    if first_read is not None:
+        # Opened here only after the first rows; the child's answer fills `first_screen`, below.
         backend = OpenedLater(open_it)  # type: ignore[assignment]
+        first_screen = Future()
     else:
         try:
             backend = open_it()
@@ -278,12 +273,29 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
         print("ERROR: the TUI needs a terminal; use 'vmss-tui shell' or a one-shot command instead.",
               file=sys.stderr)
         return 2
-    setup = (lambda session: session_setup(session, backend)) if session_setup is not None else None
-    if first_screen is None:
+    if first_read is None:
         # The first screen's data is read from now on, while the app and Textual start.
         first_screen = start_first_screen_read(backend, group)
+    setup = (lambda session: session_setup(session, backend)) if session_setup is not None else None
     app = VmssApp(backend, theme=theme, read_only=read_only, config=config, resource_group=resource_group,
                   owns_backend=True, session_setup=setup, first_screen=first_screen)
+    if first_read is not None:  # the app is built; the child has usually answered meanwhile
+        answer = first_read.answer()
+        if answer is not None and answer[0] == "failed":
+            gc.enable()
+            print(f"ERROR: {answer[1]}", file=sys.stderr)
+            return 1
+        if answer is not None and answer[0] == "read":
+            first_screen.set_result(FirstScreen(**answer[1]))
+        else:  # no answer (the child died or hung): open and read here, as without the child
+            try:
+                opened = backend.opened()  # type: ignore[attr-defined]
+            except (AzureError, ValueError, OSError) as error:
+                gc.enable()
+                print(f"ERROR: {error}", file=sys.stderr)
+                return 1
+            start_first_screen_read(opened, group).add_done_callback(
+                lambda done: first_screen.set_result(done.result()))
     app.collection_paused = True
     try:
         app.run(mouse=mouse)
