@@ -158,3 +158,41 @@ def test_what_if_text_escapes_control_characters_and_keeps_az_s_layout() -> None
     assert "\x1b[2J" not in text.ansi()
     green = [text.plain[start:end] for start, end, colour in text.spans() if colour == "green"]
     assert green == ["+", "+", '"a\\x1b[2Jb"']  # the legend's symbol, the property's, the value
+
+
+def run_in_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    """What `vmss-tui ARGV` writes to stdout when stdout is a terminal (a pty), line ends as written."""
+    import pty
+    import sys
+
+    main_end, terminal_end = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "vmss_tui", *argv], stdout=terminal_end,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, timeout=120)
+        os.close(terminal_end)
+        terminal_end = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_end, 65536)
+            except OSError:  # the other end is closed and everything is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main_end)
+        if terminal_end >= 0:
+            os.close(terminal_end)
+    assert done.returncode == 0, done.stderr
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_on_a_terminal_az_s_colours_and_no_colour_with_no_color(store: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "next.json", NEXT)
+    result = what_if_result(store, path)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VMSS_TUI_") and key != "NO_COLOR"}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    argv = ["deploy", path, "-g", GROUP, "--mode", "Complete", "--what-if", "--db", str(store), "--speed", "instant"]
+    assert run_in_a_terminal(argv, env) == az_formatted(result, color=True) + "\n"
+    assert run_in_a_terminal(argv, {**env, "NO_COLOR": "1"}) == az_formatted(result) + "\n"
