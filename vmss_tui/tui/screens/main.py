@@ -20,6 +20,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -83,6 +84,16 @@ TEXT_FIELD_IDS = frozenset({"filter", "command-input"})
 
 INSTANCE_COMMANDS = frozenset({"delete-instances", "start", "stop", "deallocate", "restart", "reimage", "upgrade",
                                "protect", "unprotect"})
+
+class SetsAndInstancesLoaded(Message):
+    """A refresh's two answers in one message, so they are handled in one turn of the event loop
+    (two messages from a worker thread may have a frame drawn between them: two repaints)."""
+
+    def __init__(self, sets: ScaleSetsLoaded, instances: InstancesLoaded) -> None:
+        super().__init__()
+        self.sets = sets
+        self.instances = instances
+
 
 
 
@@ -332,12 +343,18 @@ class MainScreen(Screen[None]):
         except Exception as error:  # every backend failure becomes a notification
             self._failed("listing scale sets", error)
             return
-        self.post_message(ScaleSetsLoaded(scale_sets, running))
-        if with_instances_of is not None:
-            listed = next((s for s in scale_sets if (s.resource_group, s.name) == with_instances_of), None)
-            if listed is None:
-                return  # gone: the sets pane moves the selection on
-            self._read_instances(*with_instances_of, scale_set=listed)
+        listed = None if with_instances_of is None else next(
+            (s for s in scale_sets if (s.resource_group, s.name) == with_instances_of), None)  # None: gone
+        # The instances are read before anything is posted, so the sets and the instances arrive
+        # together: one repaint, and no frame drawn on the event loop while this thread reads.
+        instances_message = None if listed is None else self._instances_message(*with_instances_of, listed)
+        sets_message = ScaleSetsLoaded(scale_sets, running)
+        if isinstance(instances_message, InstancesLoaded):
+            self.post_message(SetsAndInstancesLoaded(sets_message, instances_message))  # handled in one turn
+            return
+        self.post_message(sets_message)
+        if instances_message is not None:
+            self.post_message(instances_message)
 
     @work(thread=True, exclusive=True, group="instances", exit_on_error=False)
     def load_instances(self, resource_group: str, name: str) -> None:
@@ -346,6 +363,10 @@ class MainScreen(Screen[None]):
 
     def _read_instances(self, resource_group: str, name: str, scale_set: ScaleSet | None = None) -> None:
         """(In a worker) read a set (unless given) and its instances and post them."""
+        self.post_message(self._instances_message(resource_group, name, scale_set))
+
+    def _instances_message(self, resource_group: str, name: str, scale_set: ScaleSet | None = None) -> Message:
+        """(In a worker) read a set (unless given) and its instances: what to post about them."""
         backend = self.backend
         try:
             if scale_set is None:
@@ -353,15 +374,12 @@ class MainScreen(Screen[None]):
             instances = backend.list_instances(resource_group, name)
         except ResourceNotFound:
             # Deleted (here or elsewhere) since it was listed: the sets pane moves on, nothing to alarm anyone.
-            self.post_message(ScaleSetGone(resource_group, name))
-            return
+            return ScaleSetGone(resource_group, name)
         except StoreDamaged as error:
-            self.post_message(SetUnreadable(resource_group, name, str(error)))
-            return
+            return SetUnreadable(resource_group, name, str(error))
         except Exception as error:
-            self._failed(f"loading instances of {name}", error)
-            return
-        self.post_message(InstancesLoaded(scale_set, instances))
+            return BackendFailed(f"loading instances of {name}", error_text(error))
+        return InstancesLoaded(scale_set, instances)
 
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare_line(self, line: str) -> None:
@@ -566,6 +584,11 @@ class MainScreen(Screen[None]):
             elif not message.scale_sets:
                 self._log("No scale sets yet: create one, e.g. ':create web --mode uniform --capacity 3 -g my-rg'.",
                           None)
+
+    @on(SetsAndInstancesLoaded)
+    def _sets_and_instances_loaded(self, message: SetsAndInstancesLoaded) -> None:
+        self._sets_loaded(message.sets)
+        self._instances_loaded(message.instances)
 
     @on(InstancesLoaded)
     def _instances_loaded(self, message: InstancesLoaded) -> None:

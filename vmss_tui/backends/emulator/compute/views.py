@@ -111,10 +111,15 @@ ViewMemo = dict[str, tuple[tuple[Any, ...], Resolved, Instance]]
 def _with_state(view: Instance, resolved: Resolved, set_model: int) -> Instance:
     """`view` with another resolved state (power, provisioning, model, size, image); the rest is unchanged."""
     power, prov, model, vm_size, image = resolved
-    values = dict(vars(view))
-    values.update(power_state=_POWER[power], provisioning_state=_PROVISIONING[prov], vm_size=vm_size, image=image,
-                  latest_model_applied=(not view.created_by_scale_set) or model >= set_model)
-    return _new_instance(values)
+    instance = object.__new__(Instance)
+    values = instance.__dict__  # filled in place: no copy of the fields, no keyword dict
+    values.update(view.__dict__)
+    values["power_state"] = _POWER[power]
+    values["provisioning_state"] = _PROVISIONING[prov]
+    values["vm_size"] = vm_size
+    values["image"] = image
+    values["latest_model_applied"] = (not view.created_by_scale_set) or model >= set_model
+    return instance
 
 
 def set_fingerprint(set_doc: dict[str, Any], subscription_id: str) -> tuple[Any, ...]:
