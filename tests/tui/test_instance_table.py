@@ -7,7 +7,7 @@ from typing import Any
 from textual import events
 
 from tui_helpers import select_set, settle
-from vmss_tui.domain.models import PowerAction, PowerState
+from vmss_tui.domain.models import OrchestrationMode, PowerAction, PowerState, ScaleSetSpec
 from vmss_tui.tui.screens.dialogs import ConfirmDialog
 from vmss_tui.tui.screens.main import MainScreen
 
@@ -201,8 +201,15 @@ async def test_a_click_puts_the_cursor_on_that_row_and_the_wheel_scrolls(make_ap
         assert table.cursor_instance_id == "2", "the wheel scrolls, it does not move the cursor"
 
 
+def create_plain_set(backend: Any, name: str, capacity: int) -> None:
+    """A Uniform set without a network (the practice `web` sits in a /24 subnet: 251 addresses)."""
+    backend.wait(backend.create_scale_set(ScaleSetSpec(
+        name=name, resource_group=RG, orchestration_mode=OrchestrationMode.UNIFORM, capacity=capacity,
+        vm_size="Standard_D2s_v3", image="Ubuntu2204", zones=("1", "2", "3"), single_placement_group=False)))
+
+
 async def test_all_1000_rows_show_at_once_and_end_reaches_the_last(make_app: Any, backend: Any) -> None:
-    backend.set_capacity(RG, "web", 1000)
+    create_plain_set(backend, "wide", 1000)
     app = make_app()
     counts: list[tuple[int, int]] = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -214,7 +221,7 @@ async def test_all_1000_rows_show_at_once_and_end_reaches_the_last(make_app: Any
             counts.append((table.row_count, len(instances)))
 
         table.show_instances = recording  # type: ignore[method-assign]
-        await select_set(pilot, "web")
+        await select_set(pilot, "wide")
         assert counts[-1] == (1000, 1000), "every row is there as soon as the instances arrive"
         assert all(shown == total for shown, total in counts)
         assert "(1000)" in str(table.border_title) and "of 1000" not in str(table.border_title)
@@ -229,7 +236,7 @@ async def test_all_1000_rows_show_at_once_and_end_reaches_the_last(make_app: Any
 # ----------------------------------------------------------------------------- repaints
 
 async def test_a_refresh_that_changes_one_row_repaints_only_that_row(make_app: Any, backend: Any) -> None:
-    backend.set_capacity(RG, "web", 200)
+    backend.set_capacity(RG, "web", 100)  # the NAT rule of the practice `web` has 120 ports
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await select_set(pilot, "web")
@@ -305,3 +312,99 @@ async def test_a_narrow_pane_leaves_whole_columns_out_instead_of_cutting_them(ma
         await pilot.resize_terminal(160, 40)
         await pilot.pause()
         assert "Created" in table.render_line(0).text
+
+
+# ----------------------------------------------------------------------------- addresses (issue 14)
+
+def header_and_row(table: Any, instance_id: str) -> tuple[str, str]:
+    row = table.shown_ids.index(instance_id) - table.scroll_offset.y
+    return table.render_line(0).text, table.render_line(table.header_height + row).text
+
+
+async def test_each_instance_shows_its_private_address_and_its_endpoint(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        header, row = header_and_row(table, "0")
+        assert "Private IP" in header and "Endpoint" in header
+        assert "10.0.0.4" in row and "20.1.0.1:50000" in row
+        assert "20.1.0.1:50005" in header_and_row(table, "5")[1]
+        for name in ("Instance", "Zone", "FD", "Power", "State", "Protect"):
+            assert name in header, f"{name} still fits next to the addresses at 120 columns"
+
+
+async def test_both_addresses_show_at_120_columns_even_with_a_scrollbar(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 40)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        assert table.row_count > table.page_height, "the pane scrolls"
+        header, row = header_and_row(table, "0")
+        assert "Private IP" in header and "Endpoint" in header
+        assert "10.0.0.4" in row and "20.1.0.1:50000" in row
+        assert len(header.rstrip()) <= table.scrollable_content_region.width
+
+
+async def test_both_addresses_show_at_80_columns(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        header, row = header_and_row(table, "0")
+        assert "Private IP" in header and "Endpoint" in header
+        assert "10.0.0.4" in row and "20.1.0.1:50000" in row
+        assert "running" in row and "Succeeded" in row
+
+
+async def test_a_pane_too_narrow_for_both_addresses_keeps_the_endpoint(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(66, 24)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        header, row = header_and_row(table, "0")
+        assert "Endpoint" in header and "20.1.0.1:50000" in row, "the endpoint is how an operator gets in"
+        assert "Private IP" not in header and "10.0.0.4" not in row
+        assert "Power" in header and "running" in row
+
+
+async def test_a_set_without_a_network_shows_empty_address_cells(make_app: Any, backend: Any) -> None:
+    create_plain_set(backend, "plain", 2)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "plain")
+        table = main_screen(app).instance_table
+        header, row = header_and_row(table, "0")
+        assert "Private IP" in header and "Endpoint" in header
+        assert "None" not in row
+        assert table.cell("0", "private_ip").text == "" and table.cell("0", "endpoint").text == ""
+        await select_set(pilot, "demo-set")  # the lab's first VM has no public address, newvm has its own
+        assert table.cell("newvm", "endpoint").text == "20.1.0.2:22"
+        first = next(key for key in table.shown_ids if key != "newvm")
+        assert table.cell(first, "endpoint").text == "" and table.cell(first, "private_ip").text.startswith("10.")
+
+
+async def test_the_filter_finds_an_instance_by_its_address(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        await type_filter(pilot, "ip:10.0.0.6")
+        assert table.shown_ids == ["2"]
+        await type_filter(pilot, "50004")
+        assert table.shown_ids == ["4"]
+        await type_filter(pilot, "ip:20.1.0.1")
+        assert table.shown_ids == ["0", "1", "2", "3", "4", "5"]
+
+
+async def test_sorting_by_private_address_puts_ten_after_nine(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 12)
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await select_set(pilot, "web")
+        table = main_screen(app).instance_table
+        table.cycle_sort("private_ip")
+        addresses = [table.instances[key].private_ip for key in table.shown_ids]
+        assert addresses[5:8] == ["10.0.0.9", "10.0.0.10", "10.0.0.11"]
+        assert "Private IP▲" in table.render_line(0).text

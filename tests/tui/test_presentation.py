@@ -63,6 +63,41 @@ def test_filter_words_select_the_instances_a_user_expects(text: str, matching: s
     assert {i.instance_id for i in instances if instance_matches(i, words)} == matching
 
 
+def addressed(instance_id: str, private_ip: str | None, endpoint: str | None) -> Instance:
+    return replace(make_instance(instance_id), private_ip=private_ip, public_endpoint=endpoint)
+
+
+@pytest.mark.parametrize(("text", "matching"), [
+    ("ip:10.0.0.4", {"0"}),  # a whole address: not 10.0.0.40
+    ("ip:10.0.0.", {"0", "1"}),  # a prefix that ends at a dot
+    ("ip:10.0.0.0/24", {"0", "1"}),  # a range
+    ("ip:10.0.1.0/24", {"2"}),
+    ("ip:20.1.0.1", {"0", "1"}),  # the public address of the NAT endpoint
+    ("ip:20.1.0.1:50001", {"1"}),
+    ("endpoint:20.1.0.1:50000", {"0"}),
+    ("endpoint:20.1.0.2", {"2"}),
+    ("10.0.1.5", {"2"}),  # a plain word matches anywhere, addresses included
+    ("50001", {"1"}),
+    ("ip:10.0.0.4 power:running", {"0"}),
+])
+def test_filter_words_find_instances_by_their_addresses(text: str, matching: set[str]) -> None:
+    instances = [addressed("0", "10.0.0.4", "20.1.0.1:50000"), addressed("1", "10.0.0.40", "20.1.0.1:50001"),
+                 addressed("2", "10.0.1.5", "20.1.0.2:22"), addressed("3", None, None)]
+    words = parse_filter(text)
+    assert {i.instance_id for i in instances if instance_matches(i, words)} == matching
+
+
+def test_an_instance_without_addresses_matches_no_address_filter_and_no_none() -> None:
+    bare = addressed("3", None, None)
+    for text in ("ip:10.", "endpoint:2", "none", "ip:none"):
+        assert not instance_matches(bare, parse_filter(text)), text
+
+
+def test_a_malformed_address_range_is_refused_by_name() -> None:
+    with pytest.raises(FilterError, match="'10.0.0.0/99'"):
+        parse_filter("ip:10.0.0.0/99")
+
+
 def test_a_filter_naming_an_unknown_field_says_which_fields_exist() -> None:
     with pytest.raises(FilterError, match="unknown filter field 'colour'.*power"):
         parse_filter("colour:red")

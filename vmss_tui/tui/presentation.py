@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Mapping
 
 from rich.text import Text
@@ -137,8 +138,28 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
     "size": ("size",),
     "name": ("name", "id", "computer"),
     "id": ("id",),
+    "ip": ("private_ip", "endpoint"),
+    "endpoint": ("endpoint",),
 }
 """`field:value` words the `/` filter understands, and which instance facts each one checks."""
+
+ADDRESS_FIELDS = frozenset({"ip", "endpoint"})
+"""Fields whose value is an address: matched whole, by a prefix ending at `.` or `:`, or as a CIDR range."""
+
+
+def address_label(address: str | None) -> str:
+    """An address as a cell shows it: empty when there is none (a set without a network), never `None`."""
+    return escape_control(address) if address else ""
+
+
+def endpoint_host(endpoint: str | None) -> str:
+    """The address part of `20.1.2.3:50000` (or of `[2001:db8::1]:22`); the whole value when it has no port."""
+    if not endpoint:
+        return ""
+    if endpoint.startswith("["):
+        return endpoint[1:].partition("]")[0]
+    host, sep, port = endpoint.rpartition(":")
+    return host if sep and port.isdigit() and ":" not in host else endpoint
 
 
 def _instance_facts(instance: Instance) -> dict[str, str]:
@@ -154,6 +175,8 @@ def _instance_facts(instance: Instance) -> dict[str, str]:
         "name": instance.name.lower(),
         "id": instance.instance_id.lower(),
         "computer": instance.computer_name.lower(),
+        "private_ip": (instance.private_ip or "").lower(),
+        "endpoint": (instance.public_endpoint or "").lower(),
     }
 
 
@@ -175,6 +198,8 @@ def parse_filter(text: str) -> list[tuple[str | None, str]]:
             if key not in FILTER_FIELDS:
                 known = ", ".join(sorted(FILTER_FIELDS))
                 raise FilterError(f"unknown filter field '{field_name}' (known: {known})")
+            if key in ADDRESS_FIELDS and "/" in value:
+                _address_range(value)  # a range that is no range is said now, not matched as text
             words.append((key, value.lower()))
         else:
             words.append((None, word.lower()))
@@ -190,12 +215,49 @@ def instance_matches(instance: Instance, words: list[tuple[str | None, str]]) ->
                 return False
             continue
         candidates = [facts[key] for key in FILTER_FIELDS[field_name]]
+        if field_name in ADDRESS_FIELDS:
+            if not any(_address_matches(fact, value) for fact in candidates if fact):
+                return False
+            continue
         if field_name in ("model", "latest"):
             if not any(value in fact.split() for fact in candidates):
                 return False
         elif not any(fact.startswith(value) for fact in candidates):
             return False
     return True
+
+
+@lru_cache(maxsize=64)
+def _address_range(value: str) -> Any:
+    """`10.0.1.0/24` as a network (host bits allowed: `10.0.1.7/24` means its /24).
+
+    Raises:
+        FilterError: Not an address range, naming what was typed.
+    """
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise FilterError(f"'{escape_control(value)}' is not an address range (e.g. 10.0.1.0/24)") from None
+
+
+def _address_matches(fact: str, value: str) -> bool:
+    """An address (`10.0.0.4`, or an endpoint `20.1.0.1:50000`) against a filter value: the whole address
+    (an endpoint also by its address alone), a prefix ending at `.` or `:` (`10.0.1.`), or a range."""
+    host = endpoint_host(fact)
+    if value in (fact, host):
+        return True
+    if value.endswith((".", ":")):
+        return fact.startswith(value)
+    if "/" in value:
+        import ipaddress
+
+        try:
+            return ipaddress.ip_address(host) in _address_range(value)
+        except ValueError:
+            return False
+    return False
 
 
 _NATURAL = re.compile(r"(\d+)")

@@ -12,6 +12,7 @@ from typing import Any
 from ...domain.models import Instance
 from ..keys import instance_pane_bindings
 from ..presentation import (
+    address_label,
     created_label,
     instance_colour_variable,
     instance_glyph,
@@ -34,12 +35,18 @@ COLUMNS: tuple[Column, ...] = (
     Column("power", "Power", 14),
     Column("prov", "State", 9),
     Column("model", "Latest", 6, drop_order=4),
-    Column("prot", "Protect", 7),
+    Column("prot", "Protect", 7, drop_order=5),
+    Column("private_ip", "Private IP", None, max_width=39, drop_order=6),
+    Column("endpoint", "Endpoint", None, max_width=47, drop_order=7),
     Column("size", "Size", None, max_width=16, drop_order=2),
     Column("created", "Created", 16, drop_order=1),
 )
 """Display order. Fixed widths fit every value a state can take, so a refresh never re-measures;
-names and sizes are measured from the data. Narrow panes drop Created, then Size, UD and Latest."""
+names, addresses and sizes are measured from the data. Narrow panes drop Created, then Size, UD,
+Latest, Protect, Private IP and last the Endpoint: the endpoint is how an operator reaches an
+instance (SSH through the NAT port), the private address matters from inside the network. At
+120x40 the pane is 78 cells: the addresses and every state column fit (Protect goes first when a
+scrollbar takes a cell); at 80x24 both addresses show too; at 66 only the endpoint does."""
 
 SORTABLE_COLUMNS = tuple(column.key for column in COLUMNS if column.sortable)
 
@@ -63,6 +70,8 @@ def instance_row_cells(instance: Instance, marked: bool) -> tuple[Cell, ...]:
         Cell(instance.provisioning_state.value, provisioning_colour_variable(instance.provisioning_state)),
         Cell("yes", None) if instance.latest_model_applied else Cell("no", "warning"),
         Cell(protection_label(instance)),
+        Cell(address_label(instance.private_ip)),
+        Cell(address_label(instance.public_endpoint)),
         Cell(short_size(instance.vm_size)),
         Cell(created_label(instance.time_created)),
     )
@@ -88,6 +97,10 @@ def instance_sort_value(column: str, instance: Instance) -> Any:
         return protection_label(instance)
     if column == "size":
         return instance.vm_size
+    if column == "private_ip":
+        return natural_key(instance.private_ip or "")  # 10.0.0.10 after 10.0.0.9
+    if column == "endpoint":
+        return natural_key(instance.public_endpoint or "")
     return instance.time_created
 
 
@@ -95,6 +108,7 @@ class InstanceTable(LineTable[Instance]):
     """Instances of the selected scale set, with marks, a filter and a sort column."""
 
     COLUMNS = COLUMNS
+    ROW_MARGIN = 0  # the mark column is the margin: blank unless the row is marked
     BINDINGS = instance_pane_bindings()
 
     DEFAULT_CSS = """
@@ -118,10 +132,23 @@ class InstanceTable(LineTable[Instance]):
         return instance_sort_value(column, item)
 
     def measure_text(self, column: str, item: Instance) -> str:
-        return instance_label(item) if column == "id" else short_size(item.vm_size)
+        if column == "id":
+            return instance_label(item)
+        if column == "private_ip":
+            return address_label(item.private_ip)
+        if column == "endpoint":
+            return address_label(item.public_endpoint)
+        return short_size(item.vm_size)
+
+    def same_item(self, previous: Instance, item: Instance) -> bool:
+        # The emulator hands back the same view for an unchanged instance, so a refresh that
+        # changed every instance skips a thousand field-by-field comparisons; a backend that builds
+        # new views each time (Azure) costs the visible rows' cells, which are then diffed.
+        return False
 
     def same_measure(self, previous: Instance, item: Instance) -> bool:
-        return previous.instance_id == item.instance_id and previous.vm_size == item.vm_size
+        return (previous.instance_id == item.instance_id and previous.vm_size == item.vm_size
+                and previous.private_ip == item.private_ip and previous.public_endpoint == item.public_endpoint)
 
     # ------------------------------------------------------------------ the screen's API
 

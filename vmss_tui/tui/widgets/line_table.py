@@ -37,6 +37,9 @@ RowT = TypeVar("RowT")
 
 ELLIPSIS = "…"
 
+FITTED_CACHE_SIZE = 20_000
+"""Padded cell values kept (a 1000-row set with a dozen columns needs a few thousand); cleared when full."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -132,6 +135,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     header_height = 1
 
+    ROW_MARGIN: ClassVar[int] = 1
+    """Blank cells before the first column (a table whose first column is blank itself needs none)."""
+
     # ------------------------------------------------------------------ messages
 
     class _RowMessage(Message):
@@ -201,6 +207,8 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._cell_styles: dict[tuple[str | None, bool], Style] = {}
         self._drawn_styles: dict[tuple[str | None, bool, bool], Style] = {}
         """A cell's full style on screen (base, its colour, cursor), per resolved styles."""
+        self._fitted: dict[tuple[str, int], str] = {}
+        """A cell value padded or cut to its column's width (and the gap after it), by value and width."""
 
     # ------------------------------------------------------------------ what subclasses provide
 
@@ -220,6 +228,14 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         """The raw text of a measured column (`width=None`) for one item; subclasses answer it
         without building the whole row, since every row is measured while only visible ones are drawn."""
         return self.row_cells(item, False)[self._column_index(column)].text
+
+    def same_item(self, previous: RowT, item: RowT) -> bool:
+        """True when another object stands for an unchanged row (compared once per row and refresh).
+
+        Equality by default. A subclass whose backend hands back the same object for an unchanged
+        row may answer False at once: a changed row only drops its cells, and a visible one repaints
+        just the cells that differ, so an equal row costs its cells, not a repaint."""
+        return previous == item
 
     def same_measure(self, previous: RowT, item: RowT) -> bool:
         """True when a changed item's measured columns (`width=None`) cannot have changed, so a
@@ -308,11 +324,16 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             self._strips.pop(key, None)
         remeasure: list[str] = []
         same_measure = self.same_measure
+        same_item = self.same_item
+        get_previous = previous_items.get
+        pop_cells = cells.pop
         for key, item in self.items.items():
-            previous = previous_items.get(key)
-            if previous is not None and (previous is item or previous == item):
+            previous = get_previous(key)
+            if previous is item:
                 continue  # unchanged (a backend that keeps its views hands back the same object)
-            changed[key] = cells.pop(key, None)
+            if previous is not None and same_item(previous, item):
+                continue
+            changed[key] = pop_cells(key, None)
             if previous is None or not same_measure(previous, item):
                 remeasure.append(key)
         if reset:
@@ -433,15 +454,14 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     def _layout(self) -> None:
         """Which columns show and where: drop columns by their drop order until the rest fit."""
-        # A sortable column has room for its header and the sort arrow.
-        widths = [max(c.width if c.width is not None else self._measured.get(c.key, 0),
-                      cell_len(c.header) + (1 if c.sortable else 0))
+        # A column has room for its header; a sort arrow that does not fit goes in the gap after it.
+        widths = [max(c.width if c.width is not None else self._measured.get(c.key, 0), cell_len(c.header))
                   for c in self.COLUMNS]
         available = self.scrollable_content_region.width if self.is_mounted else 0
         shown = list(range(len(self.COLUMNS)))
 
         def total(indices: list[int]) -> int:
-            return 1 + sum(widths[i] + 1 for i in indices)
+            return self.ROW_MARGIN + sum(widths[i] + 1 for i in indices)
 
         droppable = sorted((c.drop_order, i) for i, c in enumerate(self.COLUMNS) if c.drop_order is not None)
         for _, index in droppable:
@@ -449,7 +469,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
                 break
             shown.remove(index)
         placed: list[_Placed] = []
-        x = 1
+        x = self.ROW_MARGIN
         for index in shown:
             placed.append(_Placed(index, self.COLUMNS[index], x, widths[index]))
             x += widths[index] + 1
@@ -637,8 +657,15 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
     def _build_row(self, cells: tuple[Cell, ...], styles: _Styles, is_cursor: bool, scroll_x: int,
                    width: int) -> Strip:
         row_style = styles.base + styles.cursor if is_cursor else styles.base
-        segments = [Segment(" ", row_style)]
         drawn_styles = self._drawn_styles
+        fitted = self._fitted
+        if len(fitted) > FITTED_CACHE_SIZE:
+            fitted.clear()
+        # Neighbouring cells of one style become one segment as the row is built (fewer style
+        # codes to the terminal, and no `simplify` pass over the strip afterwards).
+        segments: list[Segment] = []
+        pieces = [" " * self.ROW_MARGIN]
+        current = row_style
         for index, _column, _x, column_width in self._placed:
             text, colour, bold = cells[index]
             style_key = (colour, bold, is_cursor)
@@ -648,21 +675,45 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
                 if is_cursor:
                     style += styles.cursor
                 drawn_styles[style_key] = style
-            segments.append(Segment(_fit(text, column_width) + " ", style))
-        # Neighbouring cells of one style become one segment: fewer style codes to the terminal.
-        strip = Strip(segments, self._table_width).simplify()
-        return strip.crop_extend(scroll_x, scroll_x + width, row_style)
+            # Most cell values repeat down a column (states, zones, sizes): pad each one once.
+            piece = fitted.get((text, column_width))
+            if piece is None:
+                piece = fitted[(text, column_width)] = _fit(text, column_width) + " "
+            if style is not current and style != current:
+                segments.append(Segment("".join(pieces), current))
+                pieces = []
+                current = style
+            pieces.append(piece)
+        table_width = self._table_width
+        if scroll_x == 0 and table_width <= width:
+            # The usual case: the row fits, so it is padded to the width instead of cropped.
+            if table_width < width:
+                if current is not row_style:
+                    segments.append(Segment("".join(pieces), current))
+                    pieces = []
+                    current = row_style
+                pieces.append(" " * (width - table_width))
+            segments.append(Segment("".join(pieces), current))
+            return Strip(segments, width)
+        segments.append(Segment("".join(pieces), current))
+        return Strip(segments, table_width).crop_extend(scroll_x, scroll_x + width, row_style)
 
     def _header_line(self, styles: _Styles, scroll_x: int, width: int) -> Strip:
         signature = (self.sort_column, self.sort_reverse, scroll_x, width, self._layout_generation)
         if self._header_strip is not None and self._header_strip[0] == signature:
             return self._header_strip[1]
-        segments = [Segment(" ", styles.header)]
+        pieces = [" " * self.ROW_MARGIN]
         for _index, column, _x, column_width in self._placed:
-            arrow = ""
-            if column.key == self.sort_column:
-                arrow = "▼" if self.sort_reverse else "▲"
-            segments.append(Segment(_fit(column.header + arrow, column_width) + " ", styles.header))
+            if column.key != self.sort_column:
+                pieces.append(_fit(column.header, column_width) + " ")
+                continue
+            # The arrow follows the header's text; a header as wide as its column puts it in the gap.
+            titled = column.header + ("▼" if self.sort_reverse else "▲")
+            if cell_len(titled) <= column_width:
+                pieces.append(_fit(titled, column_width) + " ")
+            else:
+                pieces.append(_fit(column.header, column_width) + titled[-1])
+        segments = [Segment("".join(pieces), styles.header)]
         strip = Strip(segments, self._table_width).crop_extend(scroll_x, scroll_x + width, styles.header)
         self._header_strip = (signature, strip)
         return strip
