@@ -92,7 +92,7 @@ def test_deploy_what_if_prints_what_az_prints_for_the_same_result(capsys: Any, s
     assert code == 0 and err == ""
     assert out == az_formatted(result) + "\n"  # az print()s the formatter's text
     assert "\x1b[" not in out  # not a terminal: no colour
-    assert "Scope: /subscriptions/" in out and "  ~ Microsoft.Compute/virtualMachineScaleSets/web\n" in out
+    assert "Scope: /subscriptions/" in out and "  ~ Microsoft.Compute/virtualMachineScaleSets/web [2024-07-01]\n" in out  # as ARM reads it
     assert out.rstrip().endswith("Resource changes: 1 to delete, 1 to create, 1 to modify.")
 
 

@@ -271,7 +271,8 @@ class DeploymentService:
                 continue
             delta = kind.changes(current, desired)
             changes.append({"resourceId": resource.id, "changeType": "Modify" if delta else "NoChange",
-                            "before": current, "after": after, **({"delta": delta} if delta else {})})
+                            "before": {"apiVersion": resource.api_version, **current}, "after": after,
+                            **({"delta": delta} if delta else {})})
         wanted = {resource.id.lower() for resource in plan.resources}
         for kind in self.kinds.all():
             for resource_name in kind.names(group["name"]):
@@ -279,8 +280,9 @@ class DeploymentService:
                 if resource_id.lower() in wanted:
                     continue
                 change_type = "Delete" if mode == "Complete" else "Ignore"
+                current = kind.read(group["name"], resource_name)
                 changes.append({"resourceId": resource_id, "changeType": change_type,
-                                "before": kind.read(group["name"], resource_name)})
+                                "before": None if current is None else {"apiVersion": kind.api_version, **current}})
         if result_format.lower() == "resourceidonly":
             changes = [{"resourceId": c["resourceId"],
                         "changeType": "Deploy" if c["changeType"] in ("Modify", "NoChange") else c["changeType"],

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from ....arm import compute as arm_compute
 from ....arm import insights as arm_insights
+from ....arm import network as arm_network
 from ....arm.jsonpath import get_path
 from ....domain import errors
 from ....domain.models import ScaleSetNetwork
@@ -37,6 +38,8 @@ class ResourceKind(Protocol):
 
     type: str
     """ARM's spelling, e.g. Microsoft.Compute/virtualMachineScaleSets."""
+    api_version: str
+    """The API version ARM reads it with when no template names one (what-if's Delete and Ignore)."""
     delete_rank: int
     """Complete mode deletes lower ranks first (an autoscale setting before the scale set it watches)."""
 
@@ -111,6 +114,7 @@ class ScaleSetKind:
     scales (`arm_compute.is_scale_request`)."""
 
     type = "Microsoft.Compute/virtualMachineScaleSets"
+    api_version = "2024-07-01"  # what az 2.91 sends
     delete_rank = 50
 
     def __init__(self, ctx: Context, compute: Any) -> None:
@@ -238,6 +242,7 @@ class NetworkKind:
     """Virtual networks, public IPs, load balancers and NSGs through the network room's PUT (it replaces the
     resource and keeps what it hands out itself: addresses, pool members, NAT rules)."""
 
+    api_version = arm_network.API_VERSION
     delete_rank = 90  # after the scale sets that use them
 
     def __init__(self, resource_type: str, collection: str, network: Any) -> None:
@@ -283,6 +288,7 @@ class NatRuleKind:
     balancer through the network room's PUT of the whole balancer. Complete mode leaves rules to their parent."""
 
     type = "Microsoft.Network/loadBalancers/inboundNatRules"
+    api_version = arm_network.API_VERSION
     delete_rank = 80
 
     def __init__(self, network: Any) -> None:
@@ -353,6 +359,7 @@ class AutoscaleKind:
     """Autoscale settings through the insights room (its PUT replaces the whole setting, as ARM's does)."""
 
     type = arm_insights.RESOURCE_TYPE
+    api_version = "2022-10-01"  # what az 2.91 and azure-mgmt-monitor 7 send
     delete_rank = 10
 
     def __init__(self, ctx: Context, insights: Any, subscription_id: Callable[[], str]) -> None:
