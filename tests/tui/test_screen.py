@@ -234,6 +234,19 @@ async def test_quitting_as_soon_as_the_rows_show_exits_cleanly(make_app: Any) ->
         assert app.return_code == 0  # and run_test raised nothing the app hit while closing
 
 
+async def test_keys_typed_after_q_in_one_burst_do_nothing(make_app: Any) -> None:
+    """`qs` in one read from the terminal (a typo, a paste, SSH): the app quits, no dialog opens on it."""
+    for keys in ("qs", "qa", "quest", "qv", "qw", "q:", "qA", "qR", "q/", "qx"):
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await select_set(pilot, "web")
+            await pilot.press("tab")
+            for key in keys:  # every key queued before the first is handled, as one read delivers them
+                app.post_message(events.Key(key, key))
+            await pilot.pause()
+        assert app.return_code == 0, keys
+
+
 # ----------------------------------------------------------------------------- the footer
 
 async def test_the_footer_lists_the_main_keys_at_120_and_at_80_columns(make_app: Any) -> None:

@@ -9,6 +9,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -216,6 +217,13 @@ class VmssApp(App[int]):
             if (shown.message, shown.title, shown.severity) == (message, title, severity):
                 self._unnotify(shown, refresh=False)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    async def on_event(self, event: Any) -> None:
+        """Keys that arrive after `q` (one read from the terminal: `qs`) do nothing: they would open
+        dialogs on a closing app."""
+        if isinstance(event, events.Key) and self.return_code is not None:
+            return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         if self.theme_warning:

@@ -71,7 +71,7 @@ class DetailScreen(Screen[None]):
                     table.add_row(Text(label), Text(value))
             yield Static(table, id="fields-view")
             yield Static(Text(self.json_text), id="json-view")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # the palette acts on the main screen's selection
 
     @property
     def showing_json(self) -> bool:
