@@ -9,6 +9,7 @@ the end of every frame (perf-notes.md §2; a private API, so Textual is pinned t
   (every instance changed power state behind the app's back, then Ctrl+R), each against a
   bare DataTable of 1000 rows doing the same (cursor down; `update_cell` on every row).
   The instance table is a Line API table (widgets/line_table.py), the baseline Textual's own.
+  The fault-domain map is drawn in the frame after the rows: key to that frame is shown too.
 
 Black box (a real pty at 120x40, TERM=xterm-256color, COLORTERM=truecolor): bytes the app
 writes for the first frame, a cursor move and a status refresh.
@@ -169,17 +170,26 @@ async def _bare_first_frame() -> float:
         return frame - started
 
 
-async def _vmss_key_latencies(store: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
-    """Cursor-move and status-refresh key-to-frame latencies (ms), and the diff's own cost (ms)."""
+async def _vmss_key_latencies(store: Path, runs: int) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Cursor-move and status-refresh key-to-frame latencies (ms), the diff's own cost (ms), and key to
+    the frame showing the fault-domain map redrawn (ms; the app draws it in the frame after the rows)."""
     from vmss_tui.backends import open_backend
     from vmss_tui.tui.app import VmssApp
+    from vmss_tui.tui.widgets.fd_map import FaultDomainMap
     from vmss_tui.tui.widgets.instance_table import InstanceTable
 
     cursor_ms: list[float] = []
     refresh_ms: list[float] = []
+    map_ms: list[float] = []
     apply_ms: list[float] = []
     applied: list[float] = []
+    map_drawn: list[float] = []
     original_show = InstanceTable.show_instances
+    original_draw = FaultDomainMap._draw
+
+    def stamped_draw(fd_map: FaultDomainMap, *args: Any, **kwargs: Any) -> None:
+        original_draw(fd_map, *args, **kwargs)
+        map_drawn.append(time.perf_counter())
 
     def timed_show(table: InstanceTable, *args: Any, **kwargs: Any) -> None:
         start = time.perf_counter()
@@ -189,6 +199,7 @@ async def _vmss_key_latencies(store: Path, runs: int) -> tuple[list[float], list
         applied.append(end)
 
     InstanceTable.show_instances = timed_show  # type: ignore[method-assign]
+    FaultDomainMap._draw = stamped_draw  # type: ignore[method-assign]
     try:
         with FrameClock() as clock:
             backend = open_backend("emulator", db=store, speed="instant", durable=False)
@@ -215,10 +226,16 @@ async def _vmss_key_latencies(store: Path, runs: int) -> tuple[list[float], list
                     done = applied[-1]
                     await _wait_for(lambda: clock.first_after(done) is not None, pilot)
                     refresh_ms.append((clock.first_after(done) - pressed) * 1000)  # type: ignore[operator]
+                    # Every instance changed state, so the map's glyphs change: it is drawn again.
+                    await _wait_for(lambda: any(stamp > pressed for stamp in map_drawn), pilot, timeout=5)
+                    drawn = max(map_drawn)
+                    await _wait_for(lambda: clock.first_after(drawn) is not None, pilot)
+                    map_ms.append((clock.first_after(drawn) - pressed) * 1000)  # type: ignore[operator]
                     await app.workers.wait_for_complete()
     finally:
         InstanceTable.show_instances = original_show  # type: ignore[method-assign]
-    return cursor_ms, refresh_ms, apply_ms
+        FaultDomainMap._draw = original_draw  # type: ignore[method-assign]
+    return cursor_ms, refresh_ms, apply_ms, map_ms
 
 
 async def _instance_table_alone_latencies(store: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -588,7 +605,7 @@ def run(quick: bool = False, runs: int | None = None, only: set[str] | None = No
                        bare_frames),
             ]
         if "keys" in wanted:
-            cursor_ms, refresh_ms, apply_ms = asyncio.run(_vmss_key_latencies(store, runs))
+            cursor_ms, refresh_ms, apply_ms, map_ms = asyncio.run(_vmss_key_latencies(store, runs))
             bare_cursor, bare_refresh = asyncio.run(_bare_table_latencies(runs))
             alone_cursor, alone_refresh = asyncio.run(_instance_table_alone_latencies(store, runs))
             figures += [
@@ -597,6 +614,7 @@ def run(quick: bool = False, runs: int | None = None, only: set[str] | None = No
                 Figure("status refresh of 1000 instances: key to repaint", refresh_ms,
                        "bare DataTable 1k update_cell", bare_refresh, target="<= 50 ms"),
                 Figure("  of which: diff + repaint requests (show_instances)", apply_ms),
+                Figure("  key to the fault-domain map redrawn (the frame after the rows)", map_ms),
                 Figure("  instance table alone: cursor move", alone_cursor, "bare DataTable 1k", bare_cursor),
                 Figure("  instance table alone: 1000-row refresh", alone_refresh, "bare DataTable 1k update_cell",
                        bare_refresh),

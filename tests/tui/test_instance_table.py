@@ -408,3 +408,51 @@ async def test_sorting_by_private_address_puts_ten_after_nine(make_app: Any, bac
         addresses = [table.instances[key].private_ip for key in table.shown_ids]
         assert addresses[5:8] == ["10.0.0.9", "10.0.0.10", "10.0.0.11"]
         assert "Private IP▲" in table.render_line(0).text
+
+
+# ----------------------------------------------------------------------------- the map after a refresh
+
+async def test_a_refresh_paints_the_rows_first_and_the_map_in_the_next_frame(make_app: Any, backend: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        screen = main_screen(app)
+        table, fd_map = screen.instance_table, screen.fd_map
+        order: list[str] = []
+        render_line, draw = table.render_line, fd_map._draw
+
+        def rows(y: int) -> Any:
+            order.append("rows")
+            return render_line(y)
+
+        def map_drawn(*args: Any, **kwargs: Any) -> None:
+            order.append("map")
+            draw(*args, **kwargs)
+
+        table.render_line = rows  # type: ignore[method-assign]
+        fd_map._draw = map_drawn  # type: ignore[method-assign]
+        backend.power_action(RG, "web", PowerAction.POWER_OFF, ["0"])
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.pause()
+        assert "map" in order and order.index("rows") < order.index("map")
+        assert fd_map.placement is not None
+        assert any(i.instance_id == "0" and i.power_state is PowerState.STOPPED for i in fd_map._instances)
+
+
+async def test_the_map_follows_a_change_to_a_row_off_screen(make_app: Any, backend: Any) -> None:
+    backend.set_capacity(RG, "web", 100)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_set(pilot, "web")
+        screen = main_screen(app)
+        backend.power_action(RG, "web", PowerAction.POWER_OFF, ["99"])
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert table_row_is_off_screen(screen.instance_table, "99")
+        assert any(i.instance_id == "99" and i.power_state is PowerState.STOPPED for i in screen.fd_map._instances)
+
+
+def table_row_is_off_screen(table: Any, instance_id: str) -> bool:
+    first, last = table.visible_rows
+    return not first <= table.shown_ids.index(instance_id) <= last

@@ -76,6 +76,9 @@ a slow backend paints the panes at once after it and fills them when the data co
 SETS_PANE_SHARE = 40
 """The sets pane grows with its sets up to this share (per cent) of the screen's height."""
 
+MAP_LATE_LIMIT = 0.25
+"""Seconds after a refresh by which the fault-domain map is redrawn even if the instance rows never painted."""
+
 LOG_LINE_LIMIT = 160
 """Longer log lines (four lines of the 40-column pane) are cut, their full text kept as details (Enter)."""
 
@@ -601,7 +604,12 @@ class MainScreen(Screen[None]):
         table = self.instance_table
         table.show_instances(message.set_key, message.instances)
         self._title_instances()
-        self._redraw_map()
+        # The map is drawn in the frame after the rows (one frame drawing both also repaints every
+        # pane between them); a timer catches a repaint that never comes (the table covered).
+        if table.call_after_paint(self._redraw_map):
+            self.set_timer(MAP_LATE_LIMIT, self._redraw_map)
+        else:
+            self._redraw_map()
         self._refresh_bindings_if_changed()
 
     @on(BackendFailed)

@@ -208,6 +208,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._drawn_styles: dict[tuple[str | None, bool, bool], Style] = {}
         """A cell's full style on screen (base, its colour, cursor), per resolved styles."""
         self._fitted: dict[tuple[str, int], str] = {}
+        self._paint_pending = False
+        """Rows were asked to repaint and no line has been drawn since."""
+        self._after_paint: list[Callable[[], object]] = []
         """A cell value padded or cut to its column's width (and the gap after it), by value and width."""
 
     # ------------------------------------------------------------------ what subclasses provide
@@ -558,6 +561,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         regions.extend(region.intersection(content) for region in extra)
         regions = [region for region in regions if region]
         if regions:
+            self._paint_pending = True
             self.refresh(*regions)
 
     def _refresh_header(self) -> None:
@@ -633,7 +637,25 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
     def _theme_colours(self) -> Mapping[str, str]:
         return self.app.theme_variables
 
+    def call_after_paint(self, callback: Callable[[], object]) -> bool:
+        """Run `callback` once the rows this table has asked to repaint are on screen (after that frame).
+
+        Returns False, scheduling nothing, when no repaint of rows is pending or the table is not
+        shown: the caller then does its work at once. So a slower pane (the fault-domain map) is
+        drawn in the frame after the rows a key asked for, not in theirs.
+        """
+        if not (self._paint_pending and self.is_mounted and self.display):
+            return False
+        self._after_paint.append(callback)
+        return True
+
     def render_line(self, y: int) -> Strip:
+        if self._after_paint:
+            # Called while the frame is drawn: the callbacks run once it is done.
+            waiting, self._after_paint = self._after_paint, []
+            for callback in waiting:
+                self.call_later(callback)
+        self._paint_pending = False
         styles = self._resolve_styles()
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
