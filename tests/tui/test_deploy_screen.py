@@ -205,6 +205,22 @@ async def test_a_secure_parameter_is_never_on_screen_nor_in_the_log(make_app: An
         assert entries and not any(secret in entry.line or secret in entry.details for entry in entries)
 
 
+async def test_a_secret_is_hidden_even_when_the_line_fails_before_the_template_is_read(make_app: Any) -> None:
+    """No -g: the line fails before the template says which parameters are secure, so every value is hidden,
+    including those after the first word of one -p."""
+    nat = FIXTURES / "vmss-linux-nat.azuredeploy.json"
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_deploy(pilot, f"deploy {nat} -p vmssName=lab adminPasswordOrKey=Hunter2-Secret")
+        text = screen_text(app)
+        assert "MissingResourceGroup" in text
+        assert "Hunter2" not in text and "adminPasswordOrKey=***" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not any("Hunter2" in entry.line or "Hunter2" in entry.details
+                       for entry in main_screen(app).activity.entries)
+
+
 async def test_a_failed_resource_shows_its_own_error_under_it(make_app: Any, backend: Any, tmp_path: Path) -> None:
     mixed = json.loads(scale_set_template("fresh", 1))
     mixed["resources"].insert(0, {"type": "Microsoft.Cdn/profiles", "apiVersion": "2024-02-01", "name": "edge",

@@ -754,18 +754,13 @@ class DeployScreen(Screen[None]):
 
 def _shown_line_first_guess(line: str) -> str:
     """The line before the template is read (its secure parameters are not known yet): every `-p` value hidden."""
+    from ...commands.deployments import masked_parameter_words
+
     try:
         words = shlex.split(line)
     except ValueError:
-        return escape_control(line)
-    shown: list[str] = []
-    value_next = False
-    for word in words:
-        if value_next and "=" in word and not word.startswith("@"):
-            word = word.split("=", 1)[0] + "=..."
-        shown.append(word)
-        value_next = word in ("-p", "--parameters")
-    return escape_control(shlex.join(shown))
+        words = line.split()
+    return escape_control(shlex.join(masked_parameter_words(words, None)))
 
 
 def iter_tree_text(tree: Tree[Any]) -> Iterator[str]:
