@@ -362,6 +362,10 @@ def _fork_first_read(settings: Settings) -> Any:
     the network, in a thread, not on this process's CPU) or when the TUI will not start anyway."""
     if settings.backend != "emulator" or not sys.stdout.isatty():
         return None
+    import threading
+
+    if threading.active_count() > 1:
+        return None  # a lock another thread holds would stay locked in the child: read in-process instead
     from .domain.errors import AzureError
     from .tui.first_read import ForkedRead
 

@@ -284,3 +284,27 @@ def test_run_app_stops_with_the_childs_error_line(tmp_path: Path, capsys: pytest
     assert run_app(backend_options=options, first_read=forked) == 1
     assert app_run_records_first_screen == []  # the app never started
     assert capsys.readouterr().err.startswith("ERROR: (InvalidParameter) The emulator store")
+
+
+def test_no_child_is_forked_while_another_thread_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lock another thread holds at fork time stays locked in the child (it would hang until the
+    15 s fallback): with a second thread alive the TUI reads the first screen in-process."""
+    import threading
+    from types import SimpleNamespace
+
+    from vmss_tui import cli
+
+    monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True)
+    settings = SimpleNamespace(backend="emulator", backend_options={"db": str(tmp_path / "db")},
+                               resource_group=None, config=None)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert cli._fork_first_read(settings) is None
+    finally:
+        release.set()
+        other.join()
+    if threading.active_count() == 1:  # (earlier tests in this process may have left daemon threads)
+        forked = cli._fork_first_read(settings)
+        assert forked is not None and forked.answer() is not None
