@@ -61,7 +61,7 @@ HELP_TEXTS: dict[str, str] = {
     "reservations": "Reservation pane: reserved vs allocated per zone, VMs outside them, zone loss (g: groups)",
     "detail": "Details of the instance (or the set) under the cursor; j shows JSON",
     "sort": "Sort instances by the next column (click a header too)",
-    "filter": "Filter instances: words, or field:value (power:stopped zone:2 fd:1)",
+    "filter": "Filter instances: words, or field:value (power:stopped zone:2 ip:10.0.0.4)",
     "command_bar": "Run any command of the shell (same language and completion as the REPL)",
     "help": "This help",
 }
