@@ -101,7 +101,15 @@ def test_export_template_round_trips_through_deploy(emulator: Any, tmp_path: Pat
     assert "Resource changes: 1 no change." in what_if.rendered
 
 
-def test_deploy_without_a_group_is_a_usage_error(emulator: Any, tmp_path: Path) -> None:
+def test_deploy_without_a_group_takes_the_set_in_use_or_the_only_group_else_is_a_usage_error(
+        emulator: Any, tmp_path: Path) -> None:
     path = write(tmp_path, "web.json", template(scale_set_resource("web", 2)))
+    only = run_line(f"deploy {path} --what-if", Session(emulator, output="json"))
+    assert only.exit_code == 0 and f"/resourceGroups/{GROUP}/" in only.rendered
+    emulator.create_or_update_resource_group("other-rg", "westeurope")
     outcome = run_line(f"deploy {path} --what-if", Session(emulator, output="json"))
-    assert outcome.exit_code == 2 and "-g GROUP" in outcome.error
+    assert outcome.exit_code == 2 and "(MissingResourceGroup)" in outcome.error
+    assert "-g/--resource-group (known groups: dep-rg, other-rg)" in outcome.error
+    in_use = Session(emulator, output="json")
+    in_use.current_set = ("other-rg", "web")  # `use`, or the set the TUI has selected
+    assert "/resourceGroups/other-rg/" in run_line(f"deploy {path} --what-if", in_use).rendered

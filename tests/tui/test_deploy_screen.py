@@ -206,14 +206,14 @@ async def test_a_secure_parameter_is_never_on_screen_nor_in_the_log(make_app: An
 
 
 async def test_a_secret_is_hidden_even_when_the_line_fails_before_the_template_is_read(make_app: Any) -> None:
-    """No -g: the line fails before the template says which parameters are secure, so every value is hidden,
-    including those after the first word of one -p."""
-    nat = FIXTURES / "vmss-linux-nat.azuredeploy.json"
+    """A template that is not there: the line fails before a template says which parameters are secure, so
+    every value is hidden, including those after the first word of one -p."""
+    missing = FIXTURES / "no-such-template.json"
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_deploy(pilot, f"deploy {nat} -p vmssName=lab adminPasswordOrKey=Hunter2-Secret")
+        screen = await open_deploy(pilot, f"deploy {missing} -p vmssName=lab adminPasswordOrKey=Hunter2-Secret")
         text = screen_text(app)
-        assert "MissingResourceGroup" in text
+        assert "(InvalidArgumentValue) The template file" in text
         assert "Hunter2" not in text and "adminPasswordOrKey=***" in text
         await pilot.press("escape")
         await settle(pilot)

@@ -34,9 +34,7 @@ def _deployments(inv: Invocation) -> Deployments:
 
 
 def _group(inv: Invocation) -> str:
-    if not inv.resource_group:
-        raise UsageError("MissingResourceGroup", "Name the resource group with -g GROUP (or set a default group).")
-    return inv.resource_group
+    return inv.group_for("deploy and deployment commands")
 
 
 def _read_file(path_text: str, what: str) -> str:

@@ -32,13 +32,7 @@ def _network(inv: Invocation) -> Network:
 
 
 def _group(inv: Invocation) -> str:
-    if inv.resource_group:
-        return inv.resource_group
-    groups = inv.backend.list_resource_groups()
-    if len(groups) == 1:
-        return groups[0]
-    known = f" (known groups: {', '.join(groups)})" if groups else ""
-    raise UsageError("MissingResourceGroup", f"network commands need a resource group: pass -g/--resource-group{known}.")
+    return inv.group_for("network commands")
 
 
 # --- create/add-vm options ------------------------------------------------------------------------

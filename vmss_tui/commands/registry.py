@@ -122,13 +122,7 @@ def _show(inv: Invocation) -> Result:
 
 
 def _group_for_create(inv: Invocation) -> str:
-    if inv.resource_group:
-        return inv.resource_group
-    groups = inv.backend.list_resource_groups()
-    if len(groups) == 1:
-        return groups[0]
-    known = f" (known groups: {', '.join(groups)})" if groups else ""
-    raise UsageError("MissingResourceGroup", f"create needs a resource group: pass -g/--resource-group{known}.")
+    return inv.group_for("create")
 
 
 def _create(inv: Invocation) -> Result:

@@ -59,14 +59,7 @@ def _backend(inv: Invocation) -> CapacityReservations:
 
 
 def _group(inv: Invocation) -> str:
-    if inv.resource_group:
-        return inv.resource_group
-    groups = inv.backend.list_resource_groups()
-    if len(groups) == 1:
-        return groups[0]
-    known = f" (known groups: {', '.join(groups)})" if groups else ""
-    raise UsageError("MissingResourceGroup",
-                     f"capacity-reservation commands need a resource group: pass -g/--resource-group{known}.")
+    return inv.group_for("capacity-reservation commands")
 
 
 def _group_rows(group: CapacityReservationGroup) -> list[dict[str, Any]]:

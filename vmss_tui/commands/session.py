@@ -173,6 +173,21 @@ class Invocation:
             return self.scale_set.resource_group
         return self.resource_group
 
+    def group_for(self, commands: str) -> str:
+        """The group a group-scoped command acts on: -g or the session's default, else the set in use (`use`,
+        the TUI's selection), else the only group there is; `commands` names them in the error."""
+        if self.resource_group:
+            return self.resource_group
+        if self.session.current_set is not None:
+            return self.session.current_set[0]
+        from .parser import UsageError
+
+        groups = self.backend.list_resource_groups()
+        if len(groups) == 1:
+            return groups[0]
+        known = f" (known groups: {', '.join(groups)})" if groups else ""
+        raise UsageError("MissingResourceGroup", f"{commands} need a resource group: pass -g/--resource-group{known}.")
+
     def wait(self, operation: Operation) -> Operation:
         """Wait for an operation (progress to the session); a failed one raises its Azure error."""
         self.sent = operation
