@@ -792,36 +792,61 @@ class MainScreen(Screen[None]):
         if self.reservations_shown:
             self._reservation_pane().reload()
 
-    # ------------------------------------------------------------------ autoscale pane (`A`)
+    # ------------------------------------------------------------------ panes in place of the instances (`A`, `R`)
 
-    _autoscale_open = False
+    _stand_in: str | None = None
+    """The id of the pane shown in place of the instances (`autoscale-pane`, `reservation-pane`), or None."""
 
     @property
     def autoscale_shown(self) -> bool:
         """True while the autoscale pane stands in for the instances."""
-        return self._autoscale_open
+        return self._stand_in == "autoscale-pane"
+
+    @property
+    def reservations_shown(self) -> bool:
+        """True while the reservation pane stands in for the instances."""
+        return self._stand_in == "reservation-pane"
 
     def _autoscale_pane(self) -> Any:
         return self.query_one("#autoscale-pane")
 
+    def _reservation_pane(self) -> Any:
+        return self.query_one("#reservation-pane")
+
     async def action_autoscale(self) -> None:
-        """Show the autoscale pane in place of the instances (its data is read only while shown), or go back."""
+        """The autoscale pane in place of the instances, or back; the activity log takes the map's room."""
         from ..widgets.autoscale_pane import AutoscalePane
 
-        if self.reservations_shown:
-            await self.action_reservations()  # one pane stands in for the instances at a time
-        panes = self.query(AutoscalePane)
-        if not panes:
-            pane = AutoscalePane(self.backend, read_only=self.read_only, refresh_interval=self.refresh_interval,
-                                 id="autoscale-pane")
+        await self._toggle_stand_in("autoscale-pane", lambda: AutoscalePane(
+            self.backend, read_only=self.read_only, refresh_interval=self.refresh_interval, id="autoscale-pane"),
+            hide_map=True)
+
+    async def action_reservations(self) -> None:
+        """The reservation pane in place of the instances, or back."""
+        from ..widgets.reservation_pane import ReservationPane
+
+        await self._toggle_stand_in("reservation-pane", lambda: ReservationPane(
+            self.backend, read_only=self.read_only, id="reservation-pane"), hide_map=False)
+
+    async def _toggle_stand_in(self, pane_id: str, make: Callable[[], Any], *, hide_map: bool) -> None:
+        """Show the pane in place of the instances (it reads its data only while shown), or go back.
+
+        One pane stands in at a time: showing one puts the other away first."""
+        if self._stand_in not in (None, pane_id):
+            self._put_away_stand_in()
+        found = self.query(f"#{pane_id}")
+        if found:
+            pane = found.first()
+        else:
+            pane = make()
             pane.display = False
             await self.query_one("#left").mount(pane)
-        pane = self.query_one(AutoscalePane)
         showing = not pane.display
-        pane.display = self._autoscale_open = showing
+        pane.display = showing
+        self._stand_in = pane_id if showing else None
         self.instance_table.display = not showing
         await self._mount_rest()
-        self.query_one("#map-pane").display = not showing  # the activity log takes its room
+        self.query_one("#map-pane").display = not (showing and hide_map)
         if showing:
             pane.show_set(self.selected_key)
             pane.focus()
@@ -829,6 +854,14 @@ class MainScreen(Screen[None]):
             self.instance_table.focus()
         self._refresh_bindings_if_changed()
         self._show_keys()
+
+    def _put_away_stand_in(self) -> None:
+        if self._stand_in is not None:
+            self.query_one(f"#{self._stand_in}").display = False
+        self._stand_in = None
+        self.instance_table.display = True
+        if self.rest_ready:
+            self.query_one("#map-pane").display = True
 
     def on_autoscale_pane_acted(self, message: Any) -> None:
         """What autoscale did since the pane last read: one activity line each, and fresh rows."""
@@ -838,41 +871,6 @@ class MainScreen(Screen[None]):
 
     def on_autoscale_pane_loaded(self, _message: Any) -> None:
         self._show_keys()  # the pane's keys follow what it read (a set without a setting, read-only)
-
-    # ------------------------------------------------------------------ reservation pane (`R`)
-
-    _reservations_open = False
-
-    @property
-    def reservations_shown(self) -> bool:
-        """True while the reservation pane stands in for the instances."""
-        return self._reservations_open
-
-    def _reservation_pane(self) -> Any:
-        return self.query_one("#reservation-pane")
-
-    async def action_reservations(self) -> None:
-        """Show the reservation pane in place of the instances (read only while shown), or go back."""
-        from ..widgets.reservation_pane import ReservationPane
-
-        if self.autoscale_shown:
-            await self.action_autoscale()
-        if not self.query(ReservationPane):
-            pane = ReservationPane(self.backend, read_only=self.read_only, id="reservation-pane")
-            pane.display = False
-            await self.query_one("#left").mount(pane)
-        pane = self.query_one(ReservationPane)
-        showing = not pane.display
-        pane.display = self._reservations_open = showing
-        self.instance_table.display = not showing
-        await self._mount_rest()
-        if showing:
-            pane.show_set(self.selected_key)
-            pane.focus()
-        else:
-            self.instance_table.focus()
-        self._refresh_bindings_if_changed()
-        self._show_keys()
 
     def on_reservation_pane_keys_changed(self, _message: Any) -> None:
         self._show_keys()
