@@ -42,7 +42,7 @@ usage: vmss-tui [global options] [command] [arguments]
   vmss-tui emulator serve ...  serve the emulator as an ARM endpoint
   vmss-tui emulator quota [--location L] [--set FAMILY=VCPUS]   the emulator's vCPU quotas
   vmss-tui emulator reset [--yes]                               start the emulator store over
-  vmss-tui emulator check [--repair [--discard RG/SET]]         find (and mend) damage in the store
+  vmss-tui emulator check [--repair [--discard RG/SET|KEY]]     find (and mend) damage in the store
   vmss-tui emulator clock [show|advance 15m|set ISO-TIME]       the emulated clock (every process reads it)
   vmss-tui emulator az-login [--az PATH]                        sign the real az in to a running serve
   vmss-tui emulator az ARGS...                                  run the real az against it (signs in first)
