@@ -86,25 +86,27 @@ def _az_add_resource_group(obj: Any) -> None:
                 _az_add_resource_group(obj[item_key])
 
 
-def _az_vm_details(vm: dict[str, Any], private_ip: str | None = None) -> dict[str, Any]:
-    """azure-cli vm/custom.py `get_vm_details` on a VM whose primary NIC has `private_ip` (the public IP, FQDN
-    and MAC are not read: a gap written in formatting.vm_details)."""
+def _az_vm_details(vm: dict[str, Any], private_ip: str | None = None, public_ip: str | None = None
+                   ) -> dict[str, Any]:
+    """azure-cli vm/custom.py `get_vm_details` on a VM whose primary NIC has `private_ip` and `public_ip` (FQDN
+    and MAC are not kept: a gap written in formatting.vm_details)."""
     statuses = vm["instanceView"]["statuses"]
     vm["powerState"] = ",".join(s["displayStatus"] for s in statuses if s["code"].startswith("PowerState/"))
     for key in ("publicIps", "fqdns", "privateIps", "macAddresses"):
         vm[key] = ""
     vm["privateIps"] = private_ip or ""
+    vm["publicIps"] = public_ip or ""
     del vm["instanceView"]
     return vm
 
 
 def az_prints(model_type: type, arm_body: dict[str, Any], *, details: bool = False,
-              private_ip: str | None = None) -> str:
+              private_ip: str | None = None, public_ip: str | None = None) -> str:
     """The text `az ... -o json` prints for `arm_body`, per the rules above."""
     data = _sdk_walk(model_type(json.loads(json.dumps(arm_body))))
     _az_add_resource_group(data)
     if details:
-        data = _az_vm_details(data, private_ip)
+        data = _az_vm_details(data, private_ip, public_ip)
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -125,13 +127,15 @@ def _served(body: dict[str, Any]) -> dict[str, Any]:
 def test_show_prints_the_scale_set_as_az_vmss_show(session: Session, backend) -> None:
     for name in ("web", "demo-set", "batch"):
         scale_set = backend.get_scale_set("practice-rg", name)
-        expected = az_prints(sdk.VirtualMachineScaleSet, _served(arm_compute.scale_set_to_json(scale_set)))
+        network_profile = backend.scale_set_network_profile("practice-rg", name)  # as the endpoint serves it
+        expected = az_prints(sdk.VirtualMachineScaleSet, _served(arm_compute.scale_set_to_json(scale_set,
+                                                                                               network_profile)))
         assert printed(f"show {name} -o json", session) == expected
 
 
 def test_list_prints_the_sets_as_az_vmss_list_without_etags(session: Session, backend) -> None:
-    expected = [json.loads(az_prints(sdk.VirtualMachineScaleSet, arm_compute.scale_set_to_json(s)))
-                for s in backend.list_scale_sets()]
+    expected = [json.loads(az_prints(sdk.VirtualMachineScaleSet, arm_compute.scale_set_to_json(
+        s, backend.scale_set_network_profile(s.resource_group, s.name)))) for s in backend.list_scale_sets()]
     listed = json.loads(printed("list -o json", session))
     assert listed == expected and not any("etag" in s for s in listed)
 
@@ -152,11 +156,14 @@ def test_flexible_vms_print_as_az_vm_show_with_details(session: Session, backend
     instances = backend.list_instances("practice-rg", "demo-set")
     bodies = [_served(arm_compute.vm_to_json(i, scale_set.location, scale_set, expand_instance_view=True))
               for i in instances]
-    expected = [json.loads(az_prints(sdk.VirtualMachine, body, details=True, private_ip=i.private_ip))
+    expected = [json.loads(az_prints(sdk.VirtualMachine, body, details=True, private_ip=i.private_ip,
+                                     public_ip=i.public_ip))
                 for body, i in zip(bodies, instances)]
     data = json.loads(printed("instances demo-set -o json", session))
     assert data == expected
     assert [vm["privateIps"] for vm in data] == ["10.0.0.4", "10.0.0.5"]  # the practice lab is on a network
+    assert [vm["publicIps"] for vm in data] == ["", "20.1.0.2"]  # seed 003's VM has its own public IP
+    assert all(vm["networkProfile"]["networkInterfaces"][0]["id"].endswith("Nic") for vm in data)
     assert {vm["powerState"] for vm in data} == {"VM running"}
 
 

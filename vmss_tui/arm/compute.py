@@ -182,8 +182,9 @@ def tags_from_json(value: Any) -> Tags:
 
 # ---------------------------------------------------------------- scale sets
 
-def scale_set_to_json(scale_set: ScaleSet) -> dict[str, Any]:
-    """A domain scale set as the body of `GET virtualMachineScaleSets/{name}`."""
+def scale_set_to_json(scale_set: ScaleSet, network_profile: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A domain scale set as the body of `GET virtualMachineScaleSets/{name}`; `network_profile` is the
+    `virtualMachineProfile.networkProfile` the network keeps for it (the emulator's network room)."""
     properties: dict[str, Any] = {
         "orchestrationMode": scale_set.orchestration_mode.value,
         "platformFaultDomainCount": scale_set.platform_fault_domain_count,
@@ -205,6 +206,8 @@ def scale_set_to_json(scale_set: ScaleSet) -> dict[str, Any]:
         if scale_set.capacity_reservation_group:  # issue 16: modelled, written over the stored profile
             properties["virtualMachineProfile"]["capacityReservation"] = {
                 "capacityReservationGroup": {"id": scale_set.capacity_reservation_group}}
+        if network_profile is not None:  # issue 14: the network's own record, written over the stored profile
+            properties["virtualMachineProfile"]["networkProfile"] = network_profile
     body: dict[str, Any] = {
         "id": scale_set.id,
         "name": scale_set.name,
@@ -628,6 +631,9 @@ def vm_to_json(instance: Instance, location: str, scale_set: ScaleSet, *,
     reference = image_reference(instance.image)
     if reference:
         properties["storageProfile"] = {"imageReference": reference}
+    if instance.nic_id:  # what `az vm show -d` follows to the VM's addresses
+        properties["networkProfile"] = {"networkInterfaces": [{"id": instance.nic_id,
+                                                               "properties": {"primary": True}}]}
     if expand_instance_view:
         properties["instanceView"] = instance_view_json(instance, flexible=True)
     body: dict[str, Any] = {

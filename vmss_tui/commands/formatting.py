@@ -45,10 +45,11 @@ def _iso(moment: datetime | None) -> str | None:
 # ---------------------------------------------------------------- ARM resources as az prints them
 
 
-def scale_set_json(scale_set: ScaleSet, *, etag: bool = True) -> dict[str, JSON]:
+def scale_set_json(scale_set: ScaleSet, *, etag: bool = True, network_profile: dict[str, JSON] | None = None
+                   ) -> dict[str, JSON]:
     """A scale set as `az vmss show` prints it; `etag=False` for an item of a list (`az vmss list`),
-    which the endpoint serves without one."""
-    body = arm_compute.scale_set_to_json(scale_set)
+    which the endpoint serves without one; `network_profile` as the backend's network keeps it."""
+    body = arm_compute.scale_set_to_json(scale_set, network_profile)
     return az_shape(with_etag(body) if etag else body)
 
 
@@ -69,14 +70,15 @@ DETAIL_KEYS = ("fqdns", "macAddresses", "powerState", "privateIps", "publicIps")
 def vm_details(vm: dict[str, JSON], instance: Instance | None = None) -> dict[str, JSON]:
     """`az vm show -d`: `powerState` joins the display statuses of the `PowerState/` codes
     ("VM running"), the network fields join addresses with "," and the instance view is dropped,
-    as azure-cli's `get_vm_details` does. `privateIps` is the primary NIC's address; `publicIps`,
-    `fqdns` and `macAddresses` stay empty: the domain instance does not carry a VM's own public IP
-    apart from its endpoint (`ip:port`, NAT or not), nor a MAC address (docs/emulator-fidelity.md)."""
+    as azure-cli's `get_vm_details` does. `privateIps` is the primary NIC's address and `publicIps` the
+    public IP on the VM's own NIC; `fqdns` and `macAddresses` stay empty (the emulator keeps neither a
+    DNS label on a VM's IP nor a MAC address: docs/emulator-fidelity.md)."""
     view = vm.get("instanceView") or {}
     statuses = view.get("statuses") or []
     details: dict[str, JSON] = {key: "" for key in DETAIL_KEYS}
     if instance is not None:
         details["privateIps"] = instance.private_ip or ""
+        details["publicIps"] = instance.public_ip or ""
     details["powerState"] = ",".join(str(status.get("displayStatus") or "") for status in statuses
                                      if str(status.get("code") or "").startswith("PowerState/"))
     merged = {key: value for key, value in vm.items() if key != "instanceView"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backends.protocol import Network
 from ..domain.errors import InvalidParameter, OperationNotAllowed
 from ..domain.models import (
     Instance,
@@ -97,8 +98,15 @@ def _instances_result(inv: Invocation, instances: list[Instance], **extra: Any) 
                   table=fmt.table_of(fmt.instances_table, [fmt.instance_row(i) for i in instances]), **extra)
 
 
-def _scale_set_result(scale_set: Any, **extra: Any) -> Result:
-    return Result(data=fmt.scale_set_json(scale_set),
+def _network_profile(inv: Invocation, scale_set: Any) -> dict[str, Any] | None:
+    """What the set's network keeps as its `networkProfile` (the endpoint serves the same), if the backend has one."""
+    backend = inv.backend
+    return backend.scale_set_network_profile(scale_set.resource_group, scale_set.name) \
+        if isinstance(backend, Network) else None
+
+
+def _scale_set_result(inv: Invocation, scale_set: Any, **extra: Any) -> Result:
+    return Result(data=fmt.scale_set_json(scale_set, network_profile=_network_profile(inv, scale_set)),
                   table=fmt.table_of(fmt.key_value_table, fmt.scale_set_row(scale_set)), **extra)
 
 
@@ -112,13 +120,13 @@ def _operation_result(operation: Any) -> Result:
 
 def _list(inv: Invocation) -> Result:
     sets = inv.backend.list_scale_sets(inv.resource_group)
-    return Result(data=[fmt.scale_set_json(s, etag=False) for s in sets],
+    return Result(data=[fmt.scale_set_json(s, etag=False, network_profile=_network_profile(inv, s)) for s in sets],
                   table=fmt.table_of(fmt.scale_sets_table, [fmt.scale_set_row(s) for s in sets]))
 
 
 def _show(inv: Invocation) -> Result:
     assert inv.scale_set is not None
-    return _scale_set_result(inv.scale_set)
+    return _scale_set_result(inv, inv.scale_set)
 
 
 def _group_for_create(inv: Invocation) -> str:
@@ -148,7 +156,7 @@ def _create(inv: Invocation) -> Result:
         return _operation_result(operation)
     final = inv.wait(operation)
     created = inv.backend.get_scale_set(spec.resource_group, spec.name)
-    return _scale_set_result(created, operation=final, changed=True)
+    return _scale_set_result(inv, created, operation=final, changed=True)
 
 
 def _update(inv: Invocation) -> Result:
@@ -175,7 +183,7 @@ def _update(inv: Invocation) -> Result:
     if inv.no_wait:
         return _operation_result(operation)
     final = inv.wait(operation)
-    return _scale_set_result(inv.backend.get_scale_set(group, name), operation=final, changed=True)
+    return _scale_set_result(inv, inv.backend.get_scale_set(group, name), operation=final, changed=True)
 
 
 def _delete(inv: Invocation) -> Result:
@@ -203,7 +211,7 @@ def _scale(inv: Invocation) -> Result:
     if inv.no_wait:
         return _operation_result(operation)
     final = inv.wait(operation)
-    return _scale_set_result(inv.backend.get_scale_set(group, name), operation=final, changed=True)
+    return _scale_set_result(inv, inv.backend.get_scale_set(group, name), operation=final, changed=True)
 
 
 def _confirm_scale(inv: Invocation) -> str | None:

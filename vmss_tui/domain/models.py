@@ -207,6 +207,10 @@ class Instance:
     """The primary NIC's private address (None: the set has no network, or not read)."""
     public_endpoint: str | None = None
     """How to reach it from outside: `ip:port` through the load balancer's NAT, or its own public IP."""
+    public_ip: str | None = None
+    """Its own public IP address (a VM with a public IP on its NIC), not a load balancer's."""
+    nic_id: str | None = None
+    """The resource id of its primary NIC (a Flexible VM's `networkProfile.networkInterfaces`)."""
     tags: tuple[tuple[str, str], ...] = ()
     """The VM's own tags as sorted (name, value) pairs (a scale set's tags are not copied to its VMs)."""
 

@@ -52,13 +52,13 @@ def list_all_scale_sets(app: ArmApp, request: Request, sub: str) -> Response:
 def list_scale_sets(app: ArmApp, request: Request, sub: str, rg: str) -> Response:
     require_group(app, rg)
     sets = app.call(app.backend.list_scale_sets, rg)
-    return app.page(request, [arm_compute.scale_set_to_json(s) for s in sets])
+    return app.page(request, [served_scale_set_json(app, s) for s in sets])  # Azure lists whole models
 
 
 def served_scale_set_json(app: ArmApp, scale_set: ScaleSet) -> dict[str, Any]:
     """A set's body as GET serves it (network profile included): its etag is the one `If-Match` compares."""
-    return network.with_network_profile(app, arm_compute.scale_set_to_json(scale_set), scale_set.resource_group,
-                                        scale_set.name)
+    return arm_compute.scale_set_to_json(scale_set, network.network_profile_of(app, scale_set.resource_group,
+                                                                                 scale_set.name))
 
 
 def get_scale_set(app: ArmApp, request: Request, sub: str, rg: str, vmss: str) -> Response:

@@ -92,16 +92,18 @@ def list_scale_set_nics(app: ArmApp, request: Request, sub: str, rg: str, vmss: 
     return app.page(request, app.call(_network(app).list_scale_set_nics, rg, vmss))
 
 
-def with_network_profile(app: ArmApp, body: dict[str, Any], rg: str, vmss: str) -> dict[str, Any]:
-    """A scale set's body with `virtualMachineProfile.networkProfile`, when the backend knows one."""
+def get_network_interface(app: ArmApp, request: Request, sub: str, rg: str, name: str) -> Response:
+    """`GET .../networkInterfaces/{name}`: a VM's own NIC (what `az vm show -d` reads its addresses from)."""
+    reader = getattr(app.backend, "get_network_interface", None)
+    if reader is None:
+        raise errors.OperationNotAllowed("This endpoint's backend serves no network interfaces.")
+    return Response(200, app.call(reader, rg, name))
+
+
+def network_profile_of(app: ArmApp, rg: str, vmss: str) -> dict[str, Any] | None:
+    """The set's `virtualMachineProfile.networkProfile` when the backend keeps its network (None otherwise)."""
     profile_of = getattr(app.backend, "scale_set_network_profile", None)
-    profile = body.get("properties", {}).get("virtualMachineProfile")
-    if profile_of is None or profile is None:
-        return body
-    network_profile = app.call(profile_of, rg, vmss)
-    if network_profile is not None:
-        profile["networkProfile"] = network_profile
-    return body
+    return None if profile_of is None else app.call(profile_of, rg, vmss)
 
 
 ROUTES = [
@@ -111,4 +113,6 @@ ROUTES = [
                  {"GET": get_resource, "PUT": put_resource, "DELETE": delete_resource},
                  resource_type="networkResources"),
     NetworkRoute(VMSS + r"/networkInterfaces", {"GET": list_scale_set_nics}, resource_type="networkInterfaces"),
+    NetworkRoute(RG + NETWORK + r"/networkInterfaces/(?P<name>[^/]+)", {"GET": get_network_interface},
+                 resource_type="networkInterfaces"),
 ]

@@ -433,6 +433,9 @@ class EmulatorBackend:
         scale_set = self.compute.get_scale_set(resource_group, name)
         return self.network.list_scale_set_nics(scale_set.resource_group, scale_set.name)
 
+    def get_network_interface(self, resource_group: str, name: str) -> dict[str, Any]:
+        return self.network.get_network_interface(resource_group, name)
+
     def scale_set_network_profile(self, resource_group: str, name: str) -> dict[str, Any] | None:
         return self.network.network_profile(resource_group, name)
 

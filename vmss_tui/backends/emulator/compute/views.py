@@ -94,6 +94,7 @@ def _build(set_doc: dict[str, Any], record: dict[str, Any], resolved: Resolved, 
         "time_created": time_created, "id": resource_id, "image": image,
         "priority": _PRIORITY[record.get("priority", _REGULAR)], "vm_id": record["vm_id"],
         "created_by_scale_set": by_set, "private_ip": record.get("ip"), "public_endpoint": record.get("ep"),
+        "public_ip": record.get("pub"), "nic_id": record.get("nic"),
         "tags": tuple(sorted((record.get("tags") or {}).items())),
     })
 

@@ -705,6 +705,34 @@ class NetworkService:
                 continue
             doc["ip"] = nic.get("ip")
             doc["ep"] = endpoints.get(iid)
+            own = self._own_public_address(txn, binding, nic)
+            for key, value in (("pub", own), ("nic", self._nic_id(txn, binding, iid))):
+                if value:
+                    doc[key] = value
+                else:
+                    doc.pop(key, None)
+
+    def _own_public_address(self, txn: Transaction, binding: Mapping[str, Any], nic: Mapping[str, Any]) -> str | None:
+        """The address of the public IP on the instance's own NIC (None: none, or reached through a load balancer)."""
+        if nic.get("pip"):
+            return str(nic["pip"])
+        if nic.get("pip_name"):
+            pip = self._pip(txn, binding["rg"], nic["pip_name"])
+            return pip.ip_address if pip is not None and pip.ip_address else None
+        return None
+
+    def get_network_interface(self, resource_group: str, name: str) -> dict[str, Any]:
+        """`GET .../networkInterfaces/{name}`: a VM's own NIC (a Flexible set's VM or one added by hand)."""
+        with self.ctx.store.snapshot() as txn:
+            sets = [binding["set"] for binding in self._bindings(txn, resource_group)]
+        for set_name in sets:
+            for nic in self.list_scale_set_nics(resource_group, set_name):
+                if nic["name"].lower() == name.lower() and "/virtualMachineScaleSets/" not in nic["id"]:
+                    return nic
+        raise errors.ResourceNotFound(
+            f"The Resource 'Microsoft.Network/networkInterfaces/{errors_shown(name)}' under resource group "
+            f"'{errors_shown(resource_group)}' was not found. For more details please go to "
+            "https://aka.ms/ARMResourceNotFoundFix", target=name)
 
     def _endpoints(self, txn: Transaction, binding: Mapping[str, Any]) -> dict[str, str]:
         found: dict[str, str] = {}
