@@ -14,21 +14,20 @@ endpoint and adapter (issue 13)"):
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from datetime import datetime, timedelta, timezone
 from statistics import fmean
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from ...arm.insights import setting_from_arm, setting_id
 from ...domain import errors, names
+from .translated import translated
 from ...domain.autoscale.durations import format_duration
 from ...domain.autoscale.engine import EVALUATION_INTERVAL, Evaluation, Outcome, active_profile, evaluate
 from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic, MetricTrigger, TimeAggregation
 from ...domain.autoscale.status import AutoscaleStatus
 
-ReturnType = TypeVar("ReturnType")
 log = logging.getLogger(__name__)
 
 METRIC_GRAINS = ("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D")
@@ -41,21 +40,6 @@ _AGGREGATION = {MetricStatistic.AVERAGE: "Average", MetricStatistic.MIN: "Minimu
 _SCALE_UP = "microsoft.insights/autoscalesettings/scaleup/action"
 _SCALE_DOWN = "microsoft.insights/autoscalesettings/scaledown/action"
 _FLAPPING = "microsoft.insights/autoscalesettings/flapping/action"
-
-
-def _translated(function: Callable[..., ReturnType]) -> Callable[..., ReturnType]:
-    """SDK and transport errors become domain errors, as the adapter's other public methods do."""
-
-    @functools.wraps(function)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> ReturnType:
-        try:
-            return function(self, *args, **kwargs)
-        except errors.AzureError:
-            raise
-        except Exception as error:
-            raise self._translate_error(error, getattr(self, "endpoint", None)) from error
-
-    return wrapper
 
 
 def _scale_set_id(subscription_id: str, resource_group: str, name: str) -> str:
@@ -199,7 +183,7 @@ class AutoscaleReads:
 
     # --- settings ---------------------------------------------------------------------------
 
-    @_translated
+    @translated
     def put_autoscale_setting(self, resource_group: str, name: str,
                               body: dict[str, Any]) -> tuple[AutoscaleSetting, bool]:
         names.validate_resource_group_name(resource_group)
@@ -211,13 +195,13 @@ class AutoscaleReads:
             resource_group, name, body, raw_response_hook=self._status_hook(statuses))
         return self._setting_of(model), bool(statuses) and statuses[-1] == 201  # 201 created, 200 replaced
 
-    @_translated
+    @translated
     def get_autoscale_setting(self, resource_group: str, name: str) -> AutoscaleSetting:
         names.validate_resource_group_name(resource_group)
         names.validate_autoscale_setting_name(name)
         return self._setting_of(self._monitor_client().autoscale_settings.get(resource_group, name))
 
-    @_translated
+    @translated
     def list_autoscale_settings(self, resource_group: str | None = None) -> list[AutoscaleSetting]:
         operations = self._monitor_client().autoscale_settings
         if resource_group is not None:
@@ -234,7 +218,7 @@ class AutoscaleReads:
                             problem.message)
         return sorted(found, key=lambda s: (s.resource_group.lower(), s.name.lower()))
 
-    @_translated
+    @translated
     def delete_autoscale_setting(self, resource_group: str, name: str) -> None:
         """Azure answers 204 when there was nothing to delete: that is ResourceNotFound, as in the emulator."""
         names.validate_resource_group_name(resource_group)
@@ -256,7 +240,7 @@ class AutoscaleReads:
 
     # --- history ------------------------------------------------------------------------------
 
-    @_translated
+    @translated
     def _autoscale_events(self, resource_id: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
         query = (f"eventTimestamp ge '{_iso(since)}' and eventTimestamp le '{_iso(until)}' "
                  f"and resourceUri eq '{resource_id}'")
@@ -273,7 +257,7 @@ class AutoscaleReads:
 
     # --- metrics ------------------------------------------------------------------------------
 
-    @_translated
+    @translated
     def _metric_points(self, resource_uri: str, metric: str, start: datetime, end: datetime, interval: float,
                        statistic: MetricStatistic) -> list[tuple[datetime, float | None]]:
         grain = format_duration(interval)

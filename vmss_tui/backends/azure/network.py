@@ -7,12 +7,12 @@ answers `connection-info` with the same pure rule the emulator uses (domain/netw
 
 from __future__ import annotations
 
-import functools
 import logging
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from ...arm import network as arm_network
 from ...domain import errors
+from .translated import translated
 from ...domain.network.connection import (
     ScaleSetIpConfigurationRefs,
     ScaleSetNicConfigurationRefs,
@@ -20,25 +20,9 @@ from ...domain.network.connection import (
 )
 from ...domain.network.names import validate_network_name
 
-ReturnType = TypeVar("ReturnType")
 
 _OPERATIONS = {"vnet": "virtual_networks", "public-ip": "public_ip_addresses", "lb": "load_balancers",
                "nsg": "network_security_groups"}
-
-
-def _translated(function: Callable[..., ReturnType]) -> Callable[..., ReturnType]:
-    """SDK and transport errors become domain errors, as the adapter's other public methods do."""
-
-    @functools.wraps(function)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> ReturnType:
-        try:
-            return function(self, *args, **kwargs)
-        except errors.AzureError:
-            raise
-        except Exception as error:
-            raise self._translate_error(error, getattr(self, "endpoint", None)) from error
-
-    return wrapper
 
 
 def _operations(kind: str) -> str:
@@ -209,7 +193,7 @@ class NetworkReads:
         if refuse is not None:
             refuse(what)
 
-    @_translated
+    @translated
     def connection_info(self, resource_group: str, name: str) -> dict[str, str]:
         vmss = self._client.virtual_machine_scale_sets.get(resource_group, name).as_dict()
         mode = str((vmss.get("properties") or {}).get("orchestrationMode") or "Uniform")
@@ -279,24 +263,24 @@ class NetworkReads:
             logging.getLogger(__name__).info("addresses of %s/%s not read: %s", resource_group, name, error)
             return None
 
-    @_translated
+    @translated
     def scale_set_network_profile(self, resource_group: str, name: str) -> dict[str, Any] | None:
         vmss = self._client.virtual_machine_scale_sets.get(resource_group, name).as_dict()
         profile = ((vmss.get("properties") or {}).get("virtualMachineProfile") or {}).get("networkProfile")
         return dict(profile) if isinstance(profile, dict) and profile.get("networkInterfaceConfigurations") else None
 
-    @_translated
+    @translated
     def list_network_resources(self, kind: str, resource_group: str) -> list[dict[str, Any]]:
         operations = getattr(self._network_client(), _operations(kind))
         found = [item.as_dict() for item in operations.list(resource_group)]
         return sorted(found, key=lambda body: str(body.get("name") or "").lower())
 
-    @_translated
+    @translated
     def get_network_resource(self, kind: str, resource_group: str, name: str) -> dict[str, Any]:
         validate_network_name(name)
         return getattr(self._network_client(), _operations(kind)).get(resource_group, name).as_dict()
 
-    @_translated
+    @translated
     def delete_network_resource(self, kind: str, resource_group: str, name: str) -> None:
         validate_network_name(name)
         self._refuse_writes(f"network {kind} delete")
@@ -314,7 +298,7 @@ class NetworkReads:
         groups = getattr(self, "get_resource_group", None)
         return groups(resource_group).location if groups is not None else "eastus"
 
-    @_translated
+    @translated
     def create_virtual_network(self, resource_group: str, name: str, *, location: str | None = None,
                                address_prefixes: tuple[str, ...] = ("10.0.0.0/16",), subnet_name: str | None = None,
                                subnet_prefix: str | None = None) -> dict[str, Any]:
@@ -326,7 +310,7 @@ class NetworkReads:
         return self._put("vnet", resource_group, name,
                          {"location": self._location(resource_group, location), "properties": props})
 
-    @_translated
+    @translated
     def create_public_ip(self, resource_group: str, name: str, *, location: str | None = None, sku: str = "Standard",
                          allocation_method: str | None = None, dns_name: str | None = None) -> dict[str, Any]:
         props: dict[str, Any] = {"publicIPAllocationMethod": allocation_method or (
@@ -336,7 +320,7 @@ class NetworkReads:
         return self._put("public-ip", resource_group, name, {"location": self._location(resource_group, location),
                                                               "sku": {"name": sku}, "properties": props})
 
-    @_translated
+    @translated
     def create_load_balancer(self, resource_group: str, name: str, *, location: str | None = None,
                              sku: str = "Standard", public_ip: str | None = None,
                              backend_pool_name: str | None = None) -> dict[str, Any]:
@@ -352,7 +336,7 @@ class NetworkReads:
             "backendAddressPools": [{"name": backend_pool_name or f"{name}bepool"}]}}
         return self._put("lb", resource_group, name, body)
 
-    @_translated
+    @translated
     def create_nsg(self, resource_group: str, name: str, *, location: str | None = None,
                    inbound_ports: tuple[int, ...] = ()) -> dict[str, Any]:
         from ...domain.network.models import NetworkSecurityGroup
@@ -368,7 +352,7 @@ class NetworkReads:
             rule["properties"].pop("provisioningState", None)
         return self._put("nsg", resource_group, name, {"location": body["location"], "properties": body["properties"]})
 
-    @_translated
+    @translated
     def list_scale_set_nics(self, resource_group: str, name: str) -> list[dict[str, Any]]:
         operations = self._network_client().network_interfaces
         return [nic.as_dict() for nic in operations.list_virtual_machine_scale_set_network_interfaces(resource_group,

@@ -7,29 +7,13 @@ group's `$expand=instanceView` gives each reservation's allocated VMs in one cal
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from ...arm import reservations as codec
 from ...domain import errors
+from .translated import translated
 from ...domain.reservations import CapacityReservation, CapacityReservationGroup, validate_name
 
-ReturnType = TypeVar("ReturnType")
-
-
-def _translated(function: Callable[..., ReturnType]) -> Callable[..., ReturnType]:
-    """SDK and transport errors become domain errors, as the adapter's other public methods do."""
-
-    @functools.wraps(function)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> ReturnType:
-        try:
-            return function(self, *args, **kwargs)
-        except errors.AzureError:
-            raise
-        except Exception as error:
-            raise self._translate_error(error, getattr(self, "endpoint", None)) from error
-
-    return wrapper
 
 
 def _body(model: Any) -> dict[str, Any]:
@@ -43,14 +27,14 @@ class CapacityReservationOps:
     _refuse_if_read_only: Callable[[str], None]
     """AzureBackend's: refuses a change in read-only mode."""
 
-    @_translated
+    @translated
     def _group_view(self, resource_group: str, name: str) -> CapacityReservationGroup:
         group = self._client.capacity_reservation_groups.get(resource_group, name, expand="instanceView")
         reservations = [_body(r) for r in
                         self._client.capacity_reservations.list_by_capacity_reservation_group(resource_group, name)]
         return codec.group_from_arm(_body(group), reservations)
 
-    @_translated
+    @translated
     def create_or_update_capacity_reservation_group(self, resource_group: str, name: str, *,
                                                     location: str | None = None, zones: tuple[str, ...] = (),
                                                     tags: dict[str, str] | None = None
@@ -68,12 +52,12 @@ class CapacityReservationOps:
                                                                  codec.group_put_body(location, zones, tags))
         return self._group_view(resource_group, name), existing is None
 
-    @_translated
+    @translated
     def get_capacity_reservation_group(self, resource_group: str, name: str) -> CapacityReservationGroup:
         validate_name(name)
         return self._group_view(resource_group, name)
 
-    @_translated
+    @translated
     def list_capacity_reservation_groups(self, resource_group: str | None = None) -> list[CapacityReservationGroup]:
         operations = self._client.capacity_reservation_groups
         found = operations.list_by_resource_group(resource_group) if resource_group else operations.list_by_subscription()
@@ -85,13 +69,13 @@ class CapacityReservationOps:
             groups.append(self._group_view(rg, group_name))
         return sorted(groups, key=lambda g: (g.resource_group.lower(), g.name.lower()))
 
-    @_translated
+    @translated
     def delete_capacity_reservation_group(self, resource_group: str, name: str) -> None:
         validate_name(name)
         self._refuse_if_read_only("delete a capacity reservation group")
         self._client.capacity_reservation_groups.begin_delete(resource_group, name).result()
 
-    @_translated
+    @translated
     def put_capacity_reservation(self, resource_group: str, group: str, name: str, *, sku: str | None = None,
                                  capacity: int | None = None, zones: tuple[str, ...] | None = None,
                                  location: str | None = None, tags: dict[str, str] | None = None
@@ -117,18 +101,18 @@ class CapacityReservationOps:
                 group_location, sku, capacity, zones, tags)).result()
         return self.get_capacity_reservation(resource_group, group, name), current is None
 
-    @_translated
+    @translated
     def get_capacity_reservation(self, resource_group: str, group: str, name: str) -> CapacityReservation:
         validate_name(group)
         validate_name(name, "capacity reservation")
         model = self._client.capacity_reservations.get(resource_group, group, name, expand="instanceView")
         return codec.reservation_from_arm(_body(model))
 
-    @_translated
+    @translated
     def list_capacity_reservations(self, resource_group: str, group: str) -> list[CapacityReservation]:
         return list(self.get_capacity_reservation_group(resource_group, group).reservations)
 
-    @_translated
+    @translated
     def delete_capacity_reservation(self, resource_group: str, group: str, name: str) -> None:
         validate_name(group)
         validate_name(name, "capacity reservation")
