@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 
 from ..messages import ConfirmationNeeded
+from .stand_in import StandInPane, TextBody
 
 if TYPE_CHECKING:
     from ...backends.protocol import Backend
@@ -319,15 +319,8 @@ def acted_lines(name: str, runs: list[Evaluation]) -> list[tuple[str, str | None
 
 # --- widgets ----------------------------------------------------------------------------------------
 
-class AutoscaleView(Widget):
+class AutoscaleView(TextBody):
     """The pane's text, drawn for the width it has (the chart takes one column per minute)."""
-
-    DEFAULT_CSS = """
-    AutoscaleView {
-        height: auto;
-        padding: 0 1;
-    }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -357,31 +350,9 @@ class AutoscaleView(Widget):
         return pane_lines(self.reading, width, read_only=self.read_only, loading_name=self.loading_name,
                           styles=styles, chart_rows=self._chart_rows(width, styles))
 
-    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return len(self._lines(width))
 
-    def render(self) -> Text:
-        return Text("\n").join(self._lines(self.content_region.width or self.size.width))
-
-
-class AutoscalePane(VerticalScroll):
+class AutoscalePane(StandInPane):
     """The autoscale pane of the main screen (`A`): shown in place of the instances."""
-
-    DEFAULT_CSS = """
-    AutoscalePane {
-        height: 1fr;
-        border: none;
-        border-top: solid $border-blurred;
-        border-title-color: $text-muted;
-        border-title-style: bold;
-        background: $surface;
-        scrollbar-size-vertical: 1;
-    }
-    AutoscalePane:focus {
-        border-top: solid $border;
-        border-title-color: $text;
-    }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("plus,equals_sign", "load(1)", "Load +10 %", show=False),

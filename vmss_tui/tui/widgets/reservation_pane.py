@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widget import Widget
 
 from ...domain.models import UpgradeMode
 from ...domain.text import escape_control
+from .stand_in import StandInPane, TextBody
 
 if TYPE_CHECKING:
     from ...backends.protocol import Backend
@@ -412,15 +411,8 @@ def _console() -> Any:
 
 # --- widgets ----------------------------------------------------------------------------------------
 
-class ReservationView(Widget):
+class ReservationView(TextBody):
     """The pane's text, drawn for the width it has."""
-
-    DEFAULT_CSS = """
-    ReservationView {
-        height: auto;
-        padding: 0 1;
-    }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -436,31 +428,9 @@ class ReservationView(Widget):
     def _lines(self, width: int) -> list[Text]:
         return pane_lines(self.reading, width, view=self.view, loading_name=self.loading_name, styles=self._styles())
 
-    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return len(self._lines(width))
 
-    def render(self) -> Text:
-        return Text("\n").join(self._lines(self.content_region.width or self.size.width))
-
-
-class ReservationPane(VerticalScroll):
+class ReservationPane(StandInPane):
     """The reservation pane of the main screen (`R`): shown in place of the instances."""
-
-    DEFAULT_CSS = """
-    ReservationPane {
-        height: 1fr;
-        border: none;
-        border-top: solid $border-blurred;
-        border-title-color: $text-muted;
-        border-title-style: bold;
-        background: $surface;
-        scrollbar-size-vertical: 1;
-    }
-    ReservationPane:focus {
-        border-top: solid $border;
-        border-title-color: $text;
-    }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "switch_view", "Groups", show=False),
