@@ -270,8 +270,9 @@ def natural_key(value: str) -> tuple[Any, ...]:
 
 # ----------------------------------------------------------------------------- detail / JSON
 
-_NOT_A_FIELD_ROW = frozenset({"stored_profile"})
-"""Opaque values shown by the JSON view (`j`), not as one long row: the VM profile as it was PUT."""
+_NOT_A_FIELD_ROW = frozenset({"stored_profile", "nic_id"})
+"""Opaque values shown by the JSON view (`j`), not as one long row: the VM profile as it was PUT, and the
+NIC's resource id (the Network section names the NIC)."""
 
 
 def detail_fields(value: Any) -> list[tuple[str, str]]:
