@@ -190,3 +190,69 @@ def test_a29_a_flexible_set_autoscales_too(tmp_path: Path) -> None:
     outs = [r for r in backend.autoscale_history(RG, "pool-autoscale") if r.outcome is Outcome.SCALE_OUT]
     assert [(r.current, r.target) for r in outs] == [(2, 3), (3, 4)]
     backend.close()
+
+
+def _estate_with(tmp_path: Path, mode: OrchestrationMode, capacity: int, policy=None, *, maximum: int = 6):
+    """A set of `capacity` running instances under the seed's two rules (min 2, max `maximum`)."""
+    from vmss_tui.domain.models import ScaleInRule
+    clock = FakeClock(START)
+    backend = open_backend("emulator", db=tmp_path / "db", speed="fast", clock=clock)
+    backend.create_or_update_resource_group(RG, "westeurope")
+    backend.wait(backend.create_scale_set(ScaleSetSpec("pool", RG, mode, capacity=capacity,
+                                                       scale_in_policy=policy or ScaleInRule.DEFAULT)))
+    clock.advance(120)
+    target = backend.get_scale_set(RG, "pool").id
+    rules = []
+    for op, threshold, direction in (("GreaterThan", 50, "Increase"), ("LessThan", 25, "Decrease")):
+        rule = seed_rule(op, threshold, direction)
+        rules.append({**rule, "metricTrigger": {**rule["metricTrigger"], "metricResourceUri": target}})
+    backend.put_autoscale_setting(RG, "pool-autoscale", {"location": "westeurope", "properties": {
+        "targetResourceUri": target, "profiles": [{
+            "name": "default", "capacity": {"minimum": "2", "maximum": str(maximum), "default": "2"},
+            "rules": rules}]}})
+    return backend, clock
+
+
+def _live(backend) -> list[str]:
+    return sorted((i.instance_id for i in backend.list_instances(RG, "pool")
+                   if i.provisioning_state.value != "Deleting"), key=lambda i: (len(i), i))
+
+
+def test_autoscale_scale_in_skips_an_instance_protected_from_scale_in(tmp_path: Path) -> None:
+    backend, clock = _estate_with(tmp_path, OrchestrationMode.UNIFORM, 4)
+    backend.set_protection(RG, "pool", ["3"], protect_from_scale_in=True)
+    backend.change_load(RG, "pool", lambda load, now: load.with_pattern(parse_pattern("10", now)))
+    clock.advance(60 * 60)
+    assert _live(backend) == ["0", "3"]  # highest ids first [TUT-AS-CLI], but never the protected one
+    ins = [r for r in backend.autoscale_history(RG, "pool-autoscale") if r.outcome is Outcome.SCALE_IN]
+    assert [(r.current, r.target) for r in ins] == [(4, 3), (3, 2)]
+    backend.close()
+
+
+def test_autoscale_scale_in_follows_the_sets_scale_in_policy(tmp_path: Path) -> None:
+    from vmss_tui.domain.models import ScaleInRule
+    backend, clock = _estate_with(tmp_path, OrchestrationMode.UNIFORM, 2, ScaleInRule.OLDEST_VM)
+    backend.change_load(RG, "pool", lambda load, now: load.with_pattern(parse_pattern("80", now)))
+    clock.advance(30 * 60)
+    assert _live(backend) == ["0", "1", "2", "3", "4", "5"]  # scaled out to the maximum
+    backend.change_load(RG, "pool", lambda load, now: load.with_pattern(parse_pattern("5", now)))
+    clock.advance(60 * 60)
+    assert _live(backend) == ["4", "5"]  # OldestVM: the two newest are kept
+    backend.close()
+
+
+def test_the_seed_sentence_on_a_flexible_set_out_to_the_maximum_and_back_in(tmp_path: Path) -> None:
+    from vmss_tui.domain.models import ScaleInRule
+    backend, clock = _estate_with(tmp_path, OrchestrationMode.FLEXIBLE, 2, ScaleInRule.NEWEST_VM, maximum=4)
+    first = _live(backend)
+    backend.change_load(RG, "pool", lambda load, now: load.with_pattern(parse_pattern("80", now)))
+    clock.advance(30 * 60)
+    assert len(_live(backend)) == 4
+    backend.change_load(RG, "pool", lambda load, now: load.with_pattern(parse_pattern("5", now)))
+    clock.advance(30 * 60)
+    assert _live(backend) == first  # NewestVM: the VMs autoscale added are the ones removed
+    runs = [(r.outcome, r.current, r.target) for r in backend.autoscale_history(RG, "pool-autoscale")
+            if r.outcome in (Outcome.SCALE_OUT, Outcome.SCALE_IN)]
+    assert runs == [(Outcome.SCALE_OUT, 2, 3), (Outcome.SCALE_OUT, 3, 4), (Outcome.SCALE_IN, 4, 3),
+                    (Outcome.SCALE_IN, 3, 2)]
+    backend.close()
