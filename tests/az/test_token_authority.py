@@ -174,3 +174,19 @@ def test_the_audit_line_names_the_client_the_token_was_issued_to(endpoint: Endpo
     assert ("ci-bot", "success", "restart") in lines
     assert ("anonymous", "refused", "start") in lines
     assert not any("oauth2" in r.command for r in records), "sign-ins are not changes"
+
+
+def test_the_image_alias_document_is_public_and_nothing_else_is(endpoint: Endpoint) -> None:
+    # az fetches its alias document with no token (on Azure it is a public file); before the endpoint
+    # served it, every `az vmss create` warned "Failed to retrieve image alias doc ... 401".
+    status, body, _ = endpoint.call("GET", "/vmss-tui/image-aliases.json")
+    assert status == 200
+    linux = body["outputs"]["aliases"]["value"]["Linux"]
+    assert linux["Ubuntu2204"] == {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy",
+                                   "sku": "22_04-lts-gen2", "version": "latest", "architecture": "x64"}
+    assert "Win2022Datacenter" in body["outputs"]["aliases"]["value"]["Windows"]
+    for path in ("/vmss-tui/image-aliases.json/../../subscriptions?api-version=2022-12-01",
+                 "/vmss-tui/other.json", f"{endpoint.web}?api-version=2024-07-01"):
+        status, body, _ = endpoint.call("GET", path)
+        assert status == 401, (path, body)
+    assert endpoint.call("POST", "/vmss-tui/image-aliases.json", body=b"{}")[0] == 401

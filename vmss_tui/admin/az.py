@@ -36,6 +36,8 @@ CLOSED_PROXY = "http://127.0.0.1:9"
 """Where az's requests to anything but loopback go: the discard port, closed here, so they fail at once."""
 LOOPBACK = "127.0.0.1,localhost,::1"
 AZ_TIMEOUT_SECONDS = 300.0
+IMAGE_ALIAS_DOC_PATH = "/vmss-tui/image-aliases.json"
+"""az's image alias document on the endpoint (armserver/providers/compute.py serves it from the catalogue)."""
 
 
 class AzSetupError(AzureError):
@@ -191,7 +193,7 @@ def az_login(az: str, endpoint: Endpoint, sign_in: EmulatorSignIn | None = None)
                  "--endpoint-active-directory-graph-resource-id", base + "/",
                  "--endpoint-microsoft-graph-resource-id", base + "/", "--endpoint-management", base + "/",
                  "--endpoint-gallery", base + "/", "--endpoint-sql-management", base + "/",
-                 "--endpoint-vm-image-alias-doc", base + "/vmss-tui/image-aliases.json"]
+                 "--endpoint-vm-image-alias-doc", base + IMAGE_ALIAS_DOC_PATH]  # served unsigned
     clouds = configparser.ConfigParser()
     clouds.read(endpoint.config_dir / "clouds.config", encoding="utf-8")
     verb = "update" if clouds.has_section(CLOUD_NAME) else "register"  # the port may have changed

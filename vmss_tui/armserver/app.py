@@ -127,6 +127,8 @@ class ArmApp:
             answered = self.settings.authority.serve(method, target, headers, body, base_url)
             if answered is not None:
                 return Response(*answered)
+        if method in ("GET", "HEAD") and urlsplit(target).path == compute.IMAGE_ALIAS_DOC_PATH:
+            return Response(200, compute.image_alias_document())  # public, as on Azure: az reads it unsigned
         authorization = headers.get("authorization", "")
         if not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
             return Response(401, {"error": {

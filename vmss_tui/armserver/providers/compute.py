@@ -16,7 +16,7 @@ from ...arm.jsonpath import get_path
 from ...domain import errors
 from ...domain import ids as resource_ids
 from ...backends.protocol import ResourceGroups
-from ...domain.images import find_marketplace_image, version_key
+from ...domain.images import MARKETPLACE_IMAGES, find_marketplace_image, version_key
 from ...domain.models import Instance, Operation, PowerAction, ScaleSet
 from ...domain.sizes import FLEXIBLE_FORBIDDEN_SIZES, SIZES
 from .. import validation
@@ -508,6 +508,26 @@ def _filter_scale_set_id(filter_text: str) -> tuple[str, str, str] | None:
     """The scale-set id in `'virtualMachineScaleSet/id' eq '<id>'`, the filter Azure documents."""
     match = re.search(r"virtualMachineScaleSet/id'?\s+eq\s+'?([^'\s]+)'?", filter_text or "", re.IGNORECASE)
     return resource_ids.parse_scale_set_id(match.group(1)) if match else None
+
+
+IMAGE_ALIAS_DOC_PATH = "/vmss-tui/image-aliases.json"
+"""Where the endpoint serves az's image alias document (`az cloud register --endpoint-vm-image-alias-doc`)."""
+
+
+def image_alias_document() -> dict[str, Any]:
+    """The emulator's image catalogue as az's alias document (`outputs.aliases.value.{Linux,Windows}`).
+
+    az reads it, without a token (on Azure it is a public file on GitHub), for `az vm image list` and to
+    resolve `--image Ubuntu2204`; served here so az offers exactly the images the emulator publishes.
+    """
+    aliases: dict[str, dict[str, Any]] = {"Linux": {}, "Windows": {}}
+    for image in MARKETPLACE_IMAGES:
+        aliases[image.operating_system][image.alias] = {
+            "publisher": image.publisher, "offer": image.offer, "sku": image.sku, "version": "latest",
+            "architecture": "x64"}
+    return {"$schema": "http://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json",
+            "contentVersion": "1.0.0.0", "parameters": {}, "variables": {}, "resources": [],
+            "outputs": {"aliases": {"type": "object", "value": aliases}}}
 
 
 ROUTES = [

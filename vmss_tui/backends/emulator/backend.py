@@ -314,6 +314,9 @@ class EmulatorBackend:
             end = self.compute.delete_group_contents(txn, row["name"], now, op)
             removed_network = self.network.group_deleted(txn, row["name"])
             removed_network += self.compute.reservations.group_deleted(txn, row["name"])
+            from .resources.deployments import group_deleted as deployments_deleted  # templates: imported on use
+
+            deployments_deleted(txn, row["name"])
             op["end"] = max(end, now + duration("deleteSet", self.speed))
             sets = sum(1 for r in op["removed"] if r.startswith("virtualMachineScaleSets/"))
             vms = len(op["removed"]) - sets

@@ -59,6 +59,19 @@ def deployments_key(resource_group: str) -> str:
     return f"{DEPLOYMENTS_PREFIX}{key_part(resource_group)}"
 
 
+def group_deleted(txn: Any, resource_group: str) -> int:
+    """Drop the group's deployment history in the caller's transaction; returns how many deployments went.
+
+    A deployment is a resource of its group: ARM deletes the history with the group, so a group made
+    again under the same name starts with none (Microsoft Learn, "Deployment history")."""
+    key = deployments_key(resource_group)
+    if not txn.exists(key):
+        return 0
+    count = len(txn.db(key).table("deployments").all())
+    txn.drop(key)
+    return count
+
+
 def template_hash(text: str) -> str:
     """A stable decimal hash of the template (ARM shows `templateHash` as a decimal number; its algorithm is not
     published, INF)."""
