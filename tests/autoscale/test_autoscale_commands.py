@@ -74,9 +74,18 @@ def test_the_rule_json_is_what_az_writes(run) -> None:
     (("load", "web", "120"), 2, "between 0 and 100"),
     (("load", "web", "--pattern", "zigzag 1..2 3m"), 2, "is not a load pattern"),
     (("emulator", "clock", "set", "2001-01-01T00:00:00Z"), 2, "only moves forward"),
+    # refused here, before anything is stored: exit 2, as az refuses them before sending
+    (("emulator", "clock", "set", "notatime"), 2, "is not a date-time"),
+    (("clock", "set", "notatime"), 2, "is not a date-time"),
+    (("autoscale", "simulate", "web", "--for", "30d"), 2, "at most 7d"),
+    (("autoscale", "rule", "delete", "web", "--index", "9"), 2, "has no rule 9"),
+    (("autoscale", "profile", "create", "web", "--name", "p", "--count", "2", "--start", "yesterday",
+      "--end", "2026-12-26T00:00:00"), 2, "'yesterday' is not a date-time"),
+    (("autoscale", "profile", "create", "web", "--name", "p", "--count", "2", "--recurrence", "week", "sat",
+      "--timezone", "Mars/Olympus"), 2, "'Mars/Olympus' is not a time zone"),
 ])
 def test_bad_input_is_one_line_with_the_right_exit_code(run, words, code, message) -> None:
-    if words[:2] == ("autoscale", "rule") and len(words) > 2:
+    if words[:2] in (("autoscale", "rule"), ("autoscale", "profile")) and len(words) > 2:
         run("autoscale", "create", "web", "--count", "2", "-o", "none")
     got, _out, err = run(*words)
     lines = [line for line in err.splitlines() if line.startswith("ERROR")]

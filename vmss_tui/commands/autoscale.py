@@ -19,7 +19,7 @@ from ..backends.protocol import Autoscale, LoadSimulation
 from ..domain.autoscale.durations import format_duration, short_duration
 from ..domain.autoscale.load import METRIC_NAMES, PERCENTAGE_CPU, Load, Spike, parse_pattern, parse_short_duration
 from ..domain.autoscale.model import AutoscaleSetting, ScaleDirection
-from ..domain.errors import InvalidParameter, OperationNotAllowed, ResourceNotFound
+from ..domain.errors import InvalidParameter, OperationNotAllowed, ResourceNotFound, refused_input
 from ..domain.text import escape_control
 from . import formatting as fmt
 from .parser import UsageError
@@ -328,8 +328,8 @@ def _rule_delete(inv: Invocation) -> Result:
             raise UsageError("InvalidArgumentValue", "--index takes rule numbers (see autoscale rule list) or '*'.")
         for index in indexes:
             if not 0 <= index < len(profile["rules"]):
-                raise InvalidParameter(f"Profile '{profile['name']}' has no rule {index}: it has "
-                                       f"{len(profile['rules'])} rule(s), numbered from 0.", target="index")
+                raise refused_input(f"Profile '{profile['name']}' has no rule {index}: it has "
+                                    f"{len(profile['rules'])} rule(s), numbered from 0.", target="index")
         for index in indexes:
             del profile["rules"][index]
     stored = _put(inv, setting, body)
@@ -346,9 +346,10 @@ def _profile_create(inv: Invocation) -> Result:
     profile: dict[str, Any] = {"name": args["name"], "capacity": {
         "minimum": str(minimum), "maximum": str(maximum), "default": str(count)}, "rules": []}
     zone = args["timezone"] or "UTC"
+    _check_zone(zone)
     profiles = body["properties"]["profiles"]
     if any(p["name"] == args["name"] for p in profiles):
-        raise InvalidParameter(f"Profile '{args['name']}' already exists.", target="name")
+        raise refused_input(f"Profile '{args['name']}' already exists.", target="name")
     if args["recurrence"]:
         words = [w.lower() for w in args["recurrence"]]
         if words[0] != "week" or len(words) < 2:
@@ -369,10 +370,32 @@ def _profile_create(inv: Invocation) -> Result:
     else:
         if not (args["start"] and args["end"]):
             raise UsageError("InvalidArgumentValue", "usage error: fixed schedule: --start DATETIME --end DATETIME")
+        for flag in ("start", "end"):
+            _check_moment(args[flag], flag)
         profile["fixedDate"] = {"timeZone": zone, "start": args["start"], "end": args["end"]}
         profiles.append(profile)
     stored = _put(inv, setting, body)
     return Result(data=setting_json(inv, stored), table=_setting_table, changed=True)
+
+
+def _check_zone(name: str) -> None:
+    """az checks --timezone against its list before sending; here the engine's own zone table decides."""
+    from ..domain.autoscale.engine import zone_for
+    try:
+        zone_for(name)
+    except ValueError:
+        raise refused_input(f"'{name}' is not a time zone Azure knows: use a Windows name such as "
+                            "\"W. Europe Standard Time\" or an IANA name such as Europe/Amsterdam.",
+                            target="timezone") from None
+
+
+def _check_moment(text: str, flag: str) -> None:
+    """az parses --start/--end of a fixed-date profile before sending (get_datetime_type)."""
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise refused_input(f"--{flag} '{text}' is not a date-time such as 2026-12-24T00:00:00.",
+                            target=flag) from None
 
 
 def _day(word: str) -> str:
@@ -517,7 +540,7 @@ def _simulate(inv: Invocation) -> Result:
     backend = _load_backend(inv)
     seconds = parse_short_duration(inv.args["for"] or "1h")
     if seconds > 7 * 86400:
-        raise InvalidParameter("--for can be at most 7d.", target="for")
+        raise refused_input("--for can be at most 7d.", target="for")
     clock = getattr(getattr(inv.backend, "ctx", None), "clock", None)
     now = (clock.now() if clock is not None else datetime.now(timezone.utc)).timestamp()
     load = backend.get_load(group, name)

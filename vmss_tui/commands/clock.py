@@ -11,7 +11,7 @@ from typing import Any
 
 from ..backends.protocol import EmulatedClock
 from ..domain.autoscale.load import parse_short_duration
-from ..domain.errors import InvalidParameter, OperationNotAllowed
+from ..domain.errors import OperationNotAllowed, refused_input
 from . import formatting as fmt
 from .session import Invocation, Result
 from .spec import CommandSpec, ParamSpec
@@ -40,7 +40,7 @@ def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidParameter(f"'{text}' is not a date-time such as 2026-12-24T06:00:00Z.", target="time") from None
+        raise refused_input(f"'{text}' is not a date-time such as 2026-12-24T06:00:00Z.", target="time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
