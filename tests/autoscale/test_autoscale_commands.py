@@ -112,3 +112,43 @@ def test_simulate_changes_nothing(run) -> None:
     code, out, _ = run("show", "web", "--query", "sku.capacity", "-o", "tsv")
     assert out.strip() == "2"
     assert json.loads(run("autoscale", "history", "web", "-o", "json")[1]) == []
+
+
+def test_load_clear_ends_the_spike_and_the_overrides_too(run) -> None:
+    assert run("load", "web", "30", "-o", "none")[0] == 0
+    assert run("load", "web", "--spike", "95", "10m", "-o", "none")[0] == 0
+    assert run("load", "web", "--instance", "0", "90", "-o", "none")[0] == 0
+    code, out, err = run("load", "web", "--clear", "-o", "table")
+    assert code == 0, err
+    assert out.strip() == "web: steady 0"
+    run("emulator", "clock", "advance", "3m", "-o", "none")
+    series = json.loads(run("metrics", "web", "--since", "2m", "-o", "json")[1])["timeseries"]
+    assert [point["average"] for point in series if point["average"] is not None][-1] == 0.0
+
+
+def test_load_shows_a_spike_only_while_it_lasts(run) -> None:
+    run("load", "web", "40", "-o", "none")
+    run("load", "web", "--spike", "95", "10m", "-o", "none")
+    assert run("load", "web", "-o", "table")[1].strip() == "web: steady 40; spike 95 for 10m"
+    run("emulator", "clock", "advance", "11m", "-o", "none")
+    assert run("load", "web", "-o", "table")[1].strip() == "web: steady 40"
+
+
+def test_a27_create_with_only_a_count_is_a_fixed_profile_and_no_warning(run) -> None:
+    code, out, err = run("autoscale", "create", "web", "--count", "2")
+    assert code == 0 and "WARNING" not in err
+    assert json.loads(out)["profiles"] == [{"name": "default", "rules": [],
+                                            "capacity": {"default": "2", "minimum": "2", "maximum": "2"}}]
+
+
+def test_rule_list_takes_the_indexes_rule_delete_takes(run) -> None:
+    run("autoscale", "create", "web", "--min-count", "1", "--max-count", "4", "--count", "2", "-o", "none")
+    for condition, scale in (("Percentage CPU > 70 avg 5m", "out 1"), ("Percentage CPU < 20 avg 5m", "in 1"),
+                             ("Percentage CPU > 90 avg 5m", "to 4")):
+        run("autoscale", "rule", "create", "web", "--condition", condition, "--scale", *scale.split(), "-o", "none")
+    code, out, err = run("autoscale", "rule", "list", "web", "--index", "0", "2", "-o", "table")
+    assert code == 0, err
+    assert [line.split()[0] for line in out.splitlines()[2:]] == ["0", "2"]
+    assert "scale to 4" in out and "scale in 1" not in out
+    code, _out, err = run("autoscale", "rule", "list", "web", "--index", "5")
+    assert code == 2 and "has no rule 5" in err

@@ -311,7 +311,26 @@ def _rule_list(inv: Invocation) -> Result:
         if inv.args["profile_name"] and profile["name"] != inv.args["profile_name"]:
             continue
         rows += [{"index": i, "profile": profile["name"], "rule": rule} for i, rule in enumerate(profile["rules"])]
+    if inv.args["index"]:
+        wanted = _indexes(inv.args["index"])
+        for index in sorted(wanted):
+            if not any(row["index"] == index for row in rows):
+                raise refused_input(f"{_profile_words(body, inv.args['profile_name'])} has no rule {index}: "
+                                    f"see autoscale rule list {inv.group_and_name[1]}.", target="index")
+        rows = [row for row in rows if row["index"] in wanted]
     return Result(data=rows, table=_rules_table)
+
+
+def _profile_words(body: dict[str, Any], name: str | None) -> str:
+    names = [p["name"] for p in body["properties"]["profiles"] if not name or p["name"] == name]
+    return f"Profile '{names[0]}'" if len(names) == 1 else "No profile (" + ", ".join(names) + ")"
+
+
+def _indexes(words: list[str]) -> set[int]:
+    try:
+        return {int(word) for word in words}
+    except ValueError:
+        raise UsageError("InvalidArgumentValue", "--index takes rule numbers (see autoscale rule list) or '*'.") from None
 
 
 def _rule_delete(inv: Invocation) -> Result:
@@ -322,10 +341,7 @@ def _rule_delete(inv: Invocation) -> Result:
     if wanted == ["*"]:
         profile["rules"] = []
     else:
-        try:
-            indexes = sorted({int(i) for i in wanted}, reverse=True)
-        except ValueError:
-            raise UsageError("InvalidArgumentValue", "--index takes rule numbers (see autoscale rule list) or '*'.")
+        indexes = sorted(_indexes(wanted), reverse=True)
         for index in indexes:
             if not 0 <= index < len(profile["rules"]):
                 raise refused_input(f"Profile '{profile['name']}' has no rule {index}: it has "
@@ -510,14 +526,14 @@ def _load(inv: Invocation) -> Result:
     choices = [bool(args["level"]), bool(args["pattern"]), bool(args["spike"]), bool(args["clear"])]
     if sum(choices) == 0:
         load = backend.get_load(group, name)
-        return Result(data=load.to_doc(), table=lambda _d: f"{name}: {load.describe()}")
+        return Result(data=load.to_doc(), table=lambda _d: f"{name}: {load.describe(_now(inv).timestamp())}")
     if sum(choices) > 1:
         raise UsageError("InvalidArgumentValue", "Give one of: a level, --pattern, --spike or --clear.")
     instance = args["instance"]
 
     def change(load: Load, now: float) -> Load:
         if args["clear"]:
-            return load.with_override(instance, None) if instance else load.with_pattern(None, since=now)
+            return load.without_override(instance, now) if instance else load.cleared(now)
         if args["spike"]:
             level_text, duration_text = args["spike"]
             spike = Spike(parse_pattern(level_text, now).low, now, parse_short_duration(duration_text))
@@ -532,7 +548,14 @@ def _load(inv: Invocation) -> Result:
         if instance not in ids:
             raise ResourceNotFound(f"Scale set '{name}' has no instance '{instance}'.", target=instance)
     updated = backend.change_load(group, name, change)
-    return Result(data=updated.to_doc(), table=lambda _d: f"{name}: {updated.describe()}", changed=True)
+    return Result(data=updated.to_doc(), table=lambda _d: f"{name}: {updated.describe(_now(inv).timestamp())}",
+                  changed=True)
+
+
+def _now(inv: Invocation) -> datetime:
+    """The emulated clock's now (the system clock's on Azure)."""
+    clock = getattr(getattr(inv.backend, "ctx", None), "clock", None)
+    return clock.now() if clock is not None else datetime.now(timezone.utc)
 
 
 def _simulate(inv: Invocation) -> Result:
@@ -614,7 +637,9 @@ AUTOSCALE_COMMANDS: tuple[CommandSpec, ...] = (
                   'autoscale rule create web --condition "Percentage CPU < 25 avg 10m" --scale in 1 --cooldown 10'),
     ),
     CommandSpec("autoscale rule list", "The rules, numbered for rule delete.", _rule_list, needs_set=True,
-                params=(SET, PROFILE)),
+                params=(SET, ParamSpec("index", "Only these rule numbers.", flags=("--index",), multiple=True,
+                                       metavar="I"), PROFILE),
+                examples=("autoscale rule list web", "autoscale rule list web --index 0 2")),
     CommandSpec(
         "autoscale rule delete", "Delete rules by number ('*' for all).", _rule_delete, mutating=True,
         needs_set=True, params=(SET, ParamSpec("index", "Rule numbers from rule list, or '*'.", flags=("--index",),

@@ -137,6 +137,26 @@ class Load:
             overrides[instance_id] = pattern
         return replace(self, overrides=overrides)
 
+    def without_override(self, instance_id: str, now: float) -> "Load":
+        """The instance follows the set's load again from `now` (what it ran before stays in the past)."""
+        override = self.overrides.get(instance_id)
+        if override is None:
+            return self
+        if override.since >= now:
+            return self.with_override(instance_id, None)
+        if override.until and override.until <= now:
+            return self
+        return self.with_override(instance_id, replace(override, until=now))
+
+    def cleared(self, now: float) -> "Load":
+        """No load from `now` on: no pattern, every instance override and running spike ended; the past kept."""
+        load = self.with_pattern(None, since=now)
+        for instance_id in list(load.overrides):
+            load = load.without_override(instance_id, now)
+        spikes = tuple(s if s.start + s.duration <= now else Spike(s.level, s.start, now - s.start)
+                       for s in load.spikes if s.start < now)
+        return replace(load, spikes=spikes)
+
     def with_spike(self, spike: Spike) -> "Load":
         return replace(self, spikes=tuple(s for s in self.spikes if s.start + s.duration > spike.start - 43200)
                        + (spike,))
