@@ -201,8 +201,9 @@ class MainScreen(Screen[None]):
         map_pane.border_title = "Fault domains"
         activity = ActivityPane(id="activity")
         activity.border_title = "Activity"
-        filter_input = TextField(id="filter", placeholder="filter: words or field:value, e.g. power:stopped zone:2"
-                                                          "  (Enter keeps, Esc clears)")
+        # The key bar under it says Enter keeps and Esc clears; the hint fits in 80 columns.
+        filter_input = TextField(id="filter",
+                                 placeholder="filter: words or field:value, e.g. power:stopped zone:2 ip:10.0.0.4")
         filter_input.display = False
         command_bar = CommandBar(id="command-bar")
         command_bar.display = False
