@@ -46,6 +46,7 @@ usage: vmss-tui [global options] [command] [arguments]
   vmss-tui emulator clock [show|advance 15m|set ISO-TIME]       the emulated clock (every process reads it)
   vmss-tui emulator az-login [--az PATH]                        sign the real az in to a running serve
   vmss-tui emulator az ARGS...                                  run the real az against it (signs in first)
+  vmss-tui emulator approve CODE                                approve `az login --use-device-code` as you
   vmss-tui audit [--since 2h|DATE] [--user NAME]                the audit trail
   vmss-tui ssh-config [--groups a,b] [--console-config PATH]    sshd_config block for a bastion
   vmss-tui ssh-console         the bastion's ForceCommand (TUI, remote command, or a pipe)

@@ -190,3 +190,90 @@ def test_the_image_alias_document_is_public_and_nothing_else_is(endpoint: Endpoi
         status, body, _ = endpoint.call("GET", path)
         assert status == 401, (path, body)
     assert endpoint.call("POST", "/vmss-tui/image-aliases.json", body=b"{}")[0] == 401
+
+
+AZ_CLI_APP = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+"""az's own public client id: what `az login --use-device-code` asks with."""
+
+
+def _form_post(endpoint: Endpoint, path: str, fields: dict[str, str]) -> tuple[int, Any]:
+    status, body, _ = endpoint.call("POST", path, body=urlencode(fields).encode(),
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return status, body
+
+
+def _device_poll(endpoint: Endpoint, device_code: str) -> tuple[int, Any]:
+    return _form_post(endpoint, f"/{endpoint.tenant}/oauth2/v2.0/token",
+                      {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": AZ_CLI_APP,
+                       "device_code": device_code, "client_info": "1"})
+
+
+def test_device_code_sign_in_waits_for_a_client_to_approve_and_names_it(endpoint: Endpoint) -> None:
+    status, document, _ = endpoint.call("GET", "/organizations/v2.0/.well-known/openid-configuration")
+    assert document["device_authorization_endpoint"] == f"{endpoint.base}/{endpoint.tenant}/oauth2/v2.0/devicecode"
+    status, flow = _form_post(endpoint, f"/{endpoint.tenant}/oauth2/v2.0/devicecode",
+                              {"client_id": AZ_CLI_APP, "scope": f"{endpoint.base}//.default offline_access openid "
+                                                                 "profile"})
+    assert status == 200 and flow["expires_in"] == 900 and flow["user_code"] in flow["message"]
+    assert f"vmss-tui emulator approve {flow['user_code']}" in flow["message"]
+    status, pending = _device_poll(endpoint, flow["device_code"])
+    assert (status, pending["error"], pending["error_codes"]) == (400, "authorization_pending", [70016])
+
+    approver = _own_client(endpoint, "dana")
+    approval = f"/{endpoint.tenant}/oauth2/v2.0/deviceauth"
+    status, refused = _form_post(endpoint, approval, {"user_code": flow["user_code"], "client_id": approver.client_id,
+                                                      "client_secret": approver.secret[::-1]})
+    assert (status, refused["error"]) == (401, "invalid_client")  # knowing the code is not enough: the secret is
+    assert _device_poll(endpoint, flow["device_code"])[1]["error"] == "authorization_pending"
+    status, approved = _form_post(endpoint, approval, {"user_code": flow["user_code"], "client_id": approver.client_id,
+                                                       "client_secret": approver.secret})
+    assert status == 200 and approved["username"] == "dana@vmss-tui.emulator"
+
+    status, tokens = _device_poll(endpoint, flow["device_code"])
+    assert status == 200, tokens
+    import jwt
+
+    id_claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert id_claims["aud"] == AZ_CLI_APP and id_claims["preferred_username"] == "dana@vmss-tui.emulator"
+    assert id_claims["tid"] == endpoint.tenant
+    # The code is good once: a second poll (or a replay) gets nothing.
+    assert _device_poll(endpoint, flow["device_code"])[1]["error"] == "invalid_grant"
+    # The access token works and the change it makes is audited under the approving client.
+    status, _, _ = endpoint.call("POST", f"{endpoint.web}/restart?api-version=2024-07-01", body=b"",
+                                 token=tokens["access_token"])
+    assert status == 202
+    records, _ = audit.read(endpoint.audit_log)
+    assert ("dana", "restart") in [(r.operator, r.command.rsplit("/", 1)[-1]) for r in records]
+    # A refresh token is no access token, but buys new tokens for the same user.
+    status, body, _ = endpoint.call("GET", f"{endpoint.web}?api-version=2024-07-01", token=tokens["refresh_token"])
+    assert status == 401
+    status, again = _form_post(endpoint, f"/{endpoint.tenant}/oauth2/v2.0/token",
+                               {"grant_type": "refresh_token", "client_id": AZ_CLI_APP,
+                                "refresh_token": tokens["refresh_token"],
+                                "scope": "https://management.azure.com/.default offline_access"})
+    assert status == 200, again
+    assert jwt.decode(again["access_token"], options={"verify_signature": False})["aud"] == "https://management.azure.com"
+    assert endpoint.call("GET", f"{endpoint.web}?api-version=2024-07-01", token=again["access_token"])[0] == 200
+    status, other_app = _form_post(endpoint, f"/{endpoint.tenant}/oauth2/v2.0/token",
+                                   {"grant_type": "refresh_token", "client_id": "11111111-2222-3333-4444-555555555555",
+                                    "refresh_token": tokens["refresh_token"], "scope": f"{endpoint.base}/.default"})
+    assert (status, other_app["error"]) == (400, "invalid_grant")
+
+
+def test_a_device_code_never_issued_or_forged_is_refused(endpoint: Endpoint) -> None:
+    status, body = _device_poll(endpoint, "not-a-device-code")
+    assert (status, body["error"]) == (400, "invalid_grant")
+    me = _own_client(endpoint)
+    status, body = _form_post(endpoint, f"/{endpoint.tenant}/oauth2/v2.0/deviceauth",
+                              {"user_code": "ZZZZZZZZZ", "client_id": me.client_id, "client_secret": me.secret})
+    assert (status, body["error"], body["error_codes"]) == (400, "expired_token", [70019])
+    status, body = _form_post(endpoint, f"/{endpoint.tenant}/oauth2/v2.0/token",
+                              {"grant_type": "refresh_token", "client_id": AZ_CLI_APP, "refresh_token": "a.b.c",
+                               "scope": f"{endpoint.base}/.default"})
+    assert (status, body["error"]) == (400, "invalid_grant")
+    # An access token is not a refresh token either.
+    _, answer = endpoint.token_for(me.client_id, me.secret)
+    status, body = _form_post(endpoint, f"/{endpoint.tenant}/oauth2/v2.0/token",
+                              {"grant_type": "refresh_token", "client_id": me.client_id,
+                               "refresh_token": answer["access_token"], "scope": f"{endpoint.base}/.default"})
+    assert (status, body["error"]) == (400, "invalid_grant")

@@ -26,6 +26,7 @@ from typing import Sequence, TextIO
 from ..backends.azure.client import (EMULATOR_ENDPOINT_FILE, EmulatorSignIn, emulator_sign_in,
                                      emulator_state_dir)
 from ..domain.errors import AzureError
+from ..domain.names import shown
 
 CLOUD_NAME = "vmss-tui-emulator"
 AZ_CONFIG_FOLDER = "az"
@@ -223,7 +224,47 @@ def login_is_current(endpoint: Endpoint, sign_in: EmulatorSignIn) -> bool:
         return False
     wanted = {"baseUrl": endpoint.base_url, "tenantId": sign_in.tenant_id, "clientId": sign_in.client_id}
     accounts = [s for s in profile.get("subscriptions") or () if isinstance(s, dict)]
-    return marker == wanted and any(s.get("user", {}).get("name") == sign_in.client_id for s in accounts)
+    # This user's service principal, or a user az signed in by device code (`az login --use-device-code`,
+    # approved with `vmss-tui emulator approve`) in this endpoint's tenant: either is kept.
+    return marker == wanted and any(
+        s.get("user", {}).get("name") == sign_in.client_id
+        or (s.get("user", {}).get("type") == "user" and s.get("tenantId") == sign_in.tenant_id) for s in accounts)
+
+
+def approve_device_code(endpoint: Endpoint, sign_in: EmulatorSignIn, user_code: str) -> str:
+    """Approve a waiting `az login --use-device-code` as this user's client; returns the user az signs in as.
+
+    The emulator's stand-in for Entra ID's device login page: the approval proves the client's secret
+    (a file only its owner can read), so only that OS user can approve a sign-in under their name.
+
+    Raises:
+        AzSetupError: the code is unknown, used or expired, or the secret is refused.
+    """
+    import ssl
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    form = urllib.parse.urlencode({"user_code": user_code, "client_id": sign_in.client_id,
+                                   "client_secret": sign_in.secret}).encode()
+    request = urllib.request.Request(f"{endpoint.base_url}/{endpoint.tenant_id}/oauth2/v2.0/deviceauth", data=form,
+                                     method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        context = ssl.create_default_context(cafile=str(endpoint.ca_path))
+        with urllib.request.urlopen(request, context=context, timeout=30) as answer:  # noqa: S310 - loopback https
+            return str(json.loads(answer.read())["username"])
+    except urllib.error.HTTPError as error:
+        try:
+            body = json.loads(error.read())
+            code, description = str(body["error"]), str(body["error_description"])
+        except (ValueError, KeyError, TypeError):
+            code, description = "AzFailed", f"HTTP {error.code}"
+        raise AzSetupError(description, code=code, http_status=500) from None
+    except (OSError, ValueError, KeyError) as error:
+        reason = getattr(error, "reason", None) or error
+        raise AzSetupError(f"The emulator endpoint {endpoint.base_url} does not answer ({reason}): is "
+                           "`vmss-tui emulator serve` running?", code="EndpointNotRunning", http_status=400) from None
 
 
 class _Usage(Exception):
@@ -258,7 +299,8 @@ user data dir). az-login registers the emulator as a cloud in az's own config di
 state dir, signs in as your client of the endpoint's token authority and prints the exports
 for a shell in which az reaches only the emulator: eval "$(vmss-tui emulator az-login)".
 az ARGS... runs az with that environment, signing in first when needed; its exit code is kept.
-az is --az, else VMSS_TUI_AZ, else az on PATH.
+az is --az, else VMSS_TUI_AZ, else az on PATH. `az login --use-device-code` works too: approve the
+code it prints with `vmss-tui emulator approve CODE`.
 """
 
 
@@ -286,6 +328,43 @@ def run_az_login(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     stdout.write("".join(f"export {name}={shlex.quote(value)}\n" for name, value in export_variables(endpoint).items()))
     if shutil.which("az") != az:  # found through --az or VMSS_TUI_AZ: let plain `az` in that shell be this one
         stdout.write(f"alias az={shlex.quote(az)}\n")
+    return 0
+
+
+APPROVE_USAGE = """usage: vmss-tui emulator approve [--state-dir DIR] CODE
+
+Approve a waiting `az login --use-device-code` against the emulator (the code az printed), signing
+az in as you: the emulator's stand-in for Entra ID's device login page. Only the OS user whose
+client it is can approve under that name (it proves the client's secret, readable by that user only).
+"""
+
+
+def run_approve(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
+    """`vmss-tui emulator approve [--state-dir DIR] CODE`: approve a device-code sign-in as this user."""
+    if any(word in ("-h", "--help") for word in argv):
+        stdout.write(APPROVE_USAGE)
+        return 0
+    parser = _Parser(prog="vmss-tui emulator approve", add_help=False)
+    parser.add_argument("--state-dir", type=Path, default=None)
+    parser.add_argument("code")
+    try:
+        options = parser.parse_args(argv)
+    except _Usage as exc:
+        stderr.write(f"ERROR: (UnrecognizedArguments) {exc}\n")
+        return 2
+    code = options.code.strip().upper().replace("-", "")
+    if not code.isalnum() or not 6 <= len(code) <= 16 or not code.isascii():
+        stderr.write(f"ERROR: (InvalidParameter) '{shown(options.code, 40)}' is not a device code: use the "
+                     "letters and digits az printed (e.g. ABCD2EFGH).\n")
+        return 2
+    try:
+        endpoint = load_endpoint(options.state_dir)
+        sign_in = emulator_sign_in(endpoint.state_dir)
+        username = approve_device_code(endpoint, sign_in, code)
+    except AzureError as error:
+        stderr.write(f"ERROR: {error}\n")
+        return 2 if error.http_status == 400 else 1
+    stdout.write(f"Approved {code}: az signs in to the emulator at {endpoint.base_url} as {username}.\n")
     return 0
 
 

@@ -237,6 +237,10 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
         from .az import run_az, run_az_login
 
         return run_az_login(argv[1:], stdout, stderr) if action == "az-login" else run_az(argv[1:], stderr)
+    if action == "approve":  # approve `az login --use-device-code` as this user (admin/az.py)
+        from .az import run_approve
+
+        return run_approve(argv[1:], stdout, stderr)
     if action == "check":
         from ..backends.emulator.check import run_check
 
@@ -289,5 +293,5 @@ def run_emulator_admin(argv: list[str], backend_options: dict[str, Any], yes: bo
     except AzureError as exc:
         stderr.write(f"ERROR: {exc}\n")
         return 2 if exc.nothing_sent else 1
-    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset|check|clock|az-login|az [options]\n")
+    stderr.write("ERROR: (UnrecognizedArguments) usage: vmss-tui emulator serve|quota|reset|check|clock|az-login|az|approve [options]\n")
     return 2

@@ -4,7 +4,11 @@ What `az login --service-principal` and azure-identity need from Microsoft Entra
 the OpenID discovery documents (`/{tenant}/v2.0/.well-known/openid-configuration` and the v1 form
 `/{tenant}/.well-known/openid-configuration`), the signing keys (`/{tenant}/discovery/v2.0/keys`)
 and a token endpoint (`/{tenant}/oauth2/v2.0/token`, `/{tenant}/oauth2/token`) that grants
-client credentials to the clients registered here. Tokens are RS256 JWTs signed with a key kept
+client credentials to the clients registered here. Device code sign-in (`az login --use-device-code`)
+is served too: `/{tenant}/oauth2/v2.0/devicecode` starts a flow, and the code is approved by a
+registered client proving its secret (`vmss-tui emulator approve CODE`, the stand-in for the
+device-login page), after which the polling app gets an access token, an ID token and a refresh
+token naming that client. Tokens are RS256 JWTs signed with a key kept
 in the endpoint's state directory (0600), and the endpoint accepts only tokens this authority
 issued: right signature, issuer, audience and not expired. The token's client name becomes the
 operator in the audit trail. Design and sources: docs/emulator-fidelity.md, "Sign-in and az".
@@ -44,6 +48,17 @@ TOKEN_LIFETIME_SECONDS = 3600
 ARM_AUDIENCES = ("https://management.core.windows.net", "https://management.azure.com")
 """Resources a token may be asked for besides the endpoint's own URL: the public cloud's ARM
 audiences, which the Azure SDK (`https://management.azure.com/.default`) and az ask for."""
+REFRESH_TOKEN_LIFETIME_SECONDS = 90 * 24 * 3600
+"""Entra ID's refresh tokens last 90 days (sliding); the emulator's are signed JWTs, so they survive a restart."""
+DEVICE_CODE_LIFETIME_SECONDS = 900
+"""Entra ID's device codes expire after 15 minutes (`expires_in: 900`)."""
+DEVICE_CODE_INTERVAL_SECONDS = 1
+"""How often the app should poll; Entra says 5. One second keeps `az login --use-device-code` quick here."""
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+USER_DOMAIN = "vmss-tui.emulator"
+"""The tenant's domain (`GET /tenants` reports it): a device-code sign-in's user is `<client name>@` it."""
+_USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_PUBLIC_CLIENT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 _CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
@@ -59,6 +74,20 @@ class Client:
     name: str
     """Shown as the operator in the audit trail."""
     secret: str
+
+
+@dataclass
+class DeviceFlow:
+    """A device-code sign-in waiting for, or given, approval (kept in the serving process only)."""
+
+    device_code: str
+    user_code: str
+    public_client_id: str
+    """The app that asked (az's own public client id): the ID token's audience."""
+    audience: str
+    scope: str
+    expires_at: float
+    approved_by: "Client | None" = None
 
 
 class AuthorityError(Exception):
@@ -78,6 +107,8 @@ class TokenAuthority:
         self._private_key: Any = None
         self._public_key: Any = None
         self._kid = ""
+        self._device_flows: dict[str, DeviceFlow] = {}
+        """By user code; guarded by `_lock`."""
         self._load_or_create()
 
     # ------------------------------------------------------------ state on disk
@@ -215,7 +246,9 @@ class TokenAuthority:
                                 "The access token is invalid: it was not issued by this endpoint's authority "
                                 f"({base_url.rstrip('/')}/{self.tenant_id}).", base_url)
         self._reload_clients()
-        client = self._clients.get(str(claims.get("appid", "")).lower())
+        # The client the token names: an app token's oid is its own client id; a device-code sign-in's oid is the
+        # client that approved it (its appid is the public app that asked, az's).
+        client = self._clients.get(str(claims.get("oid") or claims.get("appid", "")).lower())
         if client is None:  # the client was removed since the token was issued
             return self._refuse("InvalidAuthenticationToken",
                                 "The access token is invalid: its application is no longer registered.", base_url)
@@ -257,9 +290,13 @@ class TokenAuthority:
             return 200, self.discovery_document(base, version="" if route.startswith(".") else "v2.0"), {}
         if route == "discovery/v2.0/keys" or route == "discovery/keys":
             return 200, self.jwks(), {}
+        if route == "oauth2/v2.0/deviceauth":
+            return self._device_approval(method, headers, body, base)
         if method != "POST":
             return 405, {"error": "invalid_request",
                          "error_description": "AADSTS900561: The endpoint only accepts POST requests."}, {}
+        if route == "oauth2/v2.0/devicecode":
+            return self._device_code(headers, body, base)
         return self._token(headers, body, base, v1=(route == "oauth2/token"))
 
     def discovery_document(self, base: str, *, version: str = "v2.0") -> dict[str, Any]:
@@ -275,7 +312,8 @@ class TokenAuthority:
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "grant_types_supported": ["client_credentials"],
+            "grant_types_supported": ["client_credentials", DEVICE_GRANT, "refresh_token"],
+            **({"device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode"} if v2 else {}),
             "issuer": self.issuer(base) if v2 else f"{root}/",
             "request_uri_parameter_supported": False,
             "authorization_endpoint": f"{root}/oauth2/v2.0/authorize" if v2 else f"{root}/oauth2/authorize",
@@ -304,16 +342,21 @@ class TokenAuthority:
                           "e": b64(numbers.e)}]}
 
     def _token(self, headers: Mapping[str, str], body: bytes, base: str, *, v1: bool) -> Answer:
+        """The token endpoint: client credentials, and (v2) the device-code and refresh-token grants."""
+        form = _form(headers, body)
+        if not isinstance(form, dict):
+            return form
+        grant = form.get("grant_type", "")
+        if grant == DEVICE_GRANT and not v1:
+            return self._device_token(form, base)
+        if grant == "refresh_token" and not v1:
+            return self._refreshed(form, base)
+        return self._client_credentials(form, headers, base, v1=v1)
+
+    def _client_credentials(self, form: dict[str, str], headers: Mapping[str, str], base: str, *,
+                            v1: bool) -> Answer:
         """The client-credentials grant: a registered client's id and secret buy a token for an ARM audience."""
         lowered = {k.lower(): v for k, v in headers.items()}
-        if not lowered.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
-            return _oauth_error(400, "invalid_request", 900144,
-                                "The request body must be application/x-www-form-urlencoded.")
-        try:
-            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
-                                  max_num_fields=32))
-        except (UnicodeDecodeError, ValueError):
-            return _oauth_error(400, "invalid_request", 900144, "The request body is not a form.")
         client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
         basic = lowered.get("authorization", "")
         if basic.lower().startswith("basic "):
@@ -330,7 +373,25 @@ class TokenAuthority:
         if grant != "client_credentials":
             return _oauth_error(400, "unsupported_grant_type", 70003,
                                 f"The app requested an unsupported grant type '{shown(grant)}': this authority "
-                                "grants client_credentials only (az login --service-principal).")
+                                "grants client_credentials (az login --service-principal), and on the v2.0 endpoint "
+                                "device codes (az login --use-device-code) and refresh tokens.")
+        client = self._authenticated(client_id, secret)
+        if not isinstance(client, Client):
+            return client
+        audience = self._audience(form, base, v1=v1)
+        if not isinstance(audience, str):
+            return audience
+        token = self.issue(client, audience, base)
+        resources = [audience]
+        answer: dict[str, Any] = {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS - 1,
+                                  "ext_expires_in": TOKEN_LIFETIME_SECONDS - 1, "access_token": token}
+        if v1:
+            answer.update({"expires_on": str(int(time.time()) + TOKEN_LIFETIME_SECONDS - 1),
+                           "resource": resources[0]})
+        return 200, answer, {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+    def _authenticated(self, client_id: str, secret: str) -> "Client | Answer":
+        """The registered client whose secret this is, or Entra ID's refusal."""
         if not client_id:
             return _oauth_error(400, "invalid_request", 900144,
                                 "The request body must contain the following parameter: 'client_id'.")
@@ -350,30 +411,175 @@ class TokenAuthority:
                                 "Invalid client secret provided. Ensure the secret being sent in the request is the "
                                 f"client secret value, not the client secret ID, for a secret added to app "
                                 f"'{client.client_id}'.")
+        return client
+
+    def _audience(self, form: Mapping[str, str], base: str, *, v1: bool) -> "str | Answer":
+        """The one ARM resource a token request's scope (v2) or resource (v1) names, or `invalid_scope`."""
         if v1:
             resources = [form.get("resource", "")]
         else:
             resources = [s for s in form.get("scope", "").split() if s not in _RESERVED_SCOPES]
             resources = [s[:-len("/.default")] if s.endswith("/.default") else "" for s in resources]
-        audiences = self.allowed_audiences(base)
-        if len(resources) != 1 or resources[0] not in audiences:
+        if len(resources) != 1 or resources[0] not in self.allowed_audiences(base):
             asked = form.get("resource" if v1 else "scope", "")
             return _oauth_error(400, "invalid_scope", 70011,
                                 f"The provided value for the input parameter 'scope' is not valid: "
                                 f"'{shown(asked, 200)}'. This authority issues tokens for the ARM endpoint only: "
                                 f"'{base}/.default' or 'https://management.azure.com/.default'.")
-        token = self.issue(client, resources[0], base)
-        answer: dict[str, Any] = {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS - 1,
-                                  "ext_expires_in": TOKEN_LIFETIME_SECONDS - 1, "access_token": token}
-        if v1:
-            answer.update({"expires_on": str(int(time.time()) + TOKEN_LIFETIME_SECONDS - 1),
-                           "resource": resources[0]})
-        return 200, answer, {"Cache-Control": "no-store", "Pragma": "no-cache"}
+        return resources[0]
+
+    # ------------------------------------------------------------ device code and refresh tokens
+
+    def _device_code(self, headers: Mapping[str, str], body: bytes, base: str) -> Answer:
+        """Start a device-code sign-in (RFC 8628 section 3.1-3.2, as Entra ID answers it)."""
+        form = _form(headers, body)
+        if not isinstance(form, dict):
+            return form
+        public_client_id = form.get("client_id", "")
+        if not _PUBLIC_CLIENT_ID.match(public_client_id):
+            return _oauth_error(400, "invalid_request", 900144,
+                                "The request body must contain the following parameter: 'client_id' (a GUID).")
+        audience = self._audience(form, base, v1=False)
+        if not isinstance(audience, str):
+            return audience
+        now = time.time()
+        user_code = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(9))
+        flow = DeviceFlow(secrets.token_urlsafe(32), user_code, public_client_id, audience, form.get("scope", ""),
+                          now + DEVICE_CODE_LIFETIME_SECONDS)
+        with self._lock:
+            self._device_flows = {code: f for code, f in self._device_flows.items() if f.expires_at > now}
+            if len(self._device_flows) >= 256:  # a loop asking for codes cannot grow the server without bound
+                return _oauth_error(400, "temporarily_unavailable", 90100,
+                                    "Too many device codes are waiting for approval; try again later.")
+            self._device_flows[user_code] = flow
+        verification = f"{base}/{self.tenant_id}/oauth2/v2.0/deviceauth"
+        return 200, {"user_code": user_code, "device_code": flow.device_code, "verification_uri": verification,
+                     "expires_in": DEVICE_CODE_LIFETIME_SECONDS, "interval": DEVICE_CODE_INTERVAL_SECONDS,
+                     "message": (f"To sign in to the vmss-tui emulator, run `vmss-tui emulator approve {user_code}` "
+                                 "in another terminal, as the user to sign in as (it proves that user's client "
+                                 "secret; the emulator's stand-in for the device login page).")}, \
+            {"Cache-Control": "no-store"}
+
+    def _device_approval(self, method: str, headers: Mapping[str, str], body: bytes, base: str) -> Answer:
+        """Approve a waiting device code as the registered client whose id and secret come with it."""
+        if method != "POST":
+            return 405, {"error": "invalid_request", "error_description": (
+                "Approve a device code with `vmss-tui emulator approve CODE` (POST user_code, client_id and "
+                "client_secret here).")}, {}
+        form = _form(headers, body)
+        if not isinstance(form, dict):
+            return form
+        client = self._authenticated(form.get("client_id", ""), form.get("client_secret", ""))
+        if not isinstance(client, Client):
+            return client
+        user_code = form.get("user_code", "").strip().upper().replace("-", "")
+        with self._lock:
+            flow = self._device_flows.get(user_code)
+            if flow is None or flow.expires_at <= time.time():
+                return _oauth_error(400, "expired_token", 70019,
+                                    f"The code '{shown(user_code, 40)}' is not waiting for approval: it was never "
+                                    "issued, was already used, or expired (codes last 15 minutes).")
+            if flow.approved_by is not None:
+                return _oauth_error(400, "invalid_grant", 70000,
+                                    f"The code '{user_code}' was already approved.")
+            flow.approved_by = client
+        return 200, {"approved": True, "user_code": user_code, "name": client.name,
+                     "username": f"{client.name}@{USER_DOMAIN}"}, {"Cache-Control": "no-store"}
+
+    def _device_token(self, form: Mapping[str, str], base: str) -> Answer:
+        """Poll for a device code's tokens: pending until approved, then once, then never again."""
+        device_code = form.get("device_code", "")
+        with self._lock:
+            flow = next((f for f in self._device_flows.values()
+                         if hmac.compare_digest(f.device_code.encode(), device_code.encode())), None)
+            if flow is None:
+                return _oauth_error(400, "invalid_grant", 70000,
+                                    "The provided device code is not valid: it was never issued or was already used.")
+            if flow.expires_at <= time.time():
+                del self._device_flows[flow.user_code]
+                return _oauth_error(400, "expired_token", 70019,
+                                    "Verification code expired. Start the sign-in again (codes last 15 minutes).")
+            if flow.approved_by is None:
+                return _oauth_error(400, "authorization_pending", 70016,
+                                    "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+            del self._device_flows[flow.user_code]
+        return self._user_tokens(flow.approved_by, flow.public_client_id, flow.audience, flow.scope, base)
+
+    def _refreshed(self, form: Mapping[str, str], base: str) -> Answer:
+        """A refresh token (ours, unexpired, for this app, its client still registered) buys new tokens."""
+        import jwt
+
+        try:
+            claims = jwt.decode(form.get("refresh_token", ""), self._public_key, algorithms=["RS256"],
+                                audience=self._refresh_audience(base), issuer=self.issuer(base),
+                                options={"require": ["exp", "iat", "aud", "iss", "sub", "azp"]})
+        except jwt.PyJWTError:
+            return _oauth_error(400, "invalid_grant", 9002313,
+                                "Invalid request. The refresh token is malformed, expired or was not issued by this "
+                                "authority. Sign in again (az login).")
+        if str(claims["azp"]).lower() != form.get("client_id", "").lower():
+            return _oauth_error(400, "invalid_grant", 70000,
+                                "The refresh token was issued to a different application.")
+        self._reload_clients()
+        client = self._clients.get(str(claims["sub"]).lower())
+        if client is None:
+            return _oauth_error(400, "invalid_grant", 700016,
+                                "The client the refresh token names is no longer registered. Sign in again.")
+        audience = self._audience(form, base, v1=False)
+        if not isinstance(audience, str):
+            return audience
+        return self._user_tokens(client, str(claims["azp"]), audience, form.get("scope", ""), base)
+
+    def _refresh_audience(self, base: str) -> str:
+        """A refresh token's audience: the authority itself, never an ARM audience (so it is no access token)."""
+        return f"{self.issuer(base)}/refresh"
+
+    def _user_tokens(self, client: Client, public_client_id: str, audience: str, scope: str, base: str) -> Answer:
+        """Access, ID and refresh tokens for a signed-in user (the approving client), as Entra ID returns them."""
+        import base64
+
+        import jwt
+
+        now = int(time.time())
+        username = f"{client.name}@{USER_DOMAIN}"
+        access = jwt.encode({"aud": audience, "iss": self.issuer(base), "iat": now, "nbf": now,
+                             "exp": now + TOKEN_LIFETIME_SECONDS, "sub": client.client_id, "oid": client.client_id,
+                             "appid": public_client_id, "azp": public_client_id, "name": client.name,
+                             "upn": username, "unique_name": username, "tid": self.tenant_id, "idtyp": "user",
+                             "scp": "user_impersonation", "ver": "2.0", "uti": secrets.token_urlsafe(16)},
+                            self._private_key, algorithm="RS256", headers={"kid": self._kid})
+        id_token = jwt.encode({"aud": public_client_id, "iss": self.issuer(base), "iat": now, "nbf": now,
+                               "exp": now + TOKEN_LIFETIME_SECONDS, "sub": client.client_id, "oid": client.client_id,
+                               "tid": self.tenant_id, "name": client.name, "preferred_username": username,
+                               "ver": "2.0"}, self._private_key, algorithm="RS256", headers={"kid": self._kid})
+        refresh = jwt.encode({"aud": self._refresh_audience(base), "iss": self.issuer(base), "iat": now,
+                              "exp": now + REFRESH_TOKEN_LIFETIME_SECONDS, "sub": client.client_id,
+                              "azp": public_client_id, "typ": "refresh", "uti": secrets.token_urlsafe(16)},
+                             self._private_key, algorithm="RS256", headers={"kid": self._kid})
+        info = base64.urlsafe_b64encode(json.dumps({"uid": client.client_id, "utid": self.tenant_id}).encode())
+        granted = " ".join(part for part in scope.split() if part != "offline_access") or f"{audience}/.default"
+        return 200, {"token_type": "Bearer", "scope": granted, "expires_in": TOKEN_LIFETIME_SECONDS - 1,
+                     "ext_expires_in": TOKEN_LIFETIME_SECONDS - 1, "access_token": access, "refresh_token": refresh,
+                     "id_token": id_token, "client_info": info.decode().rstrip("=")}, \
+            {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _form(headers: Mapping[str, str], body: bytes) -> "dict[str, str] | Answer":
+    """An OAuth request's form body, or Entra ID's refusal of a body that is not one."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if not lowered.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
+        return _oauth_error(400, "invalid_request", 900144,
+                            "The request body must be application/x-www-form-urlencoded.")
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
+                              max_num_fields=32))
+    except (UnicodeDecodeError, ValueError):
+        return _oauth_error(400, "invalid_request", 900144, "The request body is not a form.")
 
 
 _ROUTE = re.compile(r"^/(?P<tenant>[^/]+)/(?P<route>v2\.0/\.well-known/openid-configuration|"
                     r"\.well-known/openid-configuration|discovery/v2\.0/keys|discovery/keys|oauth2/v2\.0/token|"
-                    r"oauth2/token)$", re.IGNORECASE)
+                    r"oauth2/token|oauth2/v2\.0/devicecode|oauth2/v2\.0/deviceauth)$", re.IGNORECASE)
 
 
 def _oauth_error(status: int, error: str, code: int, description: str) -> Answer:
