@@ -162,3 +162,13 @@ def test_az_monitor_autoscale_update_list_and_delete(served: ServedAz) -> None:
     run = served.az("monitor", "autoscale", "delete", "-g", RG, "-n", SETTING)
     assert run.code == 0, run.stderr
     assert served.read("list_autoscale_settings", RG) == []
+
+
+def test_a27_az_monitor_autoscale_create_with_only_a_count_stores_a_fixed_profile(served: ServedAz) -> None:
+    run = served.az("monitor", "autoscale", "create", "-g", RG, "--resource", "web", "--resource-type",
+                    "Microsoft.Compute/virtualMachineScaleSets", "--name", "web-fixed", "--count", "2", "-o", "json")
+    assert run.code == 0, run.stderr
+    assert "Follow up" not in run.stderr  # az warns only when min, max and count differ
+    stored = served.read("get_autoscale_setting", RG, "web-fixed")
+    assert [(p.name, p.capacity.minimum, p.capacity.maximum, p.capacity.default, p.rules) for p in stored.profiles] == [
+        ("default", 2, 2, 2, ())]
