@@ -218,3 +218,20 @@ async def test_enter_on_a_set_goes_to_the_autoscale_pane_while_it_is_open(make_a
         await settle(pilot)
         assert app.focused is pane
         assert pane.key == ("practice-rg", app.screen.selected_key[1]) and pane.key[1] != "web"
+
+
+async def test_the_pane_tells_the_cooldown_left_after_a_scale(make_app: Any, backend: Any,
+                                                              fake_clock: FakeClock) -> None:
+    autoscaled(backend, fake_clock, minutes=2)  # web's 6 instances went to the maximum 5: a scale, a cooldown
+    left = backend.autoscale_status(RG, "web").cooldown_left
+    assert 0 < left <= 600  # the longest cooldown of the rules (10m) since that scale
+    from vmss_tui.domain.autoscale.durations import short_duration
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_pane(pilot)
+        text = pane_text(app)
+        assert f"cooldown {short_duration(left)} left" in text, text
+        fake_clock.advance(left + 1)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "no cooldown" in pane_text(app)  # at the maximum: no new scale, no new cooldown
