@@ -143,7 +143,9 @@ RESOURCE_COMMANDS: tuple[CommandSpec, ...] = (
         "group delete", "Delete a resource group and every scale set and VM in it (asks unless --yes).",
         _group_delete, mutating=True, destructive=True, waits=True, params=(GROUP_NAME,),
         confirm_text=_confirm_group_delete,
-        help="Everything in the group goes: Uniform and Flexible scale sets, their instances and VMs.",
+        help=("Everything in the group goes: Uniform and Flexible scale sets, their instances and VMs, its network "
+              "resources (virtual networks, load balancers, public IPs, NSGs), its capacity reservation groups and "
+              "its deployment history."),
         examples=("group delete lab-rg", "group delete lab-rg --yes --no-wait"),
     ),
     CommandSpec(
