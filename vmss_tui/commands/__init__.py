@@ -17,20 +17,26 @@ from typing import TYPE_CHECKING, Any
 
 from .executor import confirmation_prompt, run_line, run_tokens
 from .parser import LINE_OPTIONS, OUTPUT_FORMATS, UsageError
-from .registry import COMMAND_INDEX, COMMANDS, get_command
+from .registry import COMMAND_INDEX, get_command
 from .session import Invocation, Outcome, Result, Session
 from .spec import CommandSpec, ParamSpec
 
 if TYPE_CHECKING:
     from .completion import Completion, CompletionCache, complete
+    from .registry import COMMANDS
 
 
 def __getattr__(name: str) -> Any:
-    """Completion loads on first use: the one-shot CLI never needs it."""
+    """Completion loads on first use: the one-shot CLI never needs it. So does the list of every
+    command (`COMMANDS`), which imports every noun's module (see `registry`)."""
     if name in ("Completion", "CompletionCache", "complete"):
         from . import completion
 
         return getattr(completion, name)
+    if name == "COMMANDS":
+        from .registry import all_commands
+
+        return all_commands()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

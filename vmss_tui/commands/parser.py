@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,9 +94,20 @@ def command_words(tokens: list[str], commands: dict[str, CommandSpec]) -> int:
     """
     for count in range(min(MAX_COMMAND_WORDS, len(tokens)), 1, -1):
         phrase = " ".join(tokens[:count]).lower()
-        if phrase in commands or any(key.startswith(phrase + " ") for key in commands):
+        if phrase in commands or keys_starting(commands, phrase):
             return count
     return 1
+
+
+def keys_starting(commands: Mapping[str, CommandSpec], phrase: str) -> list[str]:
+    """The command names that begin with the words of `phrase` and go on (`group` -> `group create`, ...).
+
+    The registry's index answers it loading only that noun's commands (`registry.CommandIndex`).
+    """
+    starting = getattr(commands, "keys_starting", None)
+    if starting is not None:
+        return starting(phrase)  # type: ignore[no-any-return]
+    return [key for key in commands if key.startswith(phrase.lower() + " ")]
 
 
 def find_command(word: str, commands: dict[str, CommandSpec]) -> CommandSpec:
@@ -103,7 +115,7 @@ def find_command(word: str, commands: dict[str, CommandSpec]) -> CommandSpec:
     spec = commands.get(word.lower())
     if spec is not None:
         return spec
-    verbs = sorted(key[len(word) + 1:] for key in commands if key.startswith(f"{word.lower()} "))
+    verbs = sorted(key[len(word) + 1:] for key in keys_starting(commands, word))
     if verbs:
         shown = escape_control(word.lower())
         raise UsageError("MissingSubcommand", f"'{shown}' needs one of: {', '.join(verbs)} "

@@ -2,11 +2,18 @@
 
 The CLI, the REPL and the TUI's `:` bar and palette are all generated from `COMMANDS`.
 Handlers return JSON-able data (ARM resources as az prints them, see `formatting`) and never print.
+
+The scale-set commands are declared here; the other nouns' commands (`group`, `autoscale`,
+`deployment`, `network`, `clock`, `capacity-reservation`, `ssh`) in their own modules, which are
+imported when a command of theirs is first looked up (`COMMAND_INDEX`, `NOUN_MODULES`) or when
+every command is listed (`COMMANDS`, help, completion, the palette). A one-shot `vmss-tui list`
+imports none of them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Callable
 
 from ..backends.protocol import Network
 from ..domain.errors import InvalidParameter, OperationNotAllowed
@@ -23,13 +30,9 @@ from ..domain.models import (
 )
 from ..domain.tags import Tags, as_pairs, validate_tags
 from . import formatting as fmt
-from .autoscale import AUTOSCALE_COMMANDS
-from .clock import CLOCK_COMMANDS
-from .network import ADD_VM_PARAMS, CREATE_PARAMS, NETWORK_COMMANDS, inbound_ports, network_options
-from .deployments import DEPLOYMENT_COMMANDS
-from .resource_groups import RESOURCE_COMMANDS, parse_tags
-from .reservations import CAPACITY_RESERVATION_COMMANDS, CAPACITY_RESERVATION_GROUP, group_option
-from .ssh import SSH_COMMANDS
+from .network import ADD_VM_PARAMS, CREATE_PARAMS, inbound_ports, network_options
+from .resource_groups import parse_tags
+from .reservations import CAPACITY_RESERVATION_GROUP, group_option
 from .session import Invocation, Result, find_scale_set
 from .parser import UsageError
 from .spec import CommandSpec, ParamSpec
@@ -357,10 +360,11 @@ def _help(inv: Invocation) -> Result:
     from .parser import find_command
 
     words = inv.args["topic"]
+    commands = all_commands()
     if not words:
-        return _text(overview(COMMANDS))
+        return _text(overview(commands))
     topic = " ".join(words).lower()
-    nouns = tuple(spec for spec in COMMANDS if spec.name.startswith(f"{topic} "))
+    nouns = tuple(spec for spec in commands if spec.name.startswith(f"{topic} "))
     if nouns and topic not in COMMAND_INDEX:  # `help group`: the commands of that noun
         return _text(overview(nouns))
     return _text(command_help(find_command(topic, COMMAND_INDEX)))
@@ -377,7 +381,7 @@ def _operation(inv: Invocation) -> Result:
 
 # ---------------------------------------------------------------- declarations
 
-COMMANDS: tuple[CommandSpec, ...] = (
+SCALE_SET_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "list", "List scale sets (in one group with -g).", _list, aliases=("ls",),
         examples=("list", "list -g practice-rg -o json", "list --query \"[].{name:name, capacity:sku.capacity}\""),
@@ -525,19 +529,146 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("help", "help scale", "help group create"),
     ),
     CommandSpec("exit", "Leave the shell (Ctrl-D works too).", _exit, aliases=("quit",), repl_only=True),
-    *RESOURCE_COMMANDS,
-    *DEPLOYMENT_COMMANDS,
-    *NETWORK_COMMANDS,
-    *AUTOSCALE_COMMANDS,
-    *CLOCK_COMMANDS,
-    *CAPACITY_RESERVATION_COMMANDS,
-    *SSH_COMMANDS,
 )
+"""The commands declared here (the scale set's own), in the order help lists them."""
 
-COMMAND_INDEX: dict[str, CommandSpec] = {
-    key: spec for spec in COMMANDS for key in (spec.name, *spec.aliases)
-}
+
+# ---------------------------------------------------------------- the other nouns, loaded on first use
+
+
+def _resource_group_commands() -> tuple[CommandSpec, ...]:
+    from .resource_groups import RESOURCE_COMMANDS
+
+    return RESOURCE_COMMANDS
+
+
+def _deployment_commands() -> tuple[CommandSpec, ...]:
+    from .deployments import DEPLOYMENT_COMMANDS
+
+    return DEPLOYMENT_COMMANDS
+
+
+def _network_commands() -> tuple[CommandSpec, ...]:
+    from .network import NETWORK_COMMANDS
+
+    return NETWORK_COMMANDS
+
+
+def _autoscale_commands() -> tuple[CommandSpec, ...]:
+    from .autoscale import AUTOSCALE_COMMANDS
+
+    return AUTOSCALE_COMMANDS
+
+
+def _clock_commands() -> tuple[CommandSpec, ...]:
+    from .clock import CLOCK_COMMANDS
+
+    return CLOCK_COMMANDS
+
+
+def _capacity_reservation_commands() -> tuple[CommandSpec, ...]:
+    from .reservations import CAPACITY_RESERVATION_COMMANDS
+
+    return CAPACITY_RESERVATION_COMMANDS
+
+
+def _ssh_commands() -> tuple[CommandSpec, ...]:
+    from .ssh import SSH_COMMANDS
+
+    return SSH_COMMANDS
+
+
+NOUN_MODULES: tuple[tuple[tuple[str, ...], Callable[[], tuple[CommandSpec, ...]]], ...] = (
+    (("group", "usage"), _resource_group_commands),
+    (("deploy", "deployment", "export-template"), _deployment_commands),
+    (("connection-info", "network"), _network_commands),
+    (("autoscale", "metrics", "load"), _autoscale_commands),
+    (("clock",), _clock_commands),
+    (("capacity-reservation",), _capacity_reservation_commands),
+    (("ssh",), _ssh_commands),
+)
+"""Each module's commands (after the scale set's, in this order) and the first words of every name and
+alias they declare: a lookup of one of those words imports that module, and only that one.
+`tests/commands/test_lazy_registry.py` holds every module to its words."""
+
+
+def _index_of(commands: tuple[CommandSpec, ...]) -> dict[str, CommandSpec]:
+    return {key: spec for spec in commands for key in (spec.name, *spec.aliases)}
+
+
+class CommandIndex(Mapping[str, CommandSpec]):
+    """Every name and alias, lower-case, to its command: the scale set's at once, another noun's
+    when a key of that noun is first asked for (`get`, `in`, `[]`, `keys_starting`); iterating
+    (or `len`) loads every noun, in registry order."""
+
+    def __init__(self, own: tuple[CommandSpec, ...],
+                 nouns: tuple[tuple[tuple[str, ...], Callable[[], tuple[CommandSpec, ...]]], ...]) -> None:
+        self._own = own
+        self._nouns = nouns
+        self._loader_of = {word: loader for words, loader in nouns for word in words}
+        self._loaded: dict[Callable[[], tuple[CommandSpec, ...]], tuple[CommandSpec, ...]] = {}
+        self._entries = _index_of(own)
+        self._complete = False
+
+    def _load_word(self, key: str) -> None:
+        loader = self._loader_of.get(key.split(" ", 1)[0])
+        if loader is not None and loader not in self._loaded:
+            commands = self._loaded[loader] = loader()
+            self._entries.update(_index_of(commands))
+
+    def all_commands(self) -> tuple[CommandSpec, ...]:
+        """Every command, the scale set's first, then each noun's in `NOUN_MODULES` order."""
+        for _words, loader in self._nouns:
+            if loader not in self._loaded:
+                self._loaded[loader] = loader()
+        commands = self._own + tuple(spec for _words, loader in self._nouns for spec in self._loaded[loader])
+        if not self._complete:
+            self._entries = _index_of(commands)  # registry order, whatever was loaded first
+            self._complete = True
+        return commands
+
+    def keys_starting(self, phrase: str) -> list[str]:
+        """The keys that begin with the words of `phrase` and go on (`autoscale rule` -> `autoscale rule create`,
+        ...), loading only the noun `phrase` begins with."""
+        phrase = phrase.lower()
+        self._load_word(phrase)
+        return [key for key in self._entries if key.startswith(phrase + " ")]
+
+    def __getitem__(self, key: str) -> CommandSpec:
+        if key not in self._entries:
+            self._load_word(key)
+        return self._entries[key]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        if key not in self._entries:
+            self._load_word(key)
+        return key in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        self.all_commands()
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        self.all_commands()
+        return len(self._entries)
+
+
+COMMAND_INDEX = CommandIndex(SCALE_SET_COMMANDS, NOUN_MODULES)
 """Every name and alias, lower-case, to its command."""
+
+
+def all_commands() -> tuple[CommandSpec, ...]:
+    """Every command in registry order (imports every noun's module)."""
+    return COMMAND_INDEX.all_commands()
+
+
+def __getattr__(name: str) -> Any:
+    """`COMMANDS`, every command in registry order, is made when first asked for (it loads every noun)."""
+    if name == "COMMANDS":
+        return all_commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_command(name: str) -> CommandSpec | None:
