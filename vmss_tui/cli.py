@@ -278,11 +278,33 @@ def open_session(settings: Settings, *, interactive_stdin: bool, stderr: TextIO)
         progress=ProgressLine(stderr) if stderr.isatty() else None,
     )
     session.color = stdout_tty and not os.environ.get("NO_COLOR")
-    from .commands.console import StdioTerminal
-
-    session.terminal = StdioTerminal()  # `ssh` takes over this process's terminal (the TUI lends none)
+    session.terminal = ProcessTerminal()  # `ssh` takes over this process's terminal (the TUI lends none)
     attach_console(settings, session, backend)
     return session
+
+
+class ProcessTerminal:
+    """This process's own terminal, which `ssh` takes over: `commands.console.StdioTerminal`, imported
+    when `ssh` first uses it (the console module is a tenth of a one-shot start that never needs it)."""
+
+    def __init__(self) -> None:
+        self._terminal: Any = None
+
+    def _opened(self) -> Any:
+        if self._terminal is None:
+            from .commands.console import StdioTerminal
+
+            self._terminal = StdioTerminal()
+        return self._terminal
+
+    def read_line(self, prompt: str) -> str:
+        return self._opened().read_line(prompt)  # type: ignore[no-any-return]
+
+    def write(self, text: str) -> None:
+        self._opened().write(text)
+
+    def sleep(self, seconds: float) -> None:
+        self._opened().sleep(seconds)
 
 
 def attach_console(settings: Settings, session: Any, backend: Any) -> None:
