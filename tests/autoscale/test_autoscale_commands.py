@@ -78,6 +78,7 @@ def test_the_rule_json_is_what_az_writes(run) -> None:
     (("emulator", "clock", "set", "notatime"), 2, "is not a date-time"),
     (("clock", "set", "notatime"), 2, "is not a date-time"),
     (("autoscale", "simulate", "web", "--for", "30d"), 2, "at most 7d"),
+    (("metrics", "web", "--interval", "7m"), 2, "Azure Monitor has no PT7M interval"),
     (("autoscale", "rule", "delete", "web", "--index", "9"), 2, "has no rule 9"),
     (("autoscale", "profile", "create", "web", "--name", "p", "--count", "2", "--start", "yesterday",
       "--end", "2026-12-26T00:00:00"), 2, "'yesterday' is not a date-time"),

@@ -479,6 +479,10 @@ def _metrics(inv: Invocation) -> Result:
     group, name = inv.group_and_name
     metric = inv.args["metric"] or PERCENTAGE_CPU
     interval = parse_period(inv.args["interval"] or "1m", field="interval")
+    from ..domain.autoscale.metrics import METRIC_INTERVALS
+    if format_duration(interval) not in METRIC_INTERVALS:  # the same refusal on Azure and in the emulator
+        raise refused_input(f"Azure Monitor has no {format_duration(interval)} interval; use one of "
+                            "1m, 5m, 15m, 30m, 1h, 6h, 12h, 1d.", target="interval")
     since = _since(inv.args["since"], 30 * 60)
     clock = getattr(getattr(inv.backend, "ctx", None), "clock", None)
     end = clock.now() if clock is not None else datetime.now(timezone.utc)

@@ -23,6 +23,7 @@ from ...domain import errors, names
 from ...domain.autoscale.durations import format_duration, parse_duration
 from ...domain.autoscale.engine import Evaluation, Outcome
 from ...domain.autoscale.load import AVAILABLE_MEMORY_BYTES, NETWORK_IN_TOTAL, PERCENTAGE_CPU
+from ...domain.autoscale.metrics import METRIC_INTERVALS
 from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic
 from ..routing import RG, SUB, VMSS, Request, Response, Route
 from .resources import require_group
@@ -35,7 +36,7 @@ SETTINGS = INSIGHTS + r"/autoscalesettings"
 SETTING = SETTINGS + r"/(?P<setting>[^/]+)"
 NAMESPACE = "Microsoft.Compute/virtualMachineScaleSets"
 
-INTERVALS = ("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D")
+INTERVALS = METRIC_INTERVALS
 """The time grains Azure Monitor serves platform metrics at (MetricSpecification.supportedTimeGrainTypes)."""
 MAX_SPAN = timedelta(days=31)
 """The longest timespan one query may read (the emulator's own guard: every minute is computed, ~2 s a month)."""

@@ -25,12 +25,13 @@ from ...domain import errors, names
 from .translated import translated
 from ...domain.autoscale.durations import format_duration
 from ...domain.autoscale.engine import EVALUATION_INTERVAL, Evaluation, Outcome, active_profile, evaluate
+from ...domain.autoscale.metrics import METRIC_INTERVALS
 from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic, MetricTrigger, TimeAggregation
 from ...domain.autoscale.status import AutoscaleStatus
 
 log = logging.getLogger(__name__)
 
-METRIC_GRAINS = ("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D")
+METRIC_GRAINS = METRIC_INTERVALS
 """The intervals Azure Monitor answers platform metrics at."""
 ACTIVITY_LOG_DAYS = 89
 """The activity log keeps 90 days; a history without `since` asks for all of it."""

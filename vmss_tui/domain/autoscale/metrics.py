@@ -14,6 +14,10 @@ from typing import Mapping, Sequence
 
 from .model import MetricStatistic, MetricTrigger, TimeAggregation
 
+METRIC_INTERVALS = ("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D")
+"""The intervals Azure Monitor answers platform metrics at (`supportedTimeGrainTypes`): the endpoint,
+the live adapter and the `metrics` command accept these and no other."""
+
 Samples = Mapping[str, Sequence[tuple[float, float]]]
 """Per instance id, its (epoch seconds, value) points, oldest first: what the load model produced."""
 
