@@ -48,7 +48,7 @@ def test_a_clock_advance_lets_autoscale_act_on_the_load(capsys, estate_db: Path)
     ("argv", "code", "message"),
     [
         (["clock", "advance", "soon"], 2, "ERROR: (InvalidParameter)"),
-        (["clock", "set", "yesterday"], 1, "ERROR: (InvalidParameter) 'yesterday' is not a date-time"),
+        (["clock", "set", "yesterday"], 2, "ERROR: (InvalidParameter) 'yesterday' is not a date-time"),
         (["clock", "set", "2000-01-01T00:00:00Z"], 2, "the emulated clock only moves forward"),
         (["clock", "advance"], 2, "ERROR:"),
         (["clock", "advance", "10m", "--read-only"], 2, "ERROR: (ReadOnly)"),
