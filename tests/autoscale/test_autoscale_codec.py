@@ -67,6 +67,24 @@ def test_a23_more_than_20_profiles_or_10_rules_is_refused() -> None:
         setting_from_arm(body, name="a")
 
 
+def test_a23_the_limits_are_exact_20_profiles_and_10_rules_pass_21_and_11_do_not() -> None:
+    def with_counts(profiles: int, rules: int) -> dict:
+        body = quickstart_body()
+        first = body["properties"]["profiles"][0]
+        first["rules"] = [copy.deepcopy(first["rules"][i % 2]) for i in range(rules)]
+        body["properties"]["profiles"] = [first] + [dict(copy.deepcopy(first), name=f"p{i}", rules=[], fixedDate={
+            "timeZone": "UTC", "start": f"2026-12-{i + 1:02d}T00:00:00Z", "end": f"2026-12-{i + 1:02d}T12:00:00Z"})
+            for i in range(profiles - 1)]
+        return body
+
+    setting = setting_from_arm(with_counts(20, 10), name="a")
+    assert len(setting.profiles) == 20 and len(setting.profiles[0].rules) == 10
+    with pytest.raises(AutoscaleBadRequest, match="at most 20 profiles"):
+        setting_from_arm(with_counts(21, 10), name="a")
+    with pytest.raises(AutoscaleBadRequest, match="has 11 rules; a profile can have at most 10"):
+        setting_from_arm(with_counts(20, 11), name="a")
+
+
 @pytest.mark.parametrize("path, value, message", [
     (("timeWindow",), "PT4M", "timeWindow must be between 5 minutes and 12 hours"),
     (("timeGrain",), "PT30S", "timeGrain must be between 1 minute and 12 hours"),
