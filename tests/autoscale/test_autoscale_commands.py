@@ -153,3 +153,12 @@ def test_rule_list_takes_the_indexes_rule_delete_takes(run) -> None:
     assert "scale to 4" in out and "scale in 1" not in out
     code, _out, err = run("autoscale", "rule", "list", "web", "--index", "5")
     assert code == 2 and "has no rule 5" in err
+
+
+def test_a_clock_advance_finishes_power_transitions_at_real_speed_too(run) -> None:
+    assert run("stop", "web", "--speed", "real", "--no-wait", "-o", "none")[0] == 0
+    query = ("list-instances", "web", "--speed", "real", "--query",
+             "[].instanceView.statuses[?starts_with(code, 'PowerState/')].code[]", "-o", "json")
+    assert set(json.loads(run(*query)[1])) == {"PowerState/stopping"}  # Azure's minutes, in real time
+    assert run("emulator", "clock", "advance", "10m", "-o", "none")[0] == 0  # no one waited
+    assert set(json.loads(run(*query)[1])) == {"PowerState/stopped"}
