@@ -162,3 +162,13 @@ def test_a_clock_advance_finishes_power_transitions_at_real_speed_too(run) -> No
     assert set(json.loads(run(*query)[1])) == {"PowerState/stopping"}  # Azure's minutes, in real time
     assert run("emulator", "clock", "advance", "10m", "-o", "none")[0] == 0  # no one waited
     assert set(json.loads(run(*query)[1])) == {"PowerState/stopped"}
+
+
+def test_a28_rule_create_without_cooldown_or_timegrain_takes_azs_defaults(run) -> None:
+    run("autoscale", "create", "web", "--min-count", "1", "--max-count", "3", "--count", "1", "-o", "none")
+    code, out, err = run("autoscale", "rule", "create", "web", "--condition", "Percentage CPU > 60 avg 5m",
+                         "--scale", "out", "1", "-o", "json")
+    assert code == 0, err
+    rule = json.loads(out)["rule"]
+    assert rule["scaleAction"]["cooldown"] == "PT5M"
+    assert (rule["metricTrigger"]["timeGrain"], rule["metricTrigger"]["statistic"]) == ("PT1M", "Average")
