@@ -13,6 +13,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from .css_cache import ParsedStylesheets
 from .first_read import ForkedRead, OpenedLater
 from .messages import FirstScreen
 from .screens.main import MainScreen, start_first_screen_read
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from ..commands import Session
 
 THEME_PREFIX = "vmss-"
+
+PARSED_CSS_SAVE_DELAY = 2.0
+"""Seconds after the first rows by which the stylesheets parsed so far are kept for the next start
+(the side panes and bars have mounted by then; `css_cache`)."""
 
 
 def _selection_commands() -> Any:
@@ -104,7 +109,10 @@ class VmssApp(App[int]):
         self.collection_paused = False
         """True while `run_app` keeps the garbage collector off, until the first rows are painted."""
         self.theme_warning: str | None = None
+        self.parsed_css = ParsedStylesheets()
+        """Stylesheets parsed by earlier starts (`css_cache`), in the stylesheet before its first parse."""
         self._register_themes()
+        self.parsed_css.fill(self.stylesheet)
 
     @property
     def session(self) -> Session:
@@ -143,6 +151,13 @@ class VmssApp(App[int]):
             self.collection_paused = False
             gc.freeze()
             gc.enable()
+        self.set_timer(PARSED_CSS_SAVE_DELAY, self._keep_parsed_css)
+
+    def _keep_parsed_css(self) -> None:
+        """Write what the stylesheet parsed for the next start, off the event loop (`css_cache`)."""
+        rules = self.parsed_css.new_rules(self.stylesheet)
+        if rules is not None:
+            threading.Thread(target=self.parsed_css.write, args=(rules,), name="vmss-keep-css", daemon=True).start()
 
     def _production_name(self) -> str | None:
         """The subscription's name when it is production (the header's rule): every change then confirms."""
@@ -230,6 +245,7 @@ class VmssApp(App[int]):
             self.notify(self.theme_warning, severity="warning")
 
     def on_unmount(self) -> None:
+        self.parsed_css.save(self.stylesheet)  # what a dialog or pane opened later parsed too
         if self.owns_backend:
             self.backend.close()
 
