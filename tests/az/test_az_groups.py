@@ -90,6 +90,10 @@ def test_vmss_create_makes_a_set_and_its_network_in_a_new_group(served_az: Serve
 
 def test_group_delete_removes_every_set_vm_network_resource_and_deployment(served_az: ServedAz) -> None:
     assert served_az.read("list_deployments", LAB), "az vmss create deploys a vmss_deploy_* template"
+    autoscale = served_az.az("monitor", "autoscale", "create", "-g", LAB, "--resource", "uni", "--resource-type",
+                             "Microsoft.Compute/virtualMachineScaleSets", "--min-count", "1", "--max-count", "3",
+                             "--count", "2", "-o", "none")
+    assert autoscale.code == 0, autoscale.stderr
     run = served_az.az("group", "delete", "-n", LAB, "--yes")
     assert run.code == 0, run.stderr
     assert LAB not in served_az.read("list_resource_groups")
@@ -99,6 +103,7 @@ def test_group_delete_removes_every_set_vm_network_resource_and_deployment(serve
     # A group of the same name made afterwards starts empty: nothing of the old one comes back.
     assert served_az.az("group", "create", "-n", LAB, "-l", "westeurope", "-o", "none").code == 0
     assert served_az.az_json("deployment", "group", "list", "-g", LAB) == []
+    assert served_az.az_json("monitor", "autoscale", "list", "-g", LAB) == []
     assert served_az.az_json("vmss", "list", "-g", LAB) == []
     assert served_az.az_json("vm", "list", "-g", LAB) == []
     for kind in NETWORK_KINDS:

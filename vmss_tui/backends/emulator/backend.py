@@ -51,7 +51,7 @@ from .compute.quota import (
     set_quota,
 )
 from .compute.service import ComputeService
-from .compute.shard import SETS_PREFIX, set_key
+from .compute.shard import SETS_PREFIX, key_part, set_key
 from .compute.views import DAMAGED
 from .engine import operations
 from .engine.context import Context
@@ -314,9 +314,14 @@ class EmulatorBackend:
             end = self.compute.delete_group_contents(txn, row["name"], now, op)
             removed_network = self.network.group_deleted(txn, row["name"])
             removed_network += self.compute.reservations.group_deleted(txn, row["name"])
-            from .resources.deployments import group_deleted as deployments_deleted  # templates: imported on use
+            from .insights.service import LOAD_PREFIX  # the rooms' modules are imported on use
+            from .resources.deployments import group_deleted as deployments_deleted
 
             deployments_deleted(txn, row["name"])
+            # Microsoft.Insights resources of the group (autoscale settings) and the load set on its sets go too.
+            for prefix in (_AUTOSCALE_PREFIX, LOAD_PREFIX):
+                for key in txn.shard_keys(f"{prefix}{key_part(row['name'])}/"):
+                    txn.drop(key)
             op["end"] = max(end, now + duration("deleteSet", self.speed))
             sets = sum(1 for r in op["removed"] if r.startswith("virtualMachineScaleSets/"))
             vms = len(op["removed"]) - sets
