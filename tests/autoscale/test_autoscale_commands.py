@@ -172,3 +172,12 @@ def test_a28_rule_create_without_cooldown_or_timegrain_takes_azs_defaults(run) -
     rule = json.loads(out)["rule"]
     assert rule["scaleAction"]["cooldown"] == "PT5M"
     assert (rule["metricTrigger"]["timeGrain"], rule["metricTrigger"]["statistic"]) == ("PT1M", "Average")
+
+
+def test_rule_list_json_is_azs_rules_with_their_index(run) -> None:
+    run("autoscale", "create", "web", "--min-count", "1", "--max-count", "4", "--count", "2", "-o", "none")
+    run("autoscale", "rule", "create", "web", "--condition", "Percentage CPU > 70 avg 5m", "--scale", "out", "1",
+        "-o", "none")
+    code, out, err = run("autoscale", "rule", "list", "web", "--query", "[].[index, scaleAction.direction]", "-o", "json")
+    assert code == 0, err
+    assert json.loads(out) == [[0, "Increase"]]  # as `az monitor autoscale rule list` prints a rule

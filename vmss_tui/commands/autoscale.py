@@ -147,7 +147,7 @@ def setting_rule_words(setting: AutoscaleSetting) -> list[tuple[str, int, str]]:
 
 
 def _rules_table(data: Any) -> str:
-    rows = [{"Index": row["index"], "Profile": row["profile"], "Rule": rule_words(row["rule"])} for row in data]
+    rows = [{"Index": row["index"], "Profile": row["profile"], "Rule": rule_words(row)} for row in data]
     return fmt.columns_table(rows, [("Index", "Index"), ("Profile", "Profile"), ("Rule", "Rule")])
 
 
@@ -310,7 +310,8 @@ def _rule_list(inv: Invocation) -> Result:
     for profile in body["properties"]["profiles"]:
         if inv.args["profile_name"] and profile["name"] != inv.args["profile_name"]:
             continue
-        rows += [{"index": i, "profile": profile["name"], "rule": rule} for i, rule in enumerate(profile["rules"])]
+        # az's rows: the rule with its synthetic `index` added (and, here, the profile it belongs to)
+        rows += [{**rule, "index": i, "profile": profile["name"]} for i, rule in enumerate(profile["rules"])]
     if inv.args["index"]:
         wanted = _indexes(inv.args["index"])
         for index in sorted(wanted):
