@@ -43,20 +43,8 @@ from ..domain.reservations import CapacityReservation, CapacityReservationGroup
 
 
 @runtime_checkable
-class Backend(Protocol):
-    """Operations on the scale sets of one subscription."""
-
-    def info(self) -> BackendInfo:
-        """Describe the backend for headers and audit lines.
-
-        Returns:
-            Kind, subscription and, for the emulator, store path and speed.
-        """
-        ...
-
-    def list_resource_groups(self) -> list[str]:
-        """Names of the resource groups the backend can see, sorted."""
-        ...
+class ScaleSets(Protocol):
+    """Capability: scale sets (`az vmss list|show|create|update|scale|delete`); part of every `Backend`."""
 
     def list_scale_sets(self, resource_group: str | None = None) -> list[ScaleSet]:
         """List scale sets.
@@ -161,6 +149,12 @@ class Backend(Protocol):
         """
         ...
 
+
+@runtime_checkable
+class Instances(Protocol):
+    """Capability: a set's instances and Flexible VMs (power, protection, tags, upgrade, placement); part of
+    every `Backend`."""
+
     def add_vm(self, resource_group: str, name: str, spec: VmSpec) -> Operation:
         """Add a VM by hand to a Flexible set.
 
@@ -256,6 +250,25 @@ class Backend(Protocol):
         Raises:
             ResourceNotFound: No such set.
         """
+        ...
+
+
+@runtime_checkable
+class Backend(ScaleSets, Instances, Protocol):
+    """The core every backend offers: scale sets and instances (capabilities of their own, above), plus info,
+    operations and close. Groups, autoscale, network, deployments and reservations are capability protocols
+    below; a front end asks for the one it needs (`isinstance(backend, Network)`)."""
+
+    def info(self) -> BackendInfo:
+        """Describe the backend for headers and audit lines.
+
+        Returns:
+            Kind, subscription and, for the emulator, store path and speed.
+        """
+        ...
+
+    def list_resource_groups(self) -> list[str]:
+        """Names of the resource groups the backend can see, sorted."""
         ...
 
     def get_operation(self, operation_id: str) -> Operation:
