@@ -181,3 +181,15 @@ def test_rule_list_json_is_azs_rules_with_their_index(run) -> None:
     code, out, err = run("autoscale", "rule", "list", "web", "--query", "[].[index, scaleAction.direction]", "-o", "json")
     assert code == 0, err
     assert json.loads(out) == [[0, "Increase"]]  # as `az monitor autoscale rule list` prints a rule
+
+
+def test_the_metrics_chart_draws_a_low_load_and_names_bytes_in_megabytes(run) -> None:
+    run("load", "web", "2", "-o", "none")
+    run("emulator", "clock", "advance", "10m", "-o", "none")
+    code, out, err = run("metrics", "web", "--since", "5m", "-o", "table")
+    assert code == 0, err
+    header, bars, _times = out.splitlines()
+    assert bars.strip() and set(bars) <= {"▁", "-"}  # 2 % is a floor line, not blank cells
+    code, out, err = run("metrics", "web", "--metric", "Network In Total", "--since", "5m", "-o", "table")
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("Network In Total (Bytes)  min 2.0 MB  max 2.0 MB  now 2.0 MB"), out

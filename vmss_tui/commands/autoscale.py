@@ -499,7 +499,8 @@ def _unit(metric: str) -> str:
     return {"Percentage CPU": "Percent", "Network In Total": "Bytes", "Available Memory Bytes": "Bytes"}.get(metric, "")
 
 
-BARS = " ▁▂▃▄▅▆▇█"
+BARS = "▁▂▃▄▅▆▇█"
+"""Eight levels; the lowest is a floor line, so a low load is not drawn as blank (`-` is no data)."""
 
 
 def chart(points: list[dict[str, Any]], metric: str, width: int = 60) -> str:
@@ -520,8 +521,19 @@ def chart(points: list[dict[str, Any]], metric: str, width: int = 60) -> str:
         level = sum(chunk) / len(chunk)
         cells.append(BARS[min(len(BARS) - 1, max(0, round(level / top * (len(BARS) - 1))))])
     first, last = points[0]["timeStamp"][11:16], points[-1]["timeStamp"][11:16]
-    return (f"{metric} ({_unit(metric)})  min {low:.1f}  max {high:.1f}  now {known[-1]:.1f}\n"
+    return (f"{metric} ({_unit(metric)})  min {_amount(low, metric)}  max {_amount(high, metric)}  "
+            f"now {_amount(known[-1], metric)}\n"
             f"{''.join(cells)}\n{first}{' ' * max(1, len(cells) - len(first) - len(last))}{last}")
+
+
+def _amount(value: float, metric: str) -> str:
+    """A chart label: percent as is, bytes in decimal units (75 MB, not 75000000.0)."""
+    if _unit(metric) != "Bytes":
+        return f"{value:.1f}"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value:.0f} B"
 
 
 def _load(inv: Invocation) -> Result:
