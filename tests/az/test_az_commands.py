@@ -54,3 +54,16 @@ def test_az_login_help_says_what_it_does_and_az_without_words_is_one_line(tmp_pa
     bare = _run(tmp_path, "emulator", "az")
     assert bare.returncode == 2 and bare.stdout == ""
     assert len(bare.stderr.splitlines()) == 1 and bare.stderr.startswith("ERROR: (UnrecognizedArguments) no az command")
+
+
+def test_approve_says_what_it_needs_in_one_line(tmp_path: Path) -> None:
+    helped = _run(tmp_path, "emulator", "approve", "--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: vmss-tui emulator approve")
+    bare = _run(tmp_path, "emulator", "approve")
+    assert bare.returncode == 2 and bare.stderr.startswith("ERROR: (UnrecognizedArguments)")
+    assert len(bare.stderr.splitlines()) == 1
+    odd = _run(tmp_path, "emulator", "approve", "\x1b[31mABC")
+    assert odd.returncode == 2 and odd.stderr.startswith("ERROR: (InvalidParameter)") and "\x1b" not in odd.stderr
+    nobody = _run(tmp_path, "emulator", "approve", "--state-dir", str(tmp_path / "state"), "ABCD2EFGH")
+    assert nobody.returncode == 2 and nobody.stdout == ""
+    assert nobody.stderr.startswith("ERROR: (EndpointNotRunning)") and len(nobody.stderr.splitlines()) == 1
