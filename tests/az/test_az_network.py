@@ -76,3 +76,20 @@ def test_az_network_nsg_create_is_stored(served: ServedAz, tmp_path: Path) -> No
     assert created["NewNSG"]["name"] == "lab-nsg" if "NewNSG" in created else created["name"] == "lab-nsg"
     stored = served.read("get_network_resource", "nsg", RG, "lab-nsg")
     assert len(stored["properties"]["defaultSecurityRules"]) == 6
+
+
+def test_az_network_tags_are_kept_on_create_and_update(served: ServedAz) -> None:
+    # Before, both answered success and the tags were silently dropped.
+    created = served.az_json("network", "nsg", "create", "-g", RG, "-n", "tagged-nsg", "--tags", "env=dev")
+    assert created["NewNSG"]["tags"] == {"env": "dev"}
+    updated = served.az("network", "nsg", "update", "-g", RG, "-n", "tagged-nsg", "--set", "tags.team=blue", "-o",
+                        "none")
+    assert updated.code == 0, updated.stderr
+    stored = {r["name"]: r for r in served.read("list_network_resources", "nsg", RG)}
+    assert stored["tagged-nsg"]["tags"] == {"env": "dev", "team": "blue"}
+    assert served.az_json("network", "nsg", "show", "-g", RG, "-n", "tagged-nsg", "--query", "tags") == \
+        {"env": "dev", "team": "blue"}
+    vnet = served.az_json("network", "vnet", "create", "-g", RG, "-n", "tagged-vnet", "--address-prefixes",
+                          "10.42.0.0/16", "--tags", "owner=ops")
+    assert vnet["newVNet"]["tags"] == {"owner": "ops"}
+    assert served.read("get_network_resource", "vnet", RG, "tagged-vnet")["tags"] == {"owner": "ops"}

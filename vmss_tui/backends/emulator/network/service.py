@@ -52,6 +52,7 @@ from ....domain.network.models import (
     scale_set_nic_ip_configuration_id,
 )
 from ....domain.network.names import validate_domain_name_label, validate_network_name
+from ....domain.tags import validate_tags
 from ....domain.network.nat import check_nat_pool_allowed, child_name_1, sync_backend_pool, sync_nat_pool, \
     validate_load_balancer
 from ....domain.network.plan import CreateNetworkOptions, ExistingLoadBalancer, VmNetworkOptions, plan_network, \
@@ -70,6 +71,17 @@ VNETS, PIPS, LBS, NSGS = keys.COLLECTIONS
 def _one(txn: Transaction, key: str, table: str) -> dict[str, Any] | None:
     docs = list(txn.view(key).get(table, {}).values())
     return docs[0] if docs else None
+
+
+TAGS_TABLE = "tags"
+"""A resource's tags, in its shard beside its ARM body: the room's own rewrites of the body (pools, NAT rules,
+addresses) go through domain values that carry no tags, and leave this table alone."""
+
+
+def _with_tags(arm: dict[str, Any], tags_doc: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored body with its tags (none: no `tags` key, as ARM omits it)."""
+    tags = (tags_doc or {}).get("tags") or {}
+    return {**arm, "tags": dict(tags)} if tags else {k: v for k, v in arm.items() if k != "tags"}
 
 
 def _write(txn: Transaction, key: str, tables: Mapping[str, dict[str, Any]]) -> None:
@@ -96,14 +108,14 @@ class NetworkService:
         if not txn.exists(key):
             return None
         doc = _one(txn, key, "resource")
-        return doc["arm"] if doc else None
+        return _with_tags(doc["arm"], _one(txn, key, TAGS_TABLE)) if doc else None
 
     def _names(self, txn: Transaction, group: str, collection: str) -> list[dict[str, Any]]:
         found = []
         for key in txn.shard_keys(keys.collection_prefix(group, collection)):
             doc = _one(txn, key, "resource")
             if doc:
-                found.append(doc["arm"])
+                found.append(_with_tags(doc["arm"], _one(txn, key, TAGS_TABLE)))
         return sorted(found, key=lambda arm: arm["name"].lower())
 
     def _save_arm(self, txn: Transaction, group: str, collection: str, arm: dict[str, Any]) -> None:
@@ -186,7 +198,8 @@ class NetworkService:
         if collection != NSGS:
             return arm
         nsg = codec.nsg_from_arm(arm, arm["name"], arm["location"])
-        return codec.nsg_to_arm(nsg, self._sub(txn), group, self._nsg_users(txn, group, arm["id"]))
+        shown = codec.nsg_to_arm(nsg, self._sub(txn), group, self._nsg_users(txn, group, arm["id"]))
+        return {**shown, "tags": arm["tags"]} if arm.get("tags") else shown
 
     # --- creates and deletes -----------------------------------------------------------------
 
@@ -270,6 +283,7 @@ class NetworkService:
         and NAT-pool rules of a load balancer a scale set uses (dropping a pool it uses is refused).
         """
         validate_network_name(name)
+        tags = validate_tags(body.get("tags"))  # a PUT is the whole resource: no tags means none
         with self.ctx.store.transaction() as txn:
             row = groups.require_group_for_change(txn, resource_group, self.ctx.now())
             location = str(body.get("location") or row["location"])
@@ -327,6 +341,10 @@ class NetworkService:
                 self._save_lb(txn, resource_group, lb)
             else:
                 raise ValueError(collection)
+            tag_table = txn.db(keys.resource_key(resource_group, collection, stored_name)).table(TAGS_TABLE)
+            tag_table.truncate()
+            if tags:
+                tag_table.insert({"tags": tags})
             stored = self._arm(txn, resource_group, collection, stored_name) or {}
             return self._decorate(txn, resource_group, collection, stored), before is None
 
