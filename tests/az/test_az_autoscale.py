@@ -172,3 +172,35 @@ def test_a27_az_monitor_autoscale_create_with_only_a_count_stores_a_fixed_profil
     stored = served.read("get_autoscale_setting", RG, "web-fixed")
     assert [(p.name, p.capacity.minimum, p.capacity.maximum, p.capacity.default, p.rules) for p in stored.profiles] == [
         ("default", 2, 2, 2, ())]
+
+
+def test_a30_az_vm_delete_of_a_flexible_member_is_not_seen_by_autoscale_for_hours(served: ServedAz) -> None:
+    """[AS-TS §Flex]: after `az vm delete` autoscale keeps counting the VM; the emulator for 3 h (its choice)."""
+    from vmss_tui.domain.autoscale.observed import INDIVIDUAL_DELETE_UNSEEN_FOR
+
+    run = served.az("monitor", "autoscale", "create", "-g", RG, "--resource", "demo-set", "--resource-type",
+                    "Microsoft.Compute/virtualMachineScaleSets", "--name", "demo-fixed", "--count", "2", "-o", "none")
+    assert run.code == 0, run.stderr
+    names = sorted(i.name for i in served.read("list_instances", RG, "demo-set"))
+    assert len(names) == 2 and "newvm" in names
+    run = served.az("vm", "delete", "-g", RG, "-n", "newvm", "--yes")
+    assert run.code == 0, run.stderr
+    backend = served.backend()
+    try:
+        backend.clock.advance(10 * 60)
+        live = [i.name for i in backend.list_instances(RG, "demo-set") if i.provisioning_state.value != "Deleting"]
+        status = backend.autoscale_status(RG, "demo-fixed")
+    finally:
+        backend.close()
+    assert len(live) == 1 and "newvm" not in live  # not replaced, although the minimum is 2
+    assert status.now.current == 2 and status.now.unseen is not None and status.now.unseen.count == 1
+    shown = served.vmss_tui("autoscale", "show", "demo-set", "-g", RG, "--db", str(served.db), "-o", "table")
+    assert shown.code == 0, shown.stderr
+    assert "counting 2, not the set's 1 (1 VM deleted individually 10m" in shown.stdout, shown.stdout
+    backend = served.backend()
+    try:
+        backend.clock.advance(INDIVIDUAL_DELETE_UNSEEN_FOR)
+        live = [i.name for i in backend.list_instances(RG, "demo-set") if i.provisioning_state.value != "Deleting"]
+    finally:
+        backend.close()
+    assert len(live) == 2  # seen at last: 1 is below the minimum of 2

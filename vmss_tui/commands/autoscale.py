@@ -28,6 +28,7 @@ from .spec import CommandSpec, ParamSpec
 
 if TYPE_CHECKING:
     from ..domain.autoscale.engine import Evaluation
+    from ..domain.autoscale.observed import UnseenDeletes
 
 SET = ParamSpec("set", "Scale-set name (may be omitted after `use <set>`).", required=True, completion="sets")
 PROFILE = ParamSpec("profile_name", "Profile (default: the default profile).", flags=("--profile-name",),
@@ -162,7 +163,16 @@ def evaluation_json(run: Evaluation) -> dict[str, Any]:
             "current": run.current, "target": run.target, "reason": run.reason,
             "rules": [{"index": r.index, "direction": r.direction.value, "metric": r.metric_name,
                        "operator": r.operator.value, "threshold": r.threshold, "value": r.value, "fired": r.fired,
-                       "proposed": r.proposed} for r in run.readings]}
+                       "proposed": r.proposed} for r in run.readings],
+            **({"unseen": _unseen_json(run.unseen)} if run.unseen is not None else {})}
+
+
+def _unseen_json(unseen: UnseenDeletes) -> dict[str, Any]:
+    """Flexible VMs deleted individually that the run still counted in `current` (vector A30)."""
+    return {"count": unseen.count, "setCount": unseen.set_count,
+            "firstDeleted": unseen.first_deleted_at.isoformat().replace("+00:00", "Z"),
+            "lastDeleted": unseen.last_deleted_at.isoformat().replace("+00:00", "Z"),
+            "seenBy": unseen.seen_by.isoformat().replace("+00:00", "Z")}
 
 
 # --- autoscale create / show / update / enable / disable / delete ------------------------------

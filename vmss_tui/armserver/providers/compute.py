@@ -22,7 +22,7 @@ from ...domain.sizes import FLEXIBLE_FORBIDDEN_SIZES, SIZES
 from .. import validation
 from ..routing import COMPUTE, LOCATION, RG, SUB, VM, VMSS, VMSS_VM, Request, Response, Route
 from ..views import ChainedRows
-from . import network
+from . import insights, network
 from .resources import require_group
 
 if TYPE_CHECKING:
@@ -321,6 +321,7 @@ def delete_vm(app: ArmApp, request: Request, sub: str, rg: str, vm: str) -> Resp
     check_preconditions(request, arm_compute.vm_to_json(instance, scale_set.location, scale_set))
     operation = app.call(app.backend.delete_instances, scale_set.resource_group, scale_set.name,
                          [instance.instance_id], force=_flag(request.query.get("forcedeletion")))
+    insights.vm_deleted_individually(app, scale_set, operation)  # autoscale does not see it at once [AS-TS]
     return app.operations.accepted(request, operation, scale_set.location)
 
 

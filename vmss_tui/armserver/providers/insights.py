@@ -14,7 +14,7 @@ import json
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence, runtime_checkable
 from urllib.parse import unquote
 
 from ...arm.insights import AutoscaleBadRequest, setting_id, setting_to_arm
@@ -25,6 +25,7 @@ from ...domain.autoscale.engine import Evaluation, Outcome
 from ...domain.autoscale.load import AVAILABLE_MEMORY_BYTES, NETWORK_IN_TOTAL, PERCENTAGE_CPU
 from ...domain.autoscale.metrics import METRIC_INTERVALS
 from ...domain.autoscale.model import AutoscaleSetting, MetricStatistic
+from ...domain.models import Operation, ScaleSet
 from ..routing import RG, SUB, VMSS, Request, Response, Route
 from .resources import require_group
 
@@ -64,6 +65,25 @@ class InsightsRoute(Route):
     @property
     def api_kind(self) -> str:
         return "insights"
+
+
+@runtime_checkable
+class _IndividualDeletes(Protocol):
+    """The emulator's autoscale engine, told of Flexible VMs deleted one by one (vector A30)."""
+
+    def vm_deleted_individually(self, resource_group: str, scale_set: str, operation_id: str) -> None:
+        ...
+
+
+def vm_deleted_individually(app: ArmApp, scale_set: ScaleSet, operation: Operation) -> None:
+    """After the VM REST DELETE of a Flexible member (`az vm delete`): autoscale "isn't aware of the individual
+    VM operations" for a while [AS-TS §Flex]; the scale set's own delete (`delete-instances`) is seen at once.
+
+    A backend without the emulator's engine has nothing to be told.
+    """
+    backend = app.backend
+    if isinstance(backend, _IndividualDeletes):
+        app.call(backend.vm_deleted_individually, scale_set.resource_group, scale_set.name, operation.id)
 
 
 def _autoscale(app: ArmApp) -> Autoscale:

@@ -375,6 +375,11 @@ class EmulatorBackend:
     def simulate_autoscale(self, resource_group: str, scale_set: str, load: Load, seconds: float) -> list[Evaluation]:
         return self.insights.simulate(resource_group, scale_set, load, seconds)
 
+    def vm_deleted_individually(self, resource_group: str, scale_set: str, operation_id: str) -> None:
+        """The endpoint's VM DELETE of a Flexible member: autoscale does not see it at once (vector A30)."""
+        if self.store.list_shard_keys(_AUTOSCALE_PREFIX):  # no setting anywhere: nothing watches the set
+            self.insights.vm_deleted_individually(resource_group, scale_set, operation_id)
+
     # --- capability: the emulated clock ----------------------------------------------------
 
     def _store_clock(self) -> StoreClock:

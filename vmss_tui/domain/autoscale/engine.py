@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from .durations import short_duration
 from .model import AutoscaleSetting, ComparisonOperator, MetricTrigger, Profile, ScaleAction, ScaleDirection, ScaleRule, ScaleType
+from .observed import UnseenDeletes
 
 EVALUATION_INTERVAL = 60.0
 """Seconds between runs: "every 30 to 60 seconds, depending on the resource type" [AS-SET]; one fixed tick keeps replays exact."""
@@ -92,6 +93,8 @@ class Evaluation:
     outcome: Outcome
     reason: str
     readings: tuple[RuleReading, ...] = ()
+    unseen: UnseenDeletes | None = None
+    """Flexible VMs deleted individually that this run still counted in `current` (vector A30)."""
 
     @property
     def acted(self) -> bool:
@@ -104,7 +107,8 @@ class Evaluation:
                 "readings": [{"index": r.index, "direction": r.direction.value, "metric": r.metric_name,
                               "operator": r.operator.value, "threshold": r.threshold, "value": r.value,
                               "fired": r.fired, "proposed": r.proposed, "cooldown_left": r.cooldown_left}
-                             for r in self.readings]}
+                             for r in self.readings],
+                **({"unseen": self.unseen.to_doc()} if self.unseen is not None else {})}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Evaluation":
@@ -115,7 +119,7 @@ class Evaluation:
                          for r in doc.get("readings", []))
         return cls(datetime.fromtimestamp(float(doc["at"]), timezone.utc), str(doc.get("profile", "")),
                    int(doc["current"]), int(doc["target"]), Outcome(doc["outcome"]), str(doc.get("reason", "")),
-                   readings)
+                   readings, UnseenDeletes.from_doc(doc.get("unseen")))
 
 
 MetricReader = Callable[[MetricTrigger], "float | None"]

@@ -9,8 +9,10 @@ later sees the same history because all of it follows from stored timestamps and
 
 Store shards (this room's own; keys unchanged once written):
 - `autoscale/<group>/<name>`: table `setting` (one doc: `arm` the resource as ARM JSON, `next_tick`,
-  `last_scale_at`, `created`), table `history` (evaluations that acted, flapped, were held by a
-  cooldown or by min/max; the last `HISTORY_KEPT`), table `last` (the latest evaluation).
+  `last_scale_at`, `created`, `individual_deletes`: the VM-level deletes of Flexible members the engine
+  may not have seen yet, each `{op, at, ids}`, kept while compute keeps that operation), table `history`
+  (evaluations that acted, flapped, were held by a cooldown or by min/max, and the first run that counted
+  VMs deleted individually; the last `HISTORY_KEPT`), table `last` (the latest evaluation).
 - `load/<group>/<set>`: table `load` (one doc: the set's simulated load).
 """
 
@@ -25,7 +27,9 @@ from ....domain import errors, names
 from ....domain.autoscale.engine import ACTING, EVALUATION_INTERVAL, Evaluation, Outcome, evaluate
 from ....domain.autoscale.load import Load
 from ....domain.autoscale.model import AutoscaleSetting, MetricStatistic
+from ....domain.autoscale.observed import IndividualDelete, UnseenDeletes, next_change, seen_at, unseen_deletes
 from ....domain.autoscale.status import AutoscaleStatus
+from ....domain.models import OrchestrationMode
 from ....domain.sizes import find_size
 from ..compute.shard import SetShard, key_part, load as load_set, save as save_set, set_key
 from ..engine.context import Context
@@ -38,6 +42,9 @@ LOAD_PREFIX = "load/"
 HISTORY_KEPT = 5000
 CATCH_UP_LIMIT = 7 * 86400
 """At most a week of evaluations is replayed; older ticks are skipped (and the skip is recorded)."""
+REFRESHING_KINDS = frozenset({"scale", "deleteInstances"})
+"""Compute's operations at the scale set's level that change its count: after one, autoscale reads the count again
+(an individual VM delete is a `deleteInstances` too, told apart by the note this room keeps of it)."""
 RECORDED = frozenset({Outcome.SCALE_FAILED, Outcome.SCALE_OUT, Outcome.SCALE_IN, Outcome.FLAPPING, Outcome.FLAPPING_OCCURRED,
                       Outcome.MIN_MAX, Outcome.DEFAULT_CAPACITY, Outcome.COOLDOWN, Outcome.METRICS_MISSING})
 
@@ -230,12 +237,16 @@ class InsightsService:
         now = self.ctx.now()
         last_scale = doc.get("last_scale_at")
         current = len(shard.live_instances()) if shard else 0
+        unseen = _unseen(doc, shard, now) if shard else None
+        counted = current + (unseen.count if unseen else 0)
         lookback = max((r.metric_trigger.time_window for p in setting.profiles for r in p.rules), default=0.0)
         sampler = LoadSampler(shard.instances if shard else [], load, since=now, lookback=lookback,
                               memory_bytes=_memory_bytes(shard) if shard else 8 * 2**30)
-        dry = evaluate(setting, now=_epoch(now), current=current,
+        dry = evaluate(setting, now=_epoch(now), current=counted,
                        last_scale_at=_epoch(last_scale) if last_scale is not None else None,
-                       read_metric=lambda trigger: sampler.value(trigger, now, current))
+                       read_metric=lambda trigger: sampler.value(trigger, now, counted))
+        if unseen is not None:
+            dry = replace(dry, unseen=unseen, reason=f"{dry.reason}; {unseen.words(_epoch(now))}")
         cooldowns = [r.scale_action.cooldown for p in setting.profiles for r in p.rules]
         left = max(0.0, last_scale + max(cooldowns) - now) if last_scale is not None and cooldowns else 0.0
         return AutoscaleStatus(setting, current, dry, Evaluation.from_doc(last_docs[0]) if last_docs else None,
@@ -262,6 +273,32 @@ class InsightsService:
             pass
         shown = ACTING | {Outcome.FLAPPING, Outcome.SCALE_FAILED}
         return [run for run in runs if run.outcome in shown or run is runs[-1]]
+
+    def vm_deleted_individually(self, resource_group: str, scale_set: str, operation_id: str) -> None:
+        """Note that compute's operation `operation_id` deleted Flexible VMs one by one (`az vm delete`), not
+        through the scale set: the engine keeps counting them until it sees them (vector A30, [AS-TS]).
+
+        Called after the delete (its own transaction). Nothing is noted when no setting watches the set.
+        """
+        key = self._key_targeting(resource_group, scale_set)
+        if key is None:
+            return
+        with self.ctx.store.transaction() as txn:
+            shard = load_set(txn, set_key(resource_group, scale_set))
+            if shard is None or OrchestrationMode(shard.set_doc["mode"]) is not OrchestrationMode.FLEXIBLE:
+                return
+            op = next((op for op in shard.operations if op["id"] == operation_id), None)
+            table = txn.db(key).table("setting")
+            stored = table.all()
+            if op is None or not op["removed"] or not stored:
+                return
+            doc = dict(stored[0])
+            kept = {o["id"] for o in shard.operations}
+            notes = [n for n in doc.get("individual_deletes", []) if n["op"] in kept and n["op"] != operation_id]
+            notes.append({"op": operation_id, "at": float(op["start"]), "ids": [str(i) for i in op["removed"]]})
+            doc["individual_deletes"] = notes
+            table.truncate()
+            table.insert(doc)
 
     def catch_up_all(self) -> None:
         """Catch up every setting that is due (the sets pane reads every set)."""
@@ -304,7 +341,9 @@ class InsightsService:
             table.truncate()
             table.insert(doc)
             if runs:
-                recorded = [r.to_doc() for r in runs if r.outcome in RECORDED][-HISTORY_KEPT:]
+                last_docs = list(txn.view(key).get("last", {}).values()) if txn.exists(key) else []
+                previous = Evaluation.from_doc(last_docs[0]) if last_docs else None
+                recorded = [r.to_doc() for r in _worth_keeping(runs, previous)][-HISTORY_KEPT:]
                 if recorded:
                     history = txn.db(key).table("history")
                     history.insert_multiple(recorded)  # appended; the oldest go once there are too many
@@ -334,10 +373,16 @@ class InsightsService:
         changed = False
         simple = len(setting.profiles) == 1 and setting.profiles[0].kind == "default"
         current = len(shard.live_instances())
+        deletes = _individual_deletes(doc, shard)
+        live_ids = _live_ids(shard) if deletes else frozenset()
         while tick <= now:
-            run = evaluate(setting, now=_epoch(tick), current=current,
+            unseen = unseen_deletes(deletes, tick, live_ids) if deletes else None
+            counted = current + (unseen.count if unseen else 0)  # the engine's count: what it has seen [AS-TS]
+            run = evaluate(setting, now=_epoch(tick), current=counted,
                            last_scale_at=_epoch(last_scale) if last_scale is not None else None,
-                           read_metric=lambda trigger, at=tick, count=current: sampler.value(trigger, at, count))
+                           read_metric=lambda trigger, at=tick, count=counted: sampler.value(trigger, at, count))
+            if unseen is not None:
+                run = replace(run, unseen=unseen, reason=f"{run.reason}; {unseen.words()}")
             if run.acted:
                 before = (dict(shard.set_doc), list(shard.instances), list(shard.operations))  # checks come first
                 try:
@@ -352,11 +397,17 @@ class InsightsService:
                     save_set(txn, shard)  # the next quota check counts what autoscale already added
                     sampler.reset(shard.instances, tick)
                     current = len(shard.live_instances())
+                    if deletes:  # its own scale read the set's count again: the deletes before it are seen
+                        deletes = _individual_deletes(doc, shard)
+                        live_ids = _live_ids(shard)
             if not runs or not _same(runs[-1], run):
                 runs.append(run)
-            tick += EVALUATION_INTERVAL
+            evaluated, tick = tick, tick + EVALUATION_INTERVAL
             if not run.acted and simple:
                 skipped_to = self._skip_quiet_runs(sampler, setting, run, tick, lookback, last_scale)
+                change = next_change(deletes, evaluated) if deletes else float("inf")
+                if skipped_to > change:  # the engine's count changes then: that run is evaluated
+                    skipped_to = tick + max(0.0, -(-(change - tick) // EVALUATION_INTERVAL)) * EVALUATION_INTERVAL
                 if skipped_to > now:  # never past now: a later change (of load, say) must be evaluated
                     skipped_to = tick + (-(-(now - tick) // EVALUATION_INTERVAL)) * EVALUATION_INTERVAL
                     if skipped_to <= now:
@@ -364,6 +415,9 @@ class InsightsService:
                 tick = skipped_to
         doc["next_tick"] = tick
         doc["last_scale_at"] = last_scale
+        if doc.get("individual_deletes"):  # kept while compute keeps their operation (needed to tell them apart)
+            kept = {op["id"] for op in shard.operations}
+            doc["individual_deletes"] = [n for n in doc["individual_deletes"] if n["op"] in kept]
         if changed and store:
             save_set(txn, shard)
         return runs
@@ -413,9 +467,54 @@ class _RollBack(Exception):
 
 def _same(a: Evaluation, b: Evaluation) -> bool:
     """Consecutive runs that changed nothing and say the same are kept once (history stays readable)."""
-    if a.acted or b.acted or a.outcome is not b.outcome:
+    if a.acted or b.acted or a.outcome is not b.outcome or a.unseen != b.unseen:
         return False
     return a.outcome is Outcome.COOLDOWN or a.reason == b.reason  # a cooldown counting down is one hold
+
+
+def _worth_keeping(runs: list[Evaluation], previous: Evaluation | None) -> list[Evaluation]:
+    """The runs the history keeps: those in RECORDED, and a quiet run whose count first differs from the
+    set's because of VMs deleted individually (once per change, however many catch-ups see it)."""
+    kept = []
+    for run in runs:
+        if run.outcome in RECORDED:
+            kept.append(run)
+        elif run.unseen is not None and (previous is None or previous.unseen is None
+                                         or (previous.unseen.count, previous.unseen.last_deleted_at)
+                                         != (run.unseen.count, run.unseen.last_deleted_at)):
+            kept.append(run)
+        previous = run
+    return kept
+
+
+def _individual_deletes(doc: dict[str, Any], shard: SetShard) -> list[IndividualDelete]:
+    """The setting's notes of VM-level deletes, each with when the engine sees it: its delay, or the first
+    scale-set-level change of the count after it (compute's operations are in the order they were asked)."""
+    notes = doc.get("individual_deletes") or []
+    if not notes:
+        return []
+    operations = shard.operations
+    position = {op["id"]: index for index, op in enumerate(operations)}
+    individual = {note["op"] for note in notes}
+    deletes = []
+    for note in notes:
+        index = position.get(note["op"])
+        if index is None:
+            continue  # compute no longer keeps its operation: a hundred operations later, long seen
+        refreshed = next((float(op["start"]) for op in operations[index + 1:]
+                          if op["kind"] in REFRESHING_KINDS and op["id"] not in individual), None)
+        deletes.append(IndividualDelete(note["op"], float(note["at"]), tuple(note["ids"]),
+                                        seen_at(float(note["at"]), refreshed)))
+    return deletes
+
+
+def _live_ids(shard: SetShard) -> frozenset[str]:
+    return frozenset(str(d["instance_id"]) for d in shard.live_instances())
+
+
+def _unseen(doc: dict[str, Any], shard: SetShard, moment: float) -> UnseenDeletes | None:
+    deletes = _individual_deletes(doc, shard)
+    return unseen_deletes(deletes, moment, _live_ids(shard)) if deletes else None
 
 
 def _target_of(doc: dict[str, Any]) -> tuple[str, str] | None:
