@@ -187,3 +187,36 @@ def test_autoscale_show_and_history_say_why_the_deleted_vms_were_not_replaced(fl
     assert "counting 3, not the set's 1 (2 VMs deleted individually at 09:12" in history, history
     rows = json.loads(run("autoscale history pool -o json"))
     assert rows[-1]["unseen"]["count"] == 2 and rows[-1]["current"] == 3
+
+
+def test_the_history_keeps_a_run_that_counts_unseen_vms_once_per_change_however_often_it_is_read(flex: Flex) -> None:
+    first, second, _third = flex.live()
+    flex.vm_delete(first)
+    for _minute in range(20):  # a reader every minute (the TUI's refresh): each catches up one run
+        flex.clock.advance(60)
+        flex.backend.autoscale_status(RG, SETTING)
+    flex.vm_delete(second)
+    for _minute in range(5):
+        flex.clock.advance(60)
+        flex.backend.autoscale_status(RG, SETTING)
+    unseen = [(run.current, run.unseen.count) for run in flex.backend.autoscale_history(RG, SETTING)
+              if run.unseen is not None]
+    assert unseen == [(3, 1), (3, 2)]
+
+
+def test_the_words_say_how_many_when_and_until_when() -> None:
+    from vmss_tui.domain.autoscale.observed import IndividualDelete, seen_at, unseen_deletes
+
+    at = START.timestamp()
+    deletes = [IndividualDelete("a", at, ("vm1",), seen_at(at, None)),
+               IndividualDelete("b", at + 600, ("vm2", "vm3"), seen_at(at + 600, at + 900))]
+    both = unseen_deletes(deletes, at + 700, frozenset({"vm4"}))
+    assert both is not None and (both.count, both.set_count) == (3, 1)
+    assert both.words() == ("counting 4, not the set's 1 (3 VMs deleted individually between 09:00 and 09:10 are "
+                            "not yet seen by autoscale, until 12:00 at the latest; use delete-instances)")
+    one = unseen_deletes(deletes, at + 900, frozenset({"vm4"}))  # a scale-set-level change at 09:15 saw b's
+    assert one is not None and one.words(datetime.fromtimestamp(at + 1200, timezone.utc)) == (
+        "counting 2, not the set's 1 (1 VM deleted individually 20m ago is not yet seen by autoscale, "
+        "for up to 2h40m more; use delete-instances)")
+    assert unseen_deletes(deletes, at + INDIVIDUAL_DELETE_UNSEEN_FOR, frozenset({"vm4"})) is None
+    assert unseen_deletes(deletes, at, frozenset({"vm1", "vm2", "vm3"})) is None  # made again: counted as live
