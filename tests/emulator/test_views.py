@@ -57,3 +57,67 @@ def test_views_carried_over_a_change_of_state_equal_views_built_afresh(open_emul
     assert [view.protect_from_scale_in for view in carried] == [view.protect_from_scale_in for view in before]
     for view in carried:
         assert _rebuilt_by_constructor(view) == view
+
+
+def _write_instance_fields(backend, set_name: str, instance_id: str, **fields: object) -> None:
+    """Change one instance's stored record as another process would: straight in the store, nothing else."""
+    from vmss_tui.backends.emulator.compute.shard import load, save, set_key
+
+    with backend.ctx.store.transaction() as txn:
+        shard = load(txn, set_key(RG, set_name))
+        record = next(doc for doc in shard.instances if doc["instance_id"] == instance_id)
+        record.update(fields)
+        save(txn, shard)
+
+
+def test_a_record_changed_by_another_process_in_any_field_is_seen_on_the_next_list(open_emulator) -> None:
+    """Every stored field counts, not a list of them: a public IP or NIC written alone (the network room does)
+    reaches the next view of a long-running reader that already built the instance."""
+    reader = open_emulator()  # the TUI or endpoint: it keeps views between reads
+    finish(reader, reader.create_scale_set(uniform_spec("web", capacity=3)))
+    assert [view.public_ip for view in reader.list_instances(RG, "web")] == [None, None, None]
+    writer = open_emulator()  # another process
+    _write_instance_fields(writer, "web", "1", pub="20.1.2.3", nic="/subscriptions/x/nic-1")
+    after = {view.instance_id: view for view in reader.list_instances(RG, "web")}
+    assert (after["1"].public_ip, after["1"].nic_id) == ("20.1.2.3", "/subscriptions/x/nic-1")
+    assert after["1"] == next(v for v in open_emulator().list_instances(RG, "web") if v.instance_id == "1")
+    _write_instance_fields(writer, "web", "2", tags={"team": "blue"})
+    assert next(v for v in reader.list_instances(RG, "web") if v.instance_id == "2").tags == (("team", "blue"),)
+
+
+def test_every_stored_field_of_an_instance_reaches_its_view_after_a_change(open_emulator) -> None:
+    """Whatever field of a record changes (besides its state), the next list builds that view again: equal to a
+    view built afresh by another process, never the earlier view carried over."""
+    reader = open_emulator()
+    finish(reader, reader.create_scale_set(uniform_spec("web", capacity=2)))
+    reader.list_instances(RG, "web")
+    writer = open_emulator()
+    changes = {"name": "web_renamed", "computer_name": "web-renamed", "zone": "3", "fd": 4, "ud": 7,
+               "created": 1_700_000_000.0, "by_set": False, "protect_scale_in": True, "protect_actions": True,
+               "priority": "Spot", "vm_id": "0f0f0f0f-0000-0000-0000-000000000000", "ip": "10.0.0.9",
+               "ep": "20.0.0.1:50001", "pub": "20.0.0.2", "nic": "/subscriptions/x/nic-0", "tags": {"a": "b"}}
+    for key, value in changes.items():
+        before = next(v for v in reader.list_instances(RG, "web") if v.instance_id == "0")
+        _write_instance_fields(writer, "web", "0", **{key: value})
+        seen = next(v for v in reader.list_instances(RG, "web") if v.instance_id == "0")
+        fresh = next(v for v in open_emulator().list_instances(RG, "web") if v.instance_id == "0")
+        assert seen == fresh and seen != before, key
+
+
+def test_the_view_cache_keeps_a_few_sets_and_only_the_instances_of_their_last_read(open_emulator) -> None:
+    """Bounded in a long-running TUI or endpoint: a few sets, and per set only the instances it has now."""
+    from vmss_tui.backends.emulator.compute.view_cache import DEFAULT_SETS_KEPT
+
+    backend = open_emulator()
+    names = [f"web{index}" for index in range(DEFAULT_SETS_KEPT + 2)]
+    for name in names:
+        finish(backend, backend.create_scale_set(uniform_spec(name, capacity=2)))
+        backend.list_instances(RG, name)
+    cache = backend.compute._views
+    assert len(cache._entries) == DEFAULT_SETS_KEPT
+    finish(backend, backend.create_scale_set(uniform_spec("big", capacity=6)))
+    backend.list_instances(RG, "big")
+    finish(backend, backend.delete_instances(RG, "big", ["0", "1", "2", "3"]))
+    assert [view.instance_id for view in backend.list_instances(RG, "big")] == ["4", "5"]
+    assert len(cache._entries) == DEFAULT_SETS_KEPT
+    assert sorted(next(entry for key, entry in cache._entries.items() if key.endswith("/big")).memo) == ["4", "5"]
