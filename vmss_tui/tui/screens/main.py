@@ -161,6 +161,10 @@ class MainScreen(Screen[None]):
         self._unreadable_reported: set[tuple[str, str]] = set()
         """Handlers that need the side panes, held until they are mounted (in arrival order)."""
         """Command lines built from the marked rows: sending one clears the marks."""
+        self._instances_pending: tuple[str, str] | None = None
+        """The set whose instances are being read after it was chosen: its pane says loading, not (0)."""
+        self._map_blank = False
+        """True while the map is blank for a set being read (its keys are refreshed when it is drawn)."""
 
     @property
     def session(self) -> Session:
@@ -558,6 +562,7 @@ class MainScreen(Screen[None]):
         if key != self.selected_key:
             return
         self.instance_table.show_instances(key, [])
+        self._instances_pending = None
         self._unreadable[key] = message.error
         self._title_instances()
         self._redraw_map()
@@ -598,6 +603,7 @@ class MainScreen(Screen[None]):
     def _instances_loaded(self, message: InstancesLoaded) -> None:
         if message.set_key != self.selected_key:
             return
+        self._instances_pending = None
         self._unreadable.pop(message.set_key, None)
         self._unreadable_reported.discard(message.set_key)
         self.selected_set = message.scale_set
@@ -618,6 +624,10 @@ class MainScreen(Screen[None]):
         error = message.error if message.error.startswith("ERROR") else f"ERROR: {message.error}"
         self.app.notify(error, title=f"Failed {message.doing}", severity="error", timeout=8)
         self._log(error, "error", details=f"{message.doing}\n{error}")
+        if message.doing.startswith("loading instances") and self._instances_pending is not None:
+            self._instances_pending = None  # not loading any more: the pane shows what it has
+            self._title_instances()
+            self._redraw_map()
 
     @on(ConfirmationNeeded)
     def _confirmation_needed(self, message: ConfirmationNeeded) -> None:
@@ -775,6 +785,7 @@ class MainScreen(Screen[None]):
             self.instance_table.show_instances(None, [])
         else:
             self.instance_table.show_instances(key, [])
+            self._instances_pending = key
             self.load_instances(*key)
         self._title_instances()
         self._redraw_map()
@@ -908,6 +919,9 @@ class MainScreen(Screen[None]):
         if self.selected_key in self._unreadable:
             table.border_title = f"{title}: damaged, cannot be read (the log says why)"
             return
+        if self._instances_pending == self.selected_key:
+            table.border_title = f"{title} (loading…)"
+            return
         shown, total = table.row_count, len(table.instances)
         title += f" ({shown} of {total})" if shown != total else f" ({total})"
         if table.filter_words and self.rest_ready:
@@ -922,7 +936,14 @@ class MainScreen(Screen[None]):
         if not self.rest_ready:
             return
         table = self.instance_table
+        if self._instances_pending is not None and self._instances_pending == self.selected_key:
+            self.fd_map.show(None, [], None)  # blank, not "No instances.", until they are read
+            self._map_blank = True
+            return
         self.fd_map.show(self.selected_set, list(table.instances.values()), table.cursor_instance_id)
+        if self._map_blank:  # `w` is offered once the map has loss scenarios again
+            self._map_blank = False
+            self._refresh_bindings_if_changed()
 
     def _log(self, line: str, variable: str | None, details: str = "") -> None:
         """One line in the Activity log; a long one is cut, its whole text kept as details (Enter)."""
