@@ -227,7 +227,9 @@ async def test_quitting_as_soon_as_the_rows_show_exits_cleanly(make_app: Any) ->
     for pause in (0.0, 0.002, 0.01, 0.03):
         app = make_app()
         async with app.run_test(size=(120, 40)):
+            deadline = asyncio.get_running_loop().time() + 60
             while not (app.screen_stack and main_screen(app).instance_table.row_count):
+                assert asyncio.get_running_loop().time() < deadline, f"no rows in 60 s (pause {pause})"
                 await asyncio.sleep(0.001)
             await asyncio.sleep(pause)
             app.exit(0)
