@@ -70,6 +70,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "domain": frozenset({"vmss_tui"}),
     "arm": frozenset({"vmss_tui", "domain"}),  # Azure's JSON shapes: one codec per resource
     "config": frozenset({"vmss_tui", "domain"}),
+    "compile_cache": frozenset({"vmss_tui"}),  # the start-up's compiled dataclass functions: stdlib only
     "backends": frozenset({"vmss_tui", "domain", "arm"}),
     "commands": frozenset({"vmss_tui", "domain", "arm", "backends"}),
     "armserver": frozenset({"vmss_tui", "domain", "arm", "backends"}),
@@ -77,7 +78,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "repl": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),
     "tui": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),
     "cli": frozenset({"vmss_tui", "domain", "config", "backends", "commands", "armserver", "admin", "repl",
-                      "tui"}),
+                      "tui", "compile_cache"}),
     "__main__": frozenset({"cli"}),
 }
 """Which rooms each room may import (lazily or not). A new room must be placed here first."""

@@ -29,10 +29,15 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
-from typing import Any, TextIO
 
-from .domain.text import escape_control
+from . import compile_cache
+
+compile_cache.install()  # before the first dataclass is made (this module's own, the domain's, Textual's)
+
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any, TextIO  # noqa: E402
+
+from .domain.text import escape_control  # noqa: E402
 
 USAGE = """\
 usage: vmss-tui [global options] [command] [arguments]
@@ -375,7 +380,7 @@ def _run_tui(settings: Settings, stderr: TextIO) -> int:
                      theme=settings.theme, read_only=settings.read_only, mouse=settings.mouse,
                      config=settings.config, resource_group=settings.resource_group,
                      session_setup=lambda session, backend: attach_console(settings, session, backend),
-                     first_read=first_read)
+                     first_read=first_read, keep_start_caches=compile_cache.save)
     return int(result or 0)
 
 
@@ -488,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
         if debug_enabled():
             traceback.print_exc(file=stderr)
         return 1
+    finally:
+        compile_cache.save()  # what this run compiled, for the next start (nothing when it compiled nothing)
 
 
 def _main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 THEME_PREFIX = "vmss-"
 
-PARSED_CSS_SAVE_DELAY = 2.0
-"""Seconds after the first rows by which the stylesheets parsed so far are kept for the next start
-(the side panes and bars have mounted by then; `css_cache`)."""
+START_CACHES_SAVE_DELAY = 2.0
+"""Seconds after the first rows by which the stylesheets parsed and the functions compiled so far
+are kept for the next start (the side panes and bars have mounted by then)."""
 
 
 def _selection_commands() -> Any:
@@ -82,10 +82,13 @@ class VmssApp(App[int]):
                  clock: Callable[[], datetime] | None = None, refresh_interval: float = 2.0,
                  idle_refresh_interval: float = 10.0, owns_backend: bool = False,
                  session_setup: Callable[[Session], None] | None = None,
-                 first_screen: Future[FirstScreen] | None = None) -> None:
+                 first_screen: Future[FirstScreen] | None = None,
+                 keep_start_caches: Callable[[], Any] | None = None) -> None:
         """`session_setup` lets the launcher configure the command session as it does the REPL's
         (audit trail, why it is read-only), so every front end records and refuses alike.
-        `first_screen` is the first screen's read, already under way (`start_first_screen_read`)."""
+        `first_screen` is the first screen's read, already under way (`start_first_screen_read`).
+        `keep_start_caches` writes the launcher's start-up caches (`compile_cache.save`), off the
+        event loop, once the first rows are painted: a start that is killed later keeps them too."""
         # Textual's __init__ derives the CSS variables of its default theme, only for
         # `_register_themes` to derive them again for ours: skip the first (a tenth of the App's set-up).
         self._css_variables_deferred = True
@@ -109,6 +112,7 @@ class VmssApp(App[int]):
         self.collection_paused = False
         """True while `run_app` keeps the garbage collector off, until the first rows are painted."""
         self.theme_warning: str | None = None
+        self._keep_start_caches = keep_start_caches
         self.parsed_css = ParsedStylesheets()
         """Stylesheets parsed by earlier starts (`css_cache`), in the stylesheet before its first parse."""
         self._register_themes()
@@ -151,13 +155,21 @@ class VmssApp(App[int]):
             self.collection_paused = False
             gc.freeze()
             gc.enable()
-        self.set_timer(PARSED_CSS_SAVE_DELAY, self._keep_parsed_css)
+        self.set_timer(START_CACHES_SAVE_DELAY, self._keep_start_caches_now)
 
-    def _keep_parsed_css(self) -> None:
-        """Write what the stylesheet parsed for the next start, off the event loop (`css_cache`)."""
+    def _keep_start_caches_now(self) -> None:
+        """Write what this start parsed (`css_cache`) and compiled (the launcher's) for the next one,
+        off the event loop."""
         rules = self.parsed_css.new_rules(self.stylesheet)
-        if rules is not None:
-            threading.Thread(target=self.parsed_css.write, args=(rules,), name="vmss-keep-css", daemon=True).start()
+        launcher_caches = self._keep_start_caches
+
+        def keep() -> None:
+            if rules is not None:
+                self.parsed_css.write(rules)
+            if launcher_caches is not None:
+                launcher_caches()
+
+        threading.Thread(target=keep, name="vmss-keep-start-caches", daemon=True).start()
 
     def _production_name(self) -> str | None:
         """The subscription's name when it is production (the header's rule): every change then confirms."""
@@ -254,7 +266,7 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
             theme: str | None = None, read_only: bool = False, mouse: bool = True, config: Any = None,
             resource_group: str | None = None,
             session_setup: Callable[[Session, Backend], None] | None = None,
-            first_read: ForkedRead | None = None) -> int:
+            first_read: ForkedRead | None = None, keep_start_caches: Callable[[], Any] | None = None) -> int:
     """Open the backend and run the app until the user quits; returns the exit code.
 
     A backend that cannot be opened is one `ERROR:` line on stderr and exit code 1.
@@ -302,7 +314,8 @@ def run_app(*, backend_kind: str = "emulator", backend_options: dict[str, Any] |
         first_screen = start_first_screen_read(backend, group)
     setup = (lambda session: session_setup(session, backend)) if session_setup is not None else None
     app = VmssApp(backend, theme=theme, read_only=read_only, config=config, resource_group=resource_group,
-                  owns_backend=True, session_setup=setup, first_screen=first_screen)
+                  owns_backend=True, session_setup=setup, first_screen=first_screen,
+                  keep_start_caches=keep_start_caches)
     if first_read is not None:  # the app is built; the child has usually answered meanwhile
         answer = first_read.answer()
         if answer is not None and answer[0] == "failed":
