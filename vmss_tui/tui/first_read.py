@@ -59,6 +59,42 @@ def read_first(backend: Backend, resource_group: str | None) -> dict[str, Any]:
             "running": counted if len(counted) == len(scale_sets) else None}
 
 
+PACKED_INSTANCES = "packed-instances"
+"""Tags the instances as `pack_instances` sends them through the pipe."""
+
+
+def pack_instances(instances: list[Any]) -> Any:
+    """The instances as their class, their field names once and one tuple of values each: a third less
+    to unpickle than a thousand objects that each name every field. Anything else is sent as it is."""
+    if not instances:
+        return instances
+    kind = type(instances[0])
+    names = tuple(getattr(instances[0], "__dict__", ()))
+    if not names:
+        return instances
+    rows = []
+    for instance in instances:
+        fields = getattr(instance, "__dict__", None)
+        if type(instance) is not kind or fields is None or tuple(fields) != names:
+            return instances
+        rows.append(tuple(fields.values()))
+    return (PACKED_INSTANCES, kind, names, rows)
+
+
+def unpack_instances(packed: Any) -> Any:
+    """The instances `pack_instances` packed, made as unpickling makes them (no `__init__` runs)."""
+    if not (isinstance(packed, tuple) and len(packed) == 4 and packed[0] == PACKED_INSTANCES):
+        return packed
+    _tag, kind, names, rows = packed
+    make = object.__new__
+    instances = []
+    for row in rows:
+        instance = make(kind)
+        instance.__dict__.update(zip(names, row))
+        instances.append(instance)
+    return instances
+
+
 def error_text(error: BaseException) -> str:
     """An error as the log and the toasts say it: Azure's own line, else its type and message."""
     from ..domain.errors import AzureError
@@ -109,8 +145,12 @@ class ForkedRead:
                     break
                 chunks.append(chunk)
             answer = pickle.loads(b"".join(chunks)) if chunks else None
-            return answer if isinstance(answer, tuple) and len(answer) == 2 else None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            if not (isinstance(answer, tuple) and len(answer) == 2):
+                return None
+            if answer[0] == "read" and isinstance(answer[1], dict) and "instances" in answer[1]:
+                answer[1]["instances"] = unpack_instances(answer[1]["instances"])
+            return answer
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
         finally:
             os.close(self._readable)
@@ -137,7 +177,9 @@ def _answer_and_exit(writable: int, open_backend: Callable[[], Backend], resourc
             answer: tuple[str, Any] = ("failed", str(error))
         else:
             try:
-                answer = ("read", read_first(backend, resource_group))
+                first = read_first(backend, resource_group)
+                first["instances"] = pack_instances(first["instances"])
+                answer = ("read", first)
             finally:
                 backend.close()
         data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
