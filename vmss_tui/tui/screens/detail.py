@@ -1,16 +1,89 @@
-"""The detail view of one scale set or instance: every field, or the JSON the CLI prints."""
+"""The detail view of one scale set or instance: every field, or the JSON the CLI prints.
+
+Opened and closed all day (`v`, Esc), so it is cheap: the fields are drawn as one strip per row
+(no Rich table to measure and lay out), the bottom line is the main screen's key bar (not Textual's
+Footer, which composes a widget per key), and the JSON is only built into a widget when `j` asks.
+"""
 
 from __future__ import annotations
 
-from rich.table import Table
+from typing import Any
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Label, Static
 
 from ...domain.text import escape_control
+from ..widgets.key_bar import KeyBar
+
+GAP = 2
+"""Columns between a label and its value."""
+BOLD = Style(bold=True)
+HEADING = Style(bold=True, underline=True)
+
+Row = tuple[str, str, bool]
+"""(label, value, is a section heading); ("", "", False) is a blank row."""
+
+
+class FieldRows(Widget):
+    """Labels in a column as wide as the longest, values beside them; a value too long for the rest of
+    the line wraps at a word (or is cut where it has none) and goes on under its column."""
+
+    DEFAULT_CSS = """
+    FieldRows {
+        height: auto;
+    }
+    """
+
+    def __init__(self, rows: list[Row], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows = rows
+        self.label_width = max((cell_len(label) for label, _value, _heading in rows), default=0)
+        self._lines: list[tuple[str, str, Style]] = []
+        self._lines_width = -1
+        self._base = Style()
+
+    def lines(self, width: int) -> list[tuple[str, str, Style]]:
+        """(label cell, value piece, label style) per screen row at this width, built once per width."""
+        if width != self._lines_width:
+            value_width = max(1, width - self.label_width - GAP)
+            lines: list[tuple[str, str, Style]] = []
+            for label, value, heading in self.rows:
+                style = HEADING if heading else BOLD
+                if value.isprintable() and cell_len(value) <= value_width:
+                    lines.append((label, value, style))
+                    continue
+                wrapped = Text(value).wrap(self.app.console, value_width, justify="left", overflow="fold")
+                for number, piece in enumerate(wrapped):
+                    lines.append((label if number == 0 else "", piece.plain.rstrip(), style))
+            self._lines, self._lines_width = lines, width
+        return self._lines
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(self.lines(width))
+
+    def render_lines(self, crop: Any) -> list[Strip]:
+        self._base = self.rich_style  # once per paint, not per row
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self.lines(width)
+        base = self._base
+        if y >= len(lines):
+            return Strip.blank(width, base)
+        label, value, style = lines[y]
+        padding = " " * (self.label_width - cell_len(label) + GAP)
+        segments = [Segment(label, base + style), Segment(padding, base + BOLD), Segment(value, base)]
+        return Strip(segments).crop_extend(0, width, base)
 
 
 class DetailScreen(Screen[None]):
@@ -57,21 +130,18 @@ class DetailScreen(Screen[None]):
         self.json_text = "\n".join(escape_control(line) for line in json_text.split("\n"))
 
     def compose(self) -> ComposeResult:
+        rows: list[Row] = [(label, value, False) for label, value in self.fields]
+        for heading, section_rows in self.sections:
+            rows.append(("", "", False))
+            rows.append((heading, "", True))
+            rows.extend((label, value, False) for label, value in section_rows)
         yield Label(Text(self.detail_title), id="detail-title")
         with VerticalScroll(id="detail-body"):
-            table = Table.grid(padding=(0, 2))
-            table.add_column(style="bold", no_wrap=True)
-            table.add_column(overflow="fold")
-            for label, value in self.fields:
-                table.add_row(Text(label), Text(value))
-            for heading, rows in self.sections:
-                table.add_row(Text(""), Text(""))
-                table.add_row(Text(heading, style="bold underline"), Text(""))
-                for label, value in rows:
-                    table.add_row(Text(label), Text(value))
-            yield Static(table, id="fields-view")
-            yield Static(Text(self.json_text), id="json-view")
-        yield Footer(show_command_palette=False)  # the palette acts on the main screen's selection
+            yield FieldRows(rows, id="fields-view")
+        # The main screen's key bar, with this screen's keys; no `q Quit`, as q goes back here.
+        key_bar = KeyBar(id="detail-keys")
+        key_bar.keys, key_bar.tail = [("j", "JSON / fields"), ("esc", "Back")], False  # set before its first paint
+        yield key_bar
 
     @property
     def showing_json(self) -> bool:
@@ -79,9 +149,12 @@ class DetailScreen(Screen[None]):
         return self.has_class("-json")
 
     def action_toggle_json(self) -> None:
-        """Switch between the field list and the JSON."""
+        """Switch between the field list and the JSON (its widget made the first time it is asked for)."""
+        body = self.query_one("#detail-body", VerticalScroll)
+        if not self.query("#json-view"):
+            body.mount(Static(Text(self.json_text), id="json-view"))
         self.toggle_class("-json")
-        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+        body.scroll_home(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
