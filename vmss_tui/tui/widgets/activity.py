@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -94,6 +95,8 @@ class ActivityPane(Vertical):
         padding: 0;
         background: $surface;
         scrollbar-size-vertical: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     ActivityPane > OptionList:focus {
         border: none;
@@ -124,7 +127,7 @@ class ActivityPane(Vertical):
         return [entry.line for entry in self.entries]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="running", classes="-empty")
+        yield RunningLines(self, id="running", classes="-empty")
         yield OptionList(id="log")
 
     @property
@@ -157,6 +160,16 @@ class ActivityPane(Vertical):
         entry = self.entries[event.option_index]
         if entry.details:
             self.post_message(self.DetailsWanted(self, entry))
+        elif not self._fits(entry):  # shown cut with `…`: Enter shows it whole
+            self.post_message(self.DetailsWanted(self, ActivityEntry(entry.moment, entry.line, entry.variable,
+                                                                     entry.line)))
+
+    def _fits(self, entry: ActivityEntry) -> bool:
+        """True when the entry's row shows all of its line at the log's present width."""
+        log = self.log_widget
+        padding = log.get_component_styles("option-list--option").padding
+        room = log.scrollable_content_region.width - padding.left - padding.right
+        return cell_len(entry.moment.strftime("%H:%M ") + entry.line) <= room
 
     def track(self, operation: Operation) -> bool:
         """Show a snapshot of an operation; returns True the first time it finishes."""
@@ -169,12 +182,40 @@ class ActivityPane(Vertical):
         return False
 
     def _draw_running(self) -> None:
-        running = self.query_one("#running", Static)
+        running = self.query_one("#running", RunningLines)
         running.set_class(not self.running, "-empty")
-        text = Text(end="")
-        for index, operation in enumerate(self.running.values()):
-            if index:
-                text.append("\n")
-            text.append(ProgressLine(escape_control(operation_label(operation)), operation.percent_complete,
-                                     width=12).render())
-        running.update(text)
+        running.refresh(layout=True)
+
+
+PROGRESS_BAR_WIDTH = 12
+
+
+def progress_row(label: str, percent: float, width: int) -> str:
+    """`scale web 6 -> 1…  [###.........]  25%` in `width` cells: the label is shortened, never the bar."""
+    bar = ProgressLine("", percent, width=PROGRESS_BAR_WIDTH).render()  # "  [....]  25%"
+    label = escape_control(label)
+    room = width - cell_len(bar)
+    if cell_len(label) > room:
+        label = _cut(label, max(room, 1))
+    return label + bar
+
+
+def _cut(label: str, cells: int) -> str:
+    """`label` in at most `cells` cells, its end replaced by `…`."""
+    text = Text(label, end="")
+    text.truncate(cells, overflow="ellipsis")
+    return text.plain
+
+
+class RunningLines(Static):
+    """One row per operation in flight, drawn at the pane's width when it paints."""
+
+    def __init__(self, pane: ActivityPane, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.pane = pane
+
+    def render(self) -> Text:
+        width = self.content_region.width or self.size.width or 40
+        rows = [progress_row(operation_label(operation), operation.percent_complete, width)
+                for operation in self.pane.running.values()]
+        return Text("\n".join(rows), end="", no_wrap=True, overflow="ellipsis")
