@@ -211,6 +211,8 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._paint_pending = False
         """Rows were asked to repaint and no line has been drawn since."""
         self._after_paint: list[Callable[[], object]] = []
+        self._frame_state: tuple[_Styles, int, int, int] | None = None
+        """(styles, width, horizontal and vertical scroll) while `render_lines` draws a frame."""
         """A cell value padded or cut to its column's width (and the gap after it), by value and width."""
 
     # ------------------------------------------------------------------ what subclasses provide
@@ -649,6 +651,15 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._after_paint.append(callback)
         return True
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of one frame shares (styles, width, scroll) is looked up once per frame, not per line.
+        scroll_x, scroll_y = self.scroll_offset
+        self._frame_state = (self._resolve_styles(), self.size.width, scroll_x, scroll_y)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_state = None
+
     def render_line(self, y: int) -> Strip:
         if self._after_paint:
             # Called while the frame is drawn: the callbacks run once it is done.
@@ -656,9 +667,11 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             for callback in waiting:
                 self.call_later(callback)
         self._paint_pending = False
-        styles = self._resolve_styles()
-        width = self.size.width
-        scroll_x, scroll_y = self.scroll_offset
+        frame_state = self._frame_state
+        if frame_state is None:  # called on its own, not while a frame is drawn
+            scroll_x, scroll_y = self.scroll_offset
+            frame_state = (self._resolve_styles(), self.size.width, scroll_x, scroll_y)
+        styles, width, scroll_x, scroll_y = frame_state
         if y < self.header_height:
             return self._header_line(styles, scroll_x, width)
         row = y - self.header_height + scroll_y
