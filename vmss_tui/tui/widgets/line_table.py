@@ -211,9 +211,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._paint_pending = False
         """Rows were asked to repaint and no line has been drawn since."""
         self._after_paint: list[Callable[[], object]] = []
+        """A cell value padded or cut to its column's width (and the gap after it), by value and width."""
         self._frame_state: tuple[_Styles, int, int, int] | None = None
         """(styles, width, horizontal and vertical scroll) while `render_lines` draws a frame."""
-        """A cell value padded or cut to its column's width (and the gap after it), by value and width."""
 
     # ------------------------------------------------------------------ what subclasses provide
 
