@@ -80,3 +80,15 @@ async def test_a_progress_line_keeps_its_bar_and_percentage_on_one_row(make_app:
         await settle(pilot)
         row = screen_lines(app)[region.y][region.x:region.right].rstrip()
         assert row.endswith("[######......]  50%") and running.region.height == 1, row
+
+
+async def test_the_welcome_shows_whole_at_80_and_120_columns(make_app: Any) -> None:
+    for size in ((80, 24), (120, 40)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            region = screen.activity.log_widget.content_region
+            rows = [line[region.x:region.right].rstrip() for line in screen_lines(app)[region.y:region.bottom]]
+            assert rows[:2] == ["12:00 Welcome: Tab moves between panes", "12:00 ? lists keys, : runs a command"], rows

@@ -274,7 +274,8 @@ class MainScreen(Screen[None]):
         self._show_header()
         self._size_panes(self.app.size.width, self.app.size.height)
         self.sets_table.focus()
-        self._log("Welcome: Tab moves between panes, ? lists every key, : runs a command.", None)
+        self._log("Welcome: Tab moves between panes", None)  # each fits the 40-column pane on one row
+        self._log("? lists keys, : runs a command", None)
         self.set_timer(REST_MOUNT_DELAY, self._mount_rest)
         self.set_interval(self.refresh_interval, self._tick, name="live-refresh")
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -706,7 +707,7 @@ class MainScreen(Screen[None]):
             if len(output_lines) == 1 and len(output) <= LOG_LINE_LIMIT:
                 self._log(output, None)
             else:
-                self._log(f"{message.line}: {len(output_lines)} lines of output (Enter)", None, details=output)
+                self._log(f"{message.line}: {len(output_lines)} lines of output", None, details=output)  # ` …`: Enter
         elif outcome.changed:
             self._log(f"done: {message.line}", "success")
         if outcome.exit_requested:
