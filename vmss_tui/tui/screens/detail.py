@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -24,6 +24,8 @@ from textual.widgets import Label, Static
 from ...domain.text import escape_control
 from ..widgets.key_bar import KeyBar
 
+SCREEN_NAME = "detail"
+"""The detail screen is installed under this name and reused."""
 GAP = 2
 """Columns between a label and its value."""
 BOLD = Style(bold=True)
@@ -45,11 +47,19 @@ class FieldRows(Widget):
 
     def __init__(self, rows: list[Row], *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._base = Style()
+        self._set_rows(rows)
+
+    def _set_rows(self, rows: list[Row]) -> None:
         self.rows = rows
         self.label_width = max((cell_len(label) for label, _value, _heading in rows), default=0)
         self._lines: list[tuple[str, str, Style]] = []
         self._lines_width = -1
-        self._base = Style()
+
+    def show(self, rows: list[Row]) -> None:
+        """Show other rows (the screen is reused from one resource to the next)."""
+        self._set_rows(rows)
+        self.refresh(layout=True)
 
     def lines(self, width: int) -> list[tuple[str, str, Style]]:
         """(label cell, value piece, label style) per screen row at this width, built once per width."""
@@ -120,6 +130,10 @@ class DetailScreen(Screen[None]):
     def __init__(self, title: str, fields: list[tuple[str, str]], json_text: str,
                  sections: list[tuple[str, list[tuple[str, str]]]] | None = None) -> None:
         super().__init__()
+        self._take(title, fields, json_text, sections)
+
+    def _take(self, title: str, fields: list[tuple[str, str]], json_text: str,
+              sections: list[tuple[str, list[tuple[str, str]]]] | None) -> None:
         # Escaped here as well as in presentation.detail_fields: this screen shows whatever it is given.
         self.detail_title = escape_control(title)
         self.fields = [(escape_control(label), escape_control(value)) for label, value in fields]
@@ -129,15 +143,43 @@ class DetailScreen(Screen[None]):
         """Headed groups of rows after the fields: a set's load balancer, an instance's NIC and rules."""
         self.json_text = "\n".join(escape_control(line) for line in json_text.split("\n"))
 
-    def compose(self) -> ComposeResult:
+    @classmethod
+    def show(cls, app: App[Any], title: str, fields: list[tuple[str, str]], json_text: str,
+             sections: list[tuple[str, list[tuple[str, str]]]] | None = None) -> DetailScreen:
+        """Push the detail view of one resource; the screen is made once and kept, as building a screen
+        (its widgets, their styles, a layout of the screen under it) was most of the cost of `v`."""
+        if app.is_screen_installed(SCREEN_NAME):
+            screen = app.get_screen(SCREEN_NAME)
+            assert isinstance(screen, cls)
+            screen._take(title, fields, json_text, sections)
+            screen._redraw()
+        else:
+            screen = cls(title, fields, json_text, sections)
+            app.install_screen(screen, SCREEN_NAME)
+        app.push_screen(screen)
+        return screen
+
+    def _rows(self) -> list[Row]:
         rows: list[Row] = [(label, value, False) for label, value in self.fields]
         for heading, section_rows in self.sections:
             rows.append(("", "", False))
             rows.append((heading, "", True))
             rows.extend((label, value, False) for label, value in section_rows)
+        return rows
+
+    def _redraw(self) -> None:
+        """Show what `_take` was given, as a fresh screen would: fields, from the top."""
+        self.query_one("#detail-title", Label).update(Text(self.detail_title))
+        self.query_one(FieldRows).show(self._rows())
+        for json_view in self.query("#json-view"):
+            json_view.remove()
+        self.remove_class("-json")
+        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+
+    def compose(self) -> ComposeResult:
         yield Label(Text(self.detail_title), id="detail-title")
         with VerticalScroll(id="detail-body"):
-            yield FieldRows(rows, id="fields-view")
+            yield FieldRows(self._rows(), id="fields-view")
         # The main screen's key bar, with this screen's keys; no `q Quit`, as q goes back here.
         key_bar = KeyBar(id="detail-keys")
         key_bar.keys, key_bar.tail = [("j", "JSON / fields"), ("esc", "Back")], False  # set before its first paint

@@ -738,7 +738,7 @@ class MainScreen(Screen[None]):
     def _detail_loaded(self, message: DetailLoaded) -> None:
         from .detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(message.title, message.fields, message.json_text, message.sections))
+        DetailScreen.show(self.app, message.title, message.fields, message.json_text, message.sections)
 
     def on_activity_pane_details_wanted(self, message: ActivityPane.DetailsWanted) -> None:
         from .log_detail import LogDetailScreen
