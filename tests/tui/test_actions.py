@@ -474,7 +474,7 @@ async def test_what_if_cycles_through_zone_losses_with_the_capacity_left(make_ap
         await select_set(pilot, "web")
         await pilot.press("w")
         screen = main_screen(app)
-        assert "If zone 1 is lost: 4 of 6 instances (67 %) remain" in _map_text(screen)
+        assert "If zone 1 is lost: 4 of 6 instances (67%) remain" in _map_text(screen)
         await pilot.press("w", "w")
         assert "If zone 3 is lost" in _map_text(screen)
         await pilot.press("w")

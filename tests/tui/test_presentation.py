@@ -133,14 +133,14 @@ def test_losing_a_zone_counts_the_survivors_and_the_running_ones() -> None:
                  make_instance("2", zone="2", power=PowerState.DEALLOCATED), make_instance("3", zone="3")]
     outcome = loss_outcome(instances, LossScenario("zone", "2"))
     assert (outcome.remaining, outcome.remaining_running, outcome.total) == (2, 2, 4)
-    assert outcome.sentence == "If zone 2 is lost: 2 of 4 instances (50 %) remain, 2 running."
+    assert outcome.sentence == "If zone 2 is lost: 2 of 4 instances (50%) remain, 2 running."
 
 
 def test_the_loss_sentence_ties_its_percentage_to_the_instances_that_remain_not_the_running_ones() -> None:
     instances = [make_instance("0", zone="1", power=PowerState.DEALLOCATED), make_instance("1", zone="2"),
                  make_instance("2", zone="2"), make_instance("3", zone="3")]
     outcome = loss_outcome(instances, LossScenario("zone", "2"))
-    assert outcome.sentence == "If zone 2 is lost: 2 of 4 instances (50 %) remain, 1 running."
+    assert outcome.sentence == "If zone 2 is lost: 2 of 4 instances (50%) remain, 1 running."
 
 
 def test_balance_names_the_emptiest_and_fullest_when_off_by_more_than_one() -> None:

@@ -68,10 +68,10 @@ class LossOutcome:
 
     @property
     def sentence(self) -> str:
-        """`If zone 2 is lost: 4 of 6 instances (67 %) remain, 3 running.`: the share is of the instances
+        """`If zone 2 is lost: 4 of 6 instances (67%) remain, 3 running.`: the share is of the instances
         that remain (whatever their state), so it sits beside them, not beside the running count."""
         share = 100 * self.remaining / self.total if self.total else 100.0
-        return (f"If {self.scenario.label} is lost: {self.remaining} of {self.total} instances ({share:.0f} %) "
+        return (f"If {self.scenario.label} is lost: {self.remaining} of {self.total} instances ({share:.0f}%) "
                 f"remain, {self.remaining_running} running.")
 
 
