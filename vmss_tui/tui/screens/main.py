@@ -42,6 +42,7 @@ from ..messages import (
     ScaleSetsLoaded,
     SetUnreadable,
 )
+from ..collection import HOLD_LIMIT, CollectionHold
 from ..first_read import error_text, read_first
 from ..keys import ACTION_KEYS, HELP_TEXTS, INSTANCE_ACTIONS, MUTATING_ACTIONS, SET_ACTIONS, screen_bindings
 from ..presentation import FilterError, detail_fields, parse_filter, running_label
@@ -132,6 +133,8 @@ class MainScreen(Screen[None]):
         """`first_screen` is the read `start_first_screen_read` began; without one the screen starts it."""
         super().__init__()
         self.backend = backend
+        self._collection = CollectionHold()
+        """The collector held from a refresh's read until its rows are painted (`collection`)."""
         self._first_screen = first_screen
         self.read_only = read_only
         self.production_subscriptions = production_subscriptions
@@ -549,8 +552,12 @@ class MainScreen(Screen[None]):
         if len(first.scale_sets) > 1 and first.running is None:
             self.load_sets()  # the other sets' running counts
 
+    def on_unmount(self) -> None:
+        self._collection.release()  # the app closes before a held refresh painted: never leave it off
+
     @on(ScaleSetGone)
     def _set_gone(self, message: ScaleSetGone) -> None:
+        self._collection.release()  # no rows of this read to wait for
         if message.instances_only:
             self._refresh_selected()
         elif (message.resource_group, message.name) == self.selected_key:
@@ -559,6 +566,7 @@ class MainScreen(Screen[None]):
     @on(SetUnreadable)
     def _set_unreadable(self, message: SetUnreadable) -> None:
         """The chosen set cannot be read: an empty pane that says so, and the reason logged once."""
+        self._collection.release()
         key = (message.resource_group, message.name)
         if key != self.selected_key:
             return
@@ -611,6 +619,8 @@ class MainScreen(Screen[None]):
         self.sets_table.set_running(message.scale_set, running_label(message.instances))
         table = self.instance_table
         table.show_instances(message.set_key, message.instances)
+        if self._collection.held and not table.call_after_paint(self._collection.release):
+            self._collection.release()  # nothing to paint: collect again now (`collection`)
         self._title_instances()
         # The map is drawn in the frame after the rows (one frame drawing both also repaints every
         # pane between them); a timer catches a repaint that never comes (the table covered).
@@ -622,6 +632,7 @@ class MainScreen(Screen[None]):
 
     @on(BackendFailed)
     def _backend_failed(self, message: BackendFailed) -> None:
+        self._collection.release()
         error = message.error if message.error.startswith("ERROR") else f"ERROR: {message.error}"
         self.app.notify(error, title=f"Failed {message.doing}", severity="error", timeout=8)
         self._log(error, "error", details=f"{message.doing}\n{error}")
@@ -799,6 +810,8 @@ class MainScreen(Screen[None]):
 
     def _refresh_all(self) -> None:
         """Every set and the selected set's instances, in one worker trip."""
+        if self.selected_key is not None and self._collection.hold():
+            self.set_timer(HOLD_LIMIT, self._collection.release)  # whatever becomes of the read
         self.load_sets(with_instances_of=self.selected_key)
         if self.autoscale_shown:
             self._autoscale_pane().reload()
