@@ -546,8 +546,7 @@ class MainScreen(Screen[None]):
         if not first.scale_sets and self.read_only:
             self._log("No scale sets here (and this session is read-only).", None)
         elif not first.scale_sets:
-            self._log("No scale sets yet: create one, e.g. ':create web --mode uniform --capacity 3 -g my-rg'.",
-                      None)
+            self._log_how_to_start()
         self.call_after_refresh(self._mount_rest)
         if len(first.scale_sets) > 1 and first.running is None:
             self.load_sets()  # the other sets' running counts
@@ -600,8 +599,7 @@ class MainScreen(Screen[None]):
             if not message.scale_sets and self.read_only:
                 self._log("No scale sets here (and this session is read-only).", None)
             elif not message.scale_sets:
-                self._log("No scale sets yet: create one, e.g. ':create web --mode uniform --capacity 3 -g my-rg'.",
-                          None)
+                self._log_how_to_start()
 
     @on(SetsAndInstancesLoaded)
     def _sets_and_instances_loaded(self, message: SetsAndInstancesLoaded) -> None:
@@ -958,6 +956,12 @@ class MainScreen(Screen[None]):
         if self._map_blank:  # `w` is offered once the map has loss scenarios again
             self._map_blank = False
             self._refresh_bindings_if_changed()
+
+    def _log_how_to_start(self) -> None:
+        """An empty subscription: the two commands that make a first set, each whole on its row at 80
+        columns (a set needs a group that exists, as on Azure: `ResourceGroupNotFound` otherwise)."""
+        for line in ("No scale sets yet. To make one:", ":group create rg -l eastus", ":create web --mode uniform -g rg"):
+            self._log(line, None)
 
     def _log(self, line: str, variable: str | None, details: str = "") -> None:
         """One line in the Activity log; a long one is cut, its whole text kept as details (Enter)."""
