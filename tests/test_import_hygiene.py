@@ -76,7 +76,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "armserver": frozenset({"vmss_tui", "domain", "arm", "backends"}),
     "admin": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),
     "repl": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),
-    "tui": frozenset({"vmss_tui", "domain", "config", "backends", "commands"}),
+    "tui": frozenset({"vmss_tui", "domain", "config", "backends", "commands", "compile_cache"}),
     "cli": frozenset({"vmss_tui", "domain", "config", "backends", "commands", "armserver", "admin", "repl",
                       "tui", "compile_cache"}),
     "__main__": frozenset({"cli"}),

@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import stat
 import sys
 from pathlib import Path
 from typing import Any
+
+from ..compile_cache import private_to_this_user
 
 FORMAT = 1
 """Bumped when what the file holds changes shape."""
@@ -56,23 +57,6 @@ def variables_digest(variables: dict[str, str]) -> str:
     return hashlib.sha256(described.encode("utf-8")).hexdigest()
 
 
-def _private_to_this_user(path: Path) -> bool:
-    """The file and its folder belong to this user and only this user may write them."""
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    for checked in (path, path.parent):
-        try:
-            found = os.stat(checked, follow_symlinks=False)
-        except OSError:
-            return False
-        if uid is not None and found.st_uid != uid:
-            return False
-        if found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return False
-        if checked == path and not stat.S_ISREG(found.st_mode):
-            return False
-    return True
-
-
 class ParsedStylesheets:
     """The parse cache of one app's stylesheet, filled from and saved to `path`.
 
@@ -92,7 +76,7 @@ class ParsedStylesheets:
         if cache is None or not isinstance(variables, dict):
             return 0
         self._digest = variables_digest(variables)
-        if not _private_to_this_user(self.path):
+        if not private_to_this_user(self.path):
             return 0
         try:
             with open(self.path, "rb") as file:
