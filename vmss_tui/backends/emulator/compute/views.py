@@ -72,17 +72,14 @@ def _new_instance(values: dict[str, Any]) -> Instance:
 _UNIFORM = OrchestrationMode.UNIFORM.value
 _REGULAR = Priority.REGULAR.value
 
-_STORED_KEYS = ("instance_id", "name", "computer_name", "zone", "fd", "ud", "created", "by_set",
-                "protect_scale_in", "protect_actions", "priority", "vm_id", "ip", "ep", "pub", "nic", "tags")
-"""The keys of a stored instance record a view is built from, besides its state (`resolve`)."""
-
 Stored = tuple[Any, ...]
-"""A record's `_STORED_KEYS` values (None where absent): all `_build` reads of it, so a view is reused
-exactly while these and the resolved state are unchanged."""
+"""What `stored_fields` reads of a record (None where absent): all `_build` reads of it, so a view is
+reused exactly while these and the resolved state are unchanged."""
 
 
 def stored_fields(record: dict[str, Any]) -> Stored:
-    """A record's `_STORED_KEYS` values, in that order (a literal tuple: twice as fast as a loop over the keys)."""
+    """The stored keys a view is built from besides its state (`resolve`), in the order `_build` unpacks
+    them (a literal tuple: twice as fast as a loop over a key list)."""
     get = record.get
     return (record["instance_id"], record["name"], record["computer_name"], record["zone"], record["fd"], get("ud"),
             record["created"], get("by_set"), get("protect_scale_in"), get("protect_actions"), get("priority"),
